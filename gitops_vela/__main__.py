@@ -1,0 +1,3 @@
+from gitops_vela.cli import main
+
+raise SystemExit(main())

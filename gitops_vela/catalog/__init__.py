@@ -1,0 +1,1 @@
+"""Capability definitions: load, validate, built-ins, capability centers."""

@@ -1,0 +1,54 @@
+"""The ``gitops-vela`` command line: parse, build settings, call in. No logic here.
+
+Each command group lives in its own module exposing ``register(subparsers)``;
+a registered parser sets ``handler`` to a function ``(args) -> exit code``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from gitops_vela import __version__
+from gitops_vela.cli import (
+    emulator_cmd,
+    render_cmds,
+    review_cmd,
+    run_cmd,
+    status_cmd,
+    sync_cmds,
+)
+from gitops_vela.errors import GitopsVelaError
+
+_GROUPS = (render_cmds, sync_cmds, run_cmd, review_cmd, status_cmd, emulator_cmd)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gitops-vela",
+        description="GitOps for the KubeVela application model: Appfiles + Jsonnet definitions.",
+        epilog="example: gitops-vela render sample-repo --app shop",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"gitops-vela {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for group in _GROUPS:
+        group.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(handler(args))
+    except GitopsVelaError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,1 @@
+"""Scheduler, reconcile loop, HTTP (probes, metrics, hooks), leases."""

@@ -1,0 +1,1 @@
+"""Plain data flowing through the pipeline. Imports nothing else of the package."""

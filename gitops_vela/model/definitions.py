@@ -1,0 +1,47 @@
+"""Capability definitions (DESIGN §4) as plain data."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class DefinitionKind(enum.StrEnum):
+    WORKLOAD = "WorkloadDefinition"
+    TRAIT = "TraitDefinition"
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    """One WorkloadDefinition or TraitDefinition, loaded and checked.
+
+    ``template`` is the Jsonnet source; ``template_path`` is where it lives
+    (repo-relative), the base for its relative imports. ``root`` is the
+    directory imports may not escape. ``digest`` covers the document, the
+    template and everything it imports, so caches and the review dependency
+    index can key on it.
+    """
+
+    kind: DefinitionKind
+    name: str
+    template: str
+    template_path: str
+    root: str
+    digest: str
+    origin: str = "builtin"  # "builtin", the repository's name, or "center:<name>"
+    path: str = ""  # the YAML document's file, repo-relative
+    line: int = 0
+    description: str = ""
+    applies_to: tuple[str, ...] = ("*",)
+    conflicts_with: tuple[str, ...] = ()
+    definition_ref: str = ""  # "<plural>.<group>" e.g. "deployments.apps"
+    parameters: Mapping[str, Any] = field(default_factory=dict)  # JSON Schema
+    health_policy: str | None = None  # Jsonnet: function(object) {healthy, message}
+    imports: tuple[str, ...] = ()  # files the template imports (repo-relative or "builtin:")
+    overrides_builtin: bool = False
+
+    @property
+    def is_trait(self) -> bool:
+        return self.kind is DefinitionKind.TRAIT

@@ -1,0 +1,92 @@
+"""Outcome vocabulary: sync state, health, reasons, and the per-app status (DESIGN §7)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class SyncState(enum.StrEnum):
+    SYNCED = "Synced"
+    OUT_OF_SYNC = "OutOfSync"
+    FAILED = "Failed"
+
+
+class Health(enum.StrEnum):
+    """Health of an object or app. Ordered: ``max()`` of several is the worst."""
+
+    HEALTHY = "Healthy"
+    PROGRESSING = "Progressing"
+    UNKNOWN = "Unknown"
+    MISSING = "Missing"
+    DEGRADED = "Degraded"
+
+    @property
+    def rank(self) -> int:
+        return _HEALTH_ORDER.index(self)
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Health):
+            return NotImplemented
+        return self.rank < other.rank
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, Health):
+            return NotImplemented
+        return self.rank <= other.rank
+
+    def __gt__(self, other: object) -> bool:
+        if not isinstance(other, Health):
+            return NotImplemented
+        return self.rank > other.rank
+
+    def __ge__(self, other: object) -> bool:
+        if not isinstance(other, Health):
+            return NotImplemented
+        return self.rank >= other.rank
+
+
+_HEALTH_ORDER = list(Health)
+
+
+def worst(healths: list[Health] | tuple[Health, ...], *, empty: Health = Health.HEALTHY) -> Health:
+    """The worst health of several (an app's health is its worst object's)."""
+    return max(healths, default=empty)
+
+
+class Reason(enum.StrEnum):
+    """Why a reconcile ended as it did; one per pipeline stage that can fail."""
+
+    SUCCEEDED = "ReconciliationSucceeded"
+    SOURCE_FAILED = "SourceFailed"
+    BUILD_FAILED = "BuildFailed"
+    APPLY_FAILED = "ApplyFailed"
+    PRUNE_FAILED = "PruneFailed"
+    HEALTH_CHECK_FAILED = "HealthCheckFailed"
+    STATUS_FAILED = "StatusFailed"
+    RECONCILIATION_FAILED = "ReconciliationFailed"
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceStatus:
+    kind: str
+    name: str
+    namespace: str
+    action: str
+    health: Health
+
+
+@dataclass(frozen=True, slots=True)
+class AppStatus:
+    """What the status branch records for one app (``apps/<app>.yaml``)."""
+
+    app: str
+    revision: str
+    last_applied_revision: str
+    sync: SyncState
+    health: Health
+    message: str
+    since: str  # RFC 3339, when sync or health last changed
+    reason: Reason = Reason.SUCCEEDED
+    errors: tuple[str, ...] = ()
+    resources: tuple[ResourceStatus, ...] = field(default=())

@@ -1,0 +1,1 @@
+"""Appfile + catalog -> RenderedApp; Jsonnet behind one module."""

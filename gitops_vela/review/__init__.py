@@ -1,0 +1,1 @@
+"""Pull-request report: what a definition change does to every app."""

@@ -1,0 +1,1 @@
+"""Git: ls-remote, fetch, snapshots of a repository at a commit."""

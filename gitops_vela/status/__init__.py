@@ -1,0 +1,1 @@
+"""AppStatus -> the status branch in Git."""

@@ -1,0 +1,1 @@
+"""Plan, staged server-side apply, inventory prune, health."""

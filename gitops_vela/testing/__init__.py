@@ -1,0 +1,1 @@
+"""The Kubernetes API emulator (a server for tests and the embedded cluster)."""
