@@ -30,7 +30,7 @@ class Reply:
 class Endpoints(Protocol):
     def live(self) -> Reply: ...
     def ready(self) -> Reply: ...
-    def metrics(self) -> bytes: ...
+    def metrics_text(self) -> bytes: ...
     def hook(self, *, body: bytes, headers: Mapping[str, str]) -> Reply: ...
 
 
@@ -45,7 +45,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif path == "/readyz":
             self._json(self.server.endpoints.ready())
         elif path == "/metrics":
-            self._send(200, self.server.endpoints.metrics(), METRICS_CONTENT_TYPE)
+            self._send(200, self.server.endpoints.metrics_text(), METRICS_CONTENT_TYPE)
         else:
             self._json(Reply(404, {"message": f"no such endpoint: {path}"}))
 

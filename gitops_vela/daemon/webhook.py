@@ -110,10 +110,8 @@ class Match:
 
     repositories: tuple[str, ...]
     message: str
-
-    @property
-    def known(self) -> bool:
-        return bool(self.repositories) or self.message.startswith("ignored")
+    known: bool = True  # False: no watched repository or center has this URL
+    center: bool = False  # a capability center was pushed to
 
 
 def match_push(
@@ -125,9 +123,11 @@ def match_push(
     watching = [r for r in repositories if normalize_url(r.url) in push.urls]
     if any(normalize_url(c.url) in push.urls for c in centers):
         names = tuple(r.name for r in repositories if not r.suspend)
-        return Match(names, f"capability center changed: polling {len(names)} repositories")
+        return Match(
+            names, f"capability center changed: polling {len(names)} repositories", center=True
+        )
     if not watching:
-        return Match((), "no watched repository has this URL")
+        return Match((), "no watched repository has this URL", known=False)
     names = tuple(r.name for r in watching if r.branch == push.branch and not r.suspend)
     if not names:
         return Match((), f"ignored: branch {push.branch or '(not a branch)'} is not watched")

@@ -1,0 +1,342 @@
+"""One reconcile of one repository, read top to bottom (like Flux's kustomize-controller).
+
+::
+
+    source ──> load + render ──> plan + apply + prune + health (per app) ──> prune removed apps ──> status
+
+Each stage runs inside ``stage(Stage.X)``: a failure there ends the run with
+the reason of ``STAGE_REASONS`` (one table). Per-app problems never end the
+run: a broken Appfile is reported in its own status file with ``file:line``
+errors and its objects are left alone, the other apps go on.
+
+Cheap when nothing changed: ``ls-remote`` says whether the branch moved; the
+render is reused when neither the commit nor any capability center changed;
+sync still re-plans every time, so drift is corrected at every interval;
+the status branch is written only when something a person cares about changed.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import structlog
+
+from gitops_vela.catalog import load_catalog
+from gitops_vela.cluster import Cluster
+from gitops_vela.daemon.centers import CenterDefinitions, Centers
+from gitops_vela.daemon.metrics import Metrics
+from gitops_vela.daemon.report import app_statuses, failure_name
+from gitops_vela.errors import ClusterUnreachable, GitopsVelaError, StatusError
+from gitops_vela.logs import get_logger
+from gitops_vela.model.rendered import RepositoryRender
+from gitops_vela.model.status import AppStatus, Reason
+from gitops_vela.render import render_repository
+from gitops_vela.settings import RepositorySettings
+from gitops_vela.source import Credentials, GitSource, OpHook, Snapshot
+from gitops_vela.status import Author, StatusWriter
+from gitops_vela.sync import SyncOptions, SyncResult, prune_removed_apps, sync_apps
+
+log = get_logger("gitops_vela.daemon")
+
+
+class Stage(enum.Enum):
+    SOURCE = "source"
+    BUILD = "build"
+    APPLY = "apply"
+    PRUNE = "prune"
+    STATUS = "status"
+
+
+STAGE_REASONS: dict[Stage, Reason] = {
+    Stage.SOURCE: Reason.SOURCE_FAILED,
+    Stage.BUILD: Reason.BUILD_FAILED,
+    Stage.APPLY: Reason.APPLY_FAILED,
+    Stage.PRUNE: Reason.PRUNE_FAILED,
+    Stage.STATUS: Reason.STATUS_FAILED,
+}
+"""The one table: a failure in a stage ends the run with this reason."""
+
+
+class StageFailed(Exception):
+    def __init__(self, stage: Stage, error: GitopsVelaError) -> None:
+        super().__init__(error.message)
+        self.stage, self.error = stage, error
+
+    @property
+    def reason(self) -> Reason:
+        return STAGE_REASONS[self.stage]
+
+
+@contextmanager
+def stage(name: Stage) -> Iterator[None]:
+    """Any project error raised inside becomes ``StageFailed`` with the stage's reason."""
+    try:
+        yield
+    except GitopsVelaError as exc:
+        raise StageFailed(name, exc) from exc
+
+
+@dataclass(frozen=True, slots=True)
+class ReconcileReport:
+    """What one run did, for the scheduler (backoff), readiness, metrics and logs."""
+
+    repo: str
+    revision: str
+    reason: Reason
+    ok: bool  # False: a stage failed (retried with backoff)
+    duration: float
+    message: str = ""
+    rendered: bool = False  # False when the previous render was reused
+    apps: int = 0
+    failed_apps: int = 0
+    cluster_reached: bool | None = None  # None: the run never got to the cluster
+
+
+@dataclass(slots=True)
+class _Memory:
+    """What a repository remembers between runs (in memory; Git and the cluster hold the rest)."""
+
+    render_key: tuple[str, str] | None = None  # (commit, centers digest)
+    render: RepositoryRender | None = None
+    statuses: dict[str, AppStatus] | None = None  # as on the status branch
+    apps: frozenset[str] = field(default_factory=frozenset)
+
+
+class RepositoryReconciler:
+    """Reconciles one repository; the scheduler makes sure runs never overlap."""
+
+    def __init__(
+        self,
+        settings: RepositorySettings,
+        *,
+        cluster: Cluster,
+        centers: Callable[[], Centers],
+        metrics: Metrics,
+        cache_dir: Path,
+        inventory_namespace: str,
+        on_git_op: OpHook | None = None,
+    ) -> None:
+        self.settings = settings
+        self.cluster = cluster
+        self.metrics = metrics
+        self._centers = centers
+        self._inventory_namespace = inventory_namespace
+        self.source = GitSource(
+            settings.url,
+            cache_dir=cache_dir,
+            branch=settings.branch,
+            name=settings.name,
+            credentials=_credentials(settings),
+            on_op=on_git_op,
+        )
+        self.writer = (
+            StatusWriter.for_source(
+                self.source,
+                branch=settings.status.branch,
+                author=Author(name=settings.status.author_name, email=settings.status.author_email),
+            )
+            if settings.status.enabled
+            else None
+        )
+        self._memory = _Memory()
+        self.last_report: ReconcileReport | None = None
+
+    @property
+    def name(self) -> str:
+        return self.settings.name
+
+    def run(self) -> ReconcileReport:
+        started = time.monotonic()
+        with structlog.contextvars.bound_contextvars(repo=self.name):
+            report = self._run(started)
+            self._record(report)
+        return report
+
+    # ------------------------------------------------------------------ the pipeline
+
+    def _run(self, started: float) -> ReconcileReport:
+        source_error: StageFailed | None = None
+        cluster_reached: bool | None = None
+        try:
+            # 1. Source: has the branch moved? A remote that is down keeps the last good commit.
+            try:
+                with stage(Stage.SOURCE):
+                    snapshot = self._snapshot()
+            except StageFailed as failed:
+                if self.source.current is None:
+                    raise
+                source_error, snapshot = failed, self.source.current
+            structlog.contextvars.bind_contextvars(revision=snapshot.short_sha)
+
+            # 2. Load definitions and render every app (reused when nothing changed).
+            with stage(Stage.BUILD), self._centers().use() as centers:
+                render, rendered = self._render(snapshot, centers)
+
+            # 3. Plan, apply in stages, prune each app's stale objects, assess health.
+            with stage(Stage.APPLY):
+                result = self._sync(render)
+            cluster_reached = True
+
+            # 4. Apps deleted from Git: prune them, unless an app could not even be named.
+            with stage(Stage.PRUNE):
+                removed = self._prune_removed(render)
+
+            # 5. Report: the status branch (skipped while the remote is down), metrics.
+            statuses = self._statuses(snapshot, render, result)
+            if source_error is None:
+                with stage(Stage.STATUS):
+                    self._write_status(statuses)
+            self._export(statuses, removed=removed)
+            self._memory.apps = frozenset(statuses)
+            if source_error is not None:
+                raise source_error
+        except StageFailed as failed:
+            if isinstance(failed.error, ClusterUnreachable):
+                cluster_reached = False
+            elif failed.stage in (Stage.PRUNE, Stage.STATUS):
+                cluster_reached = True
+            return self._failed(failed, started=started, cluster_reached=cluster_reached)
+        return ReconcileReport(
+            repo=self.name,
+            revision=snapshot.sha,
+            reason=_worst_app_reason(result),
+            ok=True,
+            duration=time.monotonic() - started,
+            message=f"{len(statuses)} apps",
+            rendered=rendered,
+            apps=len(statuses),
+            failed_apps=sum(1 for s in statuses.values() if s.reason is not Reason.SUCCEEDED),
+            cluster_reached=cluster_reached,
+        )
+
+    def _snapshot(self) -> Snapshot:
+        current = self.source.current
+        if current is not None and self.source.ls_remote() == current.sha:
+            return current
+        return self.source.fetch()
+
+    def _render(self, snapshot: Snapshot, centers: CenterDefinitions) -> tuple[RepositoryRender, bool]:
+        key = (snapshot.sha, centers.digest)
+        if self._memory.render is not None and self._memory.render_key == key:
+            return self._memory.render, False
+        started = time.monotonic()
+        root = snapshot.path(self.settings.path)
+        catalog = load_catalog(root, origin=self.name, centers=centers.dirs)
+        render = render_repository(
+            root,
+            repo=self.name,
+            revision=snapshot.sha,
+            default_namespace=self.settings.namespace,
+            catalog=catalog,
+        )
+        self.metrics.render_duration.labels(self.name).observe(time.monotonic() - started)
+        for diagnostic in render.catalog_diagnostics:
+            log.warning("definition problem", error=str(diagnostic))
+        self._memory.render_key, self._memory.render = key, render
+        return render, True
+
+    def _sync(self, render: RepositoryRender) -> SyncResult:
+        options = SyncOptions(
+            prune=self.settings.prune, inventory_namespace=self._inventory_namespace
+        )
+        return sync_apps(self.cluster, render.apps, options=options)
+
+    def _prune_removed(self, render: RepositoryRender) -> tuple[str, ...]:
+        if not self.settings.prune:
+            return ()
+        if any(not failure.name for failure in render.failures):
+            log.warning("an Appfile could not be named: apps removed from Git are kept this time")
+            return ()
+        keep = {app.name for app in render.apps} | {f.name for f in render.failures}
+        options = SyncOptions(prune=True, inventory_namespace=self._inventory_namespace)
+        return prune_removed_apps(self.cluster, repo=self.name, keep=keep, options=options)
+
+    def _statuses(
+        self, snapshot: Snapshot, render: RepositoryRender, result: SyncResult
+    ) -> dict[str, AppStatus]:
+        return app_statuses(
+            revision=snapshot.sha, render=render, result=result, previous=self._previous()
+        )
+
+    def _previous(self) -> dict[str, AppStatus]:
+        if self._memory.statuses is None:
+            self._memory.statuses = {}
+            if self.writer is not None:
+                try:
+                    self._memory.statuses = self.writer.read()
+                except StatusError as exc:
+                    log.warning("status branch unreadable; starting fresh", error=exc.message)
+        return self._memory.statuses
+
+    def _write_status(self, statuses: dict[str, AppStatus]) -> None:
+        self._memory.statuses = statuses
+        if self.writer is None:
+            return
+        commit = self.writer.write(statuses.values(), complete=True)
+        if commit is not None:
+            log.info("status committed", branch=self.writer.branch, commit=commit[:12])
+
+    # ------------------------------------------------------------------ reporting
+
+    def _export(self, statuses: dict[str, AppStatus], *, removed: tuple[str, ...]) -> None:
+        for status in statuses.values():
+            synced = status.reason is Reason.SUCCEEDED
+            self.metrics.set_app(repo=self.name, app=status.app, health=status.health, synced=synced)
+        for app in (self._memory.apps - set(statuses)) | set(removed):
+            self.metrics.forget_app(repo=self.name, app=app)
+
+    def _failed(
+        self, failed: StageFailed, *, started: float, cluster_reached: bool | None
+    ) -> ReconcileReport:
+        current = self.source.current
+        return ReconcileReport(
+            repo=self.name,
+            revision=current.sha if current else "",
+            reason=failed.reason,
+            ok=False,
+            duration=time.monotonic() - started,
+            message=failed.error.message,
+            cluster_reached=cluster_reached,
+        )
+
+    def _record(self, report: ReconcileReport) -> None:
+        self.last_report = report
+        self.metrics.reconcile_duration.labels(self.name).observe(report.duration)
+        self.metrics.reconcile_total.labels(self.name, str(report.reason)).inc()
+        fields = {
+            "revision": report.revision[:12],
+            "duration": round(report.duration, 3),
+            "reason": str(report.reason),
+            "apps": report.apps,
+        }
+        if not report.ok:
+            log.warning("reconcile failed", error=report.message, **fields)
+            return
+        if report.ok:
+            self.metrics.last_success.labels(self.name).set(time.time())
+        level = "info" if report.rendered or report.failed_apps else "debug"
+        getattr(log, level)("reconciled", rendered=report.rendered, failed_apps=report.failed_apps, **fields)
+
+
+def _worst_app_reason(result: SyncResult) -> Reason:
+    for app in result.apps:
+        if app.reason is not Reason.SUCCEEDED:
+            return app.reason
+    return Reason.SUCCEEDED
+
+
+def _credentials(settings: RepositorySettings) -> Credentials:
+    creds = settings.credentials
+    return Credentials(
+        token_file=creds.token_file,
+        ssh_key_file=creds.ssh_key_file,
+        known_hosts_file=creds.known_hosts_file,
+    )
+
+
+__all__ = ["STAGE_REASONS", "ReconcileReport", "RepositoryReconciler", "Stage", "failure_name"]
