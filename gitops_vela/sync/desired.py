@@ -1,0 +1,55 @@
+"""What an app wants, one object at a time, stamped with its ownership label."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from gitops_vela.model.labels import OWNER, RECREATE_ANNOTATION, owner_value
+from gitops_vela.model.objects import Manifest, ObjectRef
+from gitops_vela.model.rendered import RenderedApp
+from gitops_vela.sync.fields import digest
+
+
+@dataclass(frozen=True, slots=True)
+class Desired:
+    """One object an app renders, as it will be applied."""
+
+    app: RenderedApp
+    manifest: Manifest
+    ref: ObjectRef
+    digest: str
+
+    @property
+    def owner(self) -> str:
+        return owner_value(self.app.repo, self.app.name)
+
+    @property
+    def api_version(self) -> str:
+        return str(self.manifest["apiVersion"])
+
+    @property
+    def recreate_allowed(self) -> bool:
+        """Delete-and-recreate on immutable fields, opted into by the object or its app."""
+        annotations = (self.manifest.get("metadata") or {}).get("annotations") or {}
+        wanted = (
+            annotations.get(RECREATE_ANNOTATION),
+            self.app.annotations.get(RECREATE_ANNOTATION),
+        )
+        return "enabled" in wanted
+
+
+def desired_objects(apps: Iterable[RenderedApp]) -> list[Desired]:
+    """Every object of every app, with the ownership label set (prune relies on it)."""
+    found: list[Desired] = []
+    for app in apps:
+        owner = owner_value(app.repo, app.name)
+        for obj in app.objects:
+            manifest = copy.deepcopy(obj)
+            labels = manifest.setdefault("metadata", {}).setdefault("labels", {})
+            labels[OWNER] = owner
+            found.append(
+                Desired(app, manifest, ObjectRef.from_manifest(manifest), digest(manifest))
+            )
+    return found
