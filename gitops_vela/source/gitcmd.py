@@ -63,7 +63,7 @@ class GitRunner:
         ``op`` names a network operation: it is reported to ``on_op`` and used
         in the error message.
         """
-        command = ["git", *(f"-c{item}" for item in self.config), *args]
+        command = ["git", *(arg for item in self.config for arg in ("-c", item)), *args]
         label = op or (args[0] if args else "git")
         if op is not None and self.on_op is not None:
             self.on_op(op)
