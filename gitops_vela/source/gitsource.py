@@ -61,6 +61,11 @@ class GitSource:
         return self._cache.git_dir
 
     @property
+    def remote_cache(self) -> RemoteCache:
+        """The cache behind this source (the status writer shares its object store)."""
+        return self._cache
+
+    @property
     def runner(self) -> GitRunner:
         """The authenticated runner, for other operations on the same remote (push)."""
         return self._cache.runner
