@@ -21,8 +21,10 @@ from gitops_vela.settings import (
     single_repository_settings,
 )
 
-_REPO_ONLY = ("branch", "path", "interval", "namespace", "prune", "status_branch", "no_status")
-_REPO_ONLY += ("name", "token_file", "ssh_key_file", "known_hosts_file")
+_REPO_ONLY = (
+    *("branch", "path", "interval", "namespace", "prune", "status_branch", "no_status"),
+    *("name", "token_file", "ssh_key_file", "known_hosts_file"),
+)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -112,7 +112,11 @@ class Centers:
                     source.fetch()
                 except SourceError as exc:
                     errors.append(exc.message)
-                    log.warning("capability center unavailable", center=source.center.name, error=exc.message)
+                    log.warning(
+                        "capability center unavailable",
+                        center=source.center.name,
+                        error=exc.message,
+                    )
         finally:
             with self._cond:
                 self._refreshing = False

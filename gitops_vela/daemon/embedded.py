@@ -31,7 +31,7 @@ class EmbeddedCluster:
         folder = cache_dir / "embedded"
         folder.mkdir(parents=True, exist_ok=True)
         kubeconfig, snapshot = folder / "kubeconfig", folder / "state.json"
-        with Emulator(kubeconfig=kubeconfig, snapshot_file=snapshot) as emulator:
+        with Emulator(kubeconfig=kubeconfig, snapshot=snapshot) as emulator:
             embedded = EmbeddedCluster(url=emulator.url, kubeconfig=kubeconfig, snapshot=snapshot)
             log.info(
                 "embedded cluster started (an emulator: nothing runs containers)",

@@ -30,7 +30,7 @@ from gitops_vela.catalog import load_catalog
 from gitops_vela.cluster import Cluster
 from gitops_vela.daemon.centers import CenterDefinitions, Centers
 from gitops_vela.daemon.metrics import Metrics
-from gitops_vela.daemon.report import app_statuses, failure_name
+from gitops_vela.daemon.report import app_statuses, repository_reason
 from gitops_vela.errors import ClusterUnreachable, GitopsVelaError, StatusError
 from gitops_vela.logs import get_logger
 from gitops_vela.model.rendered import RepositoryRender
@@ -39,7 +39,7 @@ from gitops_vela.render import render_repository
 from gitops_vela.settings import RepositorySettings
 from gitops_vela.source import Credentials, GitSource, OpHook, Snapshot
 from gitops_vela.status import Author, StatusWriter
-from gitops_vela.sync import SyncOptions, SyncResult, prune_removed_apps, sync_apps
+from gitops_vela.sync import AppResult, SyncOptions, SyncResult, prune_removed_apps, sync_apps
 
 log = get_logger("gitops_vela.daemon")
 
@@ -187,11 +187,11 @@ class RepositoryReconciler:
                 removed = self._prune_removed(render)
 
             # 5. Report: the status branch (skipped while the remote is down), metrics.
-            statuses = self._statuses(snapshot, render, result)
+            statuses = self._statuses(snapshot, render, result, removed)
             if source_error is None:
                 with stage(Stage.STATUS):
                     self._write_status(statuses)
-            self._export(statuses, removed=removed)
+            self._export(statuses)
             self._memory.apps = frozenset(statuses)
             if source_error is not None:
                 raise source_error
@@ -204,7 +204,7 @@ class RepositoryReconciler:
         return ReconcileReport(
             repo=self.name,
             revision=snapshot.sha,
-            reason=_worst_app_reason(result),
+            reason=repository_reason(statuses.values()),
             ok=True,
             duration=time.monotonic() - started,
             message=f"{len(statuses)} apps",
@@ -220,7 +220,9 @@ class RepositoryReconciler:
             return current
         return self.source.fetch()
 
-    def _render(self, snapshot: Snapshot, centers: CenterDefinitions) -> tuple[RepositoryRender, bool]:
+    def _render(
+        self, snapshot: Snapshot, centers: CenterDefinitions
+    ) -> tuple[RepositoryRender, bool]:
         key = (snapshot.sha, centers.digest)
         if self._memory.render is not None and self._memory.render_key == key:
             return self._memory.render, False
@@ -240,27 +242,48 @@ class RepositoryReconciler:
         self._memory.render_key, self._memory.render = key, render
         return render, True
 
-    def _sync(self, render: RepositoryRender) -> SyncResult:
-        options = SyncOptions(
-            prune=self.settings.prune, inventory_namespace=self._inventory_namespace
-        )
-        return sync_apps(self.cluster, render.apps, options=options)
+    @property
+    def _options(self) -> SyncOptions:
+        return SyncOptions(prune=self.settings.prune, inventory_namespace=self._inventory_namespace)
 
-    def _prune_removed(self, render: RepositoryRender) -> tuple[str, ...]:
+    def _sync(self, render: RepositoryRender) -> SyncResult:
+        # A failed app is never pruned; its objects stay as the last good render left them.
+        failed = {f.name for f in render.failures if f.name}
+        return sync_apps(self.cluster, render.apps, options=self._options, failed_apps=failed)
+
+    def _prune_removed(self, render: RepositoryRender) -> tuple[AppResult, ...]:
         if not self.settings.prune:
             return ()
-        if any(not failure.name for failure in render.failures):
-            log.warning("an Appfile could not be named: apps removed from Git are kept this time")
+        if any(not f.name for f in render.failures) or render.catalog_diagnostics:
+            # An Appfile without a name might be any app, and a broken definition may
+            # hide one: on doubt, apps removed from Git are kept until the next run.
+            log.warning(
+                "apps removed from Git are kept this run: some Appfile or definition is broken"
+            )
             return ()
-        keep = {app.name for app in render.apps} | {f.name for f in render.failures}
-        options = SyncOptions(prune=True, inventory_namespace=self._inventory_namespace)
-        return prune_removed_apps(self.cluster, repo=self.name, keep=keep, options=options)
+        known = {a.name for a in render.apps} | {f.name for f in render.failures}
+        result = prune_removed_apps(
+            self.cluster, repo=self.name, known_apps=known, options=self._options
+        )
+        for app in result.apps:
+            log.info(
+                "app removed from Git: pruned", app=app.app, ok=app.ok, errors=list(app.errors)
+            )
+        return result.apps
 
     def _statuses(
-        self, snapshot: Snapshot, render: RepositoryRender, result: SyncResult
+        self,
+        snapshot: Snapshot,
+        render: RepositoryRender,
+        result: SyncResult,
+        removed: tuple[AppResult, ...],
     ) -> dict[str, AppStatus]:
         return app_statuses(
-            revision=snapshot.sha, render=render, result=result, previous=self._previous()
+            revision=snapshot.sha,
+            render=render,
+            result=result,
+            removed=removed,
+            previous=self._previous(),
         )
 
     def _previous(self) -> dict[str, AppStatus]:
@@ -283,11 +306,13 @@ class RepositoryReconciler:
 
     # ------------------------------------------------------------------ reporting
 
-    def _export(self, statuses: dict[str, AppStatus], *, removed: tuple[str, ...]) -> None:
+    def _export(self, statuses: dict[str, AppStatus]) -> None:
         for status in statuses.values():
             synced = status.reason is Reason.SUCCEEDED
-            self.metrics.set_app(repo=self.name, app=status.app, health=status.health, synced=synced)
-        for app in (self._memory.apps - set(statuses)) | set(removed):
+            self.metrics.set_app(
+                repo=self.name, app=status.app, health=status.health, synced=synced
+            )
+        for app in self._memory.apps - set(statuses):
             self.metrics.forget_app(repo=self.name, app=app)
 
     def _failed(
@@ -320,14 +345,9 @@ class RepositoryReconciler:
         if report.ok:
             self.metrics.last_success.labels(self.name).set(time.time())
         level = "info" if report.rendered or report.failed_apps else "debug"
-        getattr(log, level)("reconciled", rendered=report.rendered, failed_apps=report.failed_apps, **fields)
-
-
-def _worst_app_reason(result: SyncResult) -> Reason:
-    for app in result.apps:
-        if app.reason is not Reason.SUCCEEDED:
-            return app.reason
-    return Reason.SUCCEEDED
+        getattr(log, level)(
+            "reconciled", rendered=report.rendered, failed_apps=report.failed_apps, **fields
+        )
 
 
 def _credentials(settings: RepositorySettings) -> Credentials:
@@ -337,6 +357,3 @@ def _credentials(settings: RepositorySettings) -> Credentials:
         ssh_key_file=creds.ssh_key_file,
         known_hosts_file=creds.known_hosts_file,
     )
-
-
-__all__ = ["STAGE_REASONS", "ReconcileReport", "RepositoryReconciler", "Stage", "failure_name"]
