@@ -21,7 +21,7 @@ import enum
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import structlog
@@ -33,12 +33,13 @@ from gitops_vela.daemon.metrics import Metrics
 from gitops_vela.daemon.report import app_statuses, repository_reason
 from gitops_vela.errors import ClusterUnreachable, GitopsVelaError, StatusError
 from gitops_vela.logs import get_logger
+from gitops_vela.model.changes import Action
 from gitops_vela.model.rendered import RepositoryRender
 from gitops_vela.model.status import AppStatus, Reason
 from gitops_vela.render import render_repository
 from gitops_vela.settings import RepositorySettings
 from gitops_vela.source import Credentials, GitSource, OpHook, Snapshot
-from gitops_vela.status import Author, StatusWriter
+from gitops_vela.status import Author, StatusWriter, significant
 from gitops_vela.sync import AppResult, SyncOptions, SyncResult, prune_removed_apps, sync_apps
 
 log = get_logger("gitops_vela.daemon")
@@ -94,6 +95,7 @@ class ReconcileReport:
     rendered: bool = False  # False when the previous render was reused
     apps: int = 0
     failed_apps: int = 0
+    changed: int = 0  # objects created, configured or deleted
     cluster_reached: bool | None = None  # None: the run never got to the cluster
 
 
@@ -103,8 +105,8 @@ class _Memory:
 
     render_key: tuple[str, str] | None = None  # (commit, centers digest)
     render: RepositoryRender | None = None
-    statuses: dict[str, AppStatus] | None = None  # as on the status branch
-    apps: frozenset[str] = field(default_factory=frozenset)
+    statuses: dict[str, AppStatus] | None = None  # as last reported (or read from the branch)
+    logged: bool = False  # every app was logged once since the daemon started
 
 
 class RepositoryReconciler:
@@ -144,6 +146,7 @@ class RepositoryReconciler:
             else None
         )
         self._memory = _Memory()
+        self._cluster_reached: bool | None = None
         self.last_report: ReconcileReport | None = None
 
     @property
@@ -152,27 +155,22 @@ class RepositoryReconciler:
 
     def run(self) -> ReconcileReport:
         started = time.monotonic()
+        self._cluster_reached = None
         with structlog.contextvars.bound_contextvars(repo=self.name):
-            report = self._run(started)
+            try:
+                report = self._pipeline(started)
+            except StageFailed as failed:
+                report = self._failed(failed, started=started)
             self._record(report)
         return report
 
     # ------------------------------------------------------------------ the pipeline
 
-    def _run(self, started: float) -> ReconcileReport:
-        source_error: StageFailed | None = None
-        cluster_reached: bool | None = None
-        try:
-            # 1. Source: has the branch moved? A remote that is down keeps the last good commit.
-            try:
-                with stage(Stage.SOURCE):
-                    snapshot = self._snapshot()
-            except StageFailed as failed:
-                if self.source.current is None:
-                    raise
-                source_error, snapshot = failed, self.source.current
-            structlog.contextvars.bind_contextvars(revision=snapshot.short_sha)
-
+    def _pipeline(self, started: float) -> ReconcileReport:
+        # 1. Source: has the branch moved? A remote that is down keeps the last good commit,
+        #    so the cluster is still kept in line with it (drift) while Git is away.
+        snapshot, source_error = self._source()
+        with structlog.contextvars.bound_contextvars(revision=snapshot.short_sha):
             # 2. Load definitions and render every app (reused when nothing changed).
             with stage(Stage.BUILD), self._centers().use() as centers:
                 render, rendered = self._render(snapshot, centers)
@@ -180,27 +178,22 @@ class RepositoryReconciler:
             # 3. Plan, apply in stages, prune each app's stale objects, assess health.
             with stage(Stage.APPLY):
                 result = self._sync(render)
-            cluster_reached = True
+            self._cluster_reached = True
 
             # 4. Apps deleted from Git: prune them, unless an app could not even be named.
             with stage(Stage.PRUNE):
                 removed = self._prune_removed(render)
 
-            # 5. Report: the status branch (skipped while the remote is down), metrics.
+            # 5. Report: logs and metrics; the status branch unless the remote is down.
             statuses = self._statuses(snapshot, render, result, removed)
+            self._log_apps(statuses)
+            self._export(statuses, result, removed)
+            self._memory.statuses = statuses
             if source_error is None:
                 with stage(Stage.STATUS):
                     self._write_status(statuses)
-            self._export(statuses)
-            self._memory.apps = frozenset(statuses)
-            if source_error is not None:
-                raise source_error
-        except StageFailed as failed:
-            if isinstance(failed.error, ClusterUnreachable):
-                cluster_reached = False
-            elif failed.stage in (Stage.PRUNE, Stage.STATUS):
-                cluster_reached = True
-            return self._failed(failed, started=started, cluster_reached=cluster_reached)
+        if source_error is not None:
+            raise source_error
         return ReconcileReport(
             repo=self.name,
             revision=snapshot.sha,
@@ -211,8 +204,18 @@ class RepositoryReconciler:
             rendered=rendered,
             apps=len(statuses),
             failed_apps=sum(1 for s in statuses.values() if s.reason is not Reason.SUCCEEDED),
-            cluster_reached=cluster_reached,
+            changed=_changed(result, removed),
+            cluster_reached=self._cluster_reached,
         )
+
+    def _source(self) -> tuple[Snapshot, StageFailed | None]:
+        try:
+            with stage(Stage.SOURCE):
+                return self._snapshot(), None
+        except StageFailed as failed:
+            if self.source.current is None:
+                raise
+            return self.source.current, failed
 
     def _snapshot(self) -> Snapshot:
         current = self.source.current
@@ -297,7 +300,6 @@ class RepositoryReconciler:
         return self._memory.statuses
 
     def _write_status(self, statuses: dict[str, AppStatus]) -> None:
-        self._memory.statuses = statuses
         if self.writer is None:
             return
         commit = self.writer.write(statuses.values(), complete=True)
@@ -306,18 +308,46 @@ class RepositoryReconciler:
 
     # ------------------------------------------------------------------ reporting
 
-    def _export(self, statuses: dict[str, AppStatus]) -> None:
+    def _log_apps(self, statuses: dict[str, AppStatus]) -> None:
+        """One line per app whose outcome changed (every app on the first run)."""
+        previous = self._previous()
+        first, self._memory.logged = not self._memory.logged, True
+        for app, status in sorted(statuses.items()):
+            old = previous.get(app)
+            if not first and old is not None and significant(old) == significant(status):
+                continue
+            fields = {"app": app, "sync": str(status.sync), "health": str(status.health)}
+            if status.reason is Reason.SUCCEEDED:
+                log.info("app reconciled", message=status.message, **fields)
+            else:
+                log.warning(
+                    "app failed", reason=str(status.reason), errors=list(status.errors), **fields
+                )
+        for app in sorted(set(previous) - set(statuses)):
+            log.info("app removed", app=app)
+
+    def _export(
+        self,
+        statuses: dict[str, AppStatus],
+        result: SyncResult,
+        removed: tuple[AppResult, ...],
+    ) -> None:
+        for app_result in (*result.apps, *removed):
+            for change in app_result.changes.changes:
+                if change.action in _CHANGES:
+                    self.metrics.objects_changed.labels(self.name, str(change.action)).inc()
         for status in statuses.values():
             synced = status.reason is Reason.SUCCEEDED
             self.metrics.set_app(
                 repo=self.name, app=status.app, health=status.health, synced=synced
             )
-        for app in self._memory.apps - set(statuses):
+        for app in set(self._previous()) - set(statuses):
             self.metrics.forget_app(repo=self.name, app=app)
 
-    def _failed(
-        self, failed: StageFailed, *, started: float, cluster_reached: bool | None
-    ) -> ReconcileReport:
+    def _failed(self, failed: StageFailed, *, started: float) -> ReconcileReport:
+        reached = self._cluster_reached
+        if isinstance(failed.error, ClusterUnreachable):
+            reached = False
         current = self.source.current
         return ReconcileReport(
             repo=self.name,
@@ -326,7 +356,7 @@ class RepositoryReconciler:
             ok=False,
             duration=time.monotonic() - started,
             message=failed.error.message,
-            cluster_reached=cluster_reached,
+            cluster_reached=reached,
         )
 
     def _record(self, report: ReconcileReport) -> None:
@@ -344,10 +374,27 @@ class RepositoryReconciler:
             return
         if report.ok:
             self.metrics.last_success.labels(self.name).set(time.time())
-        level = "info" if report.rendered or report.failed_apps else "debug"
+        # A quiet poll (nothing rendered, nothing changed) is debug noise at one a minute.
+        level = "info" if report.rendered or report.changed else "debug"
         getattr(log, level)(
-            "reconciled", rendered=report.rendered, failed_apps=report.failed_apps, **fields
+            "reconciled",
+            rendered=report.rendered,
+            changed=report.changed,
+            failed_apps=report.failed_apps,
+            **fields,
         )
+
+
+_CHANGES = (Action.CREATED, Action.CONFIGURED, Action.DELETED)
+
+
+def _changed(result: SyncResult, removed: tuple[AppResult, ...]) -> int:
+    return sum(
+        1
+        for app in (*result.apps, *removed)
+        for change in app.changes.changes
+        if change.action in _CHANGES
+    )
 
 
 def _credentials(settings: RepositorySettings) -> Credentials:
