@@ -138,5 +138,5 @@ def test_call_function_errors_name_the_caller() -> None:
 def test_call_function_times_out() -> None:
     slow = "function(object) local f(n) = if n == 0 then 1 else f(n - 1) + f(n - 1); f(60)"
 
-    with pytest.raises(RenderError, match="did not finish within 0.3s"):
+    with pytest.raises(RenderError, match=r"did not finish within 0\.3s"):
         engine.call_function(slow, args={"object": {}}, name="policy", timeout=0.3)
