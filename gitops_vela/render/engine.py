@@ -38,6 +38,7 @@ class Job:
     source: str
     files: Mapping[str, str] = field(default_factory=dict)
     entries: Mapping[str, str] = field(default_factory=dict)
+    ext_vars: Mapping[str, str] = field(default_factory=dict)
     ext_codes: Mapping[str, str] = field(default_factory=dict)
     tla_codes: Mapping[str, str] = field(default_factory=dict)
     timeout: float = DEFAULT_TIMEOUT
@@ -84,6 +85,7 @@ def _evaluate(jsonnet: Any, job: Job) -> Outcome:
             job.filename,
             job.source,
             import_callback=_importer(job),
+            ext_vars=dict(job.ext_vars),
             ext_codes=dict(job.ext_codes),
             tla_codes=dict(job.tla_codes),
             max_stack=MAX_STACK,
