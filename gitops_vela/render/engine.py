@@ -189,6 +189,9 @@ class Pool:
                         pending.append(index)
                         continue
                     busy[worker.inbox] = (worker, index, time.monotonic() + jobs[index].timeout)
+                if not pending and free:  # let other callers use what this one no longer needs
+                    self._release(free)
+                    free = []
                 if busy:
                     self._collect(busy, free, results)
                 elif pending and not free:
