@@ -54,7 +54,9 @@ def render_apps(tmp_path: Path) -> RenderApps:
         for app, services in apps.items():
             appfile = tmp_path / "apps" / app / "vela.yaml"
             appfile.parent.mkdir(parents=True, exist_ok=True)
-            appfile.write_text(yaml.safe_dump({"name": app, "services": dict(services)}))
+            appfile.write_text(
+                yaml.safe_dump({"name": app, "services": dict(services)}, sort_keys=False)
+            )
         if sample_definitions:
             shutil.copytree(SAMPLE / "definitions", tmp_path / "definitions", dirs_exist_ok=True)
         for path, text in (files or {}).items():
