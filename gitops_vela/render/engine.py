@@ -45,11 +45,21 @@ class Job:
 
 @dataclass(frozen=True)
 class Outcome:
-    """The JSON text a program produced, or its error (``timed_out`` when it ran out of time)."""
+    """The JSON text a program produced, or its error.
+
+    ``timed_out``: it ran out of time; ``crashed``: the worker died under it
+    (the Go runtime aborts on a stack overflow, e.g. endless ``tailstrict``
+    recursion, which ``max_stack`` does not catch).
+    """
 
     ok: bool
     text: str
     timed_out: bool = False
+    crashed: bool = False
+
+    @property
+    def fatal(self) -> bool:
+        return self.timed_out or self.crashed
 
 
 # -- the worker side ---------------------------------------------------------------------
@@ -195,7 +205,8 @@ class Pool:
                 free.append(worker)
             except (EOFError, OSError):
                 code = worker.process.poll()
-                results[index] = Outcome(False, f"the Jsonnet worker died (exit code {code})")
+                text = f"the Jsonnet worker died (exit code {code})"
+                results[index] = Outcome(False, text, crashed=True)
                 self._discard(worker)
         now = time.monotonic()
         for conn, (worker, index, ends) in list(busy.items()):
@@ -293,6 +304,10 @@ def call_function(source: str, *, args: Mapping[str, Any], name: str, timeout: f
     )
     (outcome,) = evaluate([job])
     if not outcome.ok:
-        reason = f"did not finish within {timeout:g}s" if outcome.timed_out else outcome.text
+        reason = outcome.text
+        if outcome.timed_out:
+            reason = f"did not finish within {timeout:g}s"
+        elif outcome.crashed:
+            reason = "crashed the Jsonnet engine (stack overflow or out of memory)"
         raise RenderError(Diagnostic(name, reason))
     return json.loads(outcome.text)

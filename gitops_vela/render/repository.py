@@ -26,14 +26,22 @@ from gitops_vela.model.rendered import AppFailure, RenderedApp, RepositoryRender
 from gitops_vela.render import engine
 from gitops_vela.render.appfiles import load_appfile
 from gitops_vela.render.diagnose import explain_failure
-from gitops_vela.render.discover import DEFAULT_APP_GLOBS, find_appfiles, guess_name, read_appfile
+from gitops_vela.render.discover import (
+    DEFAULT_APP_GLOBS,
+    find_appfiles,
+    guess_name,
+    parse_appfile,
+    read_appfile_text,
+)
+from gitops_vela.render.files import RepoFiles, unchanged
 from gitops_vela.render.finalize import cluster_scoped_custom_kinds, digest, finish
 from gitops_vela.render.program import compose
 
-CACHE_SIZE = 4096
+CACHE_SIZE = 1024
 SECONDS_PER_SERVICE = 0.2  # on top of the per-evaluation limit, for big apps
 _cache: OrderedDict[str, RenderedApp] = OrderedDict()
 _evaluated: OrderedDict[str, dict[str, Any]] = OrderedDict()
+_appfiles: OrderedDict[str, tuple[Appfile | None, dict[str, str]]] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
@@ -97,14 +105,29 @@ def load_apps(
     failures: list[AppFailure] = []
     for path in find_appfiles(root, globs):
         try:
-            doc = read_appfile(root, path)
-            if doc is not None:
-                loaded.append(load_appfile(doc, catalog=catalog, root=root))
+            app = _load_appfile(root, path, catalog)
+            if app is not None:
+                loaded.append(app)
         except YamlError as exc:
             failures.append(AppFailure(repo, guess_name(root, path), path, (exc.diagnostic,)))
         except UserError as exc:
             failures.append(AppFailure(repo, guess_name(root, path), path, exc.diagnostics))
     return _without_duplicates(loaded, failures, repo=repo)
+
+
+def _load_appfile(root: Path, path: str, catalog: Catalog) -> Appfile | None:
+    """One Appfile, checked; reused from the cache while its text, catalog and files are unchanged."""
+    text = read_appfile_text(root, path)
+    key = hashlib.sha256(f"{path}\0{catalog.digest}\0{text}".encode()).hexdigest()
+    with _cache_lock:
+        cached = _appfiles.get(key)
+    if cached is not None and unchanged(root, cached[1]):
+        return cached[0]
+    doc = parse_appfile(text, path)
+    files = RepoFiles(root)
+    app = load_appfile(doc, catalog=catalog, files=files) if doc is not None else None
+    _remember(_appfiles, key, (app, dict(files.read)))
+    return app
 
 
 def _without_duplicates(
