@@ -110,3 +110,22 @@ def container(workload: Manifest, name: str) -> dict[str, Any]:
     assert found, f"no container {name} in {workload['metadata']['name']}"
     result: dict[str, Any] = found[0]
     return result
+
+
+def empty_fields(value: Any, path: str = "$") -> list[str]:
+    """Paths of nulls and of empty maps or lists, which a reviewer would not
+    accept in a manifest (``emptyDir: {}`` is how Kubernetes spells it)."""
+    found: list[str] = []
+    if value is None:
+        return [path]
+    if isinstance(value, dict):
+        if not value and not path.endswith(".emptyDir"):
+            found.append(path)
+        for key, item in value.items():
+            found += empty_fields(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        if not value:
+            found.append(path)
+        for i, item in enumerate(value):
+            found += empty_fields(item, f"{path}[{i}]")
+    return found

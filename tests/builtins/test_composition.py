@@ -13,7 +13,7 @@ import yaml
 from gitops_vela.catalog import load_catalog
 from gitops_vela.model.objects import Manifest
 from gitops_vela.render import render_repository
-from tests.builtins.conftest import RenderApps, container, find, pod_spec
+from tests.builtins.conftest import RenderApps, container, empty_fields, find, pod_spec
 from tests.builtins.test_definitions import BUILTIN_DOCS
 
 IMAGE = "ghcr.io/acme/app:1.0"
@@ -226,3 +226,60 @@ def test_scaler_and_autoscale_conflict(tmp_path: Any) -> None:
     appfile.write_text(yaml.safe_dump({"name": "bad", "services": {"x": service}}))
     (failure,) = render_repository(tmp_path, repo="t").failures
     assert "conflict" in " ".join(str(d) for d in failure.diagnostics)
+
+
+def test_empty_trait_blocks_leave_no_empty_fields(render_apps: RenderApps) -> None:
+    service = {
+        "image": IMAGE,
+        **{
+            t: {}
+            for t in ("storage", "labels", "annotations", "environment", "probes", "resources")
+        },
+        "sidecar": {"name": "proxy", "image": "envoy:1.30"},
+        "init-container": {"name": "warm", "image": "busybox"},
+    }
+    objects = render_apps({"empty": {"api": service}})["empty"]
+    deploy = find(objects, "Deployment", "api")
+    assert empty_fields(deploy) == []
+    assert set(container(deploy, "api")) == {"name", "image", "ports"}
+
+
+@pytest.mark.parametrize(
+    ("service", "message"),
+    [
+        (
+            {
+                "image": IMAGE,
+                "route": {
+                    "domain": "a.example.com",
+                    "provider": "traefik",
+                    "rules": [{"path": "/a", "rewriteTarget": "/"}],
+                },
+            },
+            "rewriteTarget needs provider nginx",
+        ),
+        (
+            {"type": "worker", "image": IMAGE, "probes": {"liveness": {"path": "/healthz"}}},
+            "set port",
+        ),
+        ({"image": IMAGE, "autoscale": {"min": 5, "max": 2}}, "min (5) is above max (2)"),
+        (
+            {"image": IMAGE, "sidecar": {"name": "x", "image": IMAGE}},
+            "already has a container named x",
+        ),
+        (
+            {"image": IMAGE, "environment": {"containerName": "nope", "vars": {"A": 1}}},
+            'no container named "nope"',
+        ),
+        ({"type": "k8s-objects"}, "has no objects"),
+    ],
+)
+def test_template_errors_say_what_to_fix(
+    tmp_path: Any, service: dict[str, Any], message: str
+) -> None:
+    appfile = tmp_path / "apps" / "bad" / "vela.yaml"
+    appfile.parent.mkdir(parents=True)
+    appfile.write_text(yaml.safe_dump({"name": "bad", "services": {"x": service}}, sort_keys=False))
+    (failure,) = render_repository(tmp_path, repo="t").failures
+    text = " ".join(str(d) for d in failure.diagnostics)
+    assert message in text, text

@@ -18,7 +18,7 @@ import yaml
 from gitops_vela.cli import main
 from gitops_vela.model.objects import Manifest
 from gitops_vela.render import render_repository
-from tests.builtins.conftest import SAMPLE, container, failure_text, find, pod_spec
+from tests.builtins.conftest import SAMPLE, container, empty_fields, failure_text, find, pod_spec
 
 GOLDEN = SAMPLE.parent / "tests" / "builtins" / "golden"
 APPS = ("payments", "platform", "reports", "search", "shop")
@@ -72,6 +72,14 @@ def test_platform_app_installs_every_crd_and_namespace_the_apps_need(
         ("monitoring.coreos.com/v1", "ServiceMonitor"),
     }
     assert used <= served
+
+
+def test_no_nulls_and_no_empty_fields(rendered: dict[str, list[Manifest]]) -> None:
+    for app, objects in rendered.items():
+        if app == "platform":  # the CRDs are copied as their projects publish them
+            continue
+        for obj in objects:
+            assert empty_fields(obj) == [], obj["metadata"]["name"]
 
 
 def test_every_object_carries_the_ownership_labels(rendered: dict[str, list[Manifest]]) -> None:
