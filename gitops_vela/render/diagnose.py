@@ -55,7 +55,7 @@ def _single(
     definitions: Mapping[str, Definition],
     timeout: float,
 ) -> engine.Job:
-    single, _ = compose(
+    single, _, _ = compose(
         app,
         [service],
         definitions=definitions,
