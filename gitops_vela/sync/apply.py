@@ -1,9 +1,12 @@
 """Bring one object to its desired state: skip, confirm by dry run, apply, or recreate.
 
-An object is sent only when it drifted. The cheap check (every field we set
-has our value, and the desired object is the one recorded in the inventory)
-needs no request; when it fails, a server-side dry run settles whether the
-server would change anything (defaults and normalised values are not drift).
+An object is sent only when it drifted. The cheap check needs no request: the
+desired object is the one the inventory recorded, and every field we set has
+our value live (or the same live values as right after our last apply, for
+values the server normalises). When it fails because someone changed the
+object, or on first sight, a server-side dry run settles whether the server
+would change anything (defaults are not drift). A change made in Git is
+applied straight away: one write.
 """
 
 from __future__ import annotations
@@ -18,7 +21,14 @@ from gitops_vela.model.changes import Action
 from gitops_vela.model.labels import RECREATE_ANNOTATION
 from gitops_vela.model.objects import Manifest
 from gitops_vela.sync.desired import Desired
-from gitops_vela.sync.fields import comparable, first_difference, is_subset, same_object
+from gitops_vela.sync.fields import (
+    applied_hash,
+    comparable,
+    first_difference,
+    is_subset,
+    same_object,
+)
+from gitops_vela.sync.inventory import Record
 
 _IMMUTABLE_FIELD = re.compile(
     r"([A-Za-z0-9_.\[\]/-]+): (?:Invalid value|Forbidden)[^;]*?field is immutable"
@@ -48,23 +58,39 @@ def sync_object(
     item: Desired,
     live: Manifest | None,
     *,
-    recorded_digest: str | None,
+    recorded: Record | None,
     dry_run: bool,
     wait_timeout: float,
 ) -> ObjectResult:
+    """Decide and act for one object (see the module docstring)."""
     wanted = comparable(item.manifest)
-    if live is not None and recorded_digest == item.digest and is_subset(wanted, live):
+    same_desired = recorded is not None and recorded.digest == item.digest
+    if live is not None and same_desired and _unchanged_live(item, wanted, live, recorded):
         return ObjectResult(item, Action.UNCHANGED, live=live)
     if live is None:
         return _create(cluster, item, dry_run=dry_run, wait_timeout=wait_timeout)
-    preview = cluster.apply(item.manifest, dry_run=True).object
-    if same_object(preview, live):
-        return ObjectResult(item, Action.UNCHANGED, "no change (checked by dry run)", live=live)
-    drift = first_difference(wanted, live) or "fields gitops-vela no longer sets"
-    if dry_run:
-        return ObjectResult(item, Action.CONFIGURED, f"dry run: {drift} differs", live=live)
-    applied = _apply(cluster, item, wait_timeout=wait_timeout)
-    return ObjectResult(item, Action.CONFIGURED, f"{drift} differed" + applied[1], live=applied[0])
+    drift = first_difference(wanted, live)
+    why = f"{drift} drifted in the cluster" if same_desired else "changed in Git"
+    if recorded is None or same_desired or dry_run:
+        # Someone else's change, a value the server normalises, or first sight:
+        # the server decides. A change made in Git is applied without asking.
+        preview = cluster.apply(item.manifest, dry_run=True).object
+        if same_object(preview, live):
+            return ObjectResult(item, Action.UNCHANGED, live=live)
+        if dry_run:
+            return ObjectResult(item, Action.CONFIGURED, f"dry run: {why}", live=live)
+    applied, note = _apply(cluster, item, wait_timeout=wait_timeout)
+    if same_object(applied, live):
+        return ObjectResult(item, Action.UNCHANGED, live=applied)
+    return ObjectResult(item, Action.CONFIGURED, why + note, live=applied)
+
+
+def _unchanged_live(
+    item: Desired, wanted: Manifest, live: Manifest, recorded: Record | None
+) -> bool:
+    if is_subset(wanted, live):
+        return True
+    return recorded is not None and recorded.live == applied_hash(item.manifest, live)
 
 
 def _create(cluster: Cluster, item: Desired, *, dry_run: bool, wait_timeout: float) -> ObjectResult:
@@ -76,6 +102,12 @@ def _create(cluster: Cluster, item: Desired, *, dry_run: bool, wait_timeout: flo
         return ObjectResult(item, Action.CREATED, live=result.object)
     # It existed without our ownership label: applying took it over.
     return ObjectResult(item, Action.CONFIGURED, "adopted an existing object", live=result.object)
+
+
+def record(result: ObjectResult) -> Record:
+    """The inventory record for an object applied (or found right) in this run."""
+    live = applied_hash(result.item.manifest, result.live) if result.live is not None else "-"
+    return Record(result.item.digest, live)
 
 
 def _apply(cluster: Cluster, item: Desired, *, wait_timeout: float) -> tuple[Manifest, str]:

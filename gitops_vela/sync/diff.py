@@ -21,7 +21,13 @@ from gitops_vela.model.rendered import RenderedApp
 from gitops_vela.sync import prune as pruning
 from gitops_vela.sync.desired import Desired, desired_objects
 from gitops_vela.sync.engine import Run
-from gitops_vela.sync.fields import comparable, is_subset, same_object, strip_server_fields
+from gitops_vela.sync.fields import (
+    applied_hash,
+    comparable,
+    is_subset,
+    same_object,
+    strip_server_fields,
+)
 from gitops_vela.sync.live import list_live
 from gitops_vela.sync.live import namespaces as list_namespaces
 from gitops_vela.sync.masking import mask_pair, redact, secret_values
@@ -130,10 +136,12 @@ def _diff_kind(run: Run, batch: list[Desired], namespaces: dict[str, Manifest]) 
 def _diff_one(
     run: Run, item: Desired, live: Manifest | None, namespaces: dict[str, Manifest]
 ) -> ObjectDiff:
-    recorded = run.inventories.get(item.owner)
-    digest = recorded.entries.get(item.ref) if recorded else None
-    if live is not None and digest == item.digest and is_subset(comparable(item.manifest), live):
-        return ObjectDiff(item.ref, Action.UNCHANGED)
+    found = run.inventories.get(item.owner)
+    recorded = found.entries.get(item.ref) if found else None
+    if live is not None and recorded is not None and recorded.digest == item.digest:
+        wanted = comparable(item.manifest)
+        if is_subset(wanted, live) or recorded.live == applied_hash(item.manifest, live):
+            return ObjectDiff(item.ref, Action.UNCHANGED)
     if item.ref.namespace and item.ref.namespace not in namespaces:
         return ObjectDiff(
             item.ref,

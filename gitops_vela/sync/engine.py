@@ -7,7 +7,7 @@ function of its inputs and every failure becomes data on the app's result.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 from gitops_vela.cluster import Cluster
@@ -19,7 +19,7 @@ from gitops_vela.model.rendered import RenderedApp
 from gitops_vela.model.status import Health, Reason
 from gitops_vela.sync import inventory as inv
 from gitops_vela.sync import prune as pruning
-from gitops_vela.sync.apply import ObjectResult
+from gitops_vela.sync.apply import ObjectResult, record
 from gitops_vela.sync.desired import Desired, desired_objects
 from gitops_vela.sync.health import ObjectHealth, PolicyEvaluator, assess, report
 from gitops_vela.sync.live import namespaces as list_namespaces
@@ -52,6 +52,7 @@ def apply_apps(
     namespaces = list_namespaces(run.cluster)
     _ensure_namespaces(run, apps, namespaces)
     results = list(duplicates)
+    progress = _progress(run, len(items))
     for stage in Stage:
         batch = [i for i in items if stage_of(i.ref.kind) is stage]
         if not batch:
@@ -63,6 +64,7 @@ def apply_apps(
             namespaces=namespaces,
             dry_run=run.options.dry_run,
             wait_timeout=run.options.wait_timeout,
+            progress=progress,
         )
         if stage is Stage.DEFINITIONS and not run.options.dry_run:
             done = settle_definitions(run.cluster, done, timeout=run.options.wait_timeout)
@@ -95,7 +97,7 @@ def finish_app(
     health = report(app.name, (_verdict(run, app, r) for r in results))
     apply_failed = any(r.action is Action.FAILED for r in results)
     old = run.inventories.get(inv.Inventory(app.repo, app.name, app.namespace).owner)
-    recorded = {r.item.ref: r.item.digest for r in results if r.in_inventory}
+    recorded = {r.item.ref: record(r) for r in results if r.in_inventory}
     if old is not None:  # failed objects keep their old entry: never forgotten
         recorded.update(
             {
@@ -149,7 +151,7 @@ def _reason(apply_failed: bool, pruned: list[pruning.PruneResult], errors: list[
 
 
 def _record(
-    run: Run, app: RenderedApp, entries: dict[ObjectRef, str], old: inv.Inventory | None
+    run: Run, app: RenderedApp, entries: dict[ObjectRef, inv.Record], old: inv.Inventory | None
 ) -> list[str]:
     """Write the app's inventory when it changed; an error text on failure."""
     new = inv.Inventory(app.repo, app.name, app.namespace, entries)
@@ -172,7 +174,20 @@ def _verdict(run: Run, app: RenderedApp, result: ObjectResult) -> tuple[ObjectRe
     return result.item.ref, assess(result.live, policy=policy, evaluate=run.evaluate)
 
 
-def _recorded(run: Run, item: Desired) -> str | None:
+def _progress(run: Run, total: int) -> Callable[[int], None] | None:
+    report_to = run.options.progress
+    if report_to is None:
+        return None
+    done = [0]
+
+    def step(count: int) -> None:
+        done[0] += count
+        report_to(done[0], total)
+
+    return step
+
+
+def _recorded(run: Run, item: Desired) -> inv.Record | None:
     found = run.inventories.get(item.owner)
     return found.entries.get(item.ref) if found else None
 

@@ -85,7 +85,7 @@ def same_object(a: Manifest, b: Manifest) -> bool:
     return strip_server_fields(a) == strip_server_fields(b)
 
 
-def digest(manifest: Manifest) -> str:
+def digest(manifest: Any) -> str:
     """A stable content hash of a desired object (recorded in the inventory)."""
     text = json.dumps(manifest, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -117,3 +117,21 @@ def first_difference(desired: Any, live: Any, path: str = "") -> str:
                 return found
         return ""
     return "" if is_subset(desired, live) else (path or "(object)")
+
+
+def project(desired: Any, live: Any) -> Any:
+    """``live`` cut down to the fields ``desired`` sets (what gitops-vela applies)."""
+    if isinstance(desired, dict):
+        if not isinstance(live, dict):
+            return live
+        return {k: project(v, live.get(k)) for k, v in desired.items() if v is not None}
+    if isinstance(desired, list):
+        if not isinstance(live, list) or len(live) != len(desired):
+            return live
+        return [project(d, v) for d, v in zip(desired, live, strict=True)]
+    return live
+
+
+def applied_hash(desired: Manifest, live: Manifest) -> str:
+    """A hash of the live values of the fields gitops-vela applies."""
+    return digest(project(comparable(desired), live))

@@ -2,16 +2,19 @@
 
 The ConfigMap lives in the inventory namespace (``gitops-vela-system`` by
 default), is named after the app's ownership value and holds one line per
-object: ``<apiVersion> <kind> <namespace or -> <name> <digest>``. The digest
-of the desired object lets a later run skip objects whose desired form did
-not change and whose live fields still match, without asking the server.
+object: ``<apiVersion> <kind> <namespace or -> <name> <digest> <live>``.
+``digest`` hashes the desired object as applied; ``live`` hashes the live
+values of exactly the fields gitops-vela applies, as the server returned them.
+A later run skips an object, with no request, when its desired digest is the
+same and its applied fields are unchanged live (even where the server
+normalised a value, e.g. ``cpu: 0.5`` stored as ``500m``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from gitops_vela.cluster import Cluster
@@ -23,13 +26,21 @@ _NOT_NAME = re.compile(r"[^a-z0-9.-]")
 
 
 @dataclass(frozen=True, slots=True)
+class Record:
+    """What was applied for one object: desired digest, and live hash of its applied fields."""
+
+    digest: str
+    live: str = "-"
+
+
+@dataclass(frozen=True, slots=True)
 class Inventory:
     """The objects one app applied, each with the digest of what was applied."""
 
     repo: str
     app: str
     namespace: str
-    entries: Mapping[ObjectRef, str] = field(default_factory=dict)
+    entries: Mapping[ObjectRef, Record] = field(default_factory=dict)
 
     @property
     def owner(self) -> str:
@@ -37,8 +48,8 @@ class Inventory:
 
     def encode(self) -> str:
         lines = (
-            f"{ref.api_version} {ref.kind} {ref.namespace or '-'} {ref.name} {digest}"
-            for ref, digest in self.entries.items()
+            f"{ref.api_version} {ref.kind} {ref.namespace or '-'} {ref.name} {rec.digest} {rec.live}"
+            for ref, rec in self.entries.items()
         )
         return "".join(f"{line}\n" for line in sorted(lines))
 
@@ -65,16 +76,15 @@ def decode(configmap: Manifest) -> Inventory | None:
     data = configmap.get("data") or {}
     if not data.get("repo") or not data.get("app"):
         return None
-    entries: dict[ObjectRef, str] = {}
+    entries: dict[ObjectRef, Record] = {}
     for line in str(data.get("objects") or "").splitlines():
         parts = line.split()
-        if len(parts) != 5:
+        if len(parts) not in (5, 6):
             continue
-        api_version, kind, namespace, name, digest = parts
+        api_version, kind, namespace, name, digest = parts[:5]
         group, _, version = api_version.rpartition("/")
-        entries[ObjectRef(group, kind, "" if namespace == "-" else namespace, name, version)] = (
-            digest
-        )
+        ref = ObjectRef(group, kind, "" if namespace == "-" else namespace, name, version)
+        entries[ref] = Record(digest, parts[5] if len(parts) == 6 else "-")
     return Inventory(str(data["repo"]), str(data["app"]), str(data.get("namespace") or ""), entries)
 
 
@@ -101,9 +111,3 @@ def write(cluster: Cluster, inventory: Inventory, *, namespace: str) -> None:
 def delete(cluster: Cluster, inventory: Inventory, *, namespace: str) -> None:
     resource = cluster.resource("v1", "ConfigMap")
     cluster.delete(resource, namespace=namespace, name=configmap_name(inventory.owner))
-
-
-def merged(inventory: Inventory, keep: Iterable[tuple[ObjectRef, str]]) -> Inventory:
-    entries = dict(inventory.entries)
-    entries.update(keep)
-    return Inventory(inventory.repo, inventory.app, inventory.namespace, entries)

@@ -20,6 +20,7 @@ from gitops_vela.errors import GitopsVelaError, UnknownKindError
 from gitops_vela.model.changes import Action
 from gitops_vela.model.labels import OWNER, PRUNE_ANNOTATION
 from gitops_vela.model.objects import ObjectRef
+from gitops_vela.sync.inventory import Record
 from gitops_vela.sync.ordering import kind_key
 
 
@@ -51,26 +52,24 @@ def guard(
 
 
 def stale(
-    recorded: Mapping[ObjectRef, str],
+    recorded: Mapping[ObjectRef, Record],
     *,
     wanted: Collection[ObjectRef],
     protected: Collection[ObjectRef] = (),
-) -> dict[ObjectRef, str]:
+) -> dict[ObjectRef, Record]:
     """Inventory entries no app wants now (protected ones, like the app namespace, never)."""
     return {
-        ref: digest
-        for ref, digest in recorded.items()
-        if ref not in wanted and ref not in protected
+        ref: entry for ref, entry in recorded.items() if ref not in wanted and ref not in protected
     }
 
 
-def kept(entries: Mapping[ObjectRef, str], reason: str) -> list[PruneResult]:
+def kept(entries: Mapping[ObjectRef, Record], reason: str) -> list[PruneResult]:
     return [PruneResult(ref, Action.SKIPPED, f"stale; {reason}", keep=True) for ref in entries]
 
 
 def prune(
     cluster: Cluster,
-    entries: Mapping[ObjectRef, str],
+    entries: Mapping[ObjectRef, Record],
     *,
     owner: str,
     dry_run: bool,

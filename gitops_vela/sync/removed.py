@@ -52,7 +52,9 @@ def _prune_app(run: Run, found: inv.Inventory) -> AppResult:
     )
 
 
-def _forget(run: Run, found: inv.Inventory, remaining: dict[ObjectRef, str]) -> tuple[str, ...]:
+def _forget(
+    run: Run, found: inv.Inventory, remaining: dict[ObjectRef, inv.Record]
+) -> tuple[str, ...]:
     """Delete the inventory once everything is gone, else keep what is left."""
     namespace = run.options.inventory_namespace
     try:

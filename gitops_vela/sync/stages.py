@@ -11,13 +11,14 @@ from gitops_vela.model.changes import Action
 from gitops_vela.model.objects import Manifest, ObjectRef
 from gitops_vela.sync.apply import ObjectResult, sync_object
 from gitops_vela.sync.desired import Desired
+from gitops_vela.sync.inventory import Record
 from gitops_vela.sync.live import list_live
 from gitops_vela.sync.masking import redact, secret_values
 from gitops_vela.sync.ordering import kind_key
 from gitops_vela.sync.waiting import ready, served_versions, wait_ready
 
-Recorded = Callable[[Desired], str | None]
-"""The digest the app's inventory recorded for an object, if any."""
+Recorded = Callable[[Desired], Record | None]
+"""What the app's inventory recorded for an object, if anything."""
 
 
 def apply_stage(
@@ -28,6 +29,7 @@ def apply_stage(
     namespaces: Mapping[str, Manifest],
     dry_run: bool,
     wait_timeout: float,
+    progress: Callable[[int], None] | None = None,
 ) -> list[ObjectResult]:
     """Every object of one stage, one kind at a time in the fixed order."""
     results: list[ObjectResult] = []
@@ -73,7 +75,7 @@ def _apply_kind(
             cluster,
             item,
             live.get(item.ref),
-            recorded_digest=recorded(item),
+            recorded=recorded(item),
             dry_run=dry_run,
             wait_timeout=wait_timeout,
         )
