@@ -1,12 +1,12 @@
 """Bring one object to its desired state: skip, confirm by dry run, apply, or recreate.
 
 An object is sent only when it drifted. The cheap check needs no request: the
-desired object is the one the inventory recorded, and every field we set has
-our value live (or the same live values as right after our last apply, for
-values the server normalises). When it fails because someone changed the
-object, or on first sight, a server-side dry run settles whether the server
-would change anything (defaults are not drift). A change made in Git is
-applied straight away: one write.
+digest annotation on the live object says Git has not changed it since we
+applied it, and every field we apply has our value live (server defaults and
+fields others own are ignored; quantities compare by value). When someone
+changed the object, a server-side dry run settles whether the server would
+change anything, as Flux does. A change made in Git is applied straight
+away: one write.
 """
 
 from __future__ import annotations
@@ -20,15 +20,8 @@ from gitops_vela.errors import ImmutableFieldError
 from gitops_vela.model.changes import Action
 from gitops_vela.model.labels import RECREATE_ANNOTATION
 from gitops_vela.model.objects import Manifest
-from gitops_vela.sync.desired import Desired
-from gitops_vela.sync.fields import (
-    applied_hash,
-    comparable,
-    first_difference,
-    is_subset,
-    same_object,
-)
-from gitops_vela.sync.inventory import Record
+from gitops_vela.sync.desired import Desired, applied_digest
+from gitops_vela.sync.fields import comparable, first_difference, is_subset, same_object
 
 _IMMUTABLE_FIELD = re.compile(
     r"([A-Za-z0-9_.\[\]/-]+): (?:Invalid value|Forbidden)[^;]*?field is immutable"
@@ -53,44 +46,38 @@ class ObjectResult:
         )
 
 
+def in_sync(item: Desired, live: Manifest) -> bool:
+    """The cheap check: Git did not change the object since we applied it, and every
+    field we apply still has our value live. Needs no request."""
+    return applied_digest(live) == item.digest and is_subset(comparable(item.manifest), live)
+
+
 def sync_object(
     cluster: Cluster,
     item: Desired,
     live: Manifest | None,
     *,
-    recorded: Record | None,
     dry_run: bool,
     wait_timeout: float,
 ) -> ObjectResult:
     """Decide and act for one object (see the module docstring)."""
-    wanted = comparable(item.manifest)
-    same_desired = recorded is not None and recorded.digest == item.digest
-    if live is not None and same_desired and _unchanged_live(item, wanted, live, recorded):
-        return ObjectResult(item, Action.UNCHANGED, live=live)
     if live is None:
         return _create(cluster, item, dry_run=dry_run, wait_timeout=wait_timeout)
-    drift = first_difference(wanted, live)
+    if in_sync(item, live):
+        return ObjectResult(item, Action.UNCHANGED, live=live)
+    same_desired = applied_digest(live) == item.digest
+    drift = first_difference(comparable(item.manifest), live) or "a field"
     why = f"{drift} drifted in the cluster" if same_desired else "changed in Git"
-    if recorded is None or same_desired or dry_run:
-        # Someone else's change, a value the server normalises, or first sight:
-        # the server decides. A change made in Git is applied without asking.
+    if same_desired or dry_run:
+        # Someone else's change or a value the server normalises: the server
+        # decides. A change made in Git is applied without asking (one write).
         preview = cluster.apply(item.manifest, dry_run=True).object
         if same_object(preview, live):
             return ObjectResult(item, Action.UNCHANGED, live=live)
         if dry_run:
             return ObjectResult(item, Action.CONFIGURED, f"dry run: {why}", live=live)
     applied, note = _apply(cluster, item, wait_timeout=wait_timeout)
-    if same_object(applied, live):
-        return ObjectResult(item, Action.UNCHANGED, live=applied)
     return ObjectResult(item, Action.CONFIGURED, why + note, live=applied)
-
-
-def _unchanged_live(
-    item: Desired, wanted: Manifest, live: Manifest, recorded: Record | None
-) -> bool:
-    if is_subset(wanted, live):
-        return True
-    return recorded is not None and recorded.live == applied_hash(item.manifest, live)
 
 
 def _create(cluster: Cluster, item: Desired, *, dry_run: bool, wait_timeout: float) -> ObjectResult:
@@ -102,12 +89,6 @@ def _create(cluster: Cluster, item: Desired, *, dry_run: bool, wait_timeout: flo
         return ObjectResult(item, Action.CREATED, live=result.object)
     # It existed without our ownership label: applying took it over.
     return ObjectResult(item, Action.CONFIGURED, "adopted an existing object", live=result.object)
-
-
-def record(result: ObjectResult) -> Record:
-    """The inventory record for an object applied (or found right) in this run."""
-    live = applied_hash(result.item.manifest, result.live) if result.live is not None else "-"
-    return Record(result.item.digest, live)
 
 
 def _apply(cluster: Cluster, item: Desired, *, wait_timeout: float) -> tuple[Manifest, str]:

@@ -12,7 +12,7 @@ Deletion runs in reverse kind order with background propagation.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from gitops_vela.cluster import Cluster
@@ -20,7 +20,6 @@ from gitops_vela.errors import GitopsVelaError, UnknownKindError
 from gitops_vela.model.changes import Action
 from gitops_vela.model.labels import OWNER, PRUNE_ANNOTATION
 from gitops_vela.model.objects import ObjectRef
-from gitops_vela.sync.inventory import Record
 from gitops_vela.sync.ordering import kind_key
 
 
@@ -52,24 +51,22 @@ def guard(
 
 
 def stale(
-    recorded: Mapping[ObjectRef, Record],
+    recorded: Collection[ObjectRef],
     *,
     wanted: Collection[ObjectRef],
     protected: Collection[ObjectRef] = (),
-) -> dict[ObjectRef, Record]:
+) -> set[ObjectRef]:
     """Inventory entries no app wants now (protected ones, like the app namespace, never)."""
-    return {
-        ref: entry for ref, entry in recorded.items() if ref not in wanted and ref not in protected
-    }
+    return {ref for ref in recorded if ref not in wanted and ref not in protected}
 
 
-def kept(entries: Mapping[ObjectRef, Record], reason: str) -> list[PruneResult]:
+def kept(entries: Collection[ObjectRef], reason: str) -> list[PruneResult]:
     return [PruneResult(ref, Action.SKIPPED, f"stale; {reason}", keep=True) for ref in entries]
 
 
 def prune(
     cluster: Cluster,
-    entries: Mapping[ObjectRef, Record],
+    entries: Collection[ObjectRef],
     *,
     owner: str,
     dry_run: bool,

@@ -11,21 +11,16 @@ from gitops_vela.model.changes import Action
 from gitops_vela.model.objects import Manifest, ObjectRef
 from gitops_vela.sync.apply import ObjectResult, sync_object
 from gitops_vela.sync.desired import Desired
-from gitops_vela.sync.inventory import Record
 from gitops_vela.sync.live import list_live
 from gitops_vela.sync.masking import redact, secret_values
 from gitops_vela.sync.ordering import kind_key
 from gitops_vela.sync.waiting import ready, served_versions, wait_ready
-
-Recorded = Callable[[Desired], Record | None]
-"""What the app's inventory recorded for an object, if anything."""
 
 
 def apply_stage(
     cluster: Cluster,
     items: Sequence[Desired],
     *,
-    recorded: Recorded,
     namespaces: Mapping[str, Manifest],
     dry_run: bool,
     wait_timeout: float,
@@ -42,7 +37,6 @@ def apply_stage(
             _apply_kind(
                 cluster,
                 batch,
-                recorded=recorded,
                 namespaces=namespaces,
                 dry_run=dry_run,
                 wait_timeout=wait_timeout,
@@ -55,7 +49,6 @@ def _apply_kind(
     cluster: Cluster,
     batch: list[Desired],
     *,
-    recorded: Recorded,
     namespaces: Mapping[str, Manifest],
     dry_run: bool,
     wait_timeout: float,
@@ -75,7 +68,6 @@ def _apply_kind(
             cluster,
             item,
             live.get(item.ref),
-            recorded=recorded(item),
             dry_run=dry_run,
             wait_timeout=wait_timeout,
         )

@@ -1,7 +1,7 @@
 """Inventory encoding, the stale set, and the guards that keep pruning safe."""
 
 from gitops_vela.model.objects import ObjectRef
-from gitops_vela.sync.inventory import Inventory, Record, configmap_name, decode
+from gitops_vela.sync.inventory import Inventory, configmap_name, decode
 from gitops_vela.sync.prune import guard, stale
 
 WEB = ObjectRef("apps", "Deployment", "shop", "web", "v1")
@@ -10,15 +10,16 @@ NS = ObjectRef("", "Namespace", "", "shop", "v1")
 
 
 def test_an_inventory_round_trips_through_its_configmap() -> None:
-    inv = Inventory("acme", "shop", "shop", {WEB: Record("abc", "def"), NS: Record("123")})
+    inv = Inventory("acme", "shop", "shop", frozenset({WEB, NS}))
     cm = inv.to_configmap("gitops-vela-system")
     assert cm["metadata"]["name"] == "inventory.acme.shop"
     assert cm["data"]["objects"].splitlines() == [
-        "apps/v1 Deployment shop web abc def",
-        "v1 Namespace - shop 123 -",
+        "apps/v1 Deployment shop web",
+        "v1 Namespace - shop",
     ]
     back = decode(cm)
-    assert back == inv and back is not None and back.entries[WEB].live == "def"
+    assert back == inv and back is not None
+    assert {r.version for r in back.objects} == {"v1"}  # kept, to delete with the right version
 
 
 def test_names_that_are_not_dns_safe_are_cleaned_and_kept_unique() -> None:
@@ -27,7 +28,7 @@ def test_names_that_are_not_dns_safe_are_cleaned_and_kept_unique() -> None:
 
 
 def test_stale_is_old_minus_wanted_and_never_the_protected() -> None:
-    old = {WEB: Record("a"), ING: Record("b"), NS: Record("c")}
+    old = {WEB, ING, NS}
     assert set(stale(old, wanted={WEB}, protected={NS})) == {ING}
 
 
