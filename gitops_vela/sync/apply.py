@@ -98,7 +98,7 @@ def _apply(cluster: Cluster, item: Desired, *, wait_timeout: float) -> tuple[Man
         field = immutable_field(exc.message)
         if not item.recreate_allowed:
             raise ImmutableFieldError(
-                f"{item.ref}: field {field} is immutable; to delete and recreate the object,"
+                f"field {field} is immutable; to delete and recreate the object,"
                 f" add the annotation '{RECREATE_ANNOTATION}: enabled' to it or to its app",
                 status=exc.status,
                 api_reason=exc.api_reason,
@@ -115,7 +115,7 @@ def _recreate_delete(cluster: Cluster, item: Desired, *, wait_timeout: float) ->
     while cluster.get(resource, namespace=item.ref.namespace, name=item.ref.name) is not None:
         if time.monotonic() > deadline:
             raise ImmutableFieldError(
-                f"{item.ref}: still being deleted after {wait_timeout:.0f}s; recreate will retry",
+                f"still being deleted after {wait_timeout:.0f}s; recreate will retry",
                 status=409,
                 retryable=True,
             )
