@@ -9,6 +9,7 @@ from gitops_vela.model.rendered import RenderedApp, RepositoryRender
 from gitops_vela.sync.diff import DiffResult, diff_run
 from gitops_vela.sync.engine import Run, apply_apps
 from gitops_vela.sync.health import PolicyEvaluator
+from gitops_vela.sync.health.policy import evaluate_policy
 from gitops_vela.sync.removed import prune_removed
 from gitops_vela.sync.results import SyncOptions, SyncResult
 
@@ -74,5 +75,5 @@ def diff_apps(
     return DiffResult(diff_run(run, apps))
 
 
-def _evaluator(evaluate: PolicyEvaluator | None) -> PolicyEvaluator | None:
-    return evaluate
+def _evaluator(evaluate: PolicyEvaluator | None) -> PolicyEvaluator:
+    return evaluate or evaluate_policy

@@ -1,9 +1,12 @@
 """Bring one object to its desired state: skip, confirm by dry run, apply, or recreate.
 
-An object is sent only when it drifted. The cheap check (every field we set
-has our value, and the desired object is the one recorded in the inventory)
-needs no request; when it fails, a server-side dry run settles whether the
-server would change anything (defaults and normalised values are not drift).
+An object is sent only when it drifted. The cheap check needs no request: the
+digest annotation on the live object says Git has not changed it since we
+applied it, and every field we apply has our value live (server defaults and
+fields others own are ignored; quantities compare by value). When someone
+changed the object, a server-side dry run settles whether the server would
+change anything, as Flux does. A change made in Git is applied straight
+away: one write.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from gitops_vela.errors import ImmutableFieldError
 from gitops_vela.model.changes import Action
 from gitops_vela.model.labels import RECREATE_ANNOTATION
 from gitops_vela.model.objects import Manifest
-from gitops_vela.sync.desired import Desired
+from gitops_vela.sync.desired import Desired, applied_digest
 from gitops_vela.sync.fields import comparable, first_difference, is_subset, same_object
 
 _IMMUTABLE_FIELD = re.compile(
@@ -43,28 +46,38 @@ class ObjectResult:
         )
 
 
+def in_sync(item: Desired, live: Manifest) -> bool:
+    """The cheap check: Git did not change the object since we applied it, and every
+    field we apply still has our value live. Needs no request."""
+    return applied_digest(live) == item.digest and is_subset(comparable(item.manifest), live)
+
+
 def sync_object(
     cluster: Cluster,
     item: Desired,
     live: Manifest | None,
     *,
-    recorded_digest: str | None,
     dry_run: bool,
     wait_timeout: float,
 ) -> ObjectResult:
-    wanted = comparable(item.manifest)
-    if live is not None and recorded_digest == item.digest and is_subset(wanted, live):
-        return ObjectResult(item, Action.UNCHANGED, live=live)
+    """Decide and act for one object (see the module docstring)."""
     if live is None:
         return _create(cluster, item, dry_run=dry_run, wait_timeout=wait_timeout)
-    preview = cluster.apply(item.manifest, dry_run=True).object
-    if same_object(preview, live):
-        return ObjectResult(item, Action.UNCHANGED, "no change (checked by dry run)", live=live)
-    drift = first_difference(wanted, live) or "fields gitops-vela no longer sets"
-    if dry_run:
-        return ObjectResult(item, Action.CONFIGURED, f"dry run: {drift} differs", live=live)
-    applied = _apply(cluster, item, wait_timeout=wait_timeout)
-    return ObjectResult(item, Action.CONFIGURED, f"{drift} differed" + applied[1], live=applied[0])
+    if in_sync(item, live):
+        return ObjectResult(item, Action.UNCHANGED, live=live)
+    same_desired = applied_digest(live) == item.digest
+    drift = first_difference(comparable(item.manifest), live) or "a field"
+    why = f"{drift} drifted in the cluster" if same_desired else "changed in Git"
+    if same_desired or dry_run:
+        # Someone else's change or a value the server normalises: the server
+        # decides. A change made in Git is applied without asking (one write).
+        preview = cluster.apply(item.manifest, dry_run=True).object
+        if same_object(preview, live):
+            return ObjectResult(item, Action.UNCHANGED, live=live)
+        if dry_run:
+            return ObjectResult(item, Action.CONFIGURED, f"dry run: {why}", live=live)
+    applied, note = _apply(cluster, item, wait_timeout=wait_timeout)
+    return ObjectResult(item, Action.CONFIGURED, why + note, live=applied)
 
 
 def _create(cluster: Cluster, item: Desired, *, dry_run: bool, wait_timeout: float) -> ObjectResult:
@@ -85,7 +98,7 @@ def _apply(cluster: Cluster, item: Desired, *, wait_timeout: float) -> tuple[Man
         field = immutable_field(exc.message)
         if not item.recreate_allowed:
             raise ImmutableFieldError(
-                f"{item.ref}: field {field} is immutable; to delete and recreate the object,"
+                f"field {field} is immutable; to delete and recreate the object,"
                 f" add the annotation '{RECREATE_ANNOTATION}: enabled' to it or to its app",
                 status=exc.status,
                 api_reason=exc.api_reason,
@@ -102,7 +115,7 @@ def _recreate_delete(cluster: Cluster, item: Desired, *, wait_timeout: float) ->
     while cluster.get(resource, namespace=item.ref.namespace, name=item.ref.name) is not None:
         if time.monotonic() > deadline:
             raise ImmutableFieldError(
-                f"{item.ref}: still being deleted after {wait_timeout:.0f}s; recreate will retry",
+                f"still being deleted after {wait_timeout:.0f}s; recreate will retry",
                 status=409,
                 retryable=True,
             )

@@ -6,7 +6,7 @@ import copy
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from gitops_vela.model.labels import OWNER, RECREATE_ANNOTATION, owner_value
+from gitops_vela.model.labels import DIGEST_ANNOTATION, OWNER, RECREATE_ANNOTATION, owner_value
 from gitops_vela.model.objects import Manifest, ObjectRef
 from gitops_vela.model.rendered import RenderedApp
 from gitops_vela.sync.fields import digest
@@ -41,15 +41,26 @@ class Desired:
 
 
 def desired_objects(apps: Iterable[RenderedApp]) -> list[Desired]:
-    """Every object of every app, with the ownership label set (prune relies on it)."""
+    """Every object of every app, with the ownership label set (prune relies on it) and
+    the digest annotation that lets the next run see, with no request, that Git did
+    not change it."""
     found: list[Desired] = []
     for app in apps:
         owner = owner_value(app.repo, app.name)
         for obj in app.objects:
             manifest = copy.deepcopy(obj)
-            labels = manifest.setdefault("metadata", {}).setdefault("labels", {})
-            labels[OWNER] = owner
-            found.append(
-                Desired(app, manifest, ObjectRef.from_manifest(manifest), digest(manifest))
-            )
+            meta = manifest.setdefault("metadata", {})
+            meta.setdefault("labels", {})[OWNER] = owner
+            annotations = meta.setdefault("annotations", {})
+            annotations.pop(DIGEST_ANNOTATION, None)
+            stamp = digest(manifest)
+            annotations[DIGEST_ANNOTATION] = stamp
+            found.append(Desired(app, manifest, ObjectRef.from_manifest(manifest), stamp))
     return found
+
+
+def applied_digest(live: Manifest) -> str | None:
+    """The digest gitops-vela stamped on a live object when it last applied it."""
+    annotations = (live.get("metadata") or {}).get("annotations") or {}
+    value = annotations.get(DIGEST_ANNOTATION)
+    return str(value) if value else None

@@ -15,13 +15,14 @@ import yaml
 
 from gitops_vela.errors import GitopsVelaError
 from gitops_vela.model.changes import Action
-from gitops_vela.model.labels import OWNER, owner_value
+from gitops_vela.model.labels import DIGEST_ANNOTATION, OWNER, owner_value
 from gitops_vela.model.objects import Manifest, ObjectRef
 from gitops_vela.model.rendered import RenderedApp
 from gitops_vela.sync import prune as pruning
+from gitops_vela.sync.apply import in_sync
 from gitops_vela.sync.desired import Desired, desired_objects
 from gitops_vela.sync.engine import Run
-from gitops_vela.sync.fields import comparable, is_subset, same_object, strip_server_fields
+from gitops_vela.sync.fields import same_object, strip_server_fields
 from gitops_vela.sync.live import list_live
 from gitops_vela.sync.live import namespaces as list_namespaces
 from gitops_vela.sync.masking import mask_pair, redact, secret_values
@@ -66,12 +67,23 @@ class DiffResult:
 
 def render_diff(ref: ObjectRef, live: Manifest | None, merged: Manifest | None) -> str:
     """A unified diff of two objects without server fields, Secret values masked."""
-    before, after = mask_pair(
-        strip_server_fields(live) if live else None, strip_server_fields(merged) if merged else None
-    )
+    before, after = mask_pair(_shown(live), _shown(merged))
     a = yaml.safe_dump(before, sort_keys=True).splitlines(keepends=True) if before else []
     b = yaml.safe_dump(after, sort_keys=True).splitlines(keepends=True) if after else []
     return "".join(difflib.unified_diff(a, b, fromfile=f"live/{ref}", tofile=f"git/{ref}"))
+
+
+def _shown(obj: Manifest | None) -> Manifest | None:
+    """An object as a diff shows it: no server fields, no bookkeeping annotation."""
+    if obj is None:
+        return None
+    shown = strip_server_fields(obj)
+    annotations = (shown.get("metadata") or {}).get("annotations")
+    if isinstance(annotations, dict):
+        annotations.pop(DIGEST_ANNOTATION, None)
+        if not annotations:
+            shown["metadata"].pop("annotations")
+    return shown
 
 
 def diff_run(run: Run, apps: Sequence[RenderedApp]) -> tuple[AppDiff, ...]:
@@ -130,9 +142,7 @@ def _diff_kind(run: Run, batch: list[Desired], namespaces: dict[str, Manifest]) 
 def _diff_one(
     run: Run, item: Desired, live: Manifest | None, namespaces: dict[str, Manifest]
 ) -> ObjectDiff:
-    recorded = run.inventories.get(item.owner)
-    digest = recorded.entries.get(item.ref) if recorded else None
-    if live is not None and digest == item.digest and is_subset(comparable(item.manifest), live):
+    if live is not None and in_sync(item, live):
         return ObjectDiff(item.ref, Action.UNCHANGED)
     if item.ref.namespace and item.ref.namespace not in namespaces:
         return ObjectDiff(
@@ -162,7 +172,7 @@ def _stale(run: Run, app: RenderedApp, wanted: set[ObjectRef]) -> tuple[ObjectDi
     if recorded is None or not app.objects:
         return ()
     protected = {ObjectRef("", "Namespace", "", app.namespace)}
-    stale = pruning.stale(recorded.entries, wanted=wanted, protected=protected)
+    stale = pruning.stale(recorded.objects, wanted=wanted, protected=protected)
     results: list[ObjectDiff] = []
     for ref in sorted(
         stale, key=lambda r: (kind_key(r.group, r.kind), r.namespace, r.name), reverse=True

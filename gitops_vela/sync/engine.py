@@ -7,13 +7,13 @@ function of its inputs and every failure becomes data on the app's result.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 from gitops_vela.cluster import Cluster
 from gitops_vela.errors import GitopsVelaError
 from gitops_vela.model.changes import Action, Change, ChangeSet
-from gitops_vela.model.labels import MANAGED_BY, MANAGED_BY_VALUE
+from gitops_vela.model.labels import MANAGED_BY, MANAGED_BY_VALUE, owner_value
 from gitops_vela.model.objects import Manifest, ObjectRef
 from gitops_vela.model.rendered import RenderedApp
 from gitops_vela.model.status import Health, Reason
@@ -52,6 +52,7 @@ def apply_apps(
     namespaces = list_namespaces(run.cluster)
     _ensure_namespaces(run, apps, namespaces)
     results = list(duplicates)
+    progress = _progress(run, len(items))
     for stage in Stage:
         batch = [i for i in items if stage_of(i.ref.kind) is stage]
         if not batch:
@@ -59,10 +60,10 @@ def apply_apps(
         done = apply_stage(
             run.cluster,
             batch,
-            recorded=lambda i: _recorded(run, i),
             namespaces=namespaces,
             dry_run=run.options.dry_run,
             wait_timeout=run.options.wait_timeout,
+            progress=progress,
         )
         if stage is Stage.DEFINITIONS and not run.options.dry_run:
             done = settle_definitions(run.cluster, done, timeout=run.options.wait_timeout)
@@ -94,39 +95,26 @@ def finish_app(
     """Health, inventory and prune for one app whose objects were applied."""
     health = report(app.name, (_verdict(run, app, r) for r in results))
     apply_failed = any(r.action is Action.FAILED for r in results)
-    old = run.inventories.get(inv.Inventory(app.repo, app.name, app.namespace).owner)
-    recorded = {r.item.ref: r.item.digest for r in results if r.in_inventory}
-    if old is not None:  # failed objects keep their old entry: never forgotten
-        recorded.update(
-            {
-                r.item.ref: old.entries[r.item.ref]
-                for r in results
-                if not r.in_inventory and r.item.ref in old.entries
-            }
-        )
-    stale = pruning.stale(
-        old.entries if old else {}, wanted=wanted, protected={_namespace_ref(app)}
-    )
+    old = run.inventories.get(owner_value(app.repo, app.name))
+    before = old.objects if old else frozenset()
+    # Applied objects are recorded; failed ones keep their old entry (never forgotten).
+    keep = {r.item.ref for r in results if r.in_inventory or r.item.ref in before}
+    stale = pruning.stale(before, wanted=wanted, protected={_namespace_ref(app)})
     blocked = pruning.guard(
         prune=run.options.prune,
         render_failed=render_failed,
         apply_failed=apply_failed,
         desired_count=len(app.objects),
     )
-    pruned = (
-        pruning.kept(stale, blocked)
-        if blocked
-        else pruning.prune(
-            run.cluster,
-            stale,
-            owner=inv.Inventory(app.repo, app.name, "").owner,
-            dry_run=run.options.dry_run,
-        )
-    )
-    recorded.update({p.ref: stale[p.ref] for p in pruned if p.keep})
+    if blocked:
+        pruned = pruning.kept(stale, blocked)
+    else:
+        owner = owner_value(app.repo, app.name)
+        pruned = pruning.prune(run.cluster, stale, owner=owner, dry_run=run.options.dry_run)
+    keep |= {p.ref for p in pruned if p.keep}
     errors = [f"{r.item.ref}: {r.error}" for r in results if r.action is Action.FAILED]
     errors += [f"{p.ref}: {p.reason}" for p in pruned if p.action is Action.FAILED]
-    errors += _record(run, app, recorded, old)
+    errors += _record(run, inv.Inventory(app.repo, app.name, app.namespace, frozenset(keep)), old)
     changes = [Change(r.item.ref, r.action, r.reason, health.of(r.item.ref)) for r in results]
     changes += [Change(p.ref, p.action, p.reason, Health.MISSING) for p in pruned]
     return AppResult(
@@ -148,19 +136,14 @@ def _reason(apply_failed: bool, pruned: list[pruning.PruneResult], errors: list[
     return Reason.APPLY_FAILED if errors else Reason.SUCCEEDED
 
 
-def _record(
-    run: Run, app: RenderedApp, entries: dict[ObjectRef, str], old: inv.Inventory | None
-) -> list[str]:
-    """Write the app's inventory when it changed; an error text on failure."""
-    new = inv.Inventory(app.repo, app.name, app.namespace, entries)
-    if run.options.dry_run or (
-        old is not None and old.encode() == new.encode() and old.namespace == new.namespace
-    ):
+def _record(run: Run, new: inv.Inventory, old: inv.Inventory | None) -> list[str]:
+    """Write the app's inventory when its set of objects changed; an error text on failure."""
+    if run.options.dry_run or (old is not None and old == new):
         return []
     try:
         inv.write(run.cluster, new, namespace=run.options.inventory_namespace)
     except GitopsVelaError as exc:
-        return [f"cannot record the inventory of {app.name}: {exc.message}"]
+        return [f"cannot record the inventory of {new.app}: {exc.message}"]
     run.inventories[new.owner] = new
     return []
 
@@ -172,9 +155,17 @@ def _verdict(run: Run, app: RenderedApp, result: ObjectResult) -> tuple[ObjectRe
     return result.item.ref, assess(result.live, policy=policy, evaluate=run.evaluate)
 
 
-def _recorded(run: Run, item: Desired) -> str | None:
-    found = run.inventories.get(item.owner)
-    return found.entries.get(item.ref) if found else None
+def _progress(run: Run, total: int) -> Callable[[int], None] | None:
+    report_to = run.options.progress
+    if report_to is None:
+        return None
+    done = [0]
+
+    def step(count: int) -> None:
+        done[0] += count
+        report_to(done[0], total)
+
+    return step
 
 
 def _namespace_ref(app: RenderedApp) -> ObjectRef:

@@ -12,6 +12,8 @@ import base64
 import copy
 import hashlib
 import json
+import re
+from decimal import Decimal
 from typing import Any
 
 from gitops_vela.model.objects import Manifest
@@ -46,9 +48,11 @@ def is_subset(desired: Any, live: Any) -> bool:
         )
     if isinstance(desired, bool) or isinstance(live, bool):
         return desired is live or desired == live
-    if isinstance(desired, int | float) and isinstance(live, str):
-        return _number_text(desired) == live  # quantities: replicas ok, cpu: 1 -> "1"
-    return bool(desired == live)
+    if desired == live:
+        return True
+    if isinstance(desired, int | float | str) and isinstance(live, str):
+        return _same_quantity(desired, live)  # cpu: 0.5 is stored as "500m"
+    return False
 
 
 def comparable(desired: Manifest) -> Manifest:
@@ -85,16 +89,49 @@ def same_object(a: Manifest, b: Manifest) -> bool:
     return strip_server_fields(a) == strip_server_fields(b)
 
 
-def digest(manifest: Manifest) -> str:
+def digest(manifest: Any) -> str:
     """A stable content hash of a desired object (recorded in the inventory)."""
     text = json.dumps(manifest, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _number_text(value: int | float) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+_QUANTITY = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))([eE][+-]?\d+|[KMGTPE]i|[numkMGTPE])?$")
+_SUFFIX = {
+    "n": Decimal("1e-9"),
+    "u": Decimal("1e-6"),
+    "m": Decimal("1e-3"),
+    "": Decimal(1),
+    "k": Decimal(10) ** 3,
+    "M": Decimal(10) ** 6,
+    "G": Decimal(10) ** 9,
+    "T": Decimal(10) ** 12,
+    "P": Decimal(10) ** 15,
+    "E": Decimal(10) ** 18,
+    "Ki": Decimal(2) ** 10,
+    "Mi": Decimal(2) ** 20,
+    "Gi": Decimal(2) ** 30,
+    "Ti": Decimal(2) ** 40,
+    "Pi": Decimal(2) ** 50,
+    "Ei": Decimal(2) ** 60,
+}
+
+
+def _quantity(value: int | float | str) -> Decimal | None:
+    """A Kubernetes quantity's value (``500m`` -> 0.5, ``1Gi`` -> 2**30), else None."""
+    match = _QUANTITY.match(str(value).strip())
+    if not match:
+        return None
+    number, suffix = Decimal(match.group(1)), match.group(2) or ""
+    if suffix[:1] in ("e", "E") and len(suffix) > 1:
+        return number * Decimal(10) ** int(suffix[1:])
+    return number * _SUFFIX[suffix]
+
+
+def _same_quantity(desired: int | float | str, live: str) -> bool:
+    if isinstance(desired, bool):
+        return False
+    a, b = _quantity(desired), _quantity(live)
+    return a is not None and a == b
 
 
 def first_difference(desired: Any, live: Any, path: str = "") -> str:

@@ -1,18 +1,18 @@
 """What each app applied, kept in the cluster as one ConfigMap per app.
 
 The ConfigMap lives in the inventory namespace (``gitops-vela-system`` by
-default), is named after the app's ownership value and holds one line per
-object: ``<apiVersion> <kind> <namespace or -> <name> <digest>``. The digest
-of the desired object lets a later run skip objects whose desired form did
-not change and whose live fields still match, without asking the server.
+default), is named after the app's ownership value, and lists one object per
+line: ``<apiVersion> <kind> <namespace or -> <name>``. It holds identities
+only, so it changes when the app's set of objects changes, not when an
+object's content does (a one-object change stays one write).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from gitops_vela.cluster import Cluster
 from gitops_vela.model.labels import MANAGED_BY, MANAGED_BY_VALUE, owner_value
@@ -24,23 +24,26 @@ _NOT_NAME = re.compile(r"[^a-z0-9.-]")
 
 @dataclass(frozen=True, slots=True)
 class Inventory:
-    """The objects one app applied, each with the digest of what was applied."""
+    """The objects one app applied (their apiVersion kept, for deleting them later)."""
 
     repo: str
     app: str
     namespace: str
-    entries: Mapping[ObjectRef, str] = field(default_factory=dict)
+    objects: frozenset[ObjectRef] = frozenset()
 
     @property
     def owner(self) -> str:
         return owner_value(self.repo, self.app)
 
+    def with_objects(self, objects: Iterable[ObjectRef]) -> Inventory:
+        return Inventory(self.repo, self.app, self.namespace, frozenset(objects))
+
     def encode(self) -> str:
-        lines = (
-            f"{ref.api_version} {ref.kind} {ref.namespace or '-'} {ref.name} {digest}"
-            for ref, digest in self.entries.items()
+        lines = sorted(
+            f"{ref.api_version} {ref.kind} {ref.namespace or '-'} {ref.name}"
+            for ref in self.objects
         )
-        return "".join(f"{line}\n" for line in sorted(lines))
+        return "".join(f"{line}\n" for line in lines)
 
     def to_configmap(self, namespace: str) -> Manifest:
         return {
@@ -65,17 +68,17 @@ def decode(configmap: Manifest) -> Inventory | None:
     data = configmap.get("data") or {}
     if not data.get("repo") or not data.get("app"):
         return None
-    entries: dict[ObjectRef, str] = {}
+    objects: set[ObjectRef] = set()
     for line in str(data.get("objects") or "").splitlines():
         parts = line.split()
-        if len(parts) != 5:
+        if len(parts) != 4:
             continue
-        api_version, kind, namespace, name, digest = parts
+        api_version, kind, namespace, name = parts
         group, _, version = api_version.rpartition("/")
-        entries[ObjectRef(group, kind, "" if namespace == "-" else namespace, name, version)] = (
-            digest
-        )
-    return Inventory(str(data["repo"]), str(data["app"]), str(data.get("namespace") or ""), entries)
+        objects.add(ObjectRef(group, kind, "" if namespace == "-" else namespace, name, version))
+    return Inventory(
+        str(data["repo"]), str(data["app"]), str(data.get("namespace") or ""), frozenset(objects)
+    )
 
 
 def configmap_name(owner: str) -> str:
@@ -101,9 +104,3 @@ def write(cluster: Cluster, inventory: Inventory, *, namespace: str) -> None:
 def delete(cluster: Cluster, inventory: Inventory, *, namespace: str) -> None:
     resource = cluster.resource("v1", "ConfigMap")
     cluster.delete(resource, namespace=namespace, name=configmap_name(inventory.owner))
-
-
-def merged(inventory: Inventory, keep: Iterable[tuple[ObjectRef, str]]) -> Inventory:
-    entries = dict(inventory.entries)
-    entries.update(keep)
-    return Inventory(inventory.repo, inventory.app, inventory.namespace, entries)

@@ -12,7 +12,7 @@ Deletion runs in reverse kind order with background propagation.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from gitops_vela.cluster import Cluster
@@ -51,26 +51,22 @@ def guard(
 
 
 def stale(
-    recorded: Mapping[ObjectRef, str],
+    recorded: Collection[ObjectRef],
     *,
     wanted: Collection[ObjectRef],
     protected: Collection[ObjectRef] = (),
-) -> dict[ObjectRef, str]:
+) -> set[ObjectRef]:
     """Inventory entries no app wants now (protected ones, like the app namespace, never)."""
-    return {
-        ref: digest
-        for ref, digest in recorded.items()
-        if ref not in wanted and ref not in protected
-    }
+    return {ref for ref in recorded if ref not in wanted and ref not in protected}
 
 
-def kept(entries: Mapping[ObjectRef, str], reason: str) -> list[PruneResult]:
+def kept(entries: Collection[ObjectRef], reason: str) -> list[PruneResult]:
     return [PruneResult(ref, Action.SKIPPED, f"stale; {reason}", keep=True) for ref in entries]
 
 
 def prune(
     cluster: Cluster,
-    entries: Mapping[ObjectRef, str],
+    entries: Collection[ObjectRef],
     *,
     owner: str,
     dry_run: bool,

@@ -27,12 +27,12 @@ def prune_removed(run: Run, *, repo: str, known_apps: Collection[str]) -> tuple[
 
 def _prune_app(run: Run, found: inv.Inventory) -> AppResult:
     protected = {ObjectRef("", "Namespace", "", found.namespace)}
-    stale = pruning.stale(found.entries, wanted=(), protected=protected)
+    stale = pruning.stale(found.objects, wanted=(), protected=protected)
     if not run.options.prune:
         results = pruning.kept(stale, "the app was removed from Git; prune is off")
     else:
         results = pruning.prune(run.cluster, stale, owner=found.owner, dry_run=run.options.dry_run)
-    remaining = {r.ref: stale[r.ref] for r in results if r.keep}
+    remaining = {r.ref for r in results if r.keep}
     errors = tuple(
         f"{r.ref}: {r.reason}" for r in results if r.reason and r.action.value == "failed"
     )
@@ -52,14 +52,14 @@ def _prune_app(run: Run, found: inv.Inventory) -> AppResult:
     )
 
 
-def _forget(run: Run, found: inv.Inventory, remaining: dict[ObjectRef, str]) -> tuple[str, ...]:
+def _forget(run: Run, found: inv.Inventory, remaining: set[ObjectRef]) -> tuple[str, ...]:
     """Delete the inventory once everything is gone, else keep what is left."""
     namespace = run.options.inventory_namespace
     try:
         if remaining:
             inv.write(
                 run.cluster,
-                inv.Inventory(found.repo, found.app, found.namespace, remaining),
+                found.with_objects(remaining),
                 namespace=namespace,
             )
         else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from gitops_vela.model.changes import Action, ChangeSet
@@ -20,6 +20,7 @@ class SyncOptions:
     dry_run: bool = False
     inventory_namespace: str = DEFAULT_INVENTORY_NAMESPACE
     wait_timeout: float = 30.0  # for CRDs to be Established and Namespaces Active
+    progress: Callable[[int, int], None] | None = None  # (objects done, total), per kind
 
 
 @dataclass(frozen=True, slots=True)

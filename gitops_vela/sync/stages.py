@@ -16,18 +16,15 @@ from gitops_vela.sync.masking import redact, secret_values
 from gitops_vela.sync.ordering import kind_key
 from gitops_vela.sync.waiting import ready, served_versions, wait_ready
 
-Recorded = Callable[[Desired], str | None]
-"""The digest the app's inventory recorded for an object, if any."""
-
 
 def apply_stage(
     cluster: Cluster,
     items: Sequence[Desired],
     *,
-    recorded: Recorded,
     namespaces: Mapping[str, Manifest],
     dry_run: bool,
     wait_timeout: float,
+    progress: Callable[[int], None] | None = None,
 ) -> list[ObjectResult]:
     """Every object of one stage, one kind at a time in the fixed order."""
     results: list[ObjectResult] = []
@@ -40,7 +37,6 @@ def apply_stage(
             _apply_kind(
                 cluster,
                 batch,
-                recorded=recorded,
                 namespaces=namespaces,
                 dry_run=dry_run,
                 wait_timeout=wait_timeout,
@@ -53,7 +49,6 @@ def _apply_kind(
     cluster: Cluster,
     batch: list[Desired],
     *,
-    recorded: Recorded,
     namespaces: Mapping[str, Manifest],
     dry_run: bool,
     wait_timeout: float,
@@ -73,7 +68,6 @@ def _apply_kind(
             cluster,
             item,
             live.get(item.ref),
-            recorded_digest=recorded(item),
             dry_run=dry_run,
             wait_timeout=wait_timeout,
         )
