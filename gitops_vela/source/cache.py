@@ -24,7 +24,7 @@ from gitops_vela.source.credentials import Credentials, make_runner
 from gitops_vela.source.gitcmd import DEFAULT_TIMEOUT, OpHook
 from gitops_vela.source.redact import has_credentials, redact_url
 from gitops_vela.source.snapshot import Snapshot
-from gitops_vela.source.trees import checkout_tree
+from gitops_vela.source.trees import checkout_tree, update_tree
 
 _SCP_LIKE = re.compile(r"^[^/]+:")  # user@host:path (Git's scp-like SSH syntax)
 _FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
@@ -66,10 +66,13 @@ class RemoteCache:
         timeout: float = DEFAULT_TIMEOUT,
         on_op: OpHook | None = None,
         name: str | None = None,
+        key: str = "",
     ) -> None:
         self.url = normalise_url(url)
         self.display_url = redact_url(self.url)
-        self.dir = cache_dir / _dir_name(self.url, name)
+        # ``key`` separates users of one URL (two branches, a center): each gets
+        # its own repository, so concurrent fetches never share a lock or a snapshot.
+        self.dir = cache_dir / _dir_name(self.url, name, key)
         self.git_dir = self.dir / "repo.git"
         self.snapshots_dir = self.dir / "snapshots"
         self.runner = make_runner(
@@ -107,6 +110,24 @@ class RemoteCache:
         root = self.snapshots_dir / sha
         if not root.is_dir():
             self._materialise(sha, root)
+        return self._describe(sha, root, ref=ref)
+
+    def advance(self, previous: Snapshot, sha: str, *, ref: str) -> Snapshot:
+        """The snapshot of ``sha`` made by updating ``previous`` in place (it is consumed).
+
+        Falls back to a full checkout when the update fails half way.
+        """
+        root = self.snapshots_dir / sha
+        if root.is_dir() or not previous.root.is_dir():
+            return self.snapshot(sha, ref=ref)
+        tmp = self.snapshots_dir / f".tmp-{sha[:12]}-{uuid.uuid4().hex[:8]}"
+        previous.root.rename(tmp)
+        try:
+            update_tree(self.runner, self.git_dir, previous.sha, sha, tmp)
+            tmp.rename(root)
+        except (SourceError, OSError):
+            shutil.rmtree(tmp, ignore_errors=True)
+            return self.snapshot(sha, ref=ref)
         return self._describe(sha, root, ref=ref)
 
     def prune_snapshots(self, *, keep: str) -> None:
@@ -160,8 +181,8 @@ class RemoteCache:
             )
 
 
-def _dir_name(url: str, name: str | None) -> str:
-    digest = hashlib.sha256(url.encode()).hexdigest()[:10]
+def _dir_name(url: str, name: str | None, key: str) -> str:
+    digest = hashlib.sha256(f"{url}\0{key}".encode()).hexdigest()[:10]
     base = name or url.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git")
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", base).strip("-.")[:40] or "repo"
     return f"{slug}-{digest}"

@@ -78,6 +78,7 @@ class StatusWriter:
             timeout=timeout,
             on_op=on_op,
             name=name,
+            key=f"status:{branch}",
         )
         self._init(remote, branch=branch, author=author, max_attempts=max_attempts, clock=clock)
 
@@ -164,6 +165,8 @@ class StatusWriter:
 
     def _previous(self, state: BranchState) -> dict[str, AppStatus]:
         paths = {path: sha for path, sha in state.files.items() if app_of_path(path)}
+        # Keep parsed files of this tree only: the cache never outgrows the branch.
+        self._parsed = {sha: st for sha, st in self._parsed.items() if sha in paths.values()}
         unread = [sha for sha in paths.values() if sha not in self._parsed]
         for sha, text in self._branch.read_blobs(unread).items():
             try:
@@ -225,6 +228,10 @@ class StatusWriter:
 
     def _commit(self, state: BranchState, plan: _Plan) -> str:
         blobs = self._branch.store_blobs(plan.put)
+        for path, sha in blobs.items():  # what we wrote needs no parsing when read back
+            app = app_of_path(path)
+            if app is not None:
+                self._parsed[sha] = plan.result[app]
         message = _message(plan, removed=sorted(filter(None, map(app_of_path, plan.remove))))
         return self._branch.commit(state.commit, put=blobs, remove=plan.remove, message=message)
 
