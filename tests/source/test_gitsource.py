@@ -50,12 +50,9 @@ def test_fetch_is_shallow(remote: Remote, tmp_path: Path) -> None:
         remote.push({f"apps/a{i}/vela.yaml": f"name: a{i}\n"})
     source = make_source(remote, tmp_path)
     source.fetch()
-    repo = git.Repo(source.git_dir)
-    try:
+    with git.Repo(source.git_dir) as repo:
         assert repo.git.rev_parse("--is-shallow-repository") == "true"
         assert int(repo.git.rev_list("--count", "refs/gitops-vela/refs/heads/main")) == 1
-    finally:
-        repo.close()
 
 
 def test_local_path_works_like_a_url(remote: Remote, tmp_path: Path) -> None:
