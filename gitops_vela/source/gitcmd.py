@@ -33,6 +33,28 @@ _BASE_ENV = {
     "LANGUAGE": "C",
 }
 
+# Variables that point Git at another repository (set e.g. inside a Git hook):
+# inherited, they would redirect our commands; the daemon always says where to work.
+_REPOSITORY_VARS = frozenset(
+    (
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+        "GIT_OBJECT_DIRECTORY",
+        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+        "GIT_COMMON_DIR",
+        "GIT_NAMESPACE",
+        "GIT_PREFIX",
+        "GIT_SHALLOW_FILE",
+        "GIT_GRAFT_FILE",
+        "GIT_IMPLICIT_WORK_TREE",
+        "GIT_NO_REPLACE_OBJECTS",
+        "GIT_REPLACE_REF_BASE",
+        "GIT_INTERNAL_SUPER_PREFIX",
+        "GIT_CONFIG_PARAMETERS",  # a parent's ``git -c``; GIT_CONFIG_COUNT (operator's) stays
+    )
+)
+
 
 @dataclass(frozen=True, slots=True)
 class GitRunner:
@@ -67,7 +89,8 @@ class GitRunner:
         label = op or (args[0] if args else "git")
         if op is not None and self.on_op is not None:
             self.on_op(op)
-        full_env = {**os.environ, **_BASE_ENV, **self.env, **(env or {})}
+        inherited = {k: v for k, v in os.environ.items() if k not in _REPOSITORY_VARS}
+        full_env = {**inherited, **_BASE_ENV, **self.env, **(env or {})}
         try:
             proc = subprocess.Popen(
                 command,

@@ -46,3 +46,13 @@ def test_export_tree_unknown_revision_is_a_clear_error(remote: Remote, tmp_path:
     with pytest.raises(SourceError, match="unknown revision 'nope'"):
         export_tree(remote.bare, "nope", tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_inherited_git_dir_does_not_redirect_commands(
+    remote: Remote, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As inside a Git hook: GIT_DIR and GIT_INDEX_FILE point at another repository.
+    monkeypatch.setenv("GIT_DIR", str(tmp_path / "elsewhere.git"))
+    monkeypatch.setenv("GIT_INDEX_FILE", str(tmp_path / "elsewhere.index"))
+    assert export_tree(remote.bare, "main", tmp_path / "out") == remote.work.head.commit.hexsha
+    assert not (tmp_path / "elsewhere.index").exists()

@@ -6,9 +6,10 @@ import pytest
 
 from gitops_vela.errors import StatusError
 from gitops_vela.model.status import Health, SyncState
-from gitops_vela.source import GitSource
+from gitops_vela.source import Credentials, GitSource
 from gitops_vela.status import Author, StatusWriter
 from tests.source.gitrepos import Remote
+from tests.source.httpgit import serve_git
 from tests.status.helpers import (
     BRANCH,
     REV2,
@@ -204,3 +205,19 @@ def test_writer_for_source_shares_the_cache(remote: Remote, tmp_path: Path) -> N
     assert source.fetch().sha == remote.work.head.commit.hexsha
     assert writer.read()["shop"].health is Health.HEALTHY
     assert BRANCH not in head_names(remote)
+
+
+def test_writes_over_https_with_a_token_file(remote: Remote, tmp_path: Path) -> None:
+    token = tmp_path / "token"
+    token.write_text("status-token-123\n")
+    with serve_git(tmp_path, user="x-access-token", token="status-token-123") as (base, _):
+        writer = StatusWriter(
+            f"{base}/remote.git",
+            cache_dir=tmp_path / "cache",
+            credentials=Credentials(token_file=token),
+        )
+        sha = writer.write([status("shop")])
+    assert [c.hexsha for c in branch_commits(remote)] == [sha]
+    for path in (tmp_path / "cache").rglob("*"):
+        if path.is_file():
+            assert b"status-token-123" not in path.read_bytes()
