@@ -116,11 +116,22 @@ class GitRunner:
 
     def _failure(self, label: str, stderr: bytes) -> str:
         lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines()]
-        # Git's last "fatal:"/"error:" lines say what went wrong; hints and progress do not.
-        useful = [line for line in lines if line.startswith(("fatal:", "error:", "remote:", "!"))]
-        detail = " ".join(useful[-3:] or lines[-3:]) or "no message"
+        # The last lines say what went wrong; hints and Git's stock advice do not.
+        useful = [line for line in lines if line and not _is_advice(line)]
+        detail = " ".join(useful[-3:]) or "no message"
         secrets = self.secrets() if self.secrets is not None else ()
         return redact_text(f"git {label} failed: {detail}", secrets=secrets)
+
+
+_ADVICE = (
+    "hint:",
+    "Please make sure you have the correct access rights",
+    "and the repository exists.",
+)
+
+
+def _is_advice(line: str) -> bool:
+    return line.startswith(_ADVICE)
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
