@@ -24,10 +24,11 @@ from gitops_vela.source.credentials import Credentials, make_runner
 from gitops_vela.source.gitcmd import DEFAULT_TIMEOUT, OpHook
 from gitops_vela.source.redact import has_credentials, redact_url
 from gitops_vela.source.snapshot import Snapshot
-from gitops_vela.source.trees import checkout_tree
+from gitops_vela.source.trees import checkout_tree, update_tree
 
 _SCP_LIKE = re.compile(r"^[^/]+:")  # user@host:path (Git's scp-like SSH syntax)
 _FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
+_STALE_LOCK = re.compile(r"Unable to create '[^']*\.lock': File exists")
 
 
 def normalise_url(url: str) -> str:
@@ -66,10 +67,13 @@ class RemoteCache:
         timeout: float = DEFAULT_TIMEOUT,
         on_op: OpHook | None = None,
         name: str | None = None,
+        key: str = "",
     ) -> None:
         self.url = normalise_url(url)
         self.display_url = redact_url(self.url)
-        self.dir = cache_dir / _dir_name(self.url, name)
+        # ``key`` separates users of one URL (two branches, a center): each gets
+        # its own repository, so concurrent fetches never share a lock or a snapshot.
+        self.dir = cache_dir / _dir_name(self.url, name, key)
         self.git_dir = self.dir / "repo.git"
         self.snapshots_dir = self.dir / "snapshots"
         self.runner = make_runner(
@@ -109,6 +113,24 @@ class RemoteCache:
             self._materialise(sha, root)
         return self._describe(sha, root, ref=ref)
 
+    def advance(self, previous: Snapshot, sha: str, *, ref: str) -> Snapshot:
+        """The snapshot of ``sha`` made by updating ``previous`` in place (it is consumed).
+
+        Falls back to a full checkout when the update fails half way.
+        """
+        root = self.snapshots_dir / sha
+        if root.is_dir() or not previous.root.is_dir():
+            return self.snapshot(sha, ref=ref)
+        tmp = self.snapshots_dir / f".tmp-{sha[:12]}-{uuid.uuid4().hex[:8]}"
+        previous.root.rename(tmp)
+        try:
+            update_tree(self.runner, self.git_dir, previous.sha, sha, tmp)
+            tmp.rename(root)
+        except (SourceError, OSError):
+            shutil.rmtree(tmp, ignore_errors=True)
+            return self.snapshot(sha, ref=ref)
+        return self._describe(sha, root, ref=ref)
+
     def prune_snapshots(self, *, keep: str) -> None:
         """Remove every snapshot directory except ``keep``'s (superseded commits)."""
         if not self.snapshots_dir.is_dir():
@@ -130,12 +152,28 @@ class RemoteCache:
 
     def _network(self, op: str, args: list[str]) -> str:
         try:
-            return self.runner.run(args, cwd=self.git_dir, op=op)
+            try:
+                return self.runner.run(args, cwd=self.git_dir, op=op)
+            except SourceError as exc:
+                if not _STALE_LOCK.search(exc.message) or not self._clear_locks():
+                    raise
+                return self.runner.run(args, cwd=self.git_dir, op=op)
         except SourceError as exc:
             # The runner's text is already redacted; say which remote it was.
             raise SourceError(
                 f"{self.display_url}: {exc.message}", retryable=exc.retryable
             ) from exc
+
+    def _clear_locks(self) -> bool:
+        """Remove lock files a killed Git left behind (a timeout, a pod restart).
+
+        Safe because this repository is private to its source and used by one
+        run at a time. True when there was something to remove.
+        """
+        locks = [*self.git_dir.glob("*.lock"), *(self.git_dir / "refs").rglob("*.lock")]
+        for lock in locks:
+            lock.unlink(missing_ok=True)
+        return bool(locks)
 
     def _materialise(self, sha: str, root: Path) -> None:
         tmp = self.snapshots_dir / f".tmp-{sha[:12]}-{uuid.uuid4().hex[:8]}"
@@ -160,8 +198,8 @@ class RemoteCache:
             )
 
 
-def _dir_name(url: str, name: str | None) -> str:
-    digest = hashlib.sha256(url.encode()).hexdigest()[:10]
+def _dir_name(url: str, name: str | None, key: str) -> str:
+    digest = hashlib.sha256(f"{url}\0{key}".encode()).hexdigest()[:10]
     base = name or url.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git")
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", base).strip("-.")[:40] or "repo"
     return f"{slug}-{digest}"

@@ -61,6 +61,7 @@ class CenterSource:
             timeout=timeout,
             on_op=on_op,
             name=center.name,
+            key=f"center:{center.name}",
         )
         self._current: CenterSnapshot | None = None
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
@@ -32,6 +33,28 @@ _BASE_ENV = {
     "LC_ALL": "C",
     "LANGUAGE": "C",
 }
+
+# Variables that point Git at another repository (set e.g. inside a Git hook):
+# inherited, they would redirect our commands; the daemon always says where to work.
+_REPOSITORY_VARS = frozenset(
+    (
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+        "GIT_OBJECT_DIRECTORY",
+        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+        "GIT_COMMON_DIR",
+        "GIT_NAMESPACE",
+        "GIT_PREFIX",
+        "GIT_SHALLOW_FILE",
+        "GIT_GRAFT_FILE",
+        "GIT_IMPLICIT_WORK_TREE",
+        "GIT_NO_REPLACE_OBJECTS",
+        "GIT_REPLACE_REF_BASE",
+        "GIT_INTERNAL_SUPER_PREFIX",
+        "GIT_CONFIG_PARAMETERS",  # a parent's ``git -c``; GIT_CONFIG_COUNT (operator's) stays
+    )
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +90,8 @@ class GitRunner:
         label = op or (args[0] if args else "git")
         if op is not None and self.on_op is not None:
             self.on_op(op)
-        full_env = {**os.environ, **_BASE_ENV, **self.env, **(env or {})}
+        inherited = {k: v for k, v in os.environ.items() if k not in _REPOSITORY_VARS}
+        full_env = {**inherited, **_BASE_ENV, **self.env, **(env or {})}
         try:
             proc = subprocess.Popen(
                 command,
@@ -92,12 +116,22 @@ class GitRunner:
         return out.decode("utf-8", "replace")
 
     def _failure(self, label: str, stderr: bytes) -> str:
-        lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines()]
-        # Git's last "fatal:"/"error:" lines say what went wrong; hints and progress do not.
-        useful = [line for line in lines if line.startswith(("fatal:", "error:", "remote:", "!"))]
-        detail = " ".join(useful[-3:] or lines[-3:]) or "no message"
+        detail = " ".join(_cause(stderr.decode("utf-8", "replace"))) or "no message"
         secrets = self.secrets() if self.secrets is not None else ()
         return redact_text(f"git {label} failed: {detail}", secrets=secrets)
+
+
+def _cause(stderr: str) -> list[str]:
+    """The lines of Git's stderr that say what went wrong (at most three).
+
+    Git prints the cause in the paragraph holding its first ``fatal:``/``error:``
+    line; later paragraphs and ``hint:`` lines are stock advice.
+    """
+    paragraphs = [p.splitlines() for p in re.split(r"\n\s*\n", stderr.strip()) if p.strip()]
+    failing = [p for p in paragraphs if any(line.startswith(("fatal:", "error:")) for line in p)]
+    chosen = failing[0] if failing else (paragraphs[-1] if paragraphs else [])
+    lines = [line.strip() for line in chosen if line.strip() and not line.startswith("hint:")]
+    return lines[-3:]
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:

@@ -43,6 +43,7 @@ class GitSource:
             timeout=timeout,
             on_op=on_op,
             name=name,
+            key=f"branch:{branch}",
         )
         self._current: Snapshot | None = None
 
@@ -91,12 +92,17 @@ class GitSource:
         """Fetch the branch tip (depth 1) and return its snapshot.
 
         The same commit as ``current`` returns ``current`` unchanged; a new one
-        replaces it and removes the superseded snapshot directory.
+        replaces it: the previous snapshot's directory is updated in place (only
+        changed files are written) and renamed, so ``current.root`` of before is gone.
         """
         sha = self._cache.fetch(self._remote_ref, local_ref=f"refs/gitops-vela/{self._remote_ref}")
         if self._current is not None and self._current.sha == sha:
             return self._current
-        snapshot = self._cache.snapshot(sha, ref=self._remote_ref)
+        previous, self._current = self._current, None  # its directory is about to change
+        if previous is None:
+            snapshot = self._cache.snapshot(sha, ref=self._remote_ref)
+        else:
+            snapshot = self._cache.advance(previous, sha, ref=self._remote_ref)
         self._current = snapshot
         self._cache.prune_snapshots(keep=sha)
         return snapshot

@@ -11,11 +11,9 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from io import BytesIO
 from pathlib import Path
 
 import git
-from git.db import IStream  # type: ignore[attr-defined]  # re-exported from gitdb
 
 from gitops_vela.errors import SourceError, StatusError
 from gitops_vela.source.cache import RemoteCache
@@ -82,16 +80,18 @@ class StatusBranch:
         return texts
 
     def store_blobs(self, contents: Mapping[str, str]) -> dict[str, str]:
-        """Write ``path -> text`` as blobs; ``path -> blob sha``."""
-        shas: dict[str, str] = {}
-        with git.Repo(self.remote.git_dir) as repo:
-            for path, text in contents.items():
-                data = text.encode()
-                stored = repo.odb.store(IStream(b"blob", len(data), BytesIO(data)))
-                shas[path] = (
-                    stored.hexsha.decode() if isinstance(stored.hexsha, bytes) else stored.hexsha
-                )
-        return shas
+        """Write ``path -> text`` as blobs; ``path -> blob sha`` (one ``hash-object`` call)."""
+        if not contents:
+            return {}
+        with tempfile.TemporaryDirectory(prefix="gitops-vela-blobs-") as tmp:
+            files = []
+            for index, text in enumerate(contents.values()):
+                file = Path(tmp) / str(index)
+                file.write_bytes(text.encode())
+                files.append(str(file))
+            args = ["hash-object", "-w", "--no-filters", "--stdin-paths"]
+            shas = self._git(args, stdin="\n".join(files) + "\n").split()
+        return dict(zip(contents, shas, strict=True))
 
     def commit(
         self, parent: str | None, *, put: Mapping[str, str], remove: set[str], message: str

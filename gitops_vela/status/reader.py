@@ -46,16 +46,19 @@ def format_table(report: StatusReport) -> str:
     """A fixed-width table (app, sync, health, revision, message, since) and any errors."""
     header = ("APP", "SYNC", "HEALTH", "REVISION", "MESSAGE", "SINCE")
     rows = [
-        (s.app, str(s.sync), str(s.health), s.revision[:12], s.message, s.since)
-        for s in report.apps
+        (s.app, str(s.sync), str(s.health), s.revision[:7], s.message, s.since) for s in report.apps
     ]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header) - 1)]
-    lines: list[str] = []
-    for row, status in zip([header, *rows], [None, *report.apps], strict=True):
-        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
-        lines.append("  ".join([*cells, row[-1]]).rstrip())
-        lines += [f"    error: {error}" for error in (status.errors if status else ())]
+    lines = [_row(header, widths)]
+    for status, row in zip(report.apps, rows, strict=True):
+        lines.append(_row(row, widths))
+        lines += [f"    error: {e}" for e in status.errors if e != status.message]
     return "\n".join(lines) + "\n"
+
+
+def _row(cells: tuple[str, ...], widths: list[int]) -> str:
+    padded = [cell.ljust(width) for cell, width in zip(cells, widths, strict=False)]
+    return "  ".join([*padded, cells[-1]]).rstrip()
 
 
 def _read_remote(url: str, *, branch: str, timeout: float) -> StatusReport | None:

@@ -78,6 +78,7 @@ class StatusWriter:
             timeout=timeout,
             on_op=on_op,
             name=name,
+            key=f"status:{branch}",
         )
         self._init(remote, branch=branch, author=author, max_attempts=max_attempts, clock=clock)
 
@@ -128,14 +129,24 @@ class StatusWriter:
         of any other app (removed from Git) is deleted. Pass False to update a
         subset. ``StatusError`` (retryable) when the remote is unreachable or the
         push keeps losing races.
+
+        Nothing worth a commit against what this writer last read or wrote
+        returns at once, without a Git call: a quiet poll is free. (So a status
+        branch deleted by hand comes back with the next change.)
         """
         desired = {s.app: sanitise(s) for s in statuses}
         for app in desired:
             app_path(app)  # refuse unsafe names before any Git call
         if self._known is not None and not self._differs(self._known, desired, complete):
             return None
+        try:
+            return self._write(desired, complete=complete)
+        except SourceError as exc:  # the remote is down or refused us, or Git failed
+            raise StatusError(exc.message, retryable=exc.retryable) from exc
+
+    def _write(self, desired: Mapping[str, AppStatus], *, complete: bool) -> str | None:
         for _ in range(self._max_attempts):
-            state = self._fetch()
+            state = self._branch.fetch()
             previous = self._previous(state)
             plan = self._plan(state, previous, desired, complete=complete)
             if plan.empty:
@@ -152,19 +163,19 @@ class StatusWriter:
 
     def read(self) -> dict[str, AppStatus]:
         """The statuses on the remote branch now (empty when it does not exist yet)."""
-        previous = self._previous(self._fetch())
+        try:
+            previous = self._previous(self._branch.fetch())
+        except SourceError as exc:
+            raise StatusError(exc.message, retryable=exc.retryable) from exc
         self._known = previous
         return previous
 
-    def _fetch(self) -> BranchState:
-        try:
-            return self._branch.fetch()
-        except SourceError as exc:  # the remote is down or refused us
-            raise StatusError(exc.message, retryable=exc.retryable) from exc
-
     def _previous(self, state: BranchState) -> dict[str, AppStatus]:
         paths = {path: sha for path, sha in state.files.items() if app_of_path(path)}
-        unread = [sha for sha in paths.values() if sha not in self._parsed]
+        # Keep parsed files of this tree only: the cache never outgrows the branch.
+        present = set(paths.values())
+        self._parsed = {sha: st for sha, st in self._parsed.items() if sha in present}
+        unread = [sha for sha in present if sha not in self._parsed]
         for sha, text in self._branch.read_blobs(unread).items():
             try:
                 self._parsed[sha] = from_yaml(text, path=sha)
@@ -225,6 +236,10 @@ class StatusWriter:
 
     def _commit(self, state: BranchState, plan: _Plan) -> str:
         blobs = self._branch.store_blobs(plan.put)
+        for path, sha in blobs.items():  # what we wrote needs no parsing when read back
+            app = app_of_path(path)
+            if app is not None:
+                self._parsed[sha] = plan.result[app]
         message = _message(plan, removed=sorted(filter(None, map(app_of_path, plan.remove))))
         return self._branch.commit(state.commit, put=blobs, remove=plan.remove, message=message)
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import collections
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,11 +14,12 @@ ROUTE = "kind: TraitDefinition\nmetadata: {name: route}\n"
 
 
 @pytest.fixture
-def platform(tmp_path: Path) -> Remote:
+def platform(tmp_path: Path) -> Iterator[Remote]:
     remote = make_remote(tmp_path / "platform", {"definitions/route.yaml": ROUTE})
     remote.work.create_tag("v1.0.0", message="release 1.0.0")  # annotated
     remote.work.git.push("origin", "v1.0.0")
-    return remote
+    yield remote
+    remote.work.close()
 
 
 def center_source(remote: Remote, tmp_path: Path, ref: str, **kwargs: object) -> CenterSource:

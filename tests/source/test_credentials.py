@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from pathlib import Path
 
@@ -96,19 +97,35 @@ def test_ssh_command_pins_key_and_known_hosts(tmp_path: Path) -> None:
     assert f"UserKnownHostsFile={tmp_path / 'known_hosts'}" in cmd
 
 
-def test_ssh_with_unknown_host_fails_without_prompting(tmp_path: Path) -> None:
-    key = tmp_path / "id_ed25519"
-    key.write_text("not a key\n")
-    known = tmp_path / "known_hosts"
-    known.write_text("")
+def test_git_runs_ssh_with_our_key_and_known_hosts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    args_file = tmp_path / "ssh-args"
+    fake = bin_dir / "ssh"  # records how Git called it, then fails like a refused host key
+    fake.write_text(
+        f'#!/bin/sh\nprintf "%s\\n" "$@" > {args_file}\n'
+        'echo "Host key verification failed." >&2\nexit 255\n'
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    monkeypatch.delenv("GIT_SSH_COMMAND", raising=False)
+    key, known = tmp_path / "id_ed25519", tmp_path / "known_hosts"
     source = GitSource(
-        "ssh://git@127.0.0.1:1/acme/shop.git",
+        "git@git.example.com:acme/shop.git",
         cache_dir=tmp_path / "cache",
         credentials=Credentials(ssh_key_file=key, known_hosts_file=known),
-        timeout=20,
     )
-    with pytest.raises(SourceError, match="ls-remote failed"):
+    with pytest.raises(SourceError, match="Host key verification failed") as info:
         source.ls_remote()
+    assert info.value.retryable
+    args = args_file.read_text().splitlines()
+    assert "StrictHostKeyChecking=yes" in args
+    assert "BatchMode=yes" in args
+    assert f"UserKnownHostsFile={known}" in args
+    assert args[args.index("-i") + 1] == str(key)
+    assert "git@git.example.com" in args
 
 
 def _state(pid: int) -> str:

@@ -8,7 +8,7 @@ import git
 import pytest
 
 from gitops_vela.errors import SourceError
-from gitops_vela.source import GitSource
+from gitops_vela.source import GitSource, export_tree
 from tests.source.gitrepos import Remote
 
 
@@ -50,12 +50,9 @@ def test_fetch_is_shallow(remote: Remote, tmp_path: Path) -> None:
         remote.push({f"apps/a{i}/vela.yaml": f"name: a{i}\n"})
     source = make_source(remote, tmp_path)
     source.fetch()
-    repo = git.Repo(source.git_dir)
-    try:
+    with git.Repo(source.git_dir) as repo:
         assert repo.git.rev_parse("--is-shallow-repository") == "true"
         assert int(repo.git.rev_list("--count", "refs/gitops-vela/refs/heads/main")) == 1
-    finally:
-        repo.close()
 
 
 def test_local_path_works_like_a_url(remote: Remote, tmp_path: Path) -> None:
@@ -120,3 +117,67 @@ def test_snapshot_path_stays_inside_the_repository(remote: Remote, tmp_path: Pat
     assert snap.path("apps") == (snap.root / "apps").resolve()
     with pytest.raises(ValueError, match="leaves the repository"):
         snap.path("../..")
+
+
+def test_two_branches_of_one_url_keep_separate_snapshots(remote: Remote, tmp_path: Path) -> None:
+    remote.work.git.push("origin", "HEAD:refs/heads/prod")
+    remote.push({"apps/web/vela.yaml": "name: web\n"})
+    main = make_source(remote, tmp_path)
+    prod = make_source(remote, tmp_path, branch="prod")
+    main_snap, prod_snap = main.fetch(), prod.fetch()
+    assert main_snap.sha != prod_snap.sha
+    assert main_snap.root.exists() and prod_snap.root.exists()
+    assert (main_snap.root / "apps/web/vela.yaml").exists()
+    assert not (prod_snap.root / "apps/web/vela.yaml").exists()
+
+
+def _tree(root: Path) -> dict[str, str]:
+    """Every path under ``root``: file content, symlink target, or "dir"."""
+    entries: dict[str, str] = {}
+    for path in sorted(root.rglob("*")):
+        rel = str(path.relative_to(root))
+        if path.is_symlink():
+            entries[rel] = "-> " + str(path.readlink())
+        elif path.is_dir():
+            entries[rel] = "dir"
+        else:
+            entries[rel] = f"{path.stat().st_mode & 0o111:o} {path.read_text()}"
+    return entries
+
+
+def test_updated_snapshot_equals_a_fresh_export(remote: Remote, tmp_path: Path) -> None:
+    work = Path(remote.work.working_tree_dir or "")
+    remote.push({"x": "file becomes a dir\n", "d/y/z.txt": "dir becomes a file\n"})
+    source = make_source(remote, tmp_path)
+    source.fetch()
+
+    for rel in ("x", "d/y/z.txt"):
+        remote.work.index.remove([rel], working_tree=True)
+    (work / "link").symlink_to("apps/shop/vela.yaml")
+    (work / "run.sh").write_text("#!/bin/sh\n")
+    (work / "run.sh").chmod(0o755)
+    remote.work.index.add(["link", "run.sh"])
+    sha = remote.push(
+        {"x/inside.txt": "now a dir\n", "d/y": "now a file\n", "apps/web/vela.yaml": "name: web\n"},
+        remove=("apps/shop/vela.yaml",),
+    )
+
+    snap = source.fetch()
+    assert snap.sha == sha
+    assert _tree(snap.root) == _tree(_export(remote, sha, tmp_path / "fresh"))
+    assert not (snap.root / "apps/shop").exists()  # emptied directories go too
+    assert [p.name for p in source.git_dir.parent.joinpath("snapshots").iterdir()] == [sha]
+
+
+def _export(remote: Remote, sha: str, dest: Path) -> Path:
+    export_tree(remote.bare, sha, dest)
+    return dest
+
+
+def test_a_lock_left_by_a_killed_git_is_cleared(remote: Remote, tmp_path: Path) -> None:
+    source = make_source(remote, tmp_path)
+    source.fetch()
+    (source.git_dir / "shallow.lock").write_text("")  # git was killed mid-fetch
+    sha = remote.push({"apps/web/vela.yaml": "name: web\n"})
+    assert source.fetch().sha == sha
+    assert not (source.git_dir / "shallow.lock").exists()

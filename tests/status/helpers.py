@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,24 +35,47 @@ def status(app: str = "shop", **changes: Any) -> AppStatus:
     return AppStatus(**values)
 
 
-def branch_commits(remote: Remote) -> list[git.Commit]:
-    repo = git.Repo(remote.bare)
-    try:
-        return list(repo.iter_commits(BRANCH))
-    finally:
-        repo.close()
+@dataclass(frozen=True)
+class CommitInfo:
+    hexsha: str
+    message: str
+    parents: tuple[str, ...]
+    author: tuple[str, str]
+    paths: tuple[str, ...]
 
 
-def branch_file(remote: Remote, path: str) -> str | None:
-    repo = git.Repo(remote.bare)
-    try:
-        tree = repo.commit(BRANCH).tree
+def branch_commits(remote: Remote, branch: str = BRANCH) -> list[CommitInfo]:
+    """The branch's history, newest first, as plain values (the repository is closed)."""
+    with git.Repo(remote.bare) as repo:
+        return [
+            CommitInfo(
+                hexsha=c.hexsha,
+                message=str(c.message),
+                parents=tuple(p.hexsha for p in c.parents),
+                author=(str(c.author.name), str(c.author.email)),
+                paths=tuple(sorted(str(b.path) for b in c.tree.traverse())),  # type: ignore[union-attr]
+            )
+            for c in repo.iter_commits(branch)
+        ]
+
+
+def ref_sha(remote: Remote, ref: str) -> str:
+    with git.Repo(remote.bare) as repo:
+        return str(repo.commit(ref).hexsha)
+
+
+def head_names(remote: Remote) -> list[str]:
+    with git.Repo(remote.bare) as repo:
+        return [h.name for h in repo.heads]
+
+
+def branch_file(remote: Remote, path: str, branch: str = BRANCH) -> str | None:
+    with git.Repo(remote.bare) as repo:
+        tree = repo.commit(branch).tree
         try:
             return str(tree[path].data_stream.read().decode())
         except KeyError:
             return None
-    finally:
-        repo.close()
 
 
 def app_doc(remote: Remote, app: str) -> dict[str, Any]:
@@ -65,8 +89,7 @@ def app_doc(remote: Remote, app: str) -> dict[str, Any]:
 def push_foreign_file(remote: Remote, tmp: Path, path: str, text: str) -> str:
     """Someone else commits ``path`` on the status branch (a fresh clone each time)."""
     clone_dir = tmp / f"other-{len(list(tmp.glob('other-*')))}"
-    other = git.Repo.clone_from(remote.url, clone_dir, branch=BRANCH)
-    try:
+    with git.Repo.clone_from(remote.url, clone_dir, branch=BRANCH) as other:
         with other.config_writer() as cfg:
             cfg.set_value("user", "name", "Other")
             cfg.set_value("user", "email", "other@example.com")
@@ -77,5 +100,3 @@ def push_foreign_file(remote: Remote, tmp: Path, path: str, text: str) -> str:
         sha = str(other.index.commit(f"other: {path}").hexsha)
         other.git.push("origin", f"HEAD:refs/heads/{BRANCH}")
         return sha
-    finally:
-        other.close()

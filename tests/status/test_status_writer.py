@@ -2,21 +2,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import git
 import pytest
 
 from gitops_vela.errors import StatusError
 from gitops_vela.model.status import Health, SyncState
-from gitops_vela.source import GitSource
+from gitops_vela.source import Credentials, GitSource
 from gitops_vela.status import Author, StatusWriter
 from tests.source.gitrepos import Remote
+from tests.source.httpgit import serve_git
 from tests.status.helpers import (
     BRANCH,
     REV2,
     app_doc,
     branch_commits,
     branch_file,
+    head_names,
     push_foreign_file,
+    ref_sha,
     status,
 )
 
@@ -30,7 +32,7 @@ def test_first_write_creates_an_orphan_branch_and_touches_nothing_else(
 ) -> None:
     work_dir = Path(remote.work.working_tree_dir or "")
     (work_dir / "apps/shop/vela.yaml").write_text("uncommitted edit\n")
-    main_before = git.Repo(remote.bare).commit("main").hexsha
+    main_before = ref_sha(remote, "main")
     head_before = remote.work.head.commit.hexsha
     writer = make_writer(remote, tmp_path, author=Author(name="Status Bot", email="bot@acme.test"))
 
@@ -40,17 +42,12 @@ def test_first_write_creates_an_orphan_branch_and_touches_nothing_else(
     assert [c.hexsha for c in commits] == [sha]
     assert commits[0].parents == ()
     assert "[skip ci]" in commits[0].message
-    assert (commits[0].author.name, commits[0].author.email) == ("Status Bot", "bot@acme.test")
-    assert git.Repo(remote.bare).commit("main").hexsha == main_before
+    assert commits[0].author == ("Status Bot", "bot@acme.test")
+    assert ref_sha(remote, "main") == main_before
     assert remote.work.head.commit.hexsha == head_before
     assert remote.work.active_branch.name == "main"
     assert (work_dir / "apps/shop/vela.yaml").read_text() == "uncommitted edit\n"
-    assert sorted(b.path for b in commits[0].tree.traverse()) == [
-        "README.md",
-        "apps",
-        "apps/shop.yaml",
-        "apps/web.yaml",
-    ]
+    assert commits[0].paths == ("README.md", "apps", "apps/shop.yaml", "apps/web.yaml")
 
 
 def test_app_file_has_exactly_the_design_fields(remote: Remote, tmp_path: Path) -> None:
@@ -204,7 +201,23 @@ def test_writer_for_source_shares_the_cache(remote: Remote, tmp_path: Path) -> N
     source.fetch()
     writer = StatusWriter.for_source(source, branch="ops/status")
     assert writer.write([status("shop")]) is not None
-    assert git.Repo(remote.bare).commit("ops/status").tree["apps/shop.yaml"]
+    assert branch_file(remote, "apps/shop.yaml", branch="ops/status")
     assert source.fetch().sha == remote.work.head.commit.hexsha
     assert writer.read()["shop"].health is Health.HEALTHY
-    assert BRANCH not in [h.name for h in git.Repo(remote.bare).heads]
+    assert BRANCH not in head_names(remote)
+
+
+def test_writes_over_https_with_a_token_file(remote: Remote, tmp_path: Path) -> None:
+    token = tmp_path / "token"
+    token.write_text("status-token-123\n")
+    with serve_git(tmp_path, user="x-access-token", token="status-token-123") as (base, _):
+        writer = StatusWriter(
+            f"{base}/remote.git",
+            cache_dir=tmp_path / "cache",
+            credentials=Credentials(token_file=token),
+        )
+        sha = writer.write([status("shop")])
+    assert [c.hexsha for c in branch_commits(remote)] == [sha]
+    for path in (tmp_path / "cache").rglob("*"):
+        if path.is_file():
+            assert b"status-token-123" not in path.read_bytes()
