@@ -48,8 +48,8 @@ local service(s, app) =
       outputs: acc.outputs + [{ definition: t.type, role: 'trait', objects: field(r, 'outputs', t.type) }],
     };
   std.foldl(step, s.traits, start);
-local app = std.extVar('context') + { revision: std.extVar('revision') };
-{ [s.name]: service(s, app) for s in std.extVar('services') }
+local app = std.parseJson(std.extVar('context')) + { revision: std.extVar('revision') };
+{ [s.name]: service(s, app) for s in std.parseJson(std.extVar('services')) }
 """
 
 
@@ -83,7 +83,8 @@ def compose(
         source=source,
         files=files,
         entries={_entry(d.name): d.entry for d in used},
-        ext_codes={"services": payload, "context": ctx, "revision": json.dumps(revision)},
+        # std.parseJson of a string is ~3x faster than parsing JSON as Jsonnet code
+        ext_vars={"services": payload, "context": ctx, "revision": revision},
         timeout=timeout,
     )
     key = hashlib.sha256()
