@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from gitops_vela.cluster import Cluster
 from gitops_vela.daemon.centers import Centers
 from gitops_vela.daemon.http import HttpServer, Reply
+from gitops_vela.daemon.leases import LeaderElection, LeaseLock, default_identity
 from gitops_vela.daemon.metrics import Metrics
 from gitops_vela.daemon.reconcile import ReconcileReport, RepositoryReconciler
 from gitops_vela.daemon.scheduler import RepositoryScheduler
@@ -57,6 +58,7 @@ class Daemon:
         self._cluster_ok: bool | None = None
         self._cluster_checked = 0.0
         self.centers = self._make_centers(settings)
+        self.election = self._make_election(settings)
         self.scheduler = RepositoryScheduler(
             self._run_one, workers=min(4, max(1, len(settings.repositories)))
         )
@@ -74,7 +76,10 @@ class Daemon:
 
     def start(self) -> None:
         self.scheduler.start()
-        self._apply_repositories(self.settings.repositories, run_now=True)
+        if self.election is None:
+            self._apply_repositories(self.settings.repositories, run_now=True)
+        else:
+            self.election.start()
         self.http.start()
         log.info(
             "daemon started",
@@ -88,6 +93,9 @@ class Daemon:
         if settings.capability_centers != self.settings.capability_centers:
             self.centers = self._make_centers(settings)
         self.settings = settings
+        if self.election is not None and not self.election.leading:
+            log.info("configuration reloaded; standing by for the leader lease")
+            return
         self._apply_repositories(settings.repositories, run_now=True)
         for name in self.scheduler.names:
             self.scheduler.trigger(name)
@@ -97,10 +105,40 @@ class Daemon:
         """Stop scheduling and serving; True when the runs in flight finished in time."""
         log.info("stopping: waiting for reconciles in flight", timeout=timeout)
         clean = self.scheduler.stop(timeout=timeout)
+        if self.election is not None:
+            self.election.stop()  # after the runs: the next leader must not overlap them
         self.http.stop()
         if not clean:
             log.warning("shutdown timed out with a reconcile still running", timeout=timeout)
         return clean
+
+    def _make_election(self, settings: Settings) -> LeaderElection | None:
+        election = settings.leader_election
+        if not election.enabled:
+            return None
+        lock = LeaseLock(
+            self.cluster,
+            namespace=settings.namespace,
+            name=election.lease_name,
+            identity=default_identity(),
+            duration=election.lease_duration,
+        )
+        return LeaderElection(
+            lock,
+            on_started_leading=lambda: self._apply_repositories(
+                self.settings.repositories, run_now=True
+            ),
+            on_stopped_leading=self._stand_by,
+            renew_every=max(1.0, election.lease_duration / 5),
+        )
+
+    def _stand_by(self) -> None:
+        """Leadership lost: stop scheduling (a run in flight finishes)."""
+        with self._lock:
+            for name in list(self._reconcilers):
+                self.scheduler.unschedule(name)
+            self._reconcilers.clear()
+            self._attempted.clear()
 
     def _make_centers(self, settings: Settings) -> Centers:
         return Centers(
@@ -174,6 +212,9 @@ class Daemon:
         return Reply(200, {"status": "ok"})
 
     def ready(self) -> Reply:
+        if self.election is not None and not self.election.leading:
+            # A standby gets no webhooks: the Service sends them to the leader only.
+            return Reply(503, {"status": "standby", "lease": self.election.lock.name})
         with self._lock:
             waiting = sorted(set(self._reconcilers) - self._attempted)
         if waiting:

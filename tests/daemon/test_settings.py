@@ -21,6 +21,7 @@ FULL = """\
 cluster: {kubeconfig: kube.yaml, context: dev, embedded: false}
 server: {listen: "127.0.0.1:9555", webhookSecretFile: secret.txt}
 cacheDir: cache
+leaderElection: {enabled: true, leaseName: gv, leaseDuration: 30s}
 repositories:
   - name: shop
     url: https://git.example.com/acme/shop.git
@@ -59,6 +60,8 @@ def test_every_key_of_the_design_is_read(tmp_path: Path) -> None:
     (center,) = settings.capability_centers
     assert (center.name, center.ref, center.path) == ("platform", "v1.2.0", "defs")
     assert settings.config_file == tmp_path / "config.yaml"
+    election = settings.leader_election
+    assert (election.enabled, election.lease_name, election.lease_duration) == (True, "gv", 30)
 
 
 def test_only_the_url_is_required_and_the_rest_defaults(tmp_path: Path) -> None:
