@@ -8,6 +8,7 @@ User errors never raise: they come back as ``AppFailure``s.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Collection, Sequence
@@ -56,9 +57,8 @@ def render_repository(
     )
     failures.extend(more)
     rendered = _finish_all(evaluated, repo=repo, namespace=default_namespace, catalog=catalog)
-    good, clashes = _without_shared_objects([r for r in rendered if isinstance(r, RenderedApp)])
+    good = _warn_shared_objects([r for r in rendered if isinstance(r, RenderedApp)])
     failures.extend(r for r in rendered if isinstance(r, AppFailure))
-    failures.extend(clashes)
     return RepositoryRender(
         apps=tuple(sorted(good, key=lambda a: a.name)),
         failures=tuple(sorted(failures, key=lambda f: (f.path, f.name))),
@@ -66,28 +66,25 @@ def render_repository(
     )
 
 
-def _without_shared_objects(
-    rendered: list[RenderedApp],
-) -> tuple[list[RenderedApp], list[AppFailure]]:
-    """Apps rendering the same object would take it from each other on every sync (and
-    prune it in turn): all of them fail, naming the object and the other apps."""
+def _warn_shared_objects(rendered: list[RenderedApp]) -> list[RenderedApp]:
+    """Apps rendering the same object would take it from each other on every sync:
+    each of them gets a warning naming the object and the other apps."""
     owners: dict[ObjectRef, list[RenderedApp]] = {}
     for app in rendered:
         for ref in app.refs:
             owners.setdefault(ref, []).append(app)
-    problems: dict[str, list[Diagnostic]] = {}
+    shared: dict[str, list[Diagnostic]] = {}
     for ref, apps in sorted(owners.items()):
         for app in apps if len(apps) > 1 else ():
             others = ", ".join(f"{a.name!r} ({a.path})" for a in apps if a is not app)
             message = f"{ref} is also rendered by app {others}"
-            problems.setdefault(app.name, []).append(Diagnostic(app.path, message, key="name"))
-    good = [app for app in rendered if app.name not in problems]
-    failures = [
-        AppFailure(app.repo, app.name, app.path, tuple(problems[app.name]))
+            shared.setdefault(app.name, []).append(Diagnostic(app.path, message, key="name"))
+    return [
+        dataclasses.replace(app, warnings=(*app.warnings, *shared[app.name]))
+        if app.name in shared
+        else app
         for app in rendered
-        if app.name in problems
     ]
-    return good, failures
 
 
 def _finish_all(
