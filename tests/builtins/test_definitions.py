@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from gitops_vela.catalog import load_catalog
+from gitops_vela.render.program import uses_revision
 from tests.builtins.conftest import BUILTIN, SAMPLE, definition_docs
 
 WORKLOADS = {"webservice", "worker", "task", "cron-task", "k8s-objects"}
@@ -137,3 +138,11 @@ def test_kubevela_v03_parameters_are_accepted() -> None:
 def test_k8s_objects_files_parameter_is_marked_for_the_renderer() -> None:
     files = BUILTIN_DOCS["k8s-objects"]["spec"]["parameters"]["properties"]["files"]
     assert files["x-gitops-vela-files"] is True
+
+
+def test_no_template_depends_on_the_commit() -> None:
+    """context.revision in a template would re-render every app on every commit
+    (and DESIGN §5 keeps per-commit values out of objects)."""
+    catalog = load_catalog(SAMPLE, origin="sample")
+    for definition in (*catalog.workloads, *catalog.traits):
+        assert not uses_revision(definition), definition.name
