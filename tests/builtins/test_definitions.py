@@ -19,7 +19,14 @@ TRAITS = {
     "scaler", "route", "expose", "autoscale", "sidecar", "environment", "labels",
     "annotations", "storage", "init-container", "resources", "probes", "metrics",
 }  # fmt: skip
-MAP_TRAITS = {"labels", "annotations"}  # the parameters are the map itself
+MAP_TRAITS = {"labels", "annotations"}
+# Traits that only patch the workload render no resource of their own to
+# name (KubeVela's patch traits have no definitionRef either); k8s-objects
+# renders whatever it is given.
+PATCH_ONLY = {
+    "scaler", "sidecar", "environment", "labels", "annotations", "init-container",
+    "resources", "probes", "k8s-objects",
+}  # fmt: skip  # the parameters are the map itself
 BUILTIN_DOCS = definition_docs(BUILTIN)
 SAMPLE_DOCS = definition_docs(SAMPLE / "definitions")
 ALL_DOCS = {**BUILTIN_DOCS, **SAMPLE_DOCS}
@@ -85,6 +92,9 @@ def test_definition_documents_itself(name: str) -> None:
     assert not undocumented, f"{name}: properties without a description: {undocumented}"
     if doc["kind"] == "TraitDefinition":
         assert doc["spec"]["appliesToWorkloads"]
+        assert isinstance(doc["spec"]["conflictsWith"], list)
+    if name not in PATCH_ONLY:  # what the definition renders, as <plural>.<group>
+        assert doc["spec"]["definitionRef"]["name"]
 
 
 @pytest.mark.parametrize(
