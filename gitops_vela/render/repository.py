@@ -21,6 +21,7 @@ from gitops_vela.catalog import Catalog, load_catalog
 from gitops_vela.catalog.yamldoc import YamlError
 from gitops_vela.errors import UserError
 from gitops_vela.model.appfile import Appfile
+from gitops_vela.model.definitions import Definition
 from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.model.rendered import AppFailure, RenderedApp, RepositoryRender
 from gitops_vela.render import engine
@@ -35,10 +36,11 @@ from gitops_vela.render.discover import (
 )
 from gitops_vela.render.files import RepoFiles, unchanged
 from gitops_vela.render.finalize import cluster_scoped_custom_kinds, digest, finish
-from gitops_vela.render.program import compose
+from gitops_vela.render.program import Part, compose, part_key
 
 CACHE_SIZE = 1024
 SECONDS_PER_SERVICE = 0.2  # on top of the per-evaluation limit, for big apps
+BATCH_SERVICES = 40  # services per evaluation when small apps are batched
 
 
 @dataclasses.dataclass(frozen=True)
@@ -161,7 +163,7 @@ def _without_duplicates(
 def _evaluate(
     loaded: list[Appfile], *, repo: str, revision: str, namespace: str, catalog: Catalog
 ) -> tuple[list[tuple[Appfile, str, dict[str, Any]]], list[AppFailure]]:
-    """Evaluate each app's program (cached ones skipped); (app, result key, result) per success.
+    """Evaluate each app's services (cached ones skipped); (app, result key, result) per success.
 
     ``context.revision`` and the cache: keying every result on the commit
     would re-render everything on every commit. A result is marked as
@@ -171,39 +173,95 @@ def _evaluate(
     without a revision is reused only without one.
     """
     definitions = {d.name: d for d in catalog}
-    jobs: list[tuple[Appfile, engine.Job, str, bool]] = []
-    for app in loaded:
-        context = {"appName": app.name, "namespace": app.namespace or namespace, "repo": repo}
-        timeout = _limits.timeout + SECONDS_PER_SERVICE * len(app.services)
-        job, key, mentions = compose(
+    parts = [
+        Part(
             app,
             app.services,
-            definitions=definitions,
-            context=context,
-            revision=revision,
-            timeout=timeout,
+            {"appName": app.name, "namespace": app.namespace or namespace, "repo": repo},
         )
-        jobs.append((app, job, key, mentions))
-    todo = [item for item in jobs if _cached(item[2], revision) is None]
-    outcomes = engine.evaluate([job for _, job, _, _ in todo])
-    failures: list[AppFailure] = []
-    for (app, job, key, mentions), outcome in zip(todo, outcomes, strict=True):
-        if outcome.ok:
-            depends = mentions or not revision or revision in outcome.text
-            result = json.loads(outcome.text)
-            _remember(_evaluated, key, _Evaluated(result, revision, depends))
-        else:
-            diagnostics = explain_failure(
-                app, job, outcome, definitions=definitions, timeout=_limits.timeout
-            )
-            failures.append(AppFailure(repo, app.name, app.path, diagnostics))
-    done = [(app, key, _cached(key, revision)) for app, _, key, _ in jobs]
+        for app in loaded
+    ]
+    keys = [part_key(part, definitions=definitions) for part in parts]
+    todo = [i for i, (key, _) in enumerate(keys) if _cached(key, revision) is None]
+    failed = _run(parts, keys, todo, definitions=definitions, revision=revision, batch=True)
+    retry = [i for i, diagnostics in failed.items() if not diagnostics]
+    failed.update(_run(parts, keys, retry, definitions=definitions, revision=revision, batch=False))
+    failures = [
+        AppFailure(repo, parts[i].app.name, parts[i].app.path, diagnostics)
+        for i, diagnostics in failed.items()
+    ]
+    done = [
+        (part.app, key, _cached(key, revision)) for part, (key, _) in zip(parts, keys, strict=True)
+    ]
     evaluated = [
         (app, f"{key}:{entry.revision}" if entry.depends else key, entry.result)
         for app, key, entry in done
         if entry is not None
     ]
     return evaluated, failures
+
+
+def _run(
+    parts: list[Part],
+    keys: list[tuple[str, bool]],
+    todo: list[int],
+    *,
+    definitions: dict[str, Definition],
+    revision: str,
+    batch: bool,
+) -> dict[int, tuple[Diagnostic, ...]]:
+    """Evaluate ``todo`` parts, in batches or one by one; cache the results.
+
+    Returns the parts that failed: with their diagnostics when evaluated
+    alone, with none when their batch failed (to be tried alone).
+    """
+    groups = _batches(todo, parts) if batch else [[i] for i in todo]
+    jobs = [
+        compose(
+            [parts[i] for i in group],
+            definitions=definitions,
+            revision=revision,
+            timeout=_timeout(sum(len(parts[i].services) for i in group)),
+        )
+        for group in groups
+    ]
+    failed: dict[int, tuple[Diagnostic, ...]] = {}
+    for group, outcome in zip(groups, engine.evaluate(jobs), strict=True):
+        if outcome.ok:
+            for i, result in zip(group, json.loads(outcome.text), strict=True):
+                key, mentions = keys[i]
+                depends = mentions or not revision or revision in json.dumps(result)
+                _remember(_evaluated, key, _Evaluated(result, revision, depends))
+        elif len(group) > 1:
+            failed.update((i, ()) for i in group)
+        else:
+            failed[group[0]] = explain_failure(
+                parts[group[0]],
+                outcome,
+                definitions=definitions,
+                revision=revision,
+                timeout=_limits.timeout,
+            )
+    return failed
+
+
+def _batches(todo: list[int], parts: list[Part]) -> list[list[int]]:
+    """Groups of about ``BATCH_SERVICES`` services, at least one per worker when there is work."""
+    total = sum(len(parts[i].services) for i in todo)
+    target = max(1, min(BATCH_SERVICES, -(-total // engine.pool().size)))
+    groups: list[list[int]] = []
+    size = target
+    for i in todo:
+        if size >= target:
+            groups.append([])
+            size = 0
+        groups[-1].append(i)
+        size += len(parts[i].services)
+    return groups
+
+
+def _timeout(services: int) -> float:
+    return _limits.timeout + SECONDS_PER_SERVICE * services
 
 
 def _cached(key: str, revision: str) -> _Evaluated | None:
