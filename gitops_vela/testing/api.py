@@ -235,13 +235,19 @@ class Api:
             old = self.live(call)
             return self.view(call.rtype, self._replace(call, old, body))
 
-    def _replace(self, call: Call, old: Obj, new: Obj, *, record: bool = True) -> Obj:
-        """Shared tail of update and patch: preconditions, server fields, validation, commit."""
+    def _replace(
+        self, call: Call, old: Obj, new: Obj, *, record: bool = True, fresh: bool = False
+    ) -> Obj:
+        """Shared tail of update and patch: preconditions, server fields, validation, commit.
+
+        ``new`` is copied first (it may share parts with the stored object) unless ``fresh``.
+        """
         rtype = call.rtype
         wanted_rv = (new.get("metadata") or {}).get("resourceVersion")
         if wanted_rv and wanted_rv != old["metadata"]["resourceVersion"]:
             raise conflict(rtype.resource, rtype.group, call.name, STALE)
-        new = copy.deepcopy(new)
+        if not fresh:
+            new = copy.deepcopy(new)
         new["apiVersion"], new["kind"] = rtype.api_version, rtype.kind
         if call.subresource != "status":
             self._default(rtype, new)
@@ -323,12 +329,14 @@ class Api:
                 return 201, self.view(rtype, self.commit(call, obj, None))
             wanted_rv = (applied.get("metadata") or {}).get("resourceVersion")
             merged["metadata"]["resourceVersion"] = wanted_rv
-            return 200, self.view(rtype, self._replace(call, live, merged, record=False))
+            return 200, self.view(
+                rtype, self._replace(call, live, merged, record=False, fresh=True)
+            )
 
     def _ssa(self, call: Call, live: Obj | None, applied: Obj, force: bool) -> Obj:
         return semantics.apply(
             call.rtype,
-            copy.deepcopy(live) if live else None,
+            live,
             applied,
             manager=call.manager,
             force=force,
@@ -372,12 +380,12 @@ def _patched(rtype: ResourceType, kind: str, obj: Obj, document: Any) -> Obj:
         if kind == "application/json-patch+json":
             if not isinstance(document, list):
                 raise bad_request("the server rejected our request due to an error in our request")
-            return semantics.json_patch(copy.deepcopy(obj), document)
+            return semantics.json_patch(obj, document)
         if not isinstance(document, dict):
             raise bad_request("the server rejected our request due to an error in our request")
         if kind == "application/merge-patch+json":
-            return semantics.merge_patch(copy.deepcopy(obj), document)
-        return semantics.strategic_merge_patch(rtype, copy.deepcopy(obj), document)
+            return semantics.merge_patch(obj, document)
+        return semantics.strategic_merge_patch(rtype, obj, document)
     except semantics.PatchError as exc:
         raise ApiStatus(422, "Invalid", str(exc)) from exc
 
