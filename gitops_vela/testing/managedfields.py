@@ -173,40 +173,43 @@ SERVICE = _struct(
 )
 JOB_SPEC = _struct(always=True, selector=LABEL_SELECTOR, template=POD_TEMPLATE)
 
-_BUILTIN: dict[str, Node] = {
-    "Pod": _struct(
+# Keyed by (API group, kind): a CRD may reuse a built-in kind name in its own group.
+_BUILTIN: dict[tuple[str, str], Node] = {
+    ("", "Pod"): _struct(
         metadata=META, spec=POD_SPEC, status=_struct(always=True, conditions=CONDITIONS)
     ),
-    "PodTemplate": _struct(metadata=META, template=POD_TEMPLATE),
-    "Deployment": _workload(strategy=_struct(always=True)),
-    "ReplicaSet": _workload(),
-    "StatefulSet": _workload(updateStrategy=_struct(always=True)),
-    "DaemonSet": _workload(updateStrategy=_struct(always=True)),
-    "Job": _struct(metadata=META, spec=JOB_SPEC, status=_struct(always=True)),
-    "CronJob": _struct(
+    ("", "PodTemplate"): _struct(metadata=META, template=POD_TEMPLATE),
+    ("apps", "Deployment"): _workload(strategy=_struct(always=True)),
+    ("apps", "ReplicaSet"): _workload(),
+    ("apps", "StatefulSet"): _workload(updateStrategy=_struct(always=True)),
+    ("apps", "DaemonSet"): _workload(updateStrategy=_struct(always=True)),
+    ("batch", "Job"): _struct(metadata=META, spec=JOB_SPEC, status=_struct(always=True)),
+    ("batch", "CronJob"): _struct(
         metadata=META,
         spec=_struct(always=True, jobTemplate=_struct(always=True, metadata=META, spec=JOB_SPEC)),
         status=_struct(always=True),
     ),
-    "Service": SERVICE,
-    "Namespace": _struct(
+    ("", "Service"): SERVICE,
+    ("", "Namespace"): _struct(
         metadata=META, spec=_struct(always=True), status=_struct(always=True, conditions=CONDITIONS)
     ),
-    "PersistentVolumeClaim": _struct(
+    ("", "PersistentVolumeClaim"): _struct(
         metadata=META,
         spec=_struct(always=True, selector=LABEL_SELECTOR),
         status=_struct(always=True, conditions=CONDITIONS),
     ),
-    "PodDisruptionBudget": _struct(
+    ("policy", "PodDisruptionBudget"): _struct(
         metadata=META,
         spec=_struct(always=True, selector=LABEL_SELECTOR),
         status=_struct(always=True, conditions=CONDITIONS),
     ),
-    "NetworkPolicy": _struct(metadata=META, spec=_struct(always=True, podSelector=LABEL_SELECTOR)),
-    "HorizontalPodAutoscaler": _struct(
+    ("networking.k8s.io", "NetworkPolicy"): _struct(
+        metadata=META, spec=_struct(always=True, podSelector=LABEL_SELECTOR)
+    ),
+    ("autoscaling", "HorizontalPodAutoscaler"): _struct(
         metadata=META, spec=_struct(always=True), status=_struct(always=True, conditions=CONDITIONS)
     ),
-    "CustomResourceDefinition": _struct(
+    ("apiextensions.k8s.io", "CustomResourceDefinition"): _struct(
         metadata=META, spec=_struct(always=True), status=_struct(always=True, conditions=CONDITIONS)
     ),
 }
@@ -220,13 +223,14 @@ class ListKeys:
     root: Node = _DEFAULT_OBJECT
 
     @classmethod
-    def builtin(cls, kind: str) -> ListKeys:
-        """The schema of a built-in kind; unknown kinds merge as untyped objects."""
-        return cls(_BUILTIN.get(kind, _DEFAULT_OBJECT))
+    def builtin(cls, api_version: str, kind: str) -> ListKeys:
+        """The schema of a built-in kind; other kinds merge as untyped objects."""
+        group = api_version.rpartition("/")[0]
+        return cls(_BUILTIN.get((group, kind), _DEFAULT_OBJECT))
 
     @classmethod
     def for_object(cls, obj: Mapping[str, JSON]) -> ListKeys:
-        return cls.builtin(str(obj.get("kind", "")))
+        return cls.builtin(str(obj.get("apiVersion", "")), str(obj.get("kind", "")))
 
     @classmethod
     def from_openapi_schema(cls, schema: Mapping[str, JSON]) -> ListKeys:
@@ -687,14 +691,17 @@ class ApplyConflict(Exception):
     """An apply would change fields other managers own (the apiserver answers 409 Conflict).
 
     ``conflicts`` lists (field path, manager name); ``causes`` are the
-    ``FieldManagerConflict`` StatusCauses of the apiserver's answer and
-    ``str(exc)`` its message.
+    ``FieldManagerConflict`` StatusCauses of the apiserver's answer, in their
+    JSON form (``reason``, ``message``, ``field``), and ``str(exc)`` (also
+    ``message``) is the Status message, e.g.
+    ``Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using v1: .data.key``.
     """
 
     def __init__(self, found: list[tuple[Path, ManagerId]]) -> None:
         self.found = found
         self.conflicts: list[tuple[str, str]] = [(field_path_str(p), m.manager) for p, m in found]
-        super().__init__(self._message())
+        self.message = self._message()
+        super().__init__(self.message)
 
     def _message(self) -> str:
         if len(self.found) == 1:
@@ -710,7 +717,7 @@ class ApplyConflict(Exception):
     def causes(self) -> list[dict[str, str]]:
         return [
             {
-                "type": "FieldManagerConflict",
+                "reason": "FieldManagerConflict",
                 "message": f"conflict with {m}",
                 "field": field_path_str(p),
             }

@@ -243,3 +243,9 @@ def test_crd_sets_and_atomic_lists_and_maps() -> None:
 def test_lists_of_an_unknown_kind_are_atomic() -> None:
     obj = widget(routes=[{"host": "a"}])
     assert ("f:spec", "f:routes") in fields_of(obj)
+
+
+def test_a_crd_reusing_a_builtin_kind_name_is_not_typed_as_the_builtin() -> None:
+    foreign = {"apiVersion": "example.com/v1", "kind": "Deployment", "metadata": {"name": "d"}}
+    foreign["spec"] = {"template": {"spec": {"containers": [{"name": "a"}]}}}
+    assert ("f:spec", "f:template", "f:spec", "f:containers") in fields_of(foreign)
