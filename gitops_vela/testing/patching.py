@@ -55,7 +55,7 @@ class PatchError(ValueError):
 
 def merge_patch(obj: dict[str, JSON], patch: dict[str, JSON]) -> dict[str, JSON]:
     """Apply an RFC 7386 JSON merge patch."""
-    if not isinstance(patch, Mapping):
+    if not isinstance(patch, dict):
         raise PatchError("merge patch must be a JSON object")
     result = _merge(obj, patch)
     assert isinstance(result, dict)
@@ -63,9 +63,9 @@ def merge_patch(obj: dict[str, JSON], patch: dict[str, JSON]) -> dict[str, JSON]
 
 
 def _merge(target: JSON, patch: JSON) -> JSON:
-    if not isinstance(patch, Mapping):
+    if not isinstance(patch, dict):
         return copy.deepcopy(patch)
-    out = dict(target) if isinstance(target, Mapping) else {}
+    out = dict(target) if isinstance(target, dict) else {}
     for key, value in patch.items():
         if value is None:
             out.pop(key, None)
@@ -81,7 +81,7 @@ def strategic_merge_patch(
     obj: dict[str, JSON], patch: dict[str, JSON], *, list_keys: ListKeys | None = None
 ) -> dict[str, JSON]:
     """Apply a Kubernetes strategic merge patch (list merge keys from ``list_keys`` or the kind)."""
-    if not isinstance(patch, Mapping):
+    if not isinstance(patch, dict):
         raise PatchError("strategic merge patch must be a JSON object")
     keys = list_keys if list_keys is not None else ListKeys.for_object(obj)
     result = _smp_map(obj, patch, keys.root, "")
@@ -120,8 +120,8 @@ def _smp_map(
 
 
 def _smp_value(original: JSON, value: JSON, node: Node, where: str, *, order: JSON) -> JSON:
-    if isinstance(value, Mapping):
-        return _smp_map(original if isinstance(original, Mapping) else {}, value, node, where)
+    if isinstance(value, dict):
+        return _smp_map(original if isinstance(original, dict) else {}, value, node, where)
     if isinstance(value, list):
         return _smp_list(
             original if isinstance(original, list) else [], value, node, where, order=order
@@ -155,13 +155,13 @@ def _apply_map_directives(
 
 def _strip(value: JSON) -> JSON:
     """A patch value with its directives removed (what lands in the object)."""
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         return {k: _strip(v) for k, v in value.items() if not k.startswith("$")}
     if isinstance(value, list):
         return [
             _strip(v)
             for v in value
-            if not (isinstance(v, Mapping) and _DIRECTIVE in v and len(v) == 1)
+            if not (isinstance(v, dict) and _DIRECTIVE in v and len(v) == 1)
         ]
     return copy.deepcopy(value)
 
@@ -171,7 +171,7 @@ def _smp_list(
 ) -> list[JSON]:
     if not node.patch_merge:
         return [_strip(v) for v in patch]
-    if any(isinstance(v, Mapping) for v in [*original, *patch]):
+    if any(isinstance(v, dict) for v in [*original, *patch]):
         return _smp_list_of_maps(original, patch, node, where, order=order)
     merged = list(original) + [v for v in patch if v not in original]
     deduped: list[JSON] = []
@@ -191,11 +191,11 @@ def _smp_list_of_maps(
     key = node.patch_key
     if not key:
         raise PatchError(f"{where}: cannot merge lists without merge key")
-    if any(isinstance(v, Mapping) and v.get(_DIRECTIVE) == "replace" for v in patch):
-        return [_strip(v) for v in patch if not (isinstance(v, Mapping) and _DIRECTIVE in v)]
-    merged: list[Mapping[str, JSON]] = [v for v in original if isinstance(v, Mapping)]
+    if any(isinstance(v, dict) and v.get(_DIRECTIVE) == "replace" for v in patch):
+        return [_strip(v) for v in patch if not (isinstance(v, dict) and _DIRECTIVE in v)]
+    merged: list[Mapping[str, JSON]] = [v for v in original if isinstance(v, dict)]
     for item in patch:
-        if not isinstance(item, Mapping):
+        if not isinstance(item, dict):
             raise PatchError(f"{where}: list of maps cannot contain {item!r}")
         if key not in item:
             raise PatchError(
@@ -216,7 +216,7 @@ def _smp_list_of_maps(
     ordering = (
         order if isinstance(order, list) else [v for v in patch if v.get(_DIRECTIVE) != "delete"]
     )
-    wanted = [v.get(key) for v in ordering if isinstance(v, Mapping)]
+    wanted = [v.get(key) for v in ordering if isinstance(v, dict)]
     in_patch = [v for v in merged if v.get(key) in wanted]
     server_only = [v for v in merged if v.get(key) not in wanted]
     return _normalize_order(
@@ -224,7 +224,7 @@ def _smp_list_of_maps(
         server_only,
         ordering,
         original,
-        lambda v: v.get(key) if isinstance(v, Mapping) else v,
+        lambda v: v.get(key) if isinstance(v, dict) else v,
     )
 
 
@@ -287,7 +287,7 @@ def json_patch(obj: dict[str, JSON], ops: list[JSON]) -> dict[str, JSON]:
 
 
 def _json_op(doc: JSON, op: JSON, number: int) -> JSON:
-    if not isinstance(op, Mapping) or not isinstance(op.get("op"), str):
+    if not isinstance(op, dict) or not isinstance(op.get("op"), str):
         raise PatchError(f"json patch operation {number}: must be an object with an 'op'")
     name = op["op"]
     path = _required_str(op, "path", number)
@@ -393,7 +393,7 @@ def _json_equal(a: JSON, b: JSON) -> bool:
         return isinstance(a, bool) and isinstance(b, bool) and a == b
     if isinstance(a, int | float) and isinstance(b, int | float):
         return a == b
-    if isinstance(a, Mapping) and isinstance(b, Mapping):
+    if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(_json_equal(a[k], b[k]) for k in a)
     if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(_json_equal(x, y) for x, y in zip(a, b, strict=True))
