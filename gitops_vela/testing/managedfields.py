@@ -78,27 +78,39 @@ class Node:
     patch_key: str = ""  # strategic merge patch: patchMergeKey of a list of maps
     patch_merge: bool = False  # strategic merge patch: patchStrategy=merge on a list
     always: bool = False  # a non-pointer Go struct: present (empty) in a new object
+    # A Go struct whose fields are not all listed here: every key is a named
+    # field (never an owned member itself), and so are the keys of nested maps.
+    named_only: bool = False
 
     def child(self, name: str) -> Node:
         found = self.fields.get(name)
         if found is not None:
             return found
-        return self.elem if self.elem is not None else DEDUCED
+        if self.elem is not None:
+            return self.elem
+        return BUILTIN_STRUCT if self.named_only else DEDUCED
 
     def item(self) -> Node:
-        return self.elem if self.elem is not None else DEDUCED
+        if self.elem is not None:
+            return self.elem
+        return BUILTIN_STRUCT if self.named_only else DEDUCED
+
+    def is_named(self, name: str) -> bool:
+        """A struct field (owned only through its leaves), not a key of a map."""
+        return self.named_only or name in self.fields
 
 
-DEDUCED = Node()  # untyped: maps granular, lists atomic
+DEDUCED = Node()  # untyped: maps granular (keys are members), lists atomic
+BUILTIN_STRUCT = Node(named_only=True)
 
 
 def _struct(*, always: bool = False, **fields: Node) -> Node:
-    return Node(fields=fields, always=always)
+    return Node(fields=fields, always=always, named_only=True)
 
 
 def _listmap(
     *keys: str,
-    item: Node = DEDUCED,
+    item: Node = BUILTIN_STRUCT,
     patch_key: str | None = None,
     defaults: Mapping[str, JSON] | None = None,
 ) -> Node:
@@ -212,20 +224,46 @@ _BUILTIN: dict[tuple[str, str], Node] = {
         metadata=META, spec=_struct(always=True), status=_struct(always=True, conditions=CONDITIONS)
     ),
 }
-_DEFAULT_OBJECT = _struct(metadata=META)
+_BUILTIN_OBJECT = _struct(metadata=META)
+_UNTYPED_OBJECT = Node(fields={"metadata": META})
+# API groups served by kube-apiserver itself (kinds not listed above merge as plain Go structs).
+_BUILTIN_GROUPS = frozenset(
+    (
+        "",
+        "apps",
+        "batch",
+        "autoscaling",
+        "policy",
+        "networking.k8s.io",
+        "rbac.authorization.k8s.io",
+        "apiextensions.k8s.io",
+        "apiregistration.k8s.io",
+        "admissionregistration.k8s.io",
+        "coordination.k8s.io",
+        "events.k8s.io",
+        "discovery.k8s.io",
+        "storage.k8s.io",
+        "scheduling.k8s.io",
+        "node.k8s.io",
+        "certificates.k8s.io",
+        "flowcontrol.apiserver.k8s.io",
+        "resource.k8s.io",
+    )
+)
 
 
 @dataclass(frozen=True)
 class ListKeys:
     """The merge schema of one kind (built-in Go types, or a CRD's openAPIV3Schema)."""
 
-    root: Node = _DEFAULT_OBJECT
+    root: Node = _UNTYPED_OBJECT
 
     @classmethod
     def builtin(cls, api_version: str, kind: str) -> ListKeys:
-        """The schema of a built-in kind; other kinds merge as untyped objects."""
+        """The schema of a built-in kind; kinds of other groups merge as untyped objects."""
         group = api_version.rpartition("/")[0]
-        return cls(_BUILTIN.get((group, kind), _DEFAULT_OBJECT))
+        fallback = _BUILTIN_OBJECT if group in _BUILTIN_GROUPS else _UNTYPED_OBJECT
+        return cls(_BUILTIN.get((group, kind), fallback))
 
     @classmethod
     def for_object(cls, obj: Mapping[str, JSON]) -> ListKeys:
@@ -382,11 +420,14 @@ def fields_of(obj: JSON, list_keys: ListKeys | None = None) -> FieldSet:
 
 
 def _collect(value: JSON, node: Node, prefix: Path, out: FieldSet) -> None:
+    # structured-merge-diff's toFieldSetWalker: scalars, atomic values and list
+    # items are members; a map key is a member unless it is a struct field.
     if isinstance(value, dict) and not node.atomic_map:
-        if not value and prefix:
-            out.add(prefix)
         for name, sub in value.items():
-            _collect(sub, node.child(name), (*prefix, "f:" + name), out)
+            path = (*prefix, "f:" + name)
+            if not node.is_named(name):
+                out.add(path)
+            _collect(sub, node.child(name), path, out)
         return
     if isinstance(value, list):
         elements = list_elements(value, node, prefix)
@@ -397,14 +438,9 @@ def _collect(value: JSON, node: Node, prefix: Path, out: FieldSet) -> None:
             path = (*prefix, element)
             out.add(path)
             if node.list_type == "map":
-                _collect_item(item, node.item(), path, out)
+                _collect(item, node.item(), path, out)
         return
     out.add(prefix)
-
-
-def _collect_item(item: Mapping[str, JSON], node: Node, prefix: Path, out: FieldSet) -> None:
-    for name, sub in item.items():
-        _collect(sub, node.child(name), (*prefix, "f:" + name), out)
 
 
 @dataclass

@@ -249,3 +249,19 @@ def test_a_crd_reusing_a_builtin_kind_name_is_not_typed_as_the_builtin() -> None
     foreign = {"apiVersion": "example.com/v1", "kind": "Deployment", "metadata": {"name": "d"}}
     foreign["spec"] = {"template": {"spec": {"containers": [{"name": "a"}]}}}
     assert ("f:spec", "f:template", "f:spec", "f:containers") in fields_of(foreign)
+
+
+def test_schema_properties_are_struct_fields_and_unknown_keys_members() -> None:
+    keys = ListKeys.from_openapi_schema(CRD_SCHEMA)
+    obj = server_side_apply(
+        None, widget(args=["a"]), manager="one", force=False, now=T1, list_keys=keys
+    )
+    assert managers(obj)["one"]["fieldsV1"] == {"f:spec": {"f:args": {}}}
+
+
+def test_dropping_an_untyped_subtree_removes_it_whole() -> None:
+    live = server_side_apply(
+        None, widget(nested={"a": 1, "b": {"c": 2}}, kept=1), manager="one", force=False, now=T1
+    )
+    after = server_side_apply(live, widget(kept=1), manager="one", force=False, now=T2)
+    assert after["spec"] == {"kept": 1}
