@@ -892,37 +892,48 @@ def _merge_values(live: JSON, config: JSON, node: Node) -> JSON:
 
 
 def _merge_lists(live: list[tuple[str, JSON]], config: dict[str, JSON], node: Node) -> list[JSON]:
-    # Items only the live list has keep their place; the configuration's
-    # items come in its order, each run placed before the shared item it ends with.
+    """structured-merge-diff's mergingWalker.visitListItems, item order included.
+
+    Shared items follow the configuration's order; items only the live list
+    has stay where they were relative to them.
+    """
     live_items = dict(live)
-    order = list(config)
+    lhs, rhs = [e for e, _ in live], list(config)
+    shared = [e for e in rhs if e in live_items]
+    next_shared = shared.pop(0) if shared else None
     out: list[JSON] = []
-    emitted: set[str] = set()
-    position = 0
 
-    def emit(element: str) -> None:
-        emitted.add(element)
-        value = config[element]
-        if element in live_items and node.list_type == "map":
-            value = _merge_values(live_items[element], value, node.item())
-        out.append(_without_nulls(value))
-
-    for element, item in live:
-        if element in emitted:
-            continue
+    def merged(element: str) -> JSON:
         if element not in config:
-            out.append(item)
+            return live_items[element]
+        if element in live_items and node.list_type == "map":
+            return _merge_values(live_items[element], config[element], node.item())
+        return _without_nulls(config[element])
+
+    li = ri = 0
+    while li < len(lhs) or ri < len(rhs):
+        if li < len(lhs) and ri < len(rhs):
+            element = lhs[li]
+            if element == rhs[ri]:
+                out.append(merged(element))
+                li, ri = li + 1, ri + 1
+                next_shared = shared.pop(0) if shared else None
+                continue
+            if element in config and next_shared is not None and next_shared != element:
+                li += 1  # a shared item, but not the one wanted in this round
+                continue
+        if li < len(lhs) and lhs[li] not in config:
+            out.append(merged(lhs[li]))
+            li += 1
             continue
-        while position < len(order):
-            wanted = order[position]
-            position += 1
-            if wanted not in emitted:
-                emit(wanted)
-            if wanted == element:
-                break
-    for element in order[position:]:
-        if element not in emitted:
-            emit(element)
+        if ri < len(rhs):
+            element = rhs[ri]
+            out.append(merged(element))
+            ri += 1
+            if next_shared is not None and next_shared == element:
+                next_shared = shared.pop(0) if shared else None
+            continue
+        li += 1  # a shared live item whose configuration twin is already merged
     return out
 
 

@@ -265,3 +265,16 @@ def test_dropping_an_untyped_subtree_removes_it_whole() -> None:
     )
     after = server_side_apply(live, widget(kept=1), manager="one", force=False, now=T2)
     assert after["spec"] == {"kept": 1}
+
+
+def test_merged_list_order_follows_the_configuration_for_shared_items() -> None:
+    three = deployment({"name": "a"}, {"name": "c"}, {"name": "b"})
+    live = server_side_apply(None, three, manager="one", force=False, now=T1)
+    merged = server_side_apply(
+        live, deployment({"name": "b"}, {"name": "a"}), manager="two", force=False, now=T2
+    )
+    assert [c["name"] for c in containers(merged)] == ["c", "b", "a"]
+    appended = server_side_apply(
+        live, deployment({"name": "b"}, {"name": "d"}), manager="two", force=False, now=T2
+    )
+    assert [c["name"] for c in containers(appended)] == ["a", "c", "b", "d"]
