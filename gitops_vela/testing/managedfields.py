@@ -11,6 +11,17 @@ Paths and FieldsV1
     ``field_path_str`` prints a path as the apiserver does in messages
     (``.spec.containers[name="app"].image``).
 
+    What an object owns (``fields_of``, structured-merge-diff's
+    toFieldSetWalker): every scalar, every atomic list or map, every list
+    item (with ``.``), and every key of a map that is not a struct field. A
+    struct field is owned only through its leaves, so ``securityContext: {}``
+    owns nothing, while untyped custom-resource content gets ``.`` entries.
+    What a write changed (``compare``) includes every node it added or
+    removed, so Update entries show ``.`` on new maps (``f:data: {.: {}}``);
+    fields of non-pointer Go structs (``spec``, ``template``, ``status``,
+    ``resources``) count as present in an empty built-in object, as they are
+    on a real server.
+
 Schema (``ListKeys``)
     How values merge: maps are granular unless ``atomic``; lists are atomic
     unless typed ``set`` or ``map`` (associative, by key fields). The built-in
@@ -30,7 +41,13 @@ Server-side apply (``server_side_apply``)
     worded like the apiserver) unless ``force``, which moves ownership to the
     applier. Sending a value equal to the live one shares ownership. An apply
     to the main resource never changes ``status``; a ``status`` subresource
-    apply changes only ``status``.
+    apply changes only ``status``. Merged lists take structured-merge-diff's
+    order (shared items in the configuration's order, live-only items kept in
+    place). The result is not defaulted: call ``defaults.apply_defaults``
+    after it, as the apiserver defaults after merging, so defaulted values
+    stay unowned. For an Update, default the new object *before*
+    ``record_update``: the apiserver tracks the decoded (defaulted) object,
+    so a creating manager owns ``dnsPolicy``, ``imagePullPolicy`` and the like.
 
 Updates (``record_update``)
     A create, PUT or PATCH makes its manager (operation ``Update``) own every
@@ -43,11 +60,13 @@ whose field set becomes empty are dropped; entries are ordered as the
 apiserver orders them (operation, time, manager, apiVersion, subresource).
 
 Known differences from the apiserver: no conversion between API versions (all
-entries are read as the object's version), named struct fields are not added
-as owned parents when pruning (removal granularity follows leaves and list
-items, then drops maps and lists left empty), there is no cap of ten Update
-managers (no ``ancient-changes`` entry) and no last-applied annotation
-upgrade.
+entries are read as the object's version); built-in kinds are typed only
+where it matters (list types, atomic maps, non-pointer structs), every other
+nested map of a built-in is a struct; named struct fields are not added as
+owned parents when pruning (removal follows leaves and list items, then drops
+maps and lists left empty); there is no cap of ten Update managers (no
+``ancient-changes`` entry), no last-applied annotation upgrade, and no
+schema validation of the applied values (type errors pass through).
 """
 
 from __future__ import annotations
