@@ -29,6 +29,7 @@ class Call:
     body: bytes = b""
     content_type: str = "application/json"
     user_agent: str = ""
+    warnings: list[str] = field(default_factory=list)  # sent back as ``Warning: 299`` headers
 
     @property
     def dry_run(self) -> bool:

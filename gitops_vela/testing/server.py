@@ -137,6 +137,7 @@ class Handler(BaseHTTPRequestHandler):
         *,
         headers: dict[str, str] | None = None,
         content_type: str = JSON,
+        warnings: list[str] | None = None,
     ) -> None:
         data = (
             payload
@@ -149,6 +150,9 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-cache, private")
         for key, value in (headers or {}).items():
             self.send_header(key, value)
+        for warning in warnings or ():
+            escaped = warning.replace("\\", "\\\\").replace('"', '\\"')
+            self.send_header("Warning", f'299 - "{escaped}"')
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
@@ -265,7 +269,7 @@ class Handler(BaseHTTPRequestHandler):
         accept = self.headers.get("Accept", "")
         if verb in ("get", "list") and not sub and tables.wants_table(accept):
             result = self._as_table(rtype, verb, result, query)
-        self._send(code, result)
+        self._send(code, result, warnings=call.warnings)
 
     def _verb(self, name: str, query: dict[str, str]) -> str:
         method = self.command
