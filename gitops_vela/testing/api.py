@@ -101,7 +101,7 @@ class Api:
             namespace = call.namespace if call.rtype.namespaced and call.namespace else None
             items = [o for o in self.store.items(call.rtype.key, namespace) if match(o)]
             rv = list_rv or self.store.rv
-        if start:
+        if start is not None:
             items = [o for o in items if _position(o) > start]
         meta: Obj = {"resourceVersion": str(rv)}
         if limit and len(items) > limit:
@@ -449,22 +449,24 @@ def scale_view(rtype: ResourceType, obj: Obj) -> Obj:
     }
 
 
-def _position(obj: Obj) -> str:
+def _position(obj: Obj) -> tuple[str, str]:
+    """Where an object sorts in a list: (namespace, name), the store's order."""
     meta = obj["metadata"]
-    return f"{meta.get('namespace', '')}/{meta['name']}"
+    return (meta.get("namespace", ""), meta["name"])
 
 
-def _encode_continue(start: str, rv: int) -> str:
+def _encode_continue(start: tuple[str, str], rv: int) -> str:
     raw = json.dumps({"v": "meta.k8s.io/v1", "rv": rv, "start": start}).encode()
     return base64.urlsafe_b64encode(raw).decode()
 
 
-def _decode_continue(token: str, store: Store) -> tuple[str, int]:
+def _decode_continue(token: str, store: Store) -> tuple[tuple[str, str] | None, int]:
     if not token:
-        return "", 0
+        return None, 0
     try:
         data = json.loads(base64.urlsafe_b64decode(token.encode()))
-        start, rv = str(data["start"]), int(data["rv"])
+        namespace, name = data["start"]
+        start, rv = (str(namespace), str(name)), int(data["rv"])
     except (ValueError, KeyError, TypeError) as exc:
         raise bad_request(f"continue key is not valid: {exc}") from exc
     if rv < store.compacted:
