@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from kubernetes.client.exceptions import ApiException
 
@@ -102,3 +104,19 @@ def test_kubectl_create_namespace_and_configmap_typed(kube: KubeTarget, kubectl:
     assert kubectl("get", "cm", "gen", "-n", kube.namespace, "-o", "jsonpath={.data.a}") == "1"
     kubectl("create", "secret", "generic", "s", "-n", kube.namespace, "--from-literal=p=pw")
     assert kubectl("get", "secret", "s", "-n", kube.namespace, "-o", "jsonpath={.data.p}") == "cHc="
+
+
+def test_kubectl_create_deployment_and_service_typed(kube: KubeTarget, kubectl: Kubectl) -> None:
+    ns = kube.namespace
+    kubectl(
+        "create", "deployment", "web", "-n", ns, "--image=nginx:1.25", "--port=80", "--replicas=2"
+    )
+    kubectl("create", "service", "clusterip", "web", "-n", ns, "--tcp=80:8080")
+    deploy = json.loads(kubectl("get", "deploy", "web", "-n", ns, "-o", "json"))
+    container = deploy["spec"]["template"]["spec"]["containers"][0]
+    assert (deploy["spec"]["replicas"], container["image"]) == (2, "nginx:1.25")
+    assert container["ports"] == [{"containerPort": 80, "protocol": "TCP"}]
+    assert "creationTimestamp" not in deploy["spec"]["template"]["metadata"]
+    port = json.loads(kubectl("get", "svc", "web", "-n", ns, "-o", "json"))["spec"]["ports"][0]
+    assert (port["port"], port["targetPort"], port["protocol"]) == (80, 8080, "TCP")
+    assert "nodePort" not in port
