@@ -153,7 +153,12 @@ def _definition_details(d: DefinitionChange) -> list[str]:
 def _app_table(apps: list[AppChange]) -> list[str]:
     if not apps:
         return ["No app renders differently."]
-    out = ["### Apps affected", "", "| App | File | Status | Objects | Uses changed |", "|---|---|---|---|---|"]
+    out = [
+        "### Apps affected",
+        "",
+        "| App | File | Status | Objects | Uses changed |",
+        "|---|---|---|---|---|",
+    ]
     for app in apps[:MAX_TABLE_ROWS]:
         objects = _object_counts(app.objects) if app.objects else "-"
         uses = ", ".join(f"`{n}`" for n in app.definitions) or "-"

@@ -98,9 +98,7 @@ def _types(old: Schema, new: Schema, path: str) -> Iterator[SchemaChange]:
         return
     shown = f"{_show_types(before)} -> {_show_types(after)}"
     lost = (
-        after is not None
-        if before is None
-        else any(not _accepts(after, name) for name in before)
+        after is not None if before is None else any(not _accepts(after, name) for name in before)
     )
     if lost:
         yield _breaking(path, f"type narrowed: {shown}")
@@ -216,7 +214,9 @@ def _properties(old: Schema, new: Schema, path: str) -> Iterator[SchemaChange]:
     yield from _required(old, new, path, after)
 
 
-def _required(old: Schema, new: Schema, path: str, props: Mapping[str, Any]) -> Iterator[SchemaChange]:
+def _required(
+    old: Schema, new: Schema, path: str, props: Mapping[str, Any]
+) -> Iterator[SchemaChange]:
     before = set(old.get("required") or ())
     after = set(new.get("required") or ())
     for name in sorted(after - before):

@@ -40,23 +40,29 @@ def test_changed_object_gives_a_unified_diff_naming_it() -> None:
 
 
 def test_added_removed_and_unchanged_objects() -> None:
-    diffs = diff_objects([deployment(1, "a"), deployment(1, "b")], [deployment(1, "b"), deployment(2, "c")])
+    diffs = diff_objects(
+        [deployment(1, "a"), deployment(1, "b")], [deployment(1, "b"), deployment(2, "c")]
+    )
     assert [(d.ref.rsplit("/", 1)[1], d.change) for d in diffs] == [
         ("c", ObjectChange.ADDED),
         ("a", ObjectChange.REMOVED),
     ]
     added = diffs[0].diff.splitlines()
-    assert added[0] == "--- /dev/null" and all(
-        line.startswith(("+", "@")) for line in added[2:]
-    )
+    assert added[0] == "--- /dev/null" and all(line.startswith(("+", "@")) for line in added[2:])
 
 
 def test_secret_values_never_appear_but_the_change_does() -> None:
-    (diff,) = diff_objects([secret(password="czNjcjN0", user="YWRtaW4=")], [secret(password="bmV3", user="YWRtaW4=")])
+    (diff,) = diff_objects(
+        [secret(password="czNjcjN0", user="YWRtaW4=")], [secret(password="bmV3", user="YWRtaW4=")]
+    )
     assert "czNjcjN0" not in diff.diff and "bmV3" not in diff.diff and "YWRtaW4=" not in diff.diff
     assert "-  password: '***'" in diff.diff.splitlines()
     assert "+  password: '*** (changed)'" in diff.diff.splitlines()
-    assert "user" not in "".join(line for line in diff.diff.splitlines() if line[:1] in "+-" and not line.startswith(("---", "+++")))
+    assert "user" not in "".join(
+        line
+        for line in diff.diff.splitlines()
+        if line[:1] in "+-" and not line.startswith(("---", "+++"))
+    )
 
 
 def test_added_secret_is_masked() -> None:
