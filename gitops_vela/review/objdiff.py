@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from gitops_vela.model.masking import mask_secret_pair
+from gitops_vela.model.masking import mask_pair
 from gitops_vela.model.objects import Manifest, ObjectRef
 
 MAX_DIFF_LINES = 400  # one object's diff past this is cut, with a note
@@ -60,7 +60,7 @@ def _diff(
     change: ObjectChange,
     context: int,
 ) -> ObjectDiff:
-    masked_before, masked_after = mask_secret_pair(before, after)
+    masked_before, masked_after = mask_pair(before, after)
     lines = list(
         difflib.unified_diff(
             _yaml_lines(masked_before),

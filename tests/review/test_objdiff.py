@@ -3,10 +3,12 @@
 from typing import Any
 
 from gitops_vela.model.masking import (
-    CHANGED_MASK,
+    CHANGED,
     MASK,
-    mask_secret,
-    mask_secret_pair,
+    mask,
+    mask_pair,
+    redact,
+    secret_values,
     strip_server_fields,
 )
 from gitops_vela.review.objdiff import ObjectChange, diff_objects
@@ -73,14 +75,30 @@ def test_added_secret_is_masked() -> None:
 def test_mask_pair_and_inputs_untouched() -> None:
     before = secret(a="1", b="2")
     after = {**secret(a="1", b="3"), "stringData": {"c": "plain"}}
-    masked_before, masked_after = mask_secret_pair(before, after)
+    masked_before, masked_after = mask_pair(before, after)
     assert masked_before is not None and masked_after is not None
     assert masked_before["data"] == {"a": MASK, "b": MASK}
-    assert masked_after["data"] == {"a": MASK, "b": CHANGED_MASK}
+    assert masked_after["data"] == {"a": MASK, "b": CHANGED}
     assert masked_after["stringData"] == {"c": MASK}
     assert before["data"] == {"a": "1", "b": "2"}
-    assert mask_secret(deployment(1)) == deployment(1)
-    assert mask_secret(None) is None
+    assert mask(deployment(1)) == deployment(1)
+
+
+def test_string_data_compares_with_data_as_the_server_stores_it() -> None:
+    live = secret(token="c2VjcmV0")  # base64("secret")
+    desired = {**secret(), "stringData": {"token": "secret"}}
+    desired.pop("data")
+    assert mask_pair(live, desired)[1] == {**desired, "stringData": {"token": MASK}}
+    changed = {**desired, "stringData": {"token": "other"}}
+    assert mask_pair(live, changed)[1] == {**desired, "stringData": {"token": CHANGED}}
+
+
+def test_secret_values_are_redacted_from_text_in_both_forms() -> None:
+    values = secret_values([secret(password="czNjcjN0"), deployment(1), None])
+    assert (
+        redact("apply failed: password s3cr3t (czNjcjN0)", values)
+        == "apply failed: password *** (***)"
+    )
 
 
 def test_last_applied_annotation_of_a_secret_is_masked() -> None:
@@ -88,8 +106,7 @@ def test_last_applied_annotation_of_a_secret_is_masked() -> None:
     live["metadata"]["annotations"] = {
         "kubectl.kubernetes.io/last-applied-configuration": '{"data":{"a":"1"}}'
     }
-    masked = mask_secret(live)
-    assert masked is not None
+    masked = mask(live)
     assert masked["metadata"]["annotations"] == {
         "kubectl.kubernetes.io/last-applied-configuration": MASK
     }
