@@ -41,6 +41,12 @@ class Definition:
     health_policy: str | None = None  # Jsonnet: function(object) {healthy, message}
     imports: tuple[str, ...] = ()  # files the template imports (repo-relative or "builtin:")
     overrides_builtin: bool = False
+    # The template and everything it imports, as the Jsonnet engine sees them:
+    # "found path" -> source. Found paths are repo-relative for a repository's
+    # definitions, "<builtin>/..." for the built-in library, "<center:NAME>/..."
+    # for a capability center. ``entry`` is the template's own found path.
+    entry: str = ""
+    sources: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def is_trait(self) -> bool:

@@ -1,0 +1,113 @@
+"""Build a ``Catalog`` from the built-ins, capability centers and a repository.
+
+Precedence, lowest first: built-ins, centers (in the order given), the
+repository. A later definition of the same name replaces an earlier one;
+replacing a built-in is flagged (``Definition.overrides_builtin``). One
+broken document is a diagnostic, never a reason to drop the others.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from gitops_vela.catalog.catalog import Catalog, check_catalog
+from gitops_vela.catalog.definitions import MAX_SOURCE_BYTES, Roots, parse_definition
+from gitops_vela.catalog.sandbox import LIBRARY
+from gitops_vela.catalog.yamldoc import YamlError, load_documents, read_text
+from gitops_vela.errors import DefinitionError
+from gitops_vela.model.definitions import Definition
+from gitops_vela.model.diagnostics import Diagnostic
+
+BUILTIN_DIR = Path(__file__).resolve().parent / "builtin"
+DEFINITIONS_DIR = "definitions"
+
+
+Layer = tuple[list[Definition], list[Diagnostic], dict[str, Diagnostic]]
+"""Definitions of one source, its problems, and the first problem of each broken name."""
+
+
+def load_catalog(
+    root: Path | None,
+    *,
+    origin: str,
+    centers: Sequence[tuple[str, Path]] = (),
+    builtins: bool = True,
+) -> Catalog:
+    """Every definition visible to a repository's apps, with the problems found."""
+    layers: list[Layer] = []
+    if builtins and BUILTIN_DIR.is_dir():
+        layers.append(_load_dir(BUILTIN_DIR, space=LIBRARY, origin="builtin", root=BUILTIN_DIR))
+    for name, directory in centers:
+        space = f"<center:{name}>/"
+        layers.append(_load_dir(directory, space=space, origin=f"center:{name}", root=directory))
+    if root is not None and (root / DEFINITIONS_DIR).is_dir():
+        layers.append(
+            _load_dir(
+                root / DEFINITIONS_DIR, space="", origin=origin, root=root, prefix="definitions/"
+            )
+        )
+    return _merge(layers)
+
+
+def _merge(layers: Iterable[Layer]) -> Catalog:
+    by_name: dict[str, Definition] = {}
+    broken: dict[str, Diagnostic] = {}
+    diagnostics: list[Diagnostic] = []
+    for definitions, problems, broken_names in layers:
+        diagnostics.extend(problems)
+        for definition in definitions:
+            previous = by_name.get(definition.name)
+            overrides = previous is not None and (
+                previous.origin == "builtin" or previous.overrides_builtin
+            )
+            by_name[definition.name] = dataclasses.replace(definition, overrides_builtin=overrides)
+            broken.pop(definition.name, None)
+        for name, problem in broken_names.items():
+            if name not in by_name:  # a broken override leaves the earlier one usable
+                broken.setdefault(name, problem)
+    diagnostics.extend(check_catalog(by_name))
+    return Catalog(by_name, diagnostics=tuple(diagnostics), broken=broken)
+
+
+def _load_dir(directory: Path, *, space: str, origin: str, root: Path, prefix: str = "") -> Layer:
+    dirs = {space: root} if space == LIBRARY else {space: root, LIBRARY: BUILTIN_DIR}
+    roots = Roots(dirs)
+    definitions: list[Definition] = []
+    problems: list[Diagnostic] = []
+    broken: dict[str, Diagnostic] = {}
+    seen: dict[str, str] = {}
+    for file in sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")]):
+        display = f"{space}{prefix}{file.name}"
+        try:
+            text = read_text(file, display=display, limit=MAX_SOURCE_BYTES)
+            documents = load_documents(text, path=display)
+        except YamlError as exc:
+            problems.append(exc.diagnostic)
+            continue
+        for doc in documents:
+            try:
+                definition = parse_definition(
+                    doc, origin=origin, space=space, roots=roots, root=root
+                )
+            except DefinitionError as exc:
+                problems.extend(exc.diagnostics)
+                broken.setdefault(_name_of(doc.value), exc.diagnostics[0])
+                continue
+            if definition.name in seen:
+                message = (
+                    f"definition {definition.name!r} is also defined in {seen[definition.name]}"
+                )
+                problems.append(doc.diagnostic(("metadata", "name"), message))
+                continue
+            seen[definition.name] = display
+            definitions.append(definition)
+    broken.pop("", None)
+    return definitions, problems, broken
+
+
+def _name_of(body: object) -> str:
+    if isinstance(body, dict) and isinstance(body.get("metadata"), dict):
+        return str(body["metadata"].get("name") or "")
+    return ""

@@ -1,0 +1,53 @@
+"""An Appfile (DESIGN §3) as plain data, after loading and checking."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from gitops_vela.model.diagnostics import Diagnostic
+
+DEFAULT_WORKLOAD = "webservice"
+
+
+@dataclass(frozen=True, slots=True)
+class TraitUse:
+    """A trait on a service, with its parameters (defaults filled in)."""
+
+    name: str
+    parameters: Mapping[str, Any]
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    """One service: a workload type with its parameters, and traits in written order."""
+
+    name: str
+    type: str
+    parameters: Mapping[str, Any]
+    traits: tuple[TraitUse, ...] = ()
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Appfile:
+    """One app. ``namespace`` is "" when the Appfile names none (the repository's default applies).
+
+    ``path`` is relative to the repository root; ``warnings`` are things the
+    app can live with (e.g. an ignored ``build`` block).
+    """
+
+    name: str
+    path: str
+    services: tuple[Service, ...]
+    namespace: str = ""
+    line: int = 1
+    warnings: tuple[Diagnostic, ...] = field(default=())
+
+    @property
+    def definitions(self) -> frozenset[str]:
+        names = {s.type for s in self.services}
+        names.update(t.name for s in self.services for t in s.traits)
+        return frozenset(names)

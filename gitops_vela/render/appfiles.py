@@ -1,0 +1,202 @@
+"""An Appfile document + the catalog -> a checked ``Appfile`` (DESIGN §3).
+
+Every problem of a file is collected, not just the first, so ``validate``
+shows them all at once. Which Appfile keys are traits: a key naming a
+registered trait that applies to the service's workload is that trait; a key
+naming a trait that does not apply is still that trait (and an error) unless
+the workload has a parameter of that name.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from gitops_vela.catalog import Catalog, applies_to
+from gitops_vela.catalog.yamldoc import Document, KeyPath
+from gitops_vela.errors import AppfileError
+from gitops_vela.model.appfile import DEFAULT_WORKLOAD, Appfile, Service, TraitUse
+from gitops_vela.model.definitions import Definition
+from gitops_vela.model.diagnostics import Diagnostic
+from gitops_vela.render.values import check_values, did_you_mean, expand_files, fill_defaults
+
+APP_KEYS = ("name", "namespace", "services")
+_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+def load_appfile(doc: Document, *, catalog: Catalog, root: Path) -> Appfile:
+    """Check one Appfile document; raise ``AppfileError`` with every problem found."""
+    problems: list[Diagnostic] = []
+    warnings: list[Diagnostic] = []
+    if not isinstance(doc.value, dict):
+        raise AppfileError(doc.diagnostic((), "an Appfile must be a YAML mapping"))
+    body: dict[str, Any] = doc.value
+    for key in body:
+        if key not in APP_KEYS:
+            hint = did_you_mean(key, APP_KEYS)
+            problems.append(doc.diagnostic((key,), f"unknown Appfile key {key!r}", hint=hint))
+    name = _label(doc, body.get("name"), ("name",), problems, what="app name", required=True)
+    namespace = _label(doc, body.get("namespace"), ("namespace",), problems, what="namespace")
+    services = body.get("services")
+    if not isinstance(services, dict) or not services:
+        problems.append(doc.diagnostic(("services",), "needs a mapping of one or more services"))
+        services = {}
+    loaded = [
+        _service(doc, key, spec, catalog=catalog, root=root, problems=problems, warnings=warnings)
+        for key, spec in services.items()
+    ]
+    if problems:
+        raise AppfileError(problems)
+    return Appfile(
+        name=name,
+        path=doc.path,
+        services=tuple(s for s in loaded if s is not None),
+        namespace=namespace,
+        line=doc.line,
+        warnings=tuple(warnings),
+    )
+
+
+def _label(
+    doc: Document,
+    value: Any,
+    key: KeyPath,
+    problems: list[Diagnostic],
+    *,
+    what: str,
+    required: bool = False,
+) -> str:
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or not _LABEL.match(value) or len(value) > 63:
+        shown = "missing" if value is None else f"{value!r} is not a DNS-1123 label"
+        problems.append(
+            doc.diagnostic(key, f"{what} {shown}", hint="lower case letters, digits and '-'")
+        )
+        return ""
+    return value
+
+
+def _service(
+    doc: Document,
+    name: str,
+    spec: Any,
+    *,
+    catalog: Catalog,
+    root: Path,
+    problems: list[Diagnostic],
+    warnings: list[Diagnostic],
+) -> Service | None:
+    key: KeyPath = ("services", name)
+    count = len(problems)
+    _label(doc, name, key, problems, what="service name")
+    if not isinstance(spec, dict):
+        problems.append(
+            doc.diagnostic(key, "a service must be a mapping (type, parameters, traits)")
+        )
+        return None
+    workload = _workload(doc, spec.get("type", DEFAULT_WORKLOAD), key, catalog, problems)
+    if workload is None:
+        return None
+    if "build" in spec:
+        message = "'build' is ignored: images are built in CI, not by the reconciler"
+        warnings.append(doc.diagnostic((*key, "build"), message))
+    parameters: dict[str, Any] = {}
+    traits: list[TraitUse] = []
+    for field, value in spec.items():
+        if field in ("type", "build"):
+            continue
+        trait = catalog.trait(field)
+        properties = workload.parameters.get("properties") or {}
+        if trait is not None and (applies_to(trait, workload) or field not in properties):
+            use = _trait(doc, (*key, field), trait, value, workload, root, problems)
+            if use is not None:
+                traits.append(use)
+        else:
+            parameters[field] = value
+    _conflicts(doc, key, traits, catalog, problems)
+    names = [t.name for t in catalog.traits]
+    values = _values(doc, key, workload, parameters, root, problems, also_known=names)
+    if len(problems) > count:
+        return None
+    return Service(name, workload.name, values, tuple(traits), doc.line_of(key))
+
+
+def _workload(
+    doc: Document, type_name: Any, key: KeyPath, catalog: Catalog, problems: list[Diagnostic]
+) -> Definition | None:
+    where: KeyPath = (*key, "type")
+    definition = catalog.get(type_name) if isinstance(type_name, str) else None
+    if definition is not None and not definition.is_trait:
+        return definition
+    if definition is not None:
+        problems.append(doc.diagnostic(where, f"{type_name!r} is a trait, not a workload type"))
+    elif isinstance(type_name, str) and type_name in catalog.broken:
+        broken = catalog.broken[type_name]
+        problems.append(doc.diagnostic(where, f"workload type {type_name!r} is broken: {broken}"))
+    else:
+        hint = did_you_mean(str(type_name), [w.name for w in catalog.workloads])
+        problems.append(doc.diagnostic(where, f"unknown workload type {type_name!r}", hint=hint))
+    return None
+
+
+def _trait(
+    doc: Document,
+    key: KeyPath,
+    trait: Definition,
+    value: Any,
+    workload: Definition,
+    root: Path,
+    problems: list[Diagnostic],
+) -> TraitUse | None:
+    if not applies_to(trait, workload):
+        allowed = ", ".join(trait.applies_to)
+        message = f"trait {trait.name!r} does not apply to workload {workload.name!r}"
+        problems.append(doc.diagnostic(key, message, hint=f"it applies to: {allowed}"))
+        return None
+    if value is None:
+        value = {}
+    if not isinstance(value, dict):
+        problems.append(doc.diagnostic(key, f"trait {trait.name!r} needs a mapping of parameters"))
+        return None
+    values = _values(doc, key, trait, value, root, problems)
+    return TraitUse(trait.name, values, doc.line_of(key))
+
+
+def _values(
+    doc: Document,
+    key: KeyPath,
+    definition: Definition,
+    values: dict[str, Any],
+    root: Path,
+    problems: list[Diagnostic],
+    *,
+    also_known: list[str] | None = None,
+) -> dict[str, Any]:
+    filled: dict[str, Any] = fill_defaults(values, definition.parameters)
+    found = check_values(filled, definition, doc=doc, prefix=key, also_known=also_known or [])
+    if found:
+        problems.extend(found)
+        return filled
+    expanded, more = expand_files(filled, definition.parameters, doc=doc, prefix=key, root=root)
+    problems.extend(more)
+    return expanded
+
+
+def _conflicts(
+    doc: Document,
+    key: KeyPath,
+    traits: list[TraitUse],
+    catalog: Catalog,
+    problems: list[Diagnostic],
+) -> None:
+    for index, use in enumerate(traits):
+        definition = catalog.trait(use.name)
+        for earlier in traits[:index]:
+            other = catalog.trait(earlier.name)
+            if definition is None or other is None:
+                continue
+            if earlier.name in definition.conflicts_with or use.name in other.conflicts_with:
+                message = f"trait {use.name!r} conflicts with trait {earlier.name!r}"
+                problems.append(doc.diagnostic((*key, use.name), message))

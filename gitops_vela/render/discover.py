@@ -1,0 +1,84 @@
+"""Find the Appfiles of a repository and read them as line-aware documents."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from gitops_vela.catalog.sandbox import PathRefused, confined_file
+from gitops_vela.catalog.yamldoc import Document, YamlError, load_documents, read_text
+from gitops_vela.model.diagnostics import Diagnostic
+
+DEFAULT_APP_GLOBS = ("**/vela.yaml", "apps/**/*.yaml")
+MAX_APPFILE_BYTES = 1024 * 1024
+_NAME_LINE = re.compile(r"^name:\s*['\"]?([a-z0-9][-a-z0-9]*)", re.MULTILINE)
+
+
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """A glob over repo-relative POSIX paths: ``**`` spans directories, ``*`` and ``?`` do not."""
+    parts = []
+    for index, segment in enumerate(pattern.split("/")):
+        last = index == len(pattern.split("/")) - 1
+        if segment == "**":
+            parts.append(".*" if last else "(?:[^/]+/)*")
+            continue
+        text = "".join(
+            "[^/]*" if c == "*" else "[^/]" if c == "?" else re.escape(c) for c in segment
+        )
+        parts.append(text if last else text + "/")
+    return re.compile("".join(parts) + r"\Z")
+
+
+def find_appfiles(root: Path, globs: Sequence[str]) -> list[str]:
+    """Repo-relative paths matching any glob, sorted; hidden directories are not searched."""
+    patterns = [glob_regex(g) for g in globs]
+    found: list[str] = []
+    for directory, subdirs, files in os.walk(root):
+        subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+        base = Path(directory).relative_to(root).as_posix()
+        for name in files:
+            relative = name if base == "." else f"{base}/{name}"
+            if any(p.match(relative) for p in patterns):
+                found.append(relative)
+    return sorted(found)
+
+
+def read_appfile(root: Path, relative: str) -> Document | None:
+    """The Appfile document at ``relative``, or None when the YAML there is not an Appfile.
+
+    Raises ``YamlError`` for unreadable files, YAML errors and files over the
+    size limit (a 10 MB file is refused before it is parsed).
+    """
+    try:
+        file = confined_file(root, relative)
+    except PathRefused as exc:
+        raise YamlError(Diagnostic(relative, str(exc))) from exc
+    text = read_text(file, display=relative, limit=MAX_APPFILE_BYTES)
+    documents = load_documents(text, path=relative)
+    appfiles = [d for d in documents if _is_appfile(d)]
+    if not appfiles:
+        return None
+    if len(documents) > 1:
+        raise YamlError(
+            Diagnostic(relative, "an Appfile holds one YAML document", documents[1].line)
+        )
+    return appfiles[0]
+
+
+def guess_name(root: Path, relative: str) -> str:
+    """The app name of a file that failed to load, when a ``name:`` line gives it away."""
+    try:
+        with open(root / relative, encoding="utf-8", errors="replace") as handle:
+            head = handle.read(64 * 1024)
+    except OSError:
+        return ""
+    match = _NAME_LINE.search(head)
+    return match.group(1) if match else ""
+
+
+def _is_appfile(doc: Document) -> bool:
+    if doc.path.rsplit("/", 1)[-1] == "vela.yaml":
+        return True
+    return isinstance(doc.value, dict) and "services" in doc.value

@@ -1,0 +1,313 @@
+"""The Jsonnet engine, behind one module (gojsonnet today; another binding fits here).
+
+Evaluations run in warm worker processes so each gets a wall-clock limit: a
+worker that overruns is killed and replaced, and the evaluation becomes an
+error instead of a hang. Workers are fresh interpreters started with
+``subprocess`` (the spawn model: gojsonnet can deadlock after ``fork``),
+talking over a pair of pipes. A job is pure data: the program, and every
+file it may import (the catalog read them through the sandbox), so a worker
+never touches the disk and imports cannot reach anything else.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any
+
+from gitops_vela.errors import RenderError
+from gitops_vela.model.diagnostics import Diagnostic
+
+MAX_STACK = 500
+DEFAULT_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class Job:
+    """One Jsonnet program. ``entries`` maps import names used by the program to found paths."""
+
+    filename: str
+    source: str
+    files: Mapping[str, str] = field(default_factory=dict)
+    entries: Mapping[str, str] = field(default_factory=dict)
+    ext_codes: Mapping[str, str] = field(default_factory=dict)
+    tla_codes: Mapping[str, str] = field(default_factory=dict)
+    timeout: float = DEFAULT_TIMEOUT
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The JSON text a program produced, or its error.
+
+    ``timed_out``: it ran out of time; ``crashed``: the worker died under it
+    (the Go runtime aborts on a stack overflow, e.g. endless ``tailstrict``
+    recursion, which ``max_stack`` does not catch).
+    """
+
+    ok: bool
+    text: str
+    timed_out: bool = False
+    crashed: bool = False
+
+    @property
+    def fatal(self) -> bool:
+        return self.timed_out or self.crashed
+
+
+# -- the worker side ---------------------------------------------------------------------
+
+
+def serve(read_fd: int, write_fd: int) -> None:
+    """Worker main loop: receive jobs, evaluate, send outcomes, until the pipe closes."""
+    import _gojsonnet  # imported here: only workers load the Go runtime
+
+    inbox, outbox = Connection(read_fd, writable=False), Connection(write_fd, readable=False)
+    while True:
+        try:
+            job = inbox.recv()
+        except EOFError:
+            return
+        outbox.send(_evaluate(_gojsonnet, job))
+
+
+def _evaluate(jsonnet: Any, job: Job) -> Outcome:
+    try:
+        text = jsonnet.evaluate_snippet(
+            job.filename,
+            job.source,
+            import_callback=_importer(job),
+            ext_codes=dict(job.ext_codes),
+            tla_codes=dict(job.tla_codes),
+            max_stack=MAX_STACK,
+        )
+    except RuntimeError as exc:
+        return Outcome(False, str(exc).strip())
+    return Outcome(True, text)
+
+
+def _importer(job: Job) -> Any:
+    from gitops_vela.catalog.sandbox import PathRefused, import_candidates
+
+    main_dir = job.filename.rpartition("/")[0] + "/"
+
+    def resolve(base: str, imported: str) -> tuple[str, bytes]:
+        if base == main_dir and imported in job.entries:
+            found = job.entries[imported]
+            return found, job.files[found].encode()
+        try:
+            candidates = import_candidates(base + "_", imported)
+        except PathRefused as exc:
+            raise RuntimeError(f"import refused: {exc}") from exc
+        for found in candidates:
+            if found in job.files:
+                return found, job.files[found].encode()
+        raise RuntimeError(
+            f"import {imported!r} not found (imports resolve inside the definition's "
+            "repository and the built-in library)"
+        )
+
+    return resolve
+
+
+# -- the parent side ---------------------------------------------------------------------
+
+
+class _Worker:
+    def __init__(self) -> None:
+        parent_read, child_write = os.pipe()
+        child_read, parent_write = os.pipe()
+        package_parent = str(Path(__file__).resolve().parents[2])
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, env.get("PYTHONPATH")]))
+        code = f"from gitops_vela.render.engine import serve; serve({child_read}, {child_write})"
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", code],
+            pass_fds=(child_read, child_write),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+        os.close(child_read)
+        os.close(child_write)
+        self.inbox = Connection(parent_read, writable=False)
+        self.outbox = Connection(parent_write, readable=False)
+
+    def stop(self) -> None:
+        self.outbox.close()
+        self.inbox.close()
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+
+
+class Pool:
+    """Warm Jsonnet workers shared by every render of this process (thread-safe)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = max(1, size)
+        self._idle: list[_Worker] = []
+        self._count = 0
+        self._lock = threading.Condition()
+
+    def run(self, jobs: Sequence[Job]) -> list[Outcome]:
+        """Evaluate ``jobs`` in parallel on up to ``size`` workers; outcomes in job order."""
+        results: list[Outcome | None] = [None] * len(jobs)
+        pending = list(range(len(jobs)))[::-1]
+        busy: dict[Connection, tuple[_Worker, int, float]] = {}
+        free: list[_Worker] = []
+        if jobs:
+            first = self._acquire(block=True)
+            assert first is not None  # a blocking acquire always returns a worker
+            free.append(first)
+        try:
+            while pending or busy:
+                while pending and (free or self._grow(free)):
+                    worker, index = free.pop(), pending.pop()
+                    worker.outbox.send(jobs[index])
+                    busy[worker.inbox] = (worker, index, time.monotonic() + jobs[index].timeout)
+                self._collect(busy, free, results)
+        finally:
+            for worker, _, _ in busy.values():
+                self._discard(worker)
+            self._release(free)
+        return [r if r is not None else Outcome(False, "not evaluated") for r in results]
+
+    def _grow(self, free: list[_Worker]) -> bool:
+        """Take one more worker when one is idle or may still be started."""
+        worker = self._acquire(block=False)
+        if worker is not None:
+            free.append(worker)
+        return worker is not None
+
+    def _collect(
+        self,
+        busy: dict[Connection, tuple[_Worker, int, float]],
+        free: list[_Worker],
+        results: list[Outcome | None],
+    ) -> None:
+        deadline = min(entry[2] for entry in busy.values())
+        ready = wait(list(busy), timeout=max(0.0, deadline - time.monotonic()))
+        by_handle = {conn: conn for conn in busy}
+        for handle in ready:
+            conn = by_handle[handle]  # type: ignore[index]
+            worker, index, _ = busy.pop(conn)
+            try:
+                results[index] = conn.recv()
+                free.append(worker)
+            except (EOFError, OSError):
+                code = worker.process.poll()
+                text = f"the Jsonnet worker died (exit code {code})"
+                results[index] = Outcome(False, text, crashed=True)
+                self._discard(worker)
+        now = time.monotonic()
+        for conn, (worker, index, ends) in list(busy.items()):
+            if ends <= now:
+                del busy[conn]
+                results[index] = Outcome(False, "evaluation timed out", timed_out=True)
+                self._discard(worker)
+
+    def _acquire(self, *, block: bool) -> _Worker | None:
+        with self._lock:
+            while True:
+                if self._idle:
+                    return self._idle.pop()
+                if self._count < self.size:
+                    self._count += 1
+                    break
+                if not block:
+                    return None
+                self._lock.wait()
+        try:
+            return _Worker()
+        except OSError as exc:
+            with self._lock:
+                self._count -= 1
+                self._lock.notify()
+            raise RenderError(
+                Diagnostic("<engine>", f"cannot start a Jsonnet worker: {exc}")
+            ) from exc
+
+    def _release(self, workers: list[_Worker]) -> None:
+        with self._lock:
+            self._idle.extend(workers)
+            self._lock.notify_all()
+
+    def _discard(self, worker: _Worker) -> None:
+        worker.stop()
+        with self._lock:
+            self._count -= 1
+            self._lock.notify()
+
+    def close(self) -> None:
+        """Stop the idle workers (busy ones stop when their run ends)."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+            self._count -= len(idle)
+        for worker in idle:
+            worker.stop()
+
+
+_pool: Pool | None = None
+_pool_lock = threading.Lock()
+
+
+def pool() -> Pool:
+    """The process-wide pool (size: ``GITOPS_VELA_RENDER_WORKERS`` or the CPU count, max 4)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            size = int(os.environ.get("GITOPS_VELA_RENDER_WORKERS") or min(os.cpu_count() or 1, 4))
+            _pool = Pool(size)
+            import atexit
+
+            atexit.register(_pool.close)
+        return _pool
+
+
+def shutdown() -> None:
+    """Stop the process-wide pool's workers (a later render starts new ones)."""
+    global _pool
+    with _pool_lock:
+        current, _pool = _pool, None
+    if current is not None:
+        current.close()
+
+
+def evaluate(jobs: Sequence[Job]) -> list[Outcome]:
+    return pool().run(jobs)
+
+
+def call_function(source: str, *, args: Mapping[str, Any], name: str, timeout: float = 5.0) -> Any:
+    """Evaluate Jsonnet ``source`` yielding a function, called with ``args`` as named arguments.
+
+    For health policies: ``call_function(policy, args={"object": live}, name="healthPolicy of
+    definition 'x'")``. The built-in library is importable. Errors (including running out of
+    time) raise ``RenderError`` naming ``name``.
+    """
+    from gitops_vela.render.library import library_files
+
+    job = Job(
+        filename="<function>/main.jsonnet",
+        source=source,
+        files=library_files(),
+        tla_codes={key: json.dumps(value, default=str) for key, value in args.items()},
+        timeout=timeout,
+    )
+    (outcome,) = evaluate([job])
+    if not outcome.ok:
+        reason = outcome.text
+        if outcome.timed_out:
+            reason = f"did not finish within {timeout:g}s"
+        elif outcome.crashed:
+            reason = "crashed the Jsonnet engine (stack overflow or out of memory)"
+        raise RenderError(Diagnostic(name, reason))
+    return json.loads(outcome.text)

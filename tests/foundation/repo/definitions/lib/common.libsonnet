@@ -1,0 +1,3 @@
+{
+  selector(context):: { 'app.oam.dev/component': context.name },
+}
