@@ -207,7 +207,8 @@ def _properties(old: Schema, new: Schema, path: str) -> Iterator[SchemaChange]:
             yield _breaking(_join(path, name), "parameter removed (no longer documented)")
         else:
             yield _breaking(_join(path, name), "parameter removed")
-    for name in sorted(after.keys() - before.keys()):
+    now_required = set(new.get("required") or ()) - set(old.get("required") or ())
+    for name in sorted(after.keys() - before.keys() - now_required):
         yield _compatible(_join(path, name), "parameter added")
     for name in sorted(before.keys() & after.keys()):
         yield from _compare(before[name] or {}, after[name] or {}, _join(path, name))

@@ -9,6 +9,7 @@ the last check, done by the review itself.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from gitops_vela.model.definitions import Definition
@@ -19,7 +20,8 @@ from gitops_vela.render.library import library_files
 _DIR = "<review>/"
 _CHECK = f"{_DIR}check.jsonnet"
 _POLICY = f"{_DIR}healthPolicy.jsonnet"
-_MAX_ERROR_LINES = 4
+_KIND = re.compile(r"^(RUNTIME|STATIC) ERROR: ")
+_WHERE = re.compile(r"^(\S+?):(\d+):[\d:()-]+")
 
 
 def validate_definitions(definitions: Sequence[Definition]) -> dict[str, tuple[str, ...]]:
@@ -63,15 +65,29 @@ def _jobs(definition: Definition) -> list[tuple[str, Job]]:
 
 
 def _problem(definition: Definition, what: str, outcome: Outcome) -> Diagnostic | None:
-    path = definition.template_path if what == "template" else definition.path
-    path = path or definition.path
-    line = 0 if what == "template" and definition.template_path else definition.line
+    path = (definition.template_path if what == "template" else "") or definition.path
+    line = definition.line if path == definition.path else 0
     if not outcome.ok:
-        lines = [ln.strip() for ln in outcome.text.splitlines() if ln.strip()]
-        detail = " ".join(lines[:_MAX_ERROR_LINES]).replace(_DIR, "")
+        path, line, detail = _locate(outcome, default=(path, line))
         return Diagnostic(path, f"{what} does not compile: {detail}", line)
     kind = outcome.text.strip().strip('"')
     if kind != "function":
         expected = "function(parameter, context)" if what == "template" else "function(object)"
-        return Diagnostic(path, f"{what} must evaluate to {expected}, not a {kind}", line)
+        article = "an" if kind[:1] in ("a", "e", "i", "o", "u") else "a"
+        return Diagnostic(path, f"{what} must evaluate to {expected}, not {article} {kind}", line)
     return None
+
+
+def _locate(outcome: Outcome, *, default: tuple[str, int]) -> tuple[str, int, str]:
+    """(file, line, message) from a Jsonnet error's first line, e.g.
+    ``STATIC ERROR: definitions/x.jsonnet:15:13-14 Unexpected: ","``."""
+    if outcome.timed_out:
+        return (*default, "did not finish in time (endless recursion?)")
+    if outcome.crashed:
+        return (*default, "crashed the Jsonnet engine (endless recursion?)")
+    first = outcome.text.strip().splitlines()[0] if outcome.text.strip() else "evaluation failed"
+    first = _KIND.sub("", first)
+    match = _WHERE.match(first)
+    if match is None or match.group(1).startswith(_DIR):
+        return (*default, first)
+    return match.group(1), int(match.group(2)), first[match.end() :].strip()

@@ -2,7 +2,7 @@
 
 ``Repo`` writes files and commits them on branches with the ``git`` CLI, the
 way a platform engineer's pull request would. The starting content is a
-small workload (``tiny``), two traits (``annotate``, ``expose``) and two
+small workload (``tiny``), two traits (``annotate``, ``portal``) and two
 apps: ``alpha`` uses ``annotate``, ``beta`` does not.
 """
 
@@ -11,9 +11,12 @@ from __future__ import annotations
 import os
 import subprocess
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from gitops_vela.render import engine
 
 TINY = """\
 apiVersion: core.oam.dev/v1beta1
@@ -79,7 +82,7 @@ EXPOSE = """\
 apiVersion: core.oam.dev/v1beta1
 kind: TraitDefinition
 metadata:
-  name: expose
+  name: portal
 spec:
   appliesToWorkloads: [tiny]
   parameters:
@@ -119,7 +122,7 @@ services:
   web:
     type: tiny
     image: nginx:1.25
-    expose:
+    portal:
       port: 8080
 """
 
@@ -127,7 +130,7 @@ DEFINITIONS = {
     "definitions/tiny.yaml": TINY,
     "definitions/tiny.jsonnet": TINY_JSONNET,
     "definitions/annotate.yaml": ANNOTATE,
-    "definitions/expose.yaml": EXPOSE,
+    "definitions/portal.yaml": EXPOSE,
 }
 APPS = {"apps/alpha/vela.yaml": ALPHA, "apps/beta/vela.yaml": BETA}
 
@@ -188,3 +191,10 @@ def platform(tmp_path: Path) -> Repo:
     repo.commit("definitions and apps")
     repo.branch("feature")
     return repo
+
+
+@pytest.fixture(scope="session", autouse=True)
+def jsonnet_workers() -> Iterator[None]:
+    """The review renders through the warm Jsonnet worker pool: stop it when the tests end."""
+    yield
+    engine.shutdown()

@@ -43,7 +43,7 @@ def test_trait_change_touches_only_the_app_using_it(
     assert "<b>platform/alpha</b>: changed" in out
     assert "platform/beta" not in out
     assert "| Apps unaffected | 1 |" in out
-    assert "+      team.example.com/owner: team-a" in out
+    assert "+    team.example.com/owner: team-a" in out
     assert out.index("| Apps changed") < out.index("<details")  # summary first
 
 
@@ -100,14 +100,14 @@ def test_definition_removed_while_still_used(
 def test_definition_removed_when_unused_is_clean(
     platform: Repo, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    platform.remove("definitions/expose.yaml")
-    platform.edit("apps/beta/vela.yaml", "    expose:\n      port: 8080\n", "")
-    platform.commit("drop expose and its only use")
+    platform.remove("definitions/portal.yaml")
+    platform.edit("apps/beta/vela.yaml", "    portal:\n      port: 8080\n", "")
+    platform.commit("drop portal and its only use")
 
     code, data = review_json(capsys, platform)
 
     assert code == 0, data["breaking"]
-    assert [(d["name"], d["status"]) for d in data["definitions"]] == [("expose", "removed")]
+    assert [(d["name"], d["status"]) for d in data["definitions"]] == [("portal", "removed")]
     (beta,) = data["apps"]
     assert beta["name"] == "beta" and beta["status"] == "changed"
     assert [o["change"] for o in beta["objects"]] == ["removed"]
@@ -153,12 +153,12 @@ def test_changed_appfile_is_reviewed_without_definition_changes(
 
 def test_trait_conflict_introduced(platform: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     platform.edit(
-        "definitions/expose.yaml",
+        "definitions/portal.yaml",
         "appliesToWorkloads: [tiny]",
         "appliesToWorkloads: [tiny]\n  conflictsWith: [annotate]",
     )
-    platform.edit("apps/alpha/vela.yaml", "owner: team-a\n", "owner: team-a\n    expose: {}\n")
-    platform.commit("expose conflicts with annotate")
+    platform.edit("apps/alpha/vela.yaml", "owner: team-a\n", "owner: team-a\n    portal: {}\n")
+    platform.commit("portal conflicts with annotate")
 
     code, data = review_json(capsys, platform)
 
@@ -238,3 +238,38 @@ def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["review", "--head", "x"])
     assert exc.value.code == 2
+
+
+def test_new_unused_definition_is_still_compiled(
+    platform: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    platform.write(
+        {
+            "definitions/probe.yaml": """\
+            apiVersion: core.oam.dev/v1beta1
+            kind: TraitDefinition
+            metadata:
+              name: probe
+            spec:
+              schematic:
+                jsonnet:
+                  template: "{patch: {}}"
+              status:
+                healthPolicy: "function(object) {healthy: true,"
+            """
+        }
+    )
+    platform.commit("probe: a trait nobody uses yet")
+
+    code, data = review_json(capsys, platform)
+
+    assert code == 1
+    (probe,) = data["definitions"]
+    assert probe["status"] == "added" and probe["usedBy"] == []
+    problems = probe["problems"]
+    assert any(
+        "template must evaluate to function(parameter, context), not an object" in p
+        for p in problems
+    ), problems
+    assert any("healthPolicy does not compile" in p for p in problems), problems
+    assert data["apps"] == [] and data["appsUnaffected"] == 2

@@ -70,9 +70,8 @@ def test_new_required_parameter_with_a_default_is_compatible() -> None:
 def test_new_required_added_parameter_is_breaking_and_the_addition_compatible() -> None:
     new = changed(required=["image", "domain"], properties__domain={"type": "string"})
     changes = classify_schema_change(BASE, new)
-    assert [(c.path, c.severity) for c in changes] == [
-        ("domain", Severity.BREAKING),
-        ("domain", Severity.COMPATIBLE),
+    assert [(c.path, c.severity, c.message) for c in changes] == [
+        ("domain", Severity.BREAKING, "new required parameter"),
     ]
     assert is_breaking(changes)
 
