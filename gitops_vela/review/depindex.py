@@ -20,7 +20,8 @@ from typing import Any
 
 import yaml
 
-DEFAULT_WORKLOAD = "webservice"
+from gitops_vela.model.appfile import DEFAULT_WORKLOAD
+from gitops_vela.render.discover import find_appfiles
 
 try:  # libyaml when available: ten times faster on large repositories
     _Loader: Any = yaml.CSafeLoader
@@ -54,17 +55,27 @@ class DependencyIndex:
         return tuple(e for e in self.entries.values() if e.references & wanted)
 
 
-def build_index(root: Path, globs: Sequence[str]) -> DependencyIndex:
-    """Scan ``root`` for Appfiles matching ``globs`` (as the renderer finds them)."""
+def build_index(
+    root: Path, globs: Sequence[str], *, reuse: DependencyIndex | None = None
+) -> DependencyIndex:
+    """Scan ``root`` for Appfiles matching ``globs``, exactly as the renderer finds them.
+
+    Entries of ``reuse`` whose file bytes are unchanged are taken over without
+    parsing again (the base index reuses the head's).
+    """
+    known = reuse.entries if reuse is not None else {}
     entries: dict[str, AppEntry] = {}
-    for path in _appfiles(root, globs):
-        rel = path.relative_to(root).as_posix()
-        entries[rel] = read_entry(path.read_bytes(), rel)
+    for rel in find_appfiles(root, globs):
+        data = (root / rel).read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        previous = known.get(rel)
+        reused = previous is not None and previous.digest == digest
+        entries[rel] = previous if reused and previous else read_entry(data, rel, digest=digest)
     return DependencyIndex(entries=entries)
 
 
-def read_entry(data: bytes, rel: str) -> AppEntry:
-    digest = hashlib.sha256(data).hexdigest()
+def read_entry(data: bytes, rel: str, *, digest: str = "") -> AppEntry:
+    digest = digest or hashlib.sha256(data).hexdigest()
     try:
         doc = yaml.load(data, Loader=_Loader)  # a safe loader (C or pure)
     except yaml.YAMLError:
@@ -90,10 +101,3 @@ def _references(services: Any) -> Iterable[str]:
         if isinstance(kind, str):
             yield kind
         yield from (key for key in service if isinstance(key, str) and key != "type")
-
-
-def _appfiles(root: Path, globs: Sequence[str]) -> list[Path]:
-    found: set[Path] = set()
-    for pattern in globs:
-        found.update(p for p in root.glob(pattern) if p.is_file() and ".git" not in p.parts)
-    return sorted(found)

@@ -163,16 +163,15 @@ def _deltas(side: _Side) -> tuple[DefinitionDelta, ...]:
 
 def _review_side(side: _Side, request: ReviewRequest, trees: _Trees, outcome: _Outcome) -> None:
     changed = {d.name for d in _deltas(side)}
-    base_index = build_index(side.base_root, request.app_globs)
     head_index = build_index(side.head_root, request.app_globs)
-    names, everything = _candidates(base_index, head_index, changed)
+    base_index = build_index(side.base_root, request.app_globs, reuse=head_index)
     outcome.total += len(base_index.names | head_index.names)
-    if not names and not everything:
+    paths = _candidates(base_index, head_index, changed)
+    if not paths:
         return
-    wanted = None if everything else names
-    base = _render(side, request, root=side.base_root, sha=trees.base_sha, apps=wanted, head=False)
-    head = _render(side, request, root=side.head_root, sha=trees.head_sha, apps=wanted, head=True)
-    outcome.rendered += len(base.apps) + len(base.failures) if everything else len(names)
+    base = _render(side, request, root=side.base_root, sha=trees.base_sha, paths=paths, head=False)
+    head = _render(side, request, root=side.head_root, sha=trees.head_sha, paths=paths, head=True)
+    outcome.rendered += len(paths)
     refs = {e.name: e.references for e in head_index.entries.values() if e.name}
     outcome.apps.extend(
         compare_apps(base, head, repo=side.name, changed_definitions=changed, references=refs)
@@ -180,17 +179,18 @@ def _review_side(side: _Side, request: ReviewRequest, trees: _Trees, outcome: _O
     _record_users(side.name, head, refs, outcome.used_by)
 
 
-def _candidates(
-    base: DependencyIndex, head: DependencyIndex, changed: set[str]
-) -> tuple[set[str], bool]:
-    """App names to re-render, and whether an unnamed (unparsable) Appfile forces all."""
+def _candidates(base: DependencyIndex, head: DependencyIndex, changed: set[str]) -> dict[str, str]:
+    """Appfile paths to render: users of a changed definition, changed Appfiles, and any
+    Appfile sharing a name with one of those (a duplicate name breaks both)."""
     entries = [*base.users_of(changed), *head.users_of(changed)]
     for path in base.entries.keys() | head.entries.keys():
         before, after = base.entries.get(path), head.entries.get(path)
         if before is None or after is None or before.digest != after.digest:
             entries.extend(e for e in (before, after) if e is not None)
     names = {e.name for e in entries if e.name}
-    return names, any(not e.name for e in entries)
+    for index in (base, head):
+        entries.extend(e for e in index.entries.values() if e.name in names)
+    return {e.path: e.name for e in entries}
 
 
 def _render(
@@ -199,17 +199,19 @@ def _render(
     *,
     root: Path,
     sha: str,
-    apps: set[str] | None,
+    paths: dict[str, str],
     head: bool,
 ) -> RepositoryRender:
+    """Render only the Appfiles at ``paths``: they are the globs, so no other file is read."""
+    literal = all(not (set(p) & set("*?")) for p in paths)
     return render_repository(
         root,
         repo=side.name,
         revision=sha,
         default_namespace=request.default_namespace,
-        app_globs=request.app_globs,
+        app_globs=sorted(paths) if literal else request.app_globs,
         catalog=side.head_catalog if head else side.base_catalog,
-        apps=apps,
+        apps=None if literal else set(paths.values()),
     )
 
 
