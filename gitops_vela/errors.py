@@ -13,7 +13,8 @@
     │   ├── ClusterUnreachable      connection refused, timeouts
     │   ├── ApiError                the API server answered with a failure Status
     │   │   └── ImmutableFieldError an update needs delete-and-recreate (not retryable)
-    │   └── HealthCheckError        health could not be assessed
+    │   ├── HealthCheckError        health could not be assessed
+    │   └── UnknownKindError        the cluster serves no such kind (not retryable)
     ├── PruneError                  deleting stale objects failed (retryable)
     └── StatusError                 writing the status branch failed (retryable)
 
@@ -138,3 +139,9 @@ class StatusError(GitopsVelaError):
 
     reason = Reason.STATUS_FAILED
     retryable = True
+
+
+class UnknownKindError(ClusterError):
+    """The cluster serves no such kind (its CRD is missing, or apiVersion has a typo)."""
+
+    retryable = False

@@ -1,9 +1,124 @@
-"""Placeholder registration; replaced by the module's owner."""
+"""``diff`` and ``apply``: render a checkout, then compare with or sync to a cluster."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from gitops_vela.cli.common import add_cluster_args, command_parser
+from gitops_vela.cluster import Cluster
+from gitops_vela.errors import ConfigError
+from gitops_vela.model.diagnostics import Diagnostic
+from gitops_vela.model.rendered import RepositoryRender
+from gitops_vela.render import render_repository
+from gitops_vela.sync import (
+    DEFAULT_INVENTORY_NAMESPACE,
+    SyncOptions,
+    diff_apps,
+    sync_apps,
+    sync_repository,
+)
+from gitops_vela.sync.output import apply_json, apply_text, diff_text
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    return None
+    diff = command_parser(
+        subparsers,
+        "diff",
+        help="show what apply would change in the cluster (exit 0 none, 1 differences, 2 error)",
+        example="gitops-vela diff sample-repo --app shop --kubeconfig /tmp/emulator.kubeconfig",
+    )
+    _common(diff)
+    diff.set_defaults(handler=run_diff)
+    apply = command_parser(
+        subparsers,
+        "apply",
+        help="sync a checkout to the cluster once (server-side apply, optional prune)",
+        example="gitops-vela apply sample-repo --prune --kubeconfig /tmp/emulator.kubeconfig",
+    )
+    _common(apply)
+    apply.add_argument(
+        "--prune", action="store_true", help="delete objects the apps no longer render"
+    )
+    apply.add_argument(
+        "--dry-run", action="store_true", help="send only dry-run requests; change nothing"
+    )
+    apply.add_argument(
+        "-o", "--output", choices=("text", "json"), default="text", help="output format"
+    )
+    apply.set_defaults(handler=run_apply)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", nargs="?", default=".", help="repository checkout (default: .)")
+    parser.add_argument("--app", help="only this app")
+    parser.add_argument(
+        "--namespace", default="default", help="namespace for Appfiles that name none"
+    )
+    parser.add_argument(
+        "--repo", help="repository name in ownership labels (default: the folder's name)"
+    )
+    parser.add_argument(
+        "--inventory-namespace",
+        default=DEFAULT_INVENTORY_NAMESPACE,
+        help=f"where inventories are kept (default: {DEFAULT_INVENTORY_NAMESPACE})",
+    )
+    add_cluster_args(parser)
+
+
+def _render(args: argparse.Namespace) -> tuple[str, RepositoryRender]:
+    root = Path(args.path).resolve()
+    if not root.is_dir():
+        raise ConfigError(Diagnostic(args.path, "not a directory"))
+    repo = args.repo or root.name
+    render = render_repository(
+        root, repo=repo, default_namespace=args.namespace, apps=[args.app] if args.app else None
+    )
+    if args.app and not render.apps and not render.failures:
+        raise ConfigError(Diagnostic(args.path, f"no app named {args.app!r}", key="--app"))
+    for diagnostic in render.catalog_diagnostics:
+        print(f"warning: {diagnostic}", file=sys.stderr)
+    return repo, render
+
+
+def run_apply(args: argparse.Namespace) -> int:
+    repo, render = _render(args)
+    options = SyncOptions(
+        prune=args.prune,
+        dry_run=args.dry_run,
+        inventory_namespace=args.inventory_namespace,
+        progress=_progress_printer() if args.output == "text" and sys.stderr.isatty() else None,
+    )
+    with Cluster.connect(args.kubeconfig, args.context) as cluster:
+        if args.app:
+            failed = {f.name for f in render.failures}
+            result = sync_apps(cluster, render.apps, options=options, failed_apps=failed)
+        else:
+            result = sync_repository(cluster, render, repo=repo, options=options)
+    if args.output == "json":
+        print(json.dumps(apply_json(result, render.failures), indent=2))
+    else:
+        sys.stdout.write(apply_text(result, render.failures, color=sys.stdout.isatty()))
+    return 0 if result.ok and not render.failures else 1
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    _, render = _render(args)
+    options = SyncOptions(inventory_namespace=args.inventory_namespace)
+    with Cluster.connect(args.kubeconfig, args.context) as cluster:
+        result = diff_apps(cluster, render.apps, options=options)
+    sys.stdout.write(diff_text(result, render.failures, color=sys.stdout.isatty()))
+    if render.failures or not result.ok:
+        return 2
+    return 1 if result.changed else 0
+
+
+def _progress_printer() -> Callable[[int, int], None]:
+    def show(done: int, total: int) -> None:
+        end = "\n" if done >= total else ""
+        print(f"\rapplying: {done}/{total} objects", end=end, file=sys.stderr, flush=True)
+
+    return show

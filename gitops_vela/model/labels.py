@@ -14,6 +14,8 @@ OWNER = "gitops-vela.dev/app"
 
 PRUNE_ANNOTATION = "gitops-vela.dev/prune"  # "disabled" keeps an object
 RECREATE_ANNOTATION = "gitops-vela.dev/recreate"  # "enabled" allows delete-and-recreate
+# Hash of the object as gitops-vela last applied it; changes only with the object's content.
+DIGEST_ANNOTATION = "gitops-vela.dev/digest"
 
 FIELD_MANAGER = "gitops-vela"
 MAX_LABEL_VALUE = 63

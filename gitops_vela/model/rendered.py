@@ -28,6 +28,9 @@ class RenderedApp:
     definitions: frozenset[str] = frozenset()
     health_policies: Mapping[ObjectRef, str] = field(default_factory=dict)
     warnings: tuple[Diagnostic, ...] = ()
+    annotations: Mapping[str, str] = field(
+        default_factory=dict
+    )  # the Appfile's, e.g. recreate opt-in
 
     @property
     def refs(self) -> tuple[ObjectRef, ...]:

@@ -1,1 +1,65 @@
-"""Plan, staged server-side apply, inventory prune, health."""
+"""Sync: bring the cluster to what Git renders, and say how it went, as data.
+
+Entry points (the daemon calls ``sync_repository`` every poll; the CLI too):
+
+- ``sync_repository(cluster, render, *, repo, options)`` -- apply every rendered
+  app, prune (guarded) what apps no longer render, prune apps removed from Git.
+- ``sync_apps(cluster, apps, *, options, failed_apps)`` -- the same for a chosen
+  set of apps, without touching apps that are not named.
+- ``prune_removed_apps(cluster, *, repo, known_apps, options)``.
+- ``diff_apps(cluster, apps, *, options)`` -- what ``apply`` would change, as
+  unified diffs with Secret values masked.
+
+Results are values: ``SyncResult`` holds one ``AppResult`` per app with its
+``ChangeSet`` (created | configured | unchanged | deleted | skipped | failed,
+each with a reason), its ``HealthReport`` and a ``Reason``.
+
+Ordering rules
+--------------
+Objects are applied in three stages; a stage ends before the next begins.
+
+1. **Definitions**: CustomResourceDefinitions and Namespaces. Sync waits
+   until each CRD is Established and each Namespace is Active, then
+   refreshes discovery so kinds the CRDs introduce can be applied in the
+   same run (a CRD and its custom resources may live in one app).
+2. **Classes**: IngressClass, StorageClass, PriorityClass, RuntimeClass and
+   similar cluster-wide kinds that other objects name.
+3. **Resources**: everything else in a fixed kind order (``ordering.KIND_ORDER``:
+   policies, service accounts, Secrets and ConfigMaps, storage, RBAC,
+   Services, workloads, autoscalers, Jobs, Ingresses, webhooks), then custom
+   resources ordered by kind.
+
+Within a kind, objects are independent: they are applied concurrently (a
+bounded pool) and one failure does not stop the others. The namespace an app
+names is created when missing and is never pruned.
+
+An object is sent only when it drifted: live objects are read with one list
+request per kind (by the ownership label); an object whose desired form is
+the one the inventory recorded and whose every applied field has its value
+live is unchanged with no further request; otherwise a server-side dry run
+decides (server defaults are not drift) and only then is it applied.
+
+Pruning runs after apply, per app, in the reverse order (custom resources
+first, Namespaces and CRDs last), with background propagation. Stale objects
+are those the app's previous inventory lists and no app renders now. Nothing
+is pruned for an app that failed to load, render or apply in this run, nor
+when an app still in Git renders no object; objects without the app's
+ownership label or annotated ``gitops-vela.dev/prune: disabled`` are kept.
+"""
+
+from gitops_vela.sync.api import diff_apps, prune_removed_apps, sync_apps, sync_repository
+from gitops_vela.sync.health import HealthReport, ObjectHealth
+from gitops_vela.sync.results import DEFAULT_INVENTORY_NAMESPACE, AppResult, SyncOptions, SyncResult
+
+__all__ = [
+    "DEFAULT_INVENTORY_NAMESPACE",
+    "AppResult",
+    "HealthReport",
+    "ObjectHealth",
+    "SyncOptions",
+    "SyncResult",
+    "diff_apps",
+    "prune_removed_apps",
+    "sync_apps",
+    "sync_repository",
+]

@@ -1,0 +1,78 @@
+"""Where the cluster is: kubeconfig, context and in-cluster resolution, like kubectl.
+
+Order when nothing is given: ``$KUBECONFIG`` (a path list), ``~/.kube/config``,
+then the pod's service account (in-cluster). ``prefer_in_cluster`` flips the
+last two for the daemon, which normally runs in a pod (DESIGN §9).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from kubernetes import client as k8s
+from kubernetes import config as k8s_config
+
+from gitops_vela.errors import ConfigError
+from gitops_vela.model.diagnostics import Diagnostic
+
+_IN_CLUSTER_ENV = "KUBERNETES_SERVICE_HOST"
+
+
+def load_configuration(
+    kubeconfig: str | None = None,
+    context: str | None = None,
+    *,
+    prefer_in_cluster: bool = False,
+) -> k8s.Configuration:
+    """A client configuration for ``(kubeconfig, context)``, resolved like kubectl."""
+    if kubeconfig:
+        return _from_kubeconfig(kubeconfig, context)
+    found = _default_kubeconfig()
+    in_cluster = bool(os.environ.get(_IN_CLUSTER_ENV))
+    if in_cluster and (prefer_in_cluster or found is None) and not context:
+        return _from_service_account()
+    if found is not None:
+        return _from_kubeconfig(found, context)
+    raise ConfigError(
+        Diagnostic(
+            "kubeconfig",
+            "no cluster configured: no $KUBECONFIG, no ~/.kube/config, not in a pod",
+            hint="pass --kubeconfig FILE, or start one with `gitops-vela emulator`",
+        )
+    )
+
+
+def _default_kubeconfig() -> str | None:
+    env = os.environ.get("KUBECONFIG", "")
+    paths = [p for p in env.split(os.pathsep) if p and Path(p).expanduser().exists()]
+    if paths:
+        return os.pathsep.join(paths)
+    home = Path("~/.kube/config").expanduser()
+    return str(home) if home.exists() else None
+
+
+def _from_kubeconfig(path: str, context: str | None) -> k8s.Configuration:
+    configuration = k8s.Configuration()
+    try:
+        k8s_config.load_kube_config(  # type: ignore[no-untyped-call]
+            config_file=path,
+            context=context,
+            client_configuration=configuration,
+            persist_config=False,
+        )
+    except (k8s_config.ConfigException, OSError, ValueError) as exc:
+        where = path.split(os.pathsep)[0]
+        raise ConfigError(Diagnostic(where, f"cannot use kubeconfig: {exc}")) from exc
+    return configuration
+
+
+def _from_service_account() -> k8s.Configuration:
+    configuration = k8s.Configuration()
+    try:
+        k8s_config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+    except k8s_config.ConfigException as exc:
+        raise ConfigError(
+            Diagnostic("serviceaccount", f"cannot use in-cluster config: {exc}")
+        ) from exc
+    return configuration

@@ -1,0 +1,150 @@
+"""One HTTP request to the API server: auth, retries with backoff, counting.
+
+Uses the official client's configuration (kubeconfig, exec plugins, in-cluster
+tokens, TLS) and its urllib3 pool, but not its generated models: objects stay
+plain JSON dicts, which is what sync compares and what the hot path needs.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import urllib3
+from kubernetes import client as k8s
+
+from gitops_vela.cluster.translate import status_error, unreachable
+from gitops_vela.errors import ApiError, ClusterError
+
+RequestHook = Callable[[str], None]
+"""Called once per request sent, with its Kubernetes verb (get, list, patch...)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Backoff for 5xx, 429 and timeouts: ``base * 2**n`` with jitter, capped.
+
+    A server's ``Retry-After`` wins over the computed delay.
+    """
+
+    attempts: int = 5
+    base: float = 0.2
+    cap: float = 5.0
+    timeout: float = 30.0  # per request
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return float(retry_after)
+        backoff = min(self.cap, self.base * 2.0**attempt)
+        return backoff * (0.5 + random.random() / 2)  # jitter, not crypto
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    status: int
+    body: Any
+
+
+class Transport:
+    """Sends requests; every failure leaves as a ``ClusterError``."""
+
+    def __init__(
+        self,
+        configuration: k8s.Configuration,
+        *,
+        retry: RetryPolicy,
+        on_request: RequestHook | None = None,
+        pool_size: int = 16,
+    ) -> None:
+        configuration.retries = False  # we retry, with backoff, here
+        configuration.connection_pool_maxsize = pool_size
+        self._api = k8s.ApiClient(configuration)
+        self._host = configuration.host.rstrip("/")
+        self._retry = retry
+        self._on_request = on_request
+        self.sleep: Callable[[float], None] = time.sleep
+
+    @property
+    def host(self) -> str:
+        return self._host
+
+    def close(self) -> None:
+        self._api.rest_client.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        verb: str,
+        query: dict[str, str] | None = None,
+        body: Any = None,
+        content_type: str = "application/json",
+        what: str = "",
+    ) -> Response:
+        """Send with retries; ``what`` names the object in error messages."""
+        attempt = 0
+        while True:
+            try:
+                return self._once(
+                    method,
+                    path,
+                    verb=verb,
+                    query=query,
+                    body=body,
+                    content_type=content_type,
+                    what=what,
+                )
+            except ClusterError as exc:
+                if not exc.retryable or attempt + 1 >= self._retry.attempts:
+                    raise
+                retry_after = exc.retry_after if isinstance(exc, ApiError) else None
+                self.sleep(self._retry.delay(attempt, retry_after))
+                attempt += 1
+
+    def _once(
+        self,
+        method: str,
+        path: str,
+        *,
+        verb: str,
+        query: dict[str, str] | None,
+        body: Any,
+        content_type: str,
+        what: str,
+    ) -> Response:
+        url = self._host + path + (f"?{urlencode(query)}" if query else "")
+        headers = self._headers(content_type)
+        payload = None if body is None else json.dumps(body, separators=(",", ":"))
+        if self._on_request is not None:
+            self._on_request(verb)
+        try:
+            raw = self._api.rest_client.pool_manager.request(
+                method,
+                url,
+                body=payload,
+                headers=headers,
+                timeout=urllib3.Timeout(total=self._retry.timeout),
+                preload_content=True,
+                retries=False,
+            )
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise unreachable(exc, host=self._host) from exc
+        if raw.status >= 400:
+            raise status_error(status=raw.status, body=raw.data, headers=raw.headers, what=what)
+        return Response(raw.status, json.loads(raw.data) if raw.data else None)
+
+    def _headers(self, content_type: str) -> dict[str, str]:
+        headers = {
+            "Accept": "application/json",
+            "Content-Type": content_type,
+            "User-Agent": "gitops-vela",
+        }
+        queries: list[tuple[str, str]] = []
+        self._api.update_params_for_auth(headers, queries, ["BearerToken"], "", "", None)
+        return headers

@@ -1,0 +1,214 @@
+"""One sync of many apps: read state, apply in stages, record, prune, assess health.
+
+The top-level function reads like the pipeline (DESIGN §6); each step is a
+function of its inputs and every failure becomes data on the app's result.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+
+from gitops_vela.cluster import Cluster
+from gitops_vela.errors import GitopsVelaError
+from gitops_vela.model.changes import Action, Change, ChangeSet
+from gitops_vela.model.labels import MANAGED_BY, MANAGED_BY_VALUE, owner_value
+from gitops_vela.model.objects import Manifest, ObjectRef
+from gitops_vela.model.rendered import RenderedApp
+from gitops_vela.model.status import Health, Reason
+from gitops_vela.sync import inventory as inv
+from gitops_vela.sync import prune as pruning
+from gitops_vela.sync.apply import ObjectResult
+from gitops_vela.sync.desired import Desired, desired_objects
+from gitops_vela.sync.health import ObjectHealth, PolicyEvaluator, assess, report
+from gitops_vela.sync.live import namespaces as list_namespaces
+from gitops_vela.sync.ordering import Stage, stage_of
+from gitops_vela.sync.results import AppResult, SyncOptions
+from gitops_vela.sync.stages import apply_stage, failed, settle_definitions
+
+
+@dataclass
+class Run:
+    """State shared by one sync: the cluster, options, inventories read at the start."""
+
+    cluster: Cluster
+    options: SyncOptions
+    inventories: dict[str, inv.Inventory] = field(default_factory=dict)
+    evaluate: PolicyEvaluator | None = None
+
+    @classmethod
+    def start(
+        cls, cluster: Cluster, options: SyncOptions, evaluate: PolicyEvaluator | None = None
+    ) -> Run:
+        inventories = inv.read_all(cluster, namespace=options.inventory_namespace)
+        return cls(cluster, options, inventories, evaluate)
+
+
+def apply_apps(
+    run: Run, apps: Sequence[RenderedApp], *, failed_apps: Collection[str]
+) -> tuple[AppResult, ...]:
+    items, duplicates = _unique(desired_objects(apps))
+    namespaces = list_namespaces(run.cluster)
+    _ensure_namespaces(run, apps, namespaces)
+    results = list(duplicates)
+    progress = _progress(run, len(items))
+    for stage in Stage:
+        batch = [i for i in items if stage_of(i.ref.kind) is stage]
+        if not batch:
+            continue
+        done = apply_stage(
+            run.cluster,
+            batch,
+            namespaces=namespaces,
+            dry_run=run.options.dry_run,
+            wait_timeout=run.options.wait_timeout,
+            progress=progress,
+        )
+        if stage is Stage.DEFINITIONS and not run.options.dry_run:
+            done = settle_definitions(run.cluster, done, timeout=run.options.wait_timeout)
+        results.extend(done)
+    by_app: dict[tuple[str, str], list[ObjectResult]] = defaultdict(list)
+    for result in results:
+        by_app[(result.item.app.repo, result.item.app.name)].append(result)
+    wanted = {i.ref for i in items}
+    return tuple(
+        finish_app(
+            run,
+            app,
+            by_app[(app.repo, app.name)],
+            wanted=wanted,
+            render_failed=app.name in failed_apps,
+        )
+        for app in apps
+    )
+
+
+def finish_app(
+    run: Run,
+    app: RenderedApp,
+    results: list[ObjectResult],
+    *,
+    wanted: set[ObjectRef],
+    render_failed: bool,
+) -> AppResult:
+    """Health, inventory and prune for one app whose objects were applied."""
+    health = report(app.name, (_verdict(run, app, r) for r in results))
+    apply_failed = any(r.action is Action.FAILED for r in results)
+    old = run.inventories.get(owner_value(app.repo, app.name))
+    before = old.objects if old else frozenset()
+    # Applied objects are recorded; failed ones keep their old entry (never forgotten).
+    keep = {r.item.ref for r in results if r.in_inventory or r.item.ref in before}
+    stale = pruning.stale(before, wanted=wanted, protected={_namespace_ref(app)})
+    blocked = pruning.guard(
+        prune=run.options.prune,
+        render_failed=render_failed,
+        apply_failed=apply_failed,
+        desired_count=len(app.objects),
+    )
+    if blocked:
+        pruned = pruning.kept(stale, blocked)
+    else:
+        owner = owner_value(app.repo, app.name)
+        pruned = pruning.prune(run.cluster, stale, owner=owner, dry_run=run.options.dry_run)
+    keep |= {p.ref for p in pruned if p.keep}
+    errors = [f"{r.item.ref}: {r.error}" for r in results if r.action is Action.FAILED]
+    errors += [f"{p.ref}: {p.reason}" for p in pruned if p.action is Action.FAILED]
+    errors += _record(run, inv.Inventory(app.repo, app.name, app.namespace, frozenset(keep)), old)
+    changes = [Change(r.item.ref, r.action, r.reason, health.of(r.item.ref)) for r in results]
+    changes += [Change(p.ref, p.action, p.reason, Health.MISSING) for p in pruned]
+    return AppResult(
+        app.repo,
+        app.name,
+        ChangeSet(app.name, tuple(changes)),
+        health,
+        reason=_reason(apply_failed, pruned, errors),
+        errors=tuple(errors),
+        prune_skipped=blocked if stale else "",
+    )
+
+
+def _reason(apply_failed: bool, pruned: list[pruning.PruneResult], errors: list[str]) -> Reason:
+    if apply_failed:
+        return Reason.APPLY_FAILED
+    if any(p.action is Action.FAILED for p in pruned):
+        return Reason.PRUNE_FAILED
+    return Reason.APPLY_FAILED if errors else Reason.SUCCEEDED
+
+
+def _record(run: Run, new: inv.Inventory, old: inv.Inventory | None) -> list[str]:
+    """Write the app's inventory when its set of objects changed; an error text on failure."""
+    if run.options.dry_run or (old is not None and old == new):
+        return []
+    try:
+        inv.write(run.cluster, new, namespace=run.options.inventory_namespace)
+    except GitopsVelaError as exc:
+        return [f"cannot record the inventory of {new.app}: {exc.message}"]
+    run.inventories[new.owner] = new
+    return []
+
+
+def _verdict(run: Run, app: RenderedApp, result: ObjectResult) -> tuple[ObjectRef, ObjectHealth]:
+    if result.live is None and result.reason.startswith("dry run"):
+        return result.item.ref, assess(None)
+    policy = app.health_policies.get(result.item.ref)
+    return result.item.ref, assess(result.live, policy=policy, evaluate=run.evaluate)
+
+
+def _progress(run: Run, total: int) -> Callable[[int], None] | None:
+    report_to = run.options.progress
+    if report_to is None:
+        return None
+    done = [0]
+
+    def step(count: int) -> None:
+        done[0] += count
+        report_to(done[0], total)
+
+    return step
+
+
+def _namespace_ref(app: RenderedApp) -> ObjectRef:
+    return ObjectRef("", "Namespace", "", app.namespace)
+
+
+def _unique(items: list[Desired]) -> tuple[list[Desired], list[ObjectResult]]:
+    """Drop objects a second app also renders; they fail on the later app."""
+    seen: dict[ObjectRef, Desired] = {}
+    unique: list[Desired] = []
+    clashes: list[ObjectResult] = []
+    for item in items:
+        first = seen.setdefault(item.ref, item)
+        if first is item:
+            unique.append(item)
+        else:
+            clash = GitopsVelaError(
+                f"also rendered by app {first.app.name}; an object has one owner"
+            )
+            clashes.append(failed(item, clash, None))
+    return unique, clashes
+
+
+def _ensure_namespaces(
+    run: Run, apps: Sequence[RenderedApp], namespaces: dict[str, Manifest]
+) -> None:
+    """Create missing app namespaces and the inventory namespace (never pruned).
+
+    A namespace that cannot be created shows up as its objects' failures.
+    """
+    wanted = {app.namespace for app in apps if app.namespace} | {run.options.inventory_namespace}
+    missing = sorted(wanted - set(namespaces))
+    if run.options.dry_run or not missing:
+        return
+
+    def create(name: str) -> Manifest:
+        manifest = {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": name, "labels": {MANAGED_BY: MANAGED_BY_VALUE}},
+        }
+        return run.cluster.apply(manifest).object
+
+    for name, outcome in zip(missing, run.cluster.map(create, missing), strict=True):
+        if outcome.value is not None:
+            namespaces[name] = outcome.value

@@ -1,0 +1,156 @@
+"""Comparing what gitops-vela applies with what is live, and stripping server noise.
+
+The cheap comparison asks only "does every field we set have our value?"
+(fields the server defaulted or others own are not drift). Values the server
+normalises (``1`` vs ``"1"``, Secret ``stringData`` stored as ``data``) are
+compared in their stored form so they do not look like drift on every poll.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import json
+import re
+from decimal import Decimal
+from typing import Any
+
+from gitops_vela.model.objects import Manifest
+
+# Metadata the server owns; never part of a comparison or a diff.
+SERVER_METADATA = (
+    "managedFields",
+    "resourceVersion",
+    "uid",
+    "generation",
+    "creationTimestamp",
+    "selfLink",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+)
+
+
+def is_subset(desired: Any, live: Any) -> bool:
+    """True when every value in ``desired`` is present and equal in ``live``."""
+    if isinstance(desired, dict):
+        if not isinstance(live, dict):
+            return False
+        return all(
+            value is None or (key in live and is_subset(value, live[key]))
+            for key, value in desired.items()
+        )
+    if isinstance(desired, list):
+        return (
+            isinstance(live, list)
+            and len(desired) == len(live)
+            and all(is_subset(d, v) for d, v in zip(desired, live, strict=True))
+        )
+    if isinstance(desired, bool) or isinstance(live, bool):
+        return desired is live or desired == live
+    if desired == live:
+        return True
+    if isinstance(desired, int | float | str) and isinstance(live, str):
+        return _same_quantity(desired, live)  # cpu: 0.5 is stored as "500m"
+    return False
+
+
+def comparable(desired: Manifest) -> Manifest:
+    """``desired`` in the form the server stores it (Secret stringData -> data)."""
+    if desired.get("kind") != "Secret" or not desired.get("stringData"):
+        return desired
+    result = copy.deepcopy(desired)
+    data = dict(result.get("data") or {})
+    for key, value in (result.pop("stringData") or {}).items():
+        data[key] = base64.b64encode(str(value).encode()).decode()
+    result["data"] = data
+    return result
+
+
+def strip_server_fields(obj: Manifest, *, keep_status: bool = False) -> Manifest:
+    """A copy without server-owned metadata (and status), for diffs and comparisons."""
+    result = copy.deepcopy(obj)
+    meta = result.get("metadata") or {}
+    for key in SERVER_METADATA:
+        meta.pop(key, None)
+    annotations = meta.get("annotations")
+    if isinstance(annotations, dict):
+        # kubectl's client-side copy of the whole object; may hold Secret values
+        annotations.pop("kubectl.kubernetes.io/last-applied-configuration", None)
+        if not annotations:
+            meta.pop("annotations", None)
+    if not keep_status:
+        result.pop("status", None)
+    return result
+
+
+def same_object(a: Manifest, b: Manifest) -> bool:
+    """Equal once server-owned fields and status are ignored."""
+    return strip_server_fields(a) == strip_server_fields(b)
+
+
+def digest(manifest: Any) -> str:
+    """A stable content hash of a desired object (recorded in the inventory)."""
+    text = json.dumps(manifest, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+_QUANTITY = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))([eE][+-]?\d+|[KMGTPE]i|[numkMGTPE])?$")
+_SUFFIX = {
+    "n": Decimal("1e-9"),
+    "u": Decimal("1e-6"),
+    "m": Decimal("1e-3"),
+    "": Decimal(1),
+    "k": Decimal(10) ** 3,
+    "M": Decimal(10) ** 6,
+    "G": Decimal(10) ** 9,
+    "T": Decimal(10) ** 12,
+    "P": Decimal(10) ** 15,
+    "E": Decimal(10) ** 18,
+    "Ki": Decimal(2) ** 10,
+    "Mi": Decimal(2) ** 20,
+    "Gi": Decimal(2) ** 30,
+    "Ti": Decimal(2) ** 40,
+    "Pi": Decimal(2) ** 50,
+    "Ei": Decimal(2) ** 60,
+}
+
+
+def _quantity(value: int | float | str) -> Decimal | None:
+    """A Kubernetes quantity's value (``500m`` -> 0.5, ``1Gi`` -> 2**30), else None."""
+    match = _QUANTITY.match(str(value).strip())
+    if not match:
+        return None
+    number, suffix = Decimal(match.group(1)), match.group(2) or ""
+    if suffix[:1] in ("e", "E") and len(suffix) > 1:
+        return number * Decimal(10) ** int(suffix[1:])
+    return number * _SUFFIX[suffix]
+
+
+def _same_quantity(desired: int | float | str, live: str) -> bool:
+    if isinstance(desired, bool):
+        return False
+    a, b = _quantity(desired), _quantity(live)
+    return a is not None and a == b
+
+
+def first_difference(desired: Any, live: Any, path: str = "") -> str:
+    """The path of the first field in ``desired`` that ``live`` does not match."""
+    if isinstance(desired, dict) and isinstance(live, dict):
+        for key, value in desired.items():
+            if value is None:
+                continue
+            child = f"{path}.{key}" if path else str(key)
+            if key not in live:
+                return child
+            found = first_difference(value, live[key], child)
+            if found:
+                return found
+        return ""
+    if isinstance(desired, list) and isinstance(live, list) and len(desired) == len(live):
+        for index, (d, v) in enumerate(zip(desired, live, strict=True)):
+            found = first_difference(d, v, f"{path}[{index}]")
+            if found:
+                return found
+        return ""
+    return "" if is_subset(desired, live) else (path or "(object)")

@@ -1,0 +1,79 @@
+"""Options in, results out: what a sync was asked to do and what it did, as data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from gitops_vela.model.changes import Action, ChangeSet
+from gitops_vela.model.status import Health, Reason, SyncState
+from gitops_vela.sync.health import HealthReport
+
+DEFAULT_INVENTORY_NAMESPACE = "gitops-vela-system"
+
+
+@dataclass(frozen=True, slots=True)
+class SyncOptions:
+    """How to sync. ``dry_run`` sends only dry-run requests and writes nothing."""
+
+    prune: bool = False
+    dry_run: bool = False
+    inventory_namespace: str = DEFAULT_INVENTORY_NAMESPACE
+    wait_timeout: float = 30.0  # for CRDs to be Established and Namespaces Active
+    progress: Callable[[int, int], None] | None = None  # (objects done, total), per kind
+
+
+@dataclass(frozen=True, slots=True)
+class AppResult:
+    """One app's outcome: per-object changes, health, and the first failing stage."""
+
+    repo: str
+    app: str
+    changes: ChangeSet
+    health: HealthReport
+    reason: Reason = Reason.SUCCEEDED
+    errors: tuple[str, ...] = ()
+    prune_skipped: str = ""  # why stale objects were kept, when they were
+
+    @property
+    def ok(self) -> bool:
+        return self.reason is Reason.SUCCEEDED
+
+    @property
+    def sync(self) -> SyncState:
+        if self.reason in (Reason.APPLY_FAILED, Reason.PRUNE_FAILED, Reason.BUILD_FAILED):
+            return SyncState.FAILED
+        pending = any(c.reason.startswith("dry run") for c in self.changes.changes)
+        return SyncState.OUT_OF_SYNC if pending else SyncState.SYNCED
+
+    def count(self, action: Action) -> int:
+        return len(self.changes.with_action(action))
+
+    @property
+    def message(self) -> str:
+        """One line a person can act on."""
+        if self.errors:
+            more = f" (and {len(self.errors) - 1} more)" if len(self.errors) > 1 else ""
+            return self.errors[0] + more
+        if self.health.health is not Health.HEALTHY:
+            return self.health.message
+        return (
+            "applied"
+            if any(c.action is not Action.UNCHANGED for c in self.changes.changes)
+            else "up to date"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SyncResult:
+    """Every app's result, plus the requests the run sent (by verb)."""
+
+    apps: tuple[AppResult, ...]
+    requests: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return all(app.ok for app in self.apps)
+
+    def app(self, name: str) -> AppResult | None:
+        return next((a for a in self.apps if a.app == name), None)

@@ -1,0 +1,128 @@
+"""Apply desired objects stage by stage, kind by kind; objects of a kind concurrently."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Mapping, Sequence
+
+from gitops_vela.cluster import Cluster, Resource
+from gitops_vela.errors import GitopsVelaError
+from gitops_vela.model.changes import Action
+from gitops_vela.model.objects import Manifest, ObjectRef
+from gitops_vela.sync.apply import ObjectResult, sync_object
+from gitops_vela.sync.desired import Desired
+from gitops_vela.sync.live import list_live
+from gitops_vela.sync.masking import redact, secret_values
+from gitops_vela.sync.ordering import kind_key
+from gitops_vela.sync.waiting import ready, served_versions, wait_ready
+
+
+def apply_stage(
+    cluster: Cluster,
+    items: Sequence[Desired],
+    *,
+    namespaces: Mapping[str, Manifest],
+    dry_run: bool,
+    wait_timeout: float,
+    progress: Callable[[int], None] | None = None,
+) -> list[ObjectResult]:
+    """Every object of one stage, one kind at a time in the fixed order."""
+    results: list[ObjectResult] = []
+    ordered = sorted(
+        items, key=lambda i: (kind_key(i.ref.group, i.ref.kind), i.ref.namespace, i.ref.name)
+    )
+    for _, group in itertools.groupby(ordered, key=lambda i: (i.api_version, i.ref.kind)):
+        batch = list(group)
+        results.extend(
+            _apply_kind(
+                cluster,
+                batch,
+                namespaces=namespaces,
+                dry_run=dry_run,
+                wait_timeout=wait_timeout,
+            )
+        )
+    return results
+
+
+def _apply_kind(
+    cluster: Cluster,
+    batch: list[Desired],
+    *,
+    namespaces: Mapping[str, Manifest],
+    dry_run: bool,
+    wait_timeout: float,
+) -> list[ObjectResult]:
+    try:
+        resource = cluster.resource(batch[0].api_version, batch[0].ref.kind)
+        live = _live(cluster, resource, batch, namespaces)
+    except GitopsVelaError as exc:
+        return [failed(item, exc, None) for item in batch]
+
+    def one(item: Desired) -> ObjectResult:
+        if dry_run and item.ref.namespace and item.ref.namespace not in namespaces:
+            return ObjectResult(
+                item, Action.CREATED, "dry run: would be created with its namespace"
+            )
+        return sync_object(
+            cluster,
+            item,
+            live.get(item.ref),
+            dry_run=dry_run,
+            wait_timeout=wait_timeout,
+        )
+
+    outcomes = cluster.map(one, batch)
+    return [
+        outcome.value
+        if outcome.value is not None
+        else failed(item, outcome.error, live.get(item.ref))
+        for item, outcome in zip(batch, outcomes, strict=True)
+    ]
+
+
+def _live(
+    cluster: Cluster, resource: Resource, batch: list[Desired], namespaces: Mapping[str, Manifest]
+) -> dict[ObjectRef, Manifest]:
+    if resource.kind == "Namespace" and not resource.group:
+        return {ObjectRef.from_manifest(ns): ns for ns in namespaces.values()}
+    return list_live(cluster, resource, batch)
+
+
+def failed(item: Desired, error: BaseException | None, live: Manifest | None) -> ObjectResult:
+    """A failed object, its error text free of secret values."""
+    text = error.message if isinstance(error, GitopsVelaError) else str(error)
+    text = redact(text, secret_values([item.manifest, live]))
+    return ObjectResult(item, Action.FAILED, text, live=live, error=text)
+
+
+def settle_definitions(
+    cluster: Cluster, results: list[ObjectResult], *, timeout: float
+) -> list[ObjectResult]:
+    """Wait for CRDs and Namespaces just applied; make new kinds visible to discovery."""
+    changed_crds = [
+        r.live
+        for r in results
+        if r.live is not None
+        and r.item.ref.kind == "CustomResourceDefinition"
+        and r.action in (Action.CREATED, Action.CONFIGURED)
+    ]
+    waiting = [r for r in results if r.live is not None and not ready(r.live)]
+
+    def wait(result: ObjectResult) -> ObjectResult:
+        assert result.live is not None
+        live = wait_ready(cluster, result.live, timeout=timeout)
+        return ObjectResult(result.item, result.action, result.reason, live=live)
+
+    settled = {id(r): o for r, o in zip(waiting, cluster.map(wait, waiting), strict=True)}
+    out: list[ObjectResult] = []
+    for result in results:
+        outcome = settled.get(id(result))
+        if outcome is None:
+            out.append(result)
+        else:
+            out.append(outcome.value or failed(result.item, outcome.error, result.live))
+    if changed_crds:
+        versions = frozenset().union(*(served_versions(crd) for crd in changed_crds if crd))
+        cluster.discovery.forget_missing(versions)
+    return out

@@ -1,0 +1,468 @@
+"""The verbs of the Kubernetes REST API over the store: get, list, create, update, patch, apply.
+
+Every verb runs under the store lock. Writes go through one path,
+:meth:`Api.commit`, which stores the object (unless dry-run), logs the watch
+event and lets the status simulation and CRD registration react. Deletion
+lives in :mod:`gitops_vela.testing.deletion`, watch in :mod:`.watching`.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+from collections.abc import Callable
+from typing import Any
+
+from gitops_vela.testing import crds, semantics, validation
+from gitops_vela.testing.apistatus import (
+    STALE,
+    ApiStatus,
+    already_exists,
+    bad_request,
+    conflict,
+    gone,
+    invalid,
+    method_not_allowed,
+    not_found,
+    unsupported_media_type,
+)
+from gitops_vela.testing.calls import Call, Obj, get_path, object_body, set_path, strip_times
+from gitops_vela.testing.lifecycle import Allocator, now, prepare_create, prepare_update
+from gitops_vela.testing.registry import Registry, ResourceType
+from gitops_vela.testing.selectors import (
+    labels_match,
+    parse_field_selector,
+    parse_label_selector,
+    selector_from_label_selector,
+)
+from gitops_vela.testing.store import Store
+
+PATCH_TYPES = (
+    "application/json-patch+json",
+    "application/merge-patch+json",
+    "application/strategic-merge-patch+json",
+    "application/apply-patch+yaml",
+)
+Hook = Callable[[ResourceType, Obj], None]
+
+
+class Api:
+    """REST semantics over a :class:`Store` and a :class:`Registry`."""
+
+    def __init__(self, store: Store, registry: Registry) -> None:
+        self.store = store
+        self.registry = registry
+        self.allocator = Allocator()
+        self.after_write: list[Hook] = []  # called under the lock after each stored write
+        # Removes an object whose last finalizer went away; deletion.Deleter installs its own.
+        self.remove: Hook = self._remove
+
+    def _remove(self, rtype: ResourceType, obj: Obj) -> None:
+        self.store.remove(rtype.key, obj)
+
+    # ----- reads -------------------------------------------------------------------------------
+
+    def view(self, rtype: ResourceType, obj: Obj) -> Obj:
+        """The stored object as seen through ``rtype``'s version."""
+        if obj.get("apiVersion") == rtype.api_version:
+            return obj
+        return {**obj, "apiVersion": rtype.api_version}
+
+    def live(self, call: Call) -> Obj:
+        obj = self.store.get(call.rtype.key, call.namespace, call.name)
+        if obj is None:
+            raise not_found(call.rtype.resource, call.rtype.group, call.name)
+        return obj
+
+    def get(self, call: Call) -> Obj:
+        with self.store.lock:
+            obj = self.live(call)
+        if call.subresource == "scale":
+            return scale_view(call.rtype, obj)
+        return self.view(call.rtype, obj)
+
+    def matcher(self, call: Call) -> Callable[[Obj], bool]:
+        """The label/field selector of a list or watch as a predicate."""
+        requirements = parse_label_selector(call.query.get("labelSelector", ""))
+        fields = parse_field_selector(call.query.get("fieldSelector", ""), call.rtype.kind)
+
+        def match(obj: Obj) -> bool:
+            labels = obj["metadata"].get("labels") or {}
+            return labels_match(requirements, labels) and fields(obj)
+
+        return match
+
+    def list(self, call: Call) -> Obj:
+        match = self.matcher(call)
+        limit = int(call.query.get("limit") or 0)
+        start, list_rv = _decode_continue(call.query.get("continue", ""), self.store)
+        with self.store.lock:
+            namespace = call.namespace if call.rtype.namespaced and call.namespace else None
+            items = [o for o in self.store.items(call.rtype.key, namespace) if match(o)]
+            rv = list_rv or self.store.rv
+        if start:
+            items = [o for o in items if _position(o) > start]
+        meta: Obj = {"resourceVersion": str(rv)}
+        if limit and len(items) > limit:
+            meta["continue"] = _encode_continue(_position(items[limit - 1]), rv)
+            meta["remainingItemCount"] = len(items) - limit
+            items = items[:limit]
+        return {
+            "kind": call.rtype.list_kind,
+            "apiVersion": call.rtype.api_version,
+            "metadata": meta,
+            "items": [self._list_item(call.rtype, o) for o in items],
+        }
+
+    def _list_item(self, rtype: ResourceType, obj: Obj) -> Obj:
+        if rtype.crd:
+            return self.view(rtype, obj)
+        return {k: v for k, v in obj.items() if k not in ("apiVersion", "kind")}
+
+    # ----- writes ------------------------------------------------------------------------------
+
+    def commit(self, call: Call, obj: Obj, old: Obj | None) -> Obj:
+        """Store a prepared object (or not, on dry-run) and run the reactions."""
+        rtype = call.rtype
+        if old is not None and strip_times(obj) == strip_times(old):
+            return old  # a no-op write changes nothing, not even resourceVersion
+        if call.dry_run:
+            if old is not None:
+                obj["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]
+            return obj
+        self.store.put(rtype.key, obj, old)
+        if rtype.kind == "CustomResourceDefinition" and rtype.group == crds.CRD_GROUP:
+            obj = self._establish(obj)
+        for hook in self.after_write:
+            hook(rtype, obj)
+        if obj["metadata"].get("deletionTimestamp") and not obj["metadata"].get("finalizers"):
+            self.remove(rtype, obj)
+        return obj
+
+    def _establish(self, crd: Obj) -> Obj:
+        self.registry.add_crd_types(crd["metadata"]["name"], crds.types_from_crd(crd))
+        established = {
+            **crd,
+            "status": crds.established_status(crd),
+            "metadata": dict(crd["metadata"]),
+        }
+        return self.store.put(
+            (crds.CRD_GROUP, "customresourcedefinitions"),
+            established,
+            crd,
+        )
+
+    def _admit_new(self, call: Call, obj: Obj) -> Obj:
+        """Namespace checks, server-set fields, defaults and validation of a new object."""
+        rtype = call.rtype
+        if rtype.namespaced:
+            self._check_namespace(call)
+        obj = prepare_create(rtype, obj, namespace=call.namespace, allocator=self.allocator)
+        self._default(rtype, obj)
+        validation.validate(rtype, obj)
+        if self.store.get(
+            rtype.key, call.namespace if rtype.namespaced else "", obj["metadata"]["name"]
+        ):
+            raise already_exists(rtype.resource, rtype.group, obj["metadata"]["name"])
+        return obj
+
+    def _default(self, rtype: ResourceType, obj: Obj) -> None:
+        if rtype.crd:
+            schema = rtype.schema
+            pruned = crds.prune_and_default(obj, schema)
+            obj.clear()
+            obj.update(pruned)
+            return
+        if rtype.kind == "CustomResourceDefinition":
+            crds.default_crd(obj)
+            crds.validate_crd(obj)
+        semantics.apply_defaults(obj)
+
+    def _check_namespace(self, call: Call) -> None:
+        ns = self.store.get(("", "namespaces"), "", call.namespace)
+        if ns is None:
+            raise not_found("namespaces", "", call.namespace)
+        if ns["metadata"].get("deletionTimestamp"):
+            raise ApiStatus(
+                403,
+                "Forbidden",
+                f'{call.rtype.resource}{"." + call.rtype.group if call.rtype.group else ""} "{call.name}" is forbidden: '
+                f"unable to create new content in namespace {call.namespace} because it is being terminated",
+                details={
+                    "name": call.name,
+                    "kind": call.rtype.resource,
+                    "causes": [
+                        {
+                            "reason": "NamespaceTerminating",
+                            "message": f"namespace {call.namespace} is being terminated",
+                            "field": "metadata.namespace",
+                        }
+                    ],
+                },
+            )
+
+    def _check_body_namespace(self, call: Call, body: Obj) -> None:
+        body_ns = (body.get("metadata") or {}).get("namespace")
+        if call.rtype.namespaced and body_ns and body_ns != call.namespace:
+            raise bad_request(
+                "the namespace of the provided object does not match the namespace sent on the request"
+            )
+
+    def create(self, call: Call) -> tuple[int, Obj]:
+        if call.subresource or call.name:
+            raise method_not_allowed()
+        body = object_body(call)
+        validation.check_identity(call.rtype, body)
+        self._check_body_namespace(call, body)
+        with self.store.lock:
+            obj = self._admit_new(call, body)
+            obj = semantics.record_update(None, obj, manager=call.manager, now=now())
+            return 201, self.view(call.rtype, self.commit(call, obj, None))
+
+    def update(self, call: Call) -> Obj:
+        body = object_body(call)
+        if call.subresource == "scale":
+            return self._write_scale(call, lambda scale: body)
+        validation.check_identity(call.rtype, body)
+        self._check_body_namespace(call, body)
+        name = (body.get("metadata") or {}).get("name")
+        if name != call.name:
+            raise bad_request(
+                f"the name of the object ({name}) does not match the name on the URL ({call.name})"
+            )
+        with self.store.lock:
+            old = self.live(call)
+            return self.view(call.rtype, self._replace(call, old, body))
+
+    def _replace(self, call: Call, old: Obj, new: Obj, *, record: bool = True) -> Obj:
+        """Shared tail of update and patch: preconditions, server fields, validation, commit."""
+        rtype = call.rtype
+        wanted_rv = (new.get("metadata") or {}).get("resourceVersion")
+        if wanted_rv and wanted_rv != old["metadata"]["resourceVersion"]:
+            raise conflict(rtype.resource, rtype.group, call.name, STALE)
+        new = copy.deepcopy(new)
+        new["apiVersion"], new["kind"] = rtype.api_version, rtype.kind
+        if call.subresource != "status":
+            self._default(rtype, new)
+        obj = prepare_update(
+            rtype, old, new, allocator=self.allocator, subresource=call.subresource
+        )
+        validation.validate(rtype, obj)
+        validation.validate_update(rtype, old, obj)
+        if record:
+            obj = semantics.record_update(
+                old, obj, manager=call.manager, now=now(), subresource=call.subresource
+            )
+        return self.commit(call, obj, old)
+
+    def patch(self, call: Call) -> tuple[int, Obj]:
+        kind = call.content_type.split(";")[0].strip()
+        if kind == "application/apply-patch+yaml":
+            return self.apply(call)
+        if call.query.get("force"):
+            raise invalid(
+                "PatchOptions",
+                "meta.k8s.io",
+                "",
+                [
+                    (
+                        "force",
+                        "FieldValueForbidden",
+                        "Forbidden: may not be specified for non-apply patch",
+                    )
+                ],
+            )
+        if kind not in PATCH_TYPES or (
+            kind == "application/strategic-merge-patch+json" and call.rtype.crd
+        ):
+            accepted = tuple(t for t in PATCH_TYPES if not (call.rtype.crd and "strategic" in t))
+            raise unsupported_media_type(kind, accepted)
+        document = call.json_body()
+        if call.subresource == "scale":
+            return 200, self._write_scale(call, lambda scale: _patched(kind, scale, document))
+        with self.store.lock:
+            old = self.live(call)
+            new = _patched(kind, self.view(call.rtype, old), document)
+            return 200, self.view(call.rtype, self._replace(call, old, new))
+
+    def apply(self, call: Call) -> tuple[int, Obj]:
+        """Server-side apply: create when missing, else merge with field ownership."""
+        applied = call.yaml_body()
+        rtype = call.rtype
+        validation.check_identity(rtype, applied)
+        if not applied.get("apiVersion") or not applied.get("kind"):
+            raise bad_request("invalid object type: /, Kind=")
+        if not call.query.get("fieldManager"):
+            raise invalid(
+                "PatchOptions",
+                "meta.k8s.io",
+                "",
+                [
+                    (
+                        "fieldManager",
+                        "FieldValueRequired",
+                        "Required value: is required for apply patch",
+                    )
+                ],
+            )
+        self._check_body_namespace(call, applied)
+        name = (applied.get("metadata") or {}).get("name")
+        if name != call.name:
+            raise bad_request(
+                f"the name of the object ({name}) does not match the name on the URL ({call.name})"
+            )
+        force = call.query.get("force") in ("true", "1")
+        with self.store.lock:
+            live = self.store.get(rtype.key, call.namespace if rtype.namespaced else "", call.name)
+            merged = self._ssa(call, live, applied, force)
+            if live is None:
+                obj = self._admit_new(call, merged)
+                return 201, self.view(rtype, self.commit(call, obj, None))
+            wanted_rv = (applied.get("metadata") or {}).get("resourceVersion")
+            merged["metadata"]["resourceVersion"] = wanted_rv
+            return 200, self.view(rtype, self._replace(call, live, merged, record=False))
+
+    def _ssa(self, call: Call, live: Obj | None, applied: Obj, force: bool) -> Obj:
+        try:
+            return semantics.server_side_apply(
+                copy.deepcopy(live) if live else None,
+                applied,
+                manager=call.manager,
+                force=force,
+                now=now(),
+                subresource=call.subresource,
+            )
+        except semantics.ApplyConflict as exc:
+            raise apply_conflict(exc.conflicts, live) from exc
+
+    def _write_scale(self, call: Call, change: Callable[[Obj], Obj]) -> Obj:
+        rtype = call.rtype
+        if rtype.scale is None:
+            raise not_found(rtype.resource, rtype.group, call.name)
+        with self.store.lock:
+            old = self.live(call)
+            scale = change(scale_view(rtype, old))
+            wanted_rv = (scale.get("metadata") or {}).get("resourceVersion")
+            if wanted_rv and wanted_rv != old["metadata"]["resourceVersion"]:
+                raise conflict(rtype.resource, rtype.group, call.name, STALE)
+            replicas = (scale.get("spec") or {}).get("replicas")
+            if not isinstance(replicas, int) or replicas < 0:
+                raise invalid(
+                    "Scale",
+                    "autoscaling",
+                    call.name,
+                    [
+                        (
+                            "spec.replicas",
+                            "FieldValueInvalid",
+                            f"Invalid value: {replicas}: must be greater than or equal to 0",
+                        )
+                    ],
+                )
+            new = copy.deepcopy(old)
+            set_path(new, rtype.scale.spec_replicas, replicas)
+            new["metadata"].pop("resourceVersion", None)
+            result = self._replace(call, old, new)
+            return scale_view(rtype, result)
+
+
+def _patched(kind: str, obj: Obj, document: Any) -> Obj:
+    try:
+        if kind == "application/json-patch+json":
+            if not isinstance(document, list):
+                raise bad_request("the server rejected our request due to an error in our request")
+            return semantics.json_patch(copy.deepcopy(obj), document)
+        if not isinstance(document, dict):
+            raise bad_request("the server rejected our request due to an error in our request")
+        if kind == "application/merge-patch+json":
+            return semantics.merge_patch(copy.deepcopy(obj), document)
+        return semantics.strategic_merge_patch(copy.deepcopy(obj), document)
+    except semantics.PatchError as exc:
+        raise ApiStatus(422, "Invalid", str(exc)) from exc
+
+
+def _manager_text(manager: str, live: Obj | None) -> str:
+    """How the apiserver prints a conflicting manager: ``"name"`` or ``"name" using v1``."""
+    for entry in ((live or {}).get("metadata") or {}).get("managedFields") or []:
+        if entry.get("manager") == manager and entry.get("operation") == "Update":
+            return f'"{manager}" using {entry.get("apiVersion", "")}'
+    return f'"{manager}"'
+
+
+def apply_conflict(conflicts: list[tuple[str, str]], live: Obj | None) -> ApiStatus:
+    """409 worded as ``fieldmanager/internal/conflict.go`` does."""
+    causes = [
+        {
+            "reason": "FieldManagerConflict",
+            "message": f"conflict with {_manager_text(m, live)}",
+            "field": path,
+        }
+        for path, m in conflicts
+    ]
+    if len(conflicts) == 1:
+        path, manager = conflicts[0]
+        message = (
+            f"Apply failed with 1 conflict: conflict with {_manager_text(manager, live)}: {path}"
+        )
+    else:
+        lines = []
+        for manager in sorted({m for _, m in conflicts}):
+            lines.append(f"conflicts with {_manager_text(manager, live)}:")
+            lines.extend(f"- {path}" for path, m in conflicts if m == manager)
+        message = f"Apply failed with {len(conflicts)} conflicts: " + "\n".join(lines)
+    return ApiStatus(409, "Conflict", message, details={"causes": causes})
+
+
+def scale_view(rtype: ResourceType, obj: Obj) -> Obj:
+    """The ``autoscaling/v1`` Scale of an object with a scale subresource."""
+    paths = rtype.scale
+    if paths is None:
+        raise not_found(rtype.resource, rtype.group, obj["metadata"]["name"])
+    meta = obj["metadata"]
+    selector: Any = get_path(obj, paths.label_selector) if paths.label_selector else None
+    if not rtype.crd:
+        selector = selector_from_label_selector((obj.get("spec") or {}).get("selector") or {})
+    status: Obj = {"replicas": get_path(obj, paths.status_replicas) or 0}
+    if selector:
+        status["selector"] = selector
+    return {
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": {
+            k: meta[k]
+            for k in ("name", "namespace", "uid", "resourceVersion", "creationTimestamp")
+            if k in meta
+        },
+        "spec": {"replicas": get_path(obj, paths.spec_replicas) or 0},
+        "status": status,
+    }
+
+
+def _position(obj: Obj) -> str:
+    meta = obj["metadata"]
+    return f"{meta.get('namespace', '')}/{meta['name']}"
+
+
+def _encode_continue(start: str, rv: int) -> str:
+    raw = json.dumps({"v": "meta.k8s.io/v1", "rv": rv, "start": start}).encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def _decode_continue(token: str, store: Store) -> tuple[str, int]:
+    if not token:
+        return "", 0
+    try:
+        data = json.loads(base64.urlsafe_b64decode(token.encode()))
+        start, rv = str(data["start"]), int(data["rv"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise bad_request(f"continue key is not valid: {exc}") from exc
+    if rv < store.compacted:
+        raise gone(
+            "The provided continue parameter is too old to display a consistent list result. "
+            "You can start a new list without the continue parameter, or use the continue token "
+            "in this response to retrieve the remainder of the results. Continuing with the "
+            "provided token results in an inconsistent list - objects that were created, modified, "
+            "or deleted between the time the first chunk was returned and now may show up in the list."
+        )
+    return start, rv

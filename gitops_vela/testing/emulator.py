@@ -1,0 +1,230 @@
+"""The :class:`Emulator`: a Kubernetes API server on 127.0.0.1 for tests and trying things.
+
+::
+
+    with Emulator() as emu:
+        client = kubernetes.client.ApiClient(emu.client_configuration())
+        ...                                   # or: kubectl --kubeconfig emu.kubeconfig_path
+        emu.faults.add(verb="patch", resource="deployments", status=503, times=2)
+        emu.simulation.fail("Deployment", "web", namespace="shop")
+        emu.counters.snapshot()
+        emu.reset()                           # empty cluster again (namespace "default" kept)
+
+It is never presented as a cluster: no scheduler, no pods run, no admission
+webhooks, no RBAC enforcement. See docs/emulator.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import yaml
+
+from gitops_vela.testing.api import Api
+from gitops_vela.testing.calls import Call
+from gitops_vela.testing.deletion import Deleter
+from gitops_vela.testing.faults import Counters, Faults
+from gitops_vela.testing.registry import Registry
+from gitops_vela.testing.server import EmulatorHTTPServer
+from gitops_vela.testing.simulation import Simulator
+from gitops_vela.testing.store import Store
+
+INITIAL_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+CONTEXT = "gitops-vela-emulator"
+
+
+class Emulator:
+    """A running emulator. Start with ``with Emulator() as emu`` or :meth:`start`/:meth:`stop`.
+
+    ``port=0`` picks a free port. ``status_delay`` > 0 writes simulated status
+    that many seconds after a change instead of at once (:meth:`settle` forces
+    it). ``snapshot`` names a JSON file loaded at start and saved at stop.
+    ``kubeconfig`` is where to write the kubeconfig (default: a temporary file).
+    """
+
+    def __init__(
+        self,
+        *,
+        port: int = 0,
+        status_delay: float = 0.0,
+        snapshot: str | os.PathLike[str] | None = None,
+        kubeconfig: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self.store = Store()
+        self.registry = Registry()
+        self.api = Api(self.store, self.registry)
+        self.deleter = Deleter(self.api)
+        self.faults = Faults()
+        self.counters = Counters()
+        self.simulation = Simulator(self.api, delay=status_delay)
+        self._port = port
+        self._snapshot = Path(snapshot) if snapshot else None
+        self._kubeconfig_arg = Path(kubeconfig) if kubeconfig else None
+        self._kubeconfig: Path | None = None
+        self._server: EmulatorHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # ----- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> Emulator:
+        if self._server is not None:
+            return self
+        if self._snapshot is not None and self._snapshot.exists():
+            self.load(self._snapshot)
+        else:
+            self._seed()
+        self._server = EmulatorHTTPServer(
+            ("127.0.0.1", self._port),
+            api=self.api,
+            deleter=self.deleter,
+            faults=self.faults,
+            counters=self.counters,
+        )
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name="emulator-http",
+            daemon=True,
+        )
+        self._thread.start()
+        self.simulation.start()
+        self._kubeconfig = self.write_kubeconfig(self._kubeconfig_arg)
+        return self
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.stopping.set()
+        with self.store.changed:
+            self.store.changed.notify_all()
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self.simulation.stop()
+        if self._snapshot is not None:
+            self.save(self._snapshot)
+        if self._kubeconfig is not None and self._kubeconfig_arg is None:
+            self._kubeconfig.unlink(missing_ok=True)
+        self._server = None
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # ----- where it is -----------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the emulator is not running")
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def kubeconfig_path(self) -> Path:
+        if self._kubeconfig is None:
+            raise RuntimeError("the emulator is not running")
+        return self._kubeconfig
+
+    def kubeconfig(self) -> dict[str, Any]:
+        """A kubeconfig document whose current context points at this emulator."""
+        return {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [{"name": CONTEXT, "cluster": {"server": self.url}}],
+            "users": [{"name": CONTEXT, "user": {"token": "emulator"}}],
+            "contexts": [
+                {
+                    "name": CONTEXT,
+                    "context": {"cluster": CONTEXT, "user": CONTEXT, "namespace": "default"},
+                }
+            ],
+            "current-context": CONTEXT,
+            "preferences": {},
+        }
+
+    def write_kubeconfig(self, path: str | os.PathLike[str] | None = None) -> Path:
+        if path is None:
+            fd, name = tempfile.mkstemp(prefix="gitops-vela-emulator-", suffix=".kubeconfig")
+            os.close(fd)
+            path = name
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(yaml.safe_dump(self.kubeconfig(), sort_keys=False))
+        return target
+
+    def client_configuration(self) -> Any:
+        """A ``kubernetes.client.Configuration`` for this emulator."""
+        from kubernetes import client  # imported late: only users of the Python client need it
+
+        config = client.Configuration()
+        config.host = self.url
+        config.api_key = {"authorization": "Bearer emulator"}
+        return config
+
+    # ----- state -----------------------------------------------------------------------------
+
+    def _seed(self) -> None:
+        ns_type = self.registry.get("", "v1", "namespaces")
+        assert ns_type is not None
+        for name in INITIAL_NAMESPACES:
+            body = json.dumps(
+                {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+            ).encode()
+            self.api.create(
+                Call("create", ns_type, body=body, query={"fieldManager": "kube-apiserver"})
+            )
+
+    def reset(self) -> None:
+        """Back to a fresh cluster: objects, CRD kinds, faults, controls and counters cleared."""
+        with self.store.lock:
+            self.store.reset()
+            for rtype in list(self.registry):
+                if rtype.crd:
+                    self.registry.remove_crd(rtype.crd)
+            self.simulation.reset()
+            self._seed()
+        self.faults.clear()
+        self.counters.reset()
+
+    def settle(self) -> None:
+        """Write every pending simulated status now (useful with ``status_delay``)."""
+        self.simulation.settle()
+
+    def objects(self) -> int:
+        return self.store.count()
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write every object to a JSON file (what ``--snapshot`` keeps across restarts)."""
+        data = self.store.dump()
+        target = Path(path)
+        tmp = target.with_suffix(target.suffix + ".tmp")
+        tmp.write_text(json.dumps(data))
+        tmp.replace(target)
+
+    def load(self, path: str | os.PathLike[str]) -> None:
+        """Replace the state with a snapshot file; CRDs in it register their kinds again."""
+        from gitops_vela.testing import crds
+
+        data = json.loads(Path(path).read_text())
+        with self.store.lock:
+            self.store.load(data)
+            for crd in self.store.items(("apiextensions.k8s.io", "customresourcedefinitions")):
+                self.registry.add_crd_types(crd["metadata"]["name"], crds.types_from_crd(crd))

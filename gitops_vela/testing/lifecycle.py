@@ -1,0 +1,177 @@
+"""What the apiserver's registry strategies do to an object on create and update.
+
+Server-set metadata (uid, creationTimestamp, generation), status handling,
+and per-kind behaviour: Secret ``stringData`` folded into ``data``, Service
+cluster IPs and node ports allocated, Namespace finalizer and name label.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import itertools
+import secrets
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from gitops_vela.testing.registry import ResourceType
+
+Obj = dict[str, Any]
+
+
+def now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _spec_part(obj: Obj) -> Obj:
+    return {k: v for k, v in obj.items() if k not in ("metadata", "status", "apiVersion", "kind")}
+
+
+class Allocator:
+    """Cluster IPs from 10.96.0.0/12 and node ports from 30000-32767."""
+
+    def __init__(self) -> None:
+        self._ips = itertools.count(10)
+        self._ports = itertools.count(30000)
+
+    def cluster_ip(self) -> str:
+        n = next(self._ips)
+        return f"10.96.{n // 254}.{n % 254 + 1}"
+
+    def node_port(self) -> int:
+        return 30000 + (next(self._ports) - 30000) % 2768
+
+
+def _initial_status(rtype: ResourceType) -> Obj | None:
+    if not rtype.status or rtype.crd:
+        return None
+    if rtype.kind == "Namespace":
+        return {"phase": "Active"}
+    if rtype.kind == "Service":
+        return {"loadBalancer": {}}
+    if rtype.kind == "PersistentVolumeClaim":
+        return {"phase": "Pending"}
+    return {}
+
+
+def _fold_string_data(obj: Obj) -> None:
+    string_data = obj.pop("stringData", None) or {}
+    if string_data:
+        data = dict(obj.get("data") or {})
+        for key, value in string_data.items():
+            data[key] = base64.b64encode(str(value).encode()).decode()
+        obj["data"] = data
+    if obj.get("kind") == "Secret" and "type" not in obj:
+        obj["type"] = "Opaque"
+
+
+def _allocate_service(obj: Obj, old: Obj | None, allocator: Allocator) -> None:
+    spec = obj.setdefault("spec", {})
+    old_spec = (old or {}).get("spec") or {}
+    kind = spec.get("type", "ClusterIP")
+    if kind == "ExternalName":
+        return
+    if not spec.get("clusterIP"):
+        spec["clusterIP"] = old_spec.get("clusterIP") or allocator.cluster_ip()
+    spec["clusterIPs"] = [spec["clusterIP"]] if spec["clusterIP"] != "None" else ["None"]
+    if kind in ("NodePort", "LoadBalancer"):
+        old_ports = {
+            (p.get("port"), p.get("protocol", "TCP")): p.get("nodePort")
+            for p in old_spec.get("ports") or []
+        }
+        for port in spec.get("ports") or []:
+            if not port.get("nodePort"):
+                port["nodePort"] = (
+                    old_ports.get((port.get("port"), port.get("protocol", "TCP")))
+                    or allocator.node_port()
+                )
+
+
+def prepare_create(rtype: ResourceType, obj: Obj, *, namespace: str, allocator: Allocator) -> Obj:
+    """A new object as the apiserver stores it (before defaulting and resourceVersion)."""
+    obj = copy.deepcopy(obj)
+    obj["apiVersion"], obj["kind"] = rtype.api_version, rtype.kind
+    meta = obj.setdefault("metadata", {})
+    if not meta.get("name") and meta.get("generateName"):
+        meta["name"] = meta["generateName"] + secrets.token_hex(3)[:5]
+    if rtype.namespaced:
+        meta["namespace"] = namespace
+    else:
+        meta.pop("namespace", None)
+    meta["uid"] = str(uuid.uuid4())
+    meta["creationTimestamp"] = now()
+    for key in ("deletionTimestamp", "deletionGracePeriodSeconds", "resourceVersion", "selfLink"):
+        meta.pop(key, None)
+    if rtype.generation or rtype.crd:
+        meta["generation"] = 1
+    else:
+        meta.pop("generation", None)
+    status = _initial_status(rtype)
+    if status is not None:
+        obj["status"] = status
+    elif rtype.status:
+        obj.pop("status", None)
+    _kind_create(rtype, obj, allocator)
+    return obj
+
+
+def _kind_create(rtype: ResourceType, obj: Obj, allocator: Allocator) -> None:
+    if rtype.group:
+        return
+    if rtype.kind == "Secret":
+        _fold_string_data(obj)
+    elif rtype.kind == "Service":
+        _allocate_service(obj, None, allocator)
+    elif rtype.kind == "Namespace":
+        meta = obj["metadata"]
+        meta["labels"] = {**(meta.get("labels") or {}), "kubernetes.io/metadata.name": meta["name"]}
+        obj.setdefault("spec", {})["finalizers"] = ["kubernetes"]
+
+
+def prepare_update(
+    rtype: ResourceType, old: Obj, new: Obj, *, allocator: Allocator, subresource: str = ""
+) -> Obj:
+    """``new`` with server-owned fields kept from ``old`` and generation bumped on spec changes."""
+    new = copy.deepcopy(new)
+    new["apiVersion"], new["kind"] = rtype.api_version, rtype.kind
+    meta, old_meta = new.setdefault("metadata", {}), old["metadata"]
+    for key in (
+        "uid",
+        "creationTimestamp",
+        "namespace",
+        "deletionTimestamp",
+        "deletionGracePeriodSeconds",
+        "generation",
+    ):
+        if key in old_meta:
+            meta[key] = old_meta[key]
+        else:
+            meta.pop(key, None)
+    if subresource == "status":
+        new = {
+            **copy.deepcopy(old),
+            "status": new.get("status"),
+            "metadata": {
+                **copy.deepcopy(old_meta),
+                "managedFields": meta.get("managedFields", old_meta.get("managedFields")),
+            },
+        }
+        if new["status"] is None:
+            new.pop("status")
+        return new
+    if rtype.status:
+        if "status" in old:
+            new["status"] = copy.deepcopy(old["status"])
+        else:
+            new.pop("status", None)
+    if rtype.kind == "Namespace" and not rtype.group:
+        new["spec"] = copy.deepcopy(old.get("spec") or {})
+        meta["labels"] = {**(meta.get("labels") or {}), "kubernetes.io/metadata.name": meta["name"]}
+    if rtype.kind == "Secret" and not rtype.group:
+        _fold_string_data(new)
+    if rtype.kind == "Service" and not rtype.group:
+        _allocate_service(new, old, allocator)
+    if "generation" in old_meta and _spec_part(old) != _spec_part(new):
+        meta["generation"] = int(old_meta["generation"]) + 1
+    return new

@@ -1,0 +1,347 @@
+"""Status simulation, like kwok: what controllers and kubelets would write to ``status``.
+
+After each stored change of a Deployment, ReplicaSet, StatefulSet, DaemonSet,
+Job, LoadBalancer Service or PersistentVolumeClaim, the simulator writes the
+status a healthy cluster would reach (as manager ``kube-controller-manager``,
+through the status subresource, so resourceVersion moves and watchers see a
+MODIFIED event). With ``delay=0`` this happens right after the write; with a
+delay a background thread does it, and :meth:`Simulator.settle` forces it.
+
+Controls for tests: :meth:`progressing` keeps a workload rolling out forever,
+:meth:`fail` makes it fail (Deployment ``ProgressDeadlineExceeded``, Job
+``BackoffLimitExceeded``), :meth:`healthy` returns it to normal.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Callable
+
+from gitops_vela.testing import semantics
+from gitops_vela.testing.api import Api
+from gitops_vela.testing.calls import Obj
+from gitops_vela.testing.lifecycle import now
+from gitops_vela.testing.registry import ResourceType
+
+MANAGER = "kube-controller-manager"
+HEALTHY, PROGRESSING, FAILED = "healthy", "progressing", "failed"
+Target = tuple[str, str, str]  # kind, namespace, name
+
+
+def _template_hash(obj: Obj) -> str:
+    text = json.dumps((obj.get("spec") or {}).get("template"), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
+def _replicas(obj: Obj) -> int:
+    value = (obj.get("spec") or {}).get("replicas", 1)
+    return int(value) if isinstance(value, int) else 1
+
+
+def _condition(ctype: str, status: str, reason: str, message: str, *, updates: bool = False) -> Obj:
+    cond = {
+        "type": ctype,
+        "status": status,
+        "reason": reason,
+        "message": message,
+        "lastTransitionTime": now(),
+    }
+    if updates:
+        cond["lastUpdateTime"] = cond["lastTransitionTime"]
+    return cond
+
+
+def _counts(**counts: int) -> Obj:
+    return {k: v for k, v in counts.items() if v}  # Go's omitempty drops zero counts
+
+
+def deployment_status(obj: Obj, mode: str) -> Obj:
+    r, gen = _replicas(obj), obj["metadata"].get("generation", 1)
+    rs = f'ReplicaSet "{obj["metadata"]["name"]}-{_template_hash(obj)}"'
+    if mode == HEALTHY:
+        return {
+            "observedGeneration": gen,
+            **_counts(replicas=r, updatedReplicas=r, readyReplicas=r, availableReplicas=r),
+            "conditions": [
+                _condition(
+                    "Available",
+                    "True",
+                    "MinimumReplicasAvailable",
+                    "Deployment has minimum availability.",
+                    updates=True,
+                ),
+                _condition(
+                    "Progressing",
+                    "True",
+                    "NewReplicaSetAvailable",
+                    f"{rs} has successfully progressed.",
+                    updates=True,
+                ),
+            ],
+        }
+    progressing = (
+        _condition(
+            "Progressing", "True", "ReplicaSetUpdated", f"{rs} is progressing.", updates=True
+        )
+        if mode == PROGRESSING
+        else _condition(
+            "Progressing",
+            "False",
+            "ProgressDeadlineExceeded",
+            f"{rs} has timed out progressing.",
+            updates=True,
+        )
+    )
+    return {
+        "observedGeneration": gen,
+        **_counts(replicas=r, updatedReplicas=r, unavailableReplicas=r),
+        "conditions": [
+            _condition(
+                "Available",
+                "False",
+                "MinimumReplicasUnavailable",
+                "Deployment does not have minimum availability.",
+                updates=True,
+            ),
+            progressing,
+        ],
+    }
+
+
+def statefulset_status(obj: Obj, mode: str) -> Obj:
+    r, gen = _replicas(obj), obj["metadata"].get("generation", 1)
+    revision = f"{obj['metadata']['name']}-{_template_hash(obj)}"
+    ready = r if mode == HEALTHY else 0
+    return {
+        "observedGeneration": gen,
+        **_counts(
+            replicas=r,
+            readyReplicas=ready,
+            currentReplicas=ready,
+            updatedReplicas=r,
+            availableReplicas=ready,
+        ),
+        "currentRevision": revision if mode == HEALTHY else f"{obj['metadata']['name']}-previous",
+        "updateRevision": revision,
+        "collisionCount": 0,
+    }
+
+
+def daemonset_status(obj: Obj, mode: str) -> Obj:
+    ready = 1 if mode == HEALTHY else 0
+    return {
+        "currentNumberScheduled": 1,
+        "desiredNumberScheduled": 1,
+        "numberMisscheduled": 0,
+        "numberReady": ready,
+        "observedGeneration": obj["metadata"].get("generation", 1),
+        "updatedNumberScheduled": 1,
+        **_counts(numberAvailable=ready, numberUnavailable=1 - ready),
+    }
+
+
+def replicaset_status(obj: Obj, mode: str) -> Obj:
+    r = _replicas(obj)
+    ready = r if mode == HEALTHY else 0
+    return {
+        "replicas": r,
+        **_counts(fullyLabeledReplicas=r, readyReplicas=ready, availableReplicas=ready),
+        "observedGeneration": obj["metadata"].get("generation", 1),
+    }
+
+
+def job_status(obj: Obj, mode: str) -> Obj:
+    spec = obj.get("spec") or {}
+    status = copy.deepcopy(obj.get("status") or {})
+    if any(
+        c.get("type") in ("Complete", "Failed") and c.get("status") == "True"
+        for c in status.get("conditions") or []
+    ):
+        return status  # a finished Job stays finished
+    start = status.get("startTime") or now()
+    base: Obj = {"startTime": start, "ready": 0, "terminating": 0, "uncountedTerminatedPods": {}}
+    if spec.get("suspend"):
+        return {"conditions": [_condition("Suspended", "True", "JobSuspended", "Job suspended")]}
+    if mode == PROGRESSING:
+        return {**base, "active": int(spec.get("parallelism", 1))}
+    if mode == FAILED:
+        message = "Job has reached the specified backoff limit"
+        return {
+            **base,
+            "failed": int(spec.get("backoffLimit", 6)) + 1,
+            "conditions": [
+                _condition("FailureTarget", "True", "BackoffLimitExceeded", message),
+                _condition("Failed", "True", "BackoffLimitExceeded", message),
+            ],
+        }
+    message = "Reached expected number of succeeded pods"
+    return {
+        **base,
+        "completionTime": now(),
+        "succeeded": int(spec.get("completions", 1)),
+        "conditions": [
+            _condition("SuccessCriteriaMet", "True", "CompletionsReached", message),
+            _condition("Complete", "True", "CompletionsReached", message),
+        ],
+    }
+
+
+def service_status(obj: Obj, mode: str, *, ip: Callable[[], str]) -> Obj:
+    if (obj.get("spec") or {}).get("type") != "LoadBalancer" or mode != HEALTHY:
+        return {"loadBalancer": {}}
+    current = ((obj.get("status") or {}).get("loadBalancer") or {}).get("ingress")
+    return {"loadBalancer": {"ingress": current or [{"ip": ip(), "ipMode": "VIP"}]}}
+
+
+def pvc_status(obj: Obj, mode: str) -> Obj:
+    if mode != HEALTHY:
+        return {"phase": "Pending"}
+    spec = obj.get("spec") or {}
+    status: Obj = {"phase": "Bound", "accessModes": spec.get("accessModes") or ["ReadWriteOnce"]}
+    storage = ((spec.get("resources") or {}).get("requests") or {}).get("storage")
+    if storage:
+        status["capacity"] = {"storage": storage}
+    return status
+
+
+_SIMULATED: dict[tuple[str, str], Callable[[Obj, str], Obj]] = {
+    ("apps", "Deployment"): deployment_status,
+    ("apps", "StatefulSet"): statefulset_status,
+    ("apps", "DaemonSet"): daemonset_status,
+    ("apps", "ReplicaSet"): replicaset_status,
+    ("batch", "Job"): job_status,
+    ("", "PersistentVolumeClaim"): pvc_status,
+}
+
+
+_TRACKED = {*_SIMULATED, ("", "Service")}
+
+
+def _keep_transition_times(old: Obj, new: Obj) -> Obj:
+    """Conditions keep their timestamps while their status does not change."""
+    previous = {c.get("type"): c for c in old.get("conditions") or []}
+    for cond in new.get("conditions") or []:
+        before = previous.get(cond["type"])
+        if (
+            before
+            and before.get("status") == cond["status"]
+            and before.get("reason") == cond.get("reason")
+        ):
+            for key in ("lastTransitionTime", "lastUpdateTime"):
+                if key in before:
+                    cond[key] = before[key]
+    return new
+
+
+class Simulator:
+    """Writes simulated status after changes; see the module docstring."""
+
+    def __init__(self, api: Api, *, delay: float = 0.0) -> None:
+        self.api = api
+        self.delay = delay
+        self._modes: dict[Target, str] = {}
+        self._pending: dict[tuple[ResourceType, str, str], float] = {}
+        self._lb_ips = 0
+        self._wake = threading.Condition(api.store.lock)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        api.after_write.append(self._on_write)
+
+    def start(self) -> None:
+        if self.delay > 0 and self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="emulator-status", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        with self._wake:
+            self._wake.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def reset(self) -> None:
+        with self.api.store.lock:
+            self._modes.clear()
+            self._pending.clear()
+
+    # ----- controls --------------------------------------------------------------------------
+
+    def progressing(self, kind: str, name: str, *, namespace: str = "default") -> None:
+        """Keep this workload rolling out (never Available) until :meth:`healthy`."""
+        self._set_mode(kind, namespace, name, PROGRESSING)
+
+    def fail(self, kind: str, name: str, *, namespace: str = "default") -> None:
+        """Make this workload fail: Deployment ProgressDeadlineExceeded, Job BackoffLimitExceeded."""
+        self._set_mode(kind, namespace, name, FAILED)
+
+    def healthy(self, kind: str, name: str, *, namespace: str = "default") -> None:
+        """Back to normal: the workload becomes available."""
+        self._set_mode(kind, namespace, name, HEALTHY)
+
+    def _set_mode(self, kind: str, namespace: str, name: str, mode: str) -> None:
+        with self.api.store.lock:
+            self._modes[(kind, namespace, name)] = mode
+            for rtype in self.api.registry:
+                if rtype.kind == kind and (rtype.group, kind) in _TRACKED:
+                    obj = self.api.store.get(rtype.key, namespace if rtype.namespaced else "", name)
+                    if obj is not None:
+                        self._simulate(rtype, obj)
+
+    def settle(self) -> None:
+        """Write every pending status now."""
+        with self.api.store.lock:
+            pending, self._pending = self._pending, {}
+            for rtype, namespace, name in pending:
+                obj = self.api.store.get(rtype.key, namespace, name)
+                if obj is not None:
+                    self._simulate(rtype, obj)
+
+    # ----- machinery -------------------------------------------------------------------------
+
+    def _on_write(self, rtype: ResourceType, obj: Obj) -> None:
+        if (rtype.group, rtype.kind) not in _TRACKED:
+            return
+        if obj["metadata"].get("deletionTimestamp"):
+            return
+        if self.delay <= 0:
+            self._simulate(rtype, obj)
+            return
+        target = (rtype, obj["metadata"].get("namespace", ""), obj["metadata"]["name"])
+        self._pending.setdefault(target, time.monotonic() + self.delay)
+        self._wake.notify_all()
+
+    def _next_ip(self) -> str:
+        self._lb_ips += 1
+        return f"172.18.255.{self._lb_ips % 254 + 1}"
+
+    def _simulate(self, rtype: ResourceType, obj: Obj) -> None:
+        meta = obj["metadata"]
+        mode = self._modes.get((rtype.kind, meta.get("namespace", ""), meta["name"]), HEALTHY)
+        if (rtype.group, rtype.kind) == ("", "Service"):
+            status = service_status(obj, mode, ip=self._next_ip)
+        else:
+            status = _SIMULATED[(rtype.group, rtype.kind)](obj, mode)
+        status = _keep_transition_times(obj.get("status") or {}, status)
+        if status == obj.get("status"):
+            return
+        new = {**copy.deepcopy(obj), "status": status}
+        new = semantics.record_update(obj, new, manager=MANAGER, now=now(), subresource="status")
+        self.api.store.put(rtype.key, new, obj)
+
+    def _run(self) -> None:
+        with self._wake:
+            while not self._stop.is_set():
+                due = [t for t, at in self._pending.items() if at <= time.monotonic()]
+                for target in due:
+                    del self._pending[target]
+                    rtype, namespace, name = target
+                    obj = self.api.store.get(rtype.key, namespace, name)
+                    if obj is not None:
+                        self._simulate(rtype, obj)
+                wait = min((at for at in self._pending.values()), default=time.monotonic() + 1.0)
+                self._wake.wait(timeout=max(0.01, wait - time.monotonic()))

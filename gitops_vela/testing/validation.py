@@ -1,0 +1,248 @@
+"""The subset of apiserver validation that clients run into in practice.
+
+Names, required workload fields, selector/template agreement and immutable
+fields, worded like ``k8s.io/apimachinery/pkg/util/validation`` and the
+registry strategies, so ``ImmutableFieldError`` handling is tested for real.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from gitops_vela.testing.apistatus import ApiStatus, invalid
+from gitops_vela.testing.registry import ResourceType
+
+Cause = tuple[str, str, str]  # field, reason, message
+
+_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_DNS1035 = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+_SUBDOMAIN_MSG = (
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', "
+    "and must start and end with an alphanumeric character (e.g. 'example.com', regex used for "
+    "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+)
+_LABEL_MSG = (
+    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must "
+    "start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for "
+    "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+)
+_DNS1035_MSG = (
+    "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an "
+    "alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', "
+    "regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')"
+)
+_WORKLOADS = {"Deployment", "ReplicaSet", "StatefulSet", "DaemonSet"}
+
+
+def _name_causes(rtype: ResourceType, name: str) -> list[Cause]:
+    if not name:
+        return [
+            (
+                "metadata.name",
+                "FieldValueRequired",
+                "Required value: name or generateName is required",
+            )
+        ]
+    if rtype.kind == "Namespace":
+        pattern, msg, limit = _LABEL, _LABEL_MSG, 63
+    elif rtype.kind == "Service":
+        pattern, msg, limit = _DNS1035, _DNS1035_MSG, 63
+    elif rtype.group.startswith("rbac."):
+        return []  # RBAC names are path segments, not DNS names
+    else:
+        pattern, msg, limit = _SUBDOMAIN, _SUBDOMAIN_MSG, 253
+    if len(name) > limit:
+        return [
+            (
+                "metadata.name",
+                "FieldValueInvalid",
+                f'Invalid value: "{name}": must be no more than {limit} characters',
+            )
+        ]
+    if not pattern.match(name):
+        return [("metadata.name", "FieldValueInvalid", f'Invalid value: "{name}": {msg}')]
+    return []
+
+
+def _go_map(value: dict[str, Any] | None) -> str:
+    items = ", ".join(f'"{k}":"{v}"' for k, v in sorted((value or {}).items()))
+    return f"map[string]string{{{items}}}"
+
+
+def _pod_template_causes(template: Any, prefix: str) -> list[Cause]:
+    spec = (template or {}).get("spec") or {}
+    containers = spec.get("containers") or []
+    if not containers:
+        return [(f"{prefix}.spec.containers", "FieldValueRequired", "Required value")]
+    causes = []
+    for i, container in enumerate(containers):
+        if not container.get("name"):
+            causes.append(
+                (f"{prefix}.spec.containers[{i}].name", "FieldValueRequired", "Required value")
+            )
+        if not container.get("image"):
+            causes.append(
+                (f"{prefix}.spec.containers[{i}].image", "FieldValueRequired", "Required value")
+            )
+    return causes
+
+
+def _workload_causes(obj: dict[str, Any]) -> list[Cause]:
+    spec = obj.get("spec") or {}
+    selector = spec.get("selector")
+    if not selector:
+        return [("spec.selector", "FieldValueRequired", "Required value")]
+    causes = _pod_template_causes(spec.get("template"), "spec.template")
+    labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
+    wanted = selector.get("matchLabels") or {}
+    if any(labels.get(k) != v for k, v in wanted.items()):
+        causes.append(
+            (
+                "spec.template.metadata.labels",
+                "FieldValueInvalid",
+                f"Invalid value: {_go_map(labels)}: `selector` does not match template `labels`",
+            )
+        )
+    return causes
+
+
+def _kind_causes(rtype: ResourceType, obj: dict[str, Any]) -> list[Cause]:
+    if rtype.group == "apps" and rtype.kind in _WORKLOADS:
+        return _workload_causes(obj)
+    if rtype.kind == "Job" and rtype.group == "batch":
+        return _pod_template_causes((obj.get("spec") or {}).get("template"), "spec.template")
+    if rtype.kind == "Service" and not rtype.group:
+        spec = obj.get("spec") or {}
+        if (
+            spec.get("type") != "ExternalName"
+            and spec.get("clusterIP") != "None"
+            and not spec.get("ports")
+        ):
+            return [("spec.ports", "FieldValueRequired", "Required value")]
+    return []
+
+
+def validate(rtype: ResourceType, obj: dict[str, Any]) -> None:
+    """Raise 422 Invalid for what the apiserver would reject on create and update."""
+    name = str((obj.get("metadata") or {}).get("name") or "")
+    causes = _name_causes(rtype, name) + _kind_causes(rtype, obj)
+    if causes:
+        raise invalid(rtype.kind, rtype.group, name, causes)
+
+
+def _get(obj: Any, path: str) -> Any:
+    for part in path.split("."):
+        obj = obj.get(part) if isinstance(obj, dict) else None
+    return obj
+
+
+def _go_value(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+_IMMUTABLE: dict[tuple[str, str], tuple[str, ...]] = {
+    ("apps", "Deployment"): ("spec.selector",),
+    ("apps", "ReplicaSet"): ("spec.selector",),
+    ("apps", "DaemonSet"): ("spec.selector",),
+    ("batch", "Job"): ("spec.selector", "spec.template"),
+    ("networking.k8s.io", "IngressClass"): ("spec.controller",),
+}
+_STS_MUTABLE = {
+    "replicas",
+    "ordinals",
+    "template",
+    "updateStrategy",
+    "persistentVolumeClaimRetentionPolicy",
+    "minReadySeconds",
+}
+
+
+def _immutable_causes(rtype: ResourceType, old: dict[str, Any], new: dict[str, Any]) -> list[Cause]:
+    causes: list[Cause] = []
+    for path in _IMMUTABLE.get((rtype.group, rtype.kind), ()):
+        if _get(old, path) != _get(new, path):
+            causes.append(
+                (
+                    path,
+                    "FieldValueInvalid",
+                    f"Invalid value: {_go_value(_get(new, path))}: field is immutable",
+                )
+            )
+    if (rtype.group, rtype.kind) == ("apps", "StatefulSet"):
+        old_spec, new_spec = old.get("spec") or {}, new.get("spec") or {}
+        if any(
+            old_spec.get(k) != new_spec.get(k)
+            for k in set(old_spec) | set(new_spec)
+            if k not in _STS_MUTABLE
+        ):
+            causes.append(
+                (
+                    "spec",
+                    "FieldValueForbidden",
+                    "Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', "
+                    "'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and "
+                    "'minReadySeconds' are forbidden",
+                )
+            )
+    if rtype.kind in ("RoleBinding", "ClusterRoleBinding") and old.get("roleRef") != new.get(
+        "roleRef"
+    ):
+        causes.append(
+            (
+                "roleRef",
+                "FieldValueInvalid",
+                f"Invalid value: {_go_value(new.get('roleRef'))}: cannot change roleRef",
+            )
+        )
+    if rtype.kind in ("ConfigMap", "Secret") and not rtype.group and old.get("immutable"):
+        for field in ("data", "binaryData") if rtype.kind == "ConfigMap" else ("data",):
+            if old.get(field) != new.get(field):
+                causes.append(
+                    (
+                        field,
+                        "FieldValueForbidden",
+                        "Forbidden: field is immutable when `immutable` is set",
+                    )
+                )
+    if rtype.kind == "Service" and not rtype.group:
+        old_ip, new_ip = _get(old, "spec.clusterIP"), _get(new, "spec.clusterIP")
+        if old_ip and new_ip and old_ip != new_ip:
+            causes.append(
+                (
+                    "spec.clusterIPs[0]",
+                    "FieldValueInvalid",
+                    f'Invalid value: []string{{"{new_ip}"}}: may not change once set',
+                )
+            )
+    return causes
+
+
+def validate_update(rtype: ResourceType, old: dict[str, Any], new: dict[str, Any]) -> None:
+    """Raise 422 Invalid for changes to immutable fields."""
+    causes = _immutable_causes(rtype, old, new)
+    if causes:
+        raise invalid(rtype.kind, rtype.group, str(new["metadata"]["name"]), causes)
+
+
+def check_identity(rtype: ResourceType, obj: Any) -> None:
+    """The body must be an object of the URL's kind and version (400 otherwise)."""
+    if not isinstance(obj, dict):
+        raise ApiStatus(
+            400, "BadRequest", "the object provided is unrecognized (must be of type object)"
+        )
+    api_version, kind = obj.get("apiVersion"), obj.get("kind")
+    if api_version and api_version != rtype.api_version:
+        raise ApiStatus(
+            400,
+            "BadRequest",
+            f"the API version in the data ({api_version}) does not match the expected API version ({rtype.api_version})",
+        )
+    if kind and kind != rtype.kind:
+        raise ApiStatus(
+            400,
+            "BadRequest",
+            f"the kind in the data ({kind}) does not match the expected kind ({rtype.kind})",
+        )
