@@ -278,15 +278,23 @@ class ListKeys:
     root: Node = _UNTYPED_OBJECT
 
     @classmethod
-    def builtin(cls, api_version: str, kind: str) -> ListKeys:
-        """The schema of a built-in kind; kinds of other groups merge as untyped objects."""
+    def builtin(cls, kind: str, api_version: str | None = None) -> ListKeys:
+        """The schema of a built-in kind.
+
+        With ``api_version``, a kind of a non-built-in group (a CRD reusing a
+        built-in kind name) merges as an untyped object; without it, ``kind``
+        is taken to be the built-in one.
+        """
+        if api_version is None:
+            found = next((n for (_, k), n in _BUILTIN.items() if k == kind), _BUILTIN_OBJECT)
+            return cls(found)
         group = api_version.rpartition("/")[0]
         fallback = _BUILTIN_OBJECT if group in _BUILTIN_GROUPS else _UNTYPED_OBJECT
         return cls(_BUILTIN.get((group, kind), fallback))
 
     @classmethod
     def for_object(cls, obj: Mapping[str, JSON]) -> ListKeys:
-        return cls.builtin(str(obj.get("apiVersion", "")), str(obj.get("kind", "")))
+        return cls.builtin(str(obj.get("kind", "")), str(obj.get("apiVersion", "")))
 
     @classmethod
     def from_openapi_schema(cls, schema: Mapping[str, JSON]) -> ListKeys:
@@ -758,9 +766,9 @@ class ApplyConflict(Exception):
     """An apply would change fields other managers own (the apiserver answers 409 Conflict).
 
     ``conflicts`` lists (field path, manager name); ``causes`` are the
-    ``FieldManagerConflict`` StatusCauses of the apiserver's answer, in their
-    JSON form (``reason``, ``message``, ``field``), and ``str(exc)`` (also
-    ``message``) is the Status message, e.g.
+    ``FieldManagerConflict`` StatusCauses of the apiserver's answer with Go's
+    field names (``type``, ``message``, ``field``; ``type`` is ``reason`` in
+    JSON), and ``str(exc)`` (also ``message``) is the Status message, e.g.
     ``Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using v1: .data.key``.
     """
 
@@ -784,7 +792,7 @@ class ApplyConflict(Exception):
     def causes(self) -> list[dict[str, str]]:
         return [
             {
-                "reason": "FieldManagerConflict",
+                "type": "FieldManagerConflict",
                 "message": f"conflict with {m}",
                 "field": field_path_str(p),
             }

@@ -290,8 +290,18 @@ def _json_op(doc: JSON, op: JSON, number: int) -> JSON:
     if not isinstance(op, dict) or not isinstance(op.get("op"), str):
         raise PatchError(f"json patch operation {number}: must be an object with an 'op'")
     name = op["op"]
-    path = _required_str(op, "path", number)
+    path = _required_str(op, "path", f"json patch operation {number} ({name})")
     label = f"json patch operation {number} ({name} {path})"
+    try:
+        return _json_op_at(doc, op, name, path, label)
+    except _MissingPath as exc:
+        # Worded as evanphx/json-patch, the library the apiserver uses.
+        raise PatchError(
+            f'{name} operation does not apply: doc is missing path: "{path}": missing value'
+        ) from exc
+
+
+def _json_op_at(doc: JSON, op: Mapping[str, JSON], name: str, path: str, label: str) -> JSON:
     if name == "add":
         return _add(doc, _pointer(path, label), copy.deepcopy(_required(op, "value", label)), label)
     if name == "remove":
@@ -300,7 +310,7 @@ def _json_op(doc: JSON, op: JSON, number: int) -> JSON:
         doc = _remove(doc, _pointer(path, label), label)[0]
         return _add(doc, _pointer(path, label), copy.deepcopy(_required(op, "value", label)), label)
     if name in ("move", "copy"):
-        source = _pointer(_required_str(op, "from", number), label)
+        source = _pointer(_required_str(op, "from", label), label)
         if name == "move":
             doc, value = _remove(doc, source, label)
         else:
@@ -308,9 +318,9 @@ def _json_op(doc: JSON, op: JSON, number: int) -> JSON:
         return _add(doc, _pointer(path, label), value, label)
     if name == "test":
         if not _json_equal(_get(doc, _pointer(path, label), label), _required(op, "value", label)):
-            raise PatchError(f"{label}: test failed: the value differs")
+            raise PatchError(f"testing value {path} failed: test failed")
         return doc
-    raise PatchError(f"json patch operation {number}: unknown op {name!r}")
+    raise PatchError(f"{label}: unknown op {name!r}")
 
 
 def _required(op: Mapping[str, JSON], name: str, label: str) -> JSON:
@@ -319,11 +329,15 @@ def _required(op: Mapping[str, JSON], name: str, label: str) -> JSON:
     return op[name]
 
 
-def _required_str(op: Mapping[str, JSON], name: str, number: int) -> str:
+def _required_str(op: Mapping[str, JSON], name: str, label: str) -> str:
     value = op.get(name)
     if not isinstance(value, str):
-        raise PatchError(f"json patch operation {number}: {name!r} must be a string")
+        raise PatchError(f"{label}: {name!r} must be a string")
     return value
+
+
+class _MissingPath(Exception):
+    """A JSON pointer names nothing in the document."""
 
 
 def _pointer(path: str, label: str) -> list[str]:
@@ -351,12 +365,12 @@ def _get(doc: JSON, tokens: list[str], label: str) -> JSON:
     for token in tokens:
         if isinstance(current, dict):
             if token not in current:
-                raise PatchError(f"{label}: path not found (missing key {token!r})")
+                raise _MissingPath
             current = current[token]
         elif isinstance(current, list):
             current = current[_index(current, token, label)]
         else:
-            raise PatchError(f"{label}: path not found ({token!r} is below a scalar)")
+            raise _MissingPath
     return current
 
 
@@ -381,7 +395,7 @@ def _remove(doc: JSON, tokens: list[str], label: str) -> tuple[JSON, JSON]:
     last = tokens[-1]
     if isinstance(parent, dict):
         if last not in parent:
-            raise PatchError(f"{label}: path not found (missing key {last!r})")
+            raise _MissingPath
         return doc, parent.pop(last)
     if isinstance(parent, list):
         return doc, parent.pop(_index(parent, last, label))

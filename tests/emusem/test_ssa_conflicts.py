@@ -18,7 +18,7 @@ def test_changing_a_field_another_applier_owns_conflicts() -> None:
     assert str(caught.value) == 'Apply failed with 1 conflict: conflict with "one": .data.a'
     assert caught.value.conflicts == [(".data.a", "one")]
     assert caught.value.causes == [
-        {"reason": "FieldManagerConflict", "message": 'conflict with "one"', "field": ".data.a"}
+        {"type": "FieldManagerConflict", "message": 'conflict with "one"', "field": ".data.a"}
     ]
 
 

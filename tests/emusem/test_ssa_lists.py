@@ -278,3 +278,11 @@ def test_merged_list_order_follows_the_configuration_for_shared_items() -> None:
         live, deployment({"name": "b"}, {"name": "d"}), manager="two", force=False, now=T2
     )
     assert [c["name"] for c in containers(appended)] == ["a", "c", "b", "d"]
+
+
+def test_builtin_list_keys_by_kind_alone_or_with_the_api_version() -> None:
+    deploy = deployment({"name": "a", "image": "i"})
+    path = ("f:spec", "f:template", "f:spec", "f:containers", 'k:{"name":"a"}')
+    assert path in fields_of(deploy, ListKeys.builtin("Deployment"))
+    assert path in fields_of(deploy, ListKeys.builtin("Deployment", "apps/v1"))
+    assert path not in fields_of(deploy, ListKeys.builtin("Deployment", "example.com/v1"))
