@@ -17,9 +17,10 @@ from gitops_vela.model.appfile import Appfile, Service
 from gitops_vela.model.definitions import Definition
 from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.render import engine
-from gitops_vela.render.program import MAIN, compose
+from gitops_vela.render.program import compose
 
 _FRAME = re.compile(r"^\s*(\S+?):(\d+):(\d+)")
+_IN_MESSAGE = re.compile(r"(\S+?):(\d+):\d+")
 _NAMED = re.compile(r"definition '([a-z0-9-]+)'")
 
 
@@ -54,7 +55,7 @@ def _single(
     definitions: Mapping[str, Definition],
     timeout: float,
 ) -> engine.Job:
-    single, _ = compose(
+    single, _, _ = compose(
         app,
         [service],
         definitions=definitions,
@@ -74,12 +75,14 @@ def _explain_service(
     timeout: float,
 ) -> Diagnostic:
     key = f"services.{service.name}"
-    if outcome.timed_out:
+    if outcome.fatal:
         culprit = _slow_definition(app, service, job, definitions, timeout)
-        message = (
-            f"definition {culprit!r} did not finish within {timeout:g}s "
-            f"(endless recursion or a loop?) in app {app.name!r}"
+        what = (
+            f"did not finish within {timeout:g}s (endless recursion or a loop?)"
+            if outcome.timed_out
+            else "crashed the Jsonnet engine (stack overflow or out of memory: endless recursion?)"
         )
+        message = f"definition {culprit!r} {what} in app {app.name!r}"
         return Diagnostic(app.path, message, service.line, key)
     culprit, where = _blame(outcome.text, service, definitions)
     first = outcome.text.splitlines()[0] if outcome.text else "evaluation failed"
@@ -96,20 +99,29 @@ def _blame(text: str, service: Service, definitions: Mapping[str, Definition]) -
         for path in definitions[name].sources if name in definitions else ():
             owners.setdefault(path, set()).add(name)
     where = ""
-    for line in text.splitlines()[1:]:
-        match = _FRAME.match(line)
-        if not match or match.group(1) == MAIN:
-            continue
-        path = match.group(1)
-        where = where or f"{path}:{match.group(2)}"
+    for path, line in _locations(text):
+        if path not in owners:
+            continue  # the generated program, or Jsonnet's own <std>
+        where = where or f"{path}:{line}"
         if path in entries:
             return entries[path], where
-        if len(owners.get(path, ())) == 1:
+        if len(owners[path]) == 1:
             return next(iter(owners[path])), where
     named = _NAMED.search(text)
     if named and named.group(1) in used:
         return named.group(1), where
     return service.type, where
+
+
+def _locations(text: str) -> list[tuple[str, str]]:
+    """(file, line) of the stack frames, innermost first, after any location in the message."""
+    lines = text.splitlines()
+    found = [(m.group(1), m.group(2)) for m in _IN_MESSAGE.finditer(lines[0] if lines else "")]
+    for line in lines[1:]:
+        match = _FRAME.match(line)
+        if match:
+            found.append((match.group(1), match.group(2)))
+    return found
 
 
 def _slow_definition(
@@ -125,7 +137,7 @@ def _slow_definition(
         if count == len(service.traits) and count > 0:
             return service.traits[-1].name
         (result,) = engine.evaluate([_single(app, prefix, job, definitions, timeout)])
-        if result.timed_out:
+        if result.fatal:
             return service.type if count == 0 else service.traits[count - 1].name
     return service.type
 
@@ -146,4 +158,6 @@ def _revision(job: engine.Job) -> str:
 def _reason(outcome: engine.Outcome, timeout: float) -> str:
     if outcome.timed_out:
         return f"did not finish within {timeout:g}s"
+    if outcome.crashed:
+        return "crashed the Jsonnet engine"
     return outcome.text.splitlines()[0] if outcome.text else "evaluation failed"

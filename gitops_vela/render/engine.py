@@ -45,11 +45,21 @@ class Job:
 
 @dataclass(frozen=True)
 class Outcome:
-    """The JSON text a program produced, or its error (``timed_out`` when it ran out of time)."""
+    """The JSON text a program produced, or its error.
+
+    ``timed_out``: it ran out of time; ``crashed``: the worker died under it
+    (the Go runtime aborts on a stack overflow, e.g. endless ``tailstrict``
+    recursion, which ``max_stack`` does not catch).
+    """
 
     ok: bool
     text: str
     timed_out: bool = False
+    crashed: bool = False
+
+    @property
+    def fatal(self) -> bool:
+        return self.timed_out or self.crashed
 
 
 # -- the worker side ---------------------------------------------------------------------
@@ -80,6 +90,8 @@ def _evaluate(jsonnet: Any, job: Job) -> Outcome:
         )
     except RuntimeError as exc:
         return Outcome(False, str(exc).strip())
+    except Exception as exc:  # a binding failure must not kill the worker
+        return Outcome(False, f"the Jsonnet engine failed: {type(exc).__name__}: {exc}")
     return Outcome(True, text)
 
 
@@ -95,16 +107,26 @@ def _importer(job: Job) -> Any:
         try:
             candidates = import_candidates(base + "_", imported)
         except PathRefused as exc:
-            raise RuntimeError(f"import refused: {exc}") from exc
+            return _refusal(f"import refused: {exc}")
         for found in candidates:
             if found in job.files:
                 return found, job.files[found].encode()
-        raise RuntimeError(
+        return _refusal(
             f"import {imported!r} not found (imports resolve inside the definition's "
             "repository and the built-in library)"
         )
 
     return resolve
+
+
+def _refusal(message: str) -> tuple[str, bytes]:
+    """A refused import as a file that fails when evaluated.
+
+    Raising from the import callback makes gojsonnet return a garbled error
+    message now and then (invalid UTF-8); an ``error`` expression gives the
+    same message, with a stack trace pointing at the import.
+    """
+    return f"<refused>/{abs(hash(message))}", f"error {json.dumps(message)}".encode()
 
 
 # -- the parent side ---------------------------------------------------------------------
@@ -153,23 +175,32 @@ class Pool:
         results: list[Outcome | None] = [None] * len(jobs)
         pending = list(range(len(jobs)))[::-1]
         busy: dict[Connection, tuple[_Worker, int, float]] = {}
-        free: list[_Worker] = []
-        if jobs:
-            first = self._acquire(block=True)
-            assert first is not None  # a blocking acquire always returns a worker
-            free.append(first)
+        free: list[_Worker] = [self._blocking_acquire()] if jobs else []
         try:
             while pending or busy:
                 while pending and (free or self._grow(free)):
                     worker, index = free.pop(), pending.pop()
-                    worker.outbox.send(jobs[index])
+                    try:
+                        worker.outbox.send(jobs[index])
+                    except OSError:  # died while idle: the job never started, run it elsewhere
+                        self._discard(worker)
+                        pending.append(index)
+                        continue
                     busy[worker.inbox] = (worker, index, time.monotonic() + jobs[index].timeout)
-                self._collect(busy, free, results)
+                if busy:
+                    self._collect(busy, free, results)
+                elif pending and not free:
+                    free.append(self._blocking_acquire())
         finally:
             for worker, _, _ in busy.values():
                 self._discard(worker)
             self._release(free)
         return [r if r is not None else Outcome(False, "not evaluated") for r in results]
+
+    def _blocking_acquire(self) -> _Worker:
+        worker = self._acquire(block=True)
+        assert worker is not None  # a blocking acquire always returns a worker
+        return worker
 
     def _grow(self, free: list[_Worker]) -> bool:
         """Take one more worker when one is idle or may still be started."""
@@ -194,8 +225,12 @@ class Pool:
                 results[index] = conn.recv()
                 free.append(worker)
             except (EOFError, OSError):
-                code = worker.process.poll()
-                results[index] = Outcome(False, f"the Jsonnet worker died (exit code {code})")
+                try:
+                    code = worker.process.wait(timeout=2)
+                except subprocess.TimeoutExpired:
+                    code = None
+                text = f"the Jsonnet worker died (exit code {code})"
+                results[index] = Outcome(False, text, crashed=True)
                 self._discard(worker)
         now = time.monotonic()
         for conn, (worker, index, ends) in list(busy.items()):
@@ -293,6 +328,10 @@ def call_function(source: str, *, args: Mapping[str, Any], name: str, timeout: f
     )
     (outcome,) = evaluate([job])
     if not outcome.ok:
-        reason = f"did not finish within {timeout:g}s" if outcome.timed_out else outcome.text
+        reason = outcome.text
+        if outcome.timed_out:
+            reason = f"did not finish within {timeout:g}s"
+        elif outcome.crashed:
+            reason = "crashed the Jsonnet engine (stack overflow or out of memory)"
         raise RenderError(Diagnostic(name, reason))
     return json.loads(outcome.text)

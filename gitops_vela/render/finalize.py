@@ -102,13 +102,11 @@ def _diagnostic(app: Appfile, service: Service, message: str) -> Diagnostic:
 def _shape_problem(obj: Any) -> str:
     if not isinstance(obj, dict):
         return f"expected a Kubernetes object, got {type(obj).__name__}"
-    metadata = obj.get("metadata")
-    if not isinstance(metadata, dict):
-        return "a Kubernetes object needs metadata"
-    name = metadata.get("name")
     if not isinstance(obj.get("apiVersion"), str) or not isinstance(obj.get("kind"), str):
         return "a Kubernetes object needs apiVersion and kind strings"
-    if not isinstance(name, str) or not name:
+    metadata = obj.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    if not isinstance(metadata, dict) or not isinstance(name, str) or not name:
         return f"{obj['kind']} needs metadata.name"
     if not isinstance(metadata.get("labels") or {}, dict):
         return f"{obj['kind']} {name}: metadata.labels must be a mapping"
