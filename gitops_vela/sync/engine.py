@@ -50,7 +50,7 @@ def apply_apps(
 ) -> tuple[AppResult, ...]:
     items, duplicates = _unique(desired_objects(apps))
     namespaces = list_namespaces(run.cluster)
-    _ensure_namespaces(run, apps, namespaces)
+    _ensure_namespaces(run, apps, items, namespaces)
     results = list(duplicates)
     progress = _progress(run, len(items))
     for stage in Stage:
@@ -209,14 +209,16 @@ def _unique(items: list[Desired]) -> tuple[list[Desired], list[ObjectResult]]:
 
 
 def _ensure_namespaces(
-    run: Run, apps: Sequence[RenderedApp], namespaces: dict[str, Manifest]
+    run: Run, apps: Sequence[RenderedApp], items: Sequence[Desired], namespaces: dict[str, Manifest]
 ) -> None:
     """Create missing app namespaces and the inventory namespace (never pruned).
 
-    A namespace that cannot be created shows up as its objects' failures.
+    A namespace some app renders itself is left to the first stage. One that
+    cannot be created shows up as its objects' failures.
     """
+    rendered = {i.ref.name for i in items if i.ref.kind == "Namespace" and not i.ref.group}
     wanted = {app.namespace for app in apps if app.namespace} | {run.options.inventory_namespace}
-    missing = sorted(wanted - set(namespaces))
+    missing = sorted(wanted - set(namespaces) - rendered)
     if run.options.dry_run or not missing:
         return
 
