@@ -41,6 +41,8 @@ class Run:
     def start(
         cls, cluster: Cluster, options: SyncOptions, evaluate: PolicyEvaluator | None = None
     ) -> Run:
+        # Kinds found missing by an earlier run may exist now (a CRD installed since).
+        cluster.discovery.forget_missing()
         inventories = inv.read_all(cluster, namespace=options.inventory_namespace)
         return cls(cluster, options, inventories, evaluate)
 
