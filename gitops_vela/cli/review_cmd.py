@@ -1,9 +1,61 @@
-"""Placeholder registration; replaced by the module's owner."""
+"""``gitops-vela review``: the pull-request report of a definition change."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
+
+from gitops_vela.cli.common import command_parser
+from gitops_vela.review import ReviewRequest, render_json, render_markdown, review
+from gitops_vela.review.markdown import DEFAULT_LIMIT
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    return None
+    parser = command_parser(
+        subparsers,
+        "review",
+        help="report what the head revision changes for every app (exit 1 when it breaks any)",
+        example="gitops-vela review --base origin/main --head HEAD . > review.md",
+    )
+    parser.add_argument("--base", required=True, metavar="REF", help="the revision merged into")
+    parser.add_argument("--head", required=True, metavar="REF", help="the revision under review")
+    parser.add_argument(
+        "path", nargs="?", default=".", metavar="PATH", help="in the Git repository (default: .)"
+    )
+    parser.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    parser.add_argument(
+        "--apps-repo",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="PATH",
+        help="another repository's apps that use these definitions (repeatable)",
+    )
+    parser.add_argument(
+        "--max-chars",
+        type=int,
+        default=DEFAULT_LIMIT,
+        help=f"truncate the Markdown past this many characters (default {DEFAULT_LIMIT})",
+    )
+    parser.add_argument("-o", "--output", type=Path, help="write the report here, not stdout")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    request = ReviewRequest(
+        path=Path(args.path), base=args.base, head=args.head, apps_repos=tuple(args.apps_repo)
+    )
+    report = review(request)
+    text = (
+        render_json(report)
+        if args.format == "json"
+        else render_markdown(report, limit=args.max_chars)
+    )
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.write_text(text, encoding="utf-8")
+    for line in report.breaking:
+        print(f"review: {line}", file=sys.stderr)
+    return 0 if report.ok else 1

@@ -41,6 +41,8 @@ class Run:
     def start(
         cls, cluster: Cluster, options: SyncOptions, evaluate: PolicyEvaluator | None = None
     ) -> Run:
+        # Kinds found missing by an earlier run may exist now (a CRD installed since).
+        cluster.discovery.forget_missing()
         inventories = inv.read_all(cluster, namespace=options.inventory_namespace)
         return cls(cluster, options, inventories, evaluate)
 
@@ -50,7 +52,7 @@ def apply_apps(
 ) -> tuple[AppResult, ...]:
     items, duplicates = _unique(desired_objects(apps))
     namespaces = list_namespaces(run.cluster)
-    _ensure_namespaces(run, apps, namespaces)
+    _ensure_namespaces(run, apps, items, namespaces)
     results = list(duplicates)
     progress = _progress(run, len(items))
     for stage in Stage:
@@ -72,15 +74,34 @@ def apply_apps(
     for result in results:
         by_app[(result.item.app.repo, result.item.app.name)].append(result)
     wanted = {i.ref for i in items}
-    return tuple(
-        finish_app(
+
+    def finish(app: RenderedApp) -> AppResult:
+        return finish_app(
             run,
             app,
             by_app[(app.repo, app.name)],
             wanted=wanted,
             render_failed=app.name in failed_apps,
         )
-        for app in apps
+
+    # Apps are independent from here on (their prunes and inventory writes).
+    outcomes = run.cluster.map(finish, apps)
+    return tuple(
+        outcome.value if outcome.value is not None else _crashed(app, outcome.error)
+        for app, outcome in zip(apps, outcomes, strict=True)
+    )
+
+
+def _crashed(app: RenderedApp, error: BaseException | None) -> AppResult:
+    """An app whose finishing steps raised: reported, never silently dropped."""
+    text = error.message if isinstance(error, GitopsVelaError) else repr(error)
+    return AppResult(
+        app.repo,
+        app.name,
+        ChangeSet(app.name),
+        report(app.name, ()),
+        reason=Reason.APPLY_FAILED,
+        errors=(text,),
     )
 
 
@@ -190,14 +211,16 @@ def _unique(items: list[Desired]) -> tuple[list[Desired], list[ObjectResult]]:
 
 
 def _ensure_namespaces(
-    run: Run, apps: Sequence[RenderedApp], namespaces: dict[str, Manifest]
+    run: Run, apps: Sequence[RenderedApp], items: Sequence[Desired], namespaces: dict[str, Manifest]
 ) -> None:
     """Create missing app namespaces and the inventory namespace (never pruned).
 
-    A namespace that cannot be created shows up as its objects' failures.
+    A namespace some app renders itself is left to the first stage. One that
+    cannot be created shows up as its objects' failures.
     """
+    rendered = {i.ref.name for i in items if i.ref.kind == "Namespace" and not i.ref.group}
     wanted = {app.namespace for app in apps if app.namespace} | {run.options.inventory_namespace}
-    missing = sorted(wanted - set(namespaces))
+    missing = sorted(wanted - set(namespaces) - rendered)
     if run.options.dry_run or not missing:
         return
 

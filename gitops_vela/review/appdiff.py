@@ -1,0 +1,149 @@
+"""Compare one repository's apps as rendered at base and at head.
+
+An app is keyed by its name (its path when the Appfile names none). Equal
+digests mean equal manifests: such apps are unaffected and not listed. An
+app that fails at head with problems it did not have at base *breaks*; its
+errors keep the renderer's ``file:line: key: message`` form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+
+from gitops_vela.model.rendered import AppFailure, RenderedApp, RepositoryRender
+from gitops_vela.review.objdiff import diff_objects
+from gitops_vela.review.report import AppChange, AppStatus
+
+# words in a diagnostic that mark a trait conflict or an appliesTo violation
+_CONFLICT_WORDS = ("conflict", "appliesto", "applies to", "does not apply")
+
+
+@dataclass(frozen=True, slots=True)
+class _Side:
+    rendered: dict[str, RenderedApp]
+    failed: dict[str, AppFailure]
+
+    @classmethod
+    def of(cls, render: RepositoryRender) -> _Side:
+        return cls(
+            rendered={a.name: a for a in render.apps},
+            failed={(f.name or f.path): f for f in render.failures},
+        )
+
+    def keys(self) -> set[str]:
+        return set(self.rendered) | set(self.failed)
+
+    def path(self, key: str) -> str:
+        found = self.rendered.get(key) or self.failed.get(key)
+        return found.path if found is not None else ""
+
+
+def compare_apps(
+    base: RepositoryRender,
+    head: RepositoryRender,
+    *,
+    repo: str,
+    changed_definitions: Collection[str],
+    references: Mapping[str, frozenset[str]] | None = None,
+) -> tuple[AppChange, ...]:
+    """Apps that render differently, appear, disappear, break or get fixed.
+
+    ``references`` (app -> names its Appfile mentions, from the dependency
+    index) says which changed definitions an app uses when it rendered on
+    neither side.
+    """
+    old, new = _Side.of(base), _Side.of(head)
+    changes = []
+    for key in sorted(old.keys() | new.keys()):
+        refs = (references or {}).get(key, frozenset())
+        change = _compare_one(key, old, new, repo=repo, changed=changed_definitions, refs=refs)
+        if change is not None:
+            changes.append(change)
+    return tuple(changes)
+
+
+def _compare_one(
+    key: str,
+    old: _Side,
+    new: _Side,
+    *,
+    repo: str,
+    changed: Collection[str],
+    refs: frozenset[str],
+) -> AppChange | None:
+    path = new.path(key) or old.path(key)
+    uses = _uses(key, old, new, changed) or tuple(sorted(refs & set(changed)))
+    made = _Maker(repo=repo, name=key, path=path, definitions=uses)
+    before, after = old.rendered.get(key), new.rendered.get(key)
+    if key in new.failed:
+        errors = _new_errors(old.failed.get(key), new.failed[key])
+        return made.broken(errors) if errors else None
+    if after is None:  # gone at head
+        return made.change(AppStatus.REMOVED, before, None) if before is not None else None
+    if key in old.failed:
+        return made.change(AppStatus.FIXED, None, after)
+    if before is None:
+        return made.change(AppStatus.ADDED, None, after)
+    if before.digest == after.digest:
+        return None
+    return made.change(AppStatus.CHANGED, before, after)
+
+
+@dataclass(frozen=True, slots=True)
+class _Maker:
+    repo: str
+    name: str
+    path: str
+    definitions: tuple[str, ...]
+
+    def change(
+        self, status: AppStatus, before: RenderedApp | None, after: RenderedApp | None
+    ) -> AppChange:
+        objects = diff_objects(
+            before.objects if before is not None else (),
+            after.objects if after is not None else (),
+        )
+        return AppChange(self.repo, self.name, self.path, status, self.definitions, objects=objects)
+
+    def broken(self, errors: tuple[str, ...]) -> AppChange:
+        conflicts = tuple(e for e in errors if _is_conflict(e))
+        return AppChange(
+            self.repo,
+            self.name,
+            self.path,
+            AppStatus.BROKEN,
+            self.definitions,
+            errors=errors,
+            conflicts=conflicts,
+        )
+
+
+def _new_errors(before: AppFailure | None, after: AppFailure) -> tuple[str, ...]:
+    known = {_without_line(str(d)) for d in before.diagnostics} if before else set()
+    return tuple(str(d) for d in after.diagnostics if _without_line(str(d)) not in known)
+
+
+def _without_line(text: str) -> str:
+    """``path:12: key: msg`` -> ``path: key: msg``: an edit above must not look new."""
+    where, sep, rest = text.partition(": ")
+    path, colon, line = where.rpartition(":")
+    if colon and line.isdigit():
+        where = path
+    return f"{where}{sep}{rest}"
+
+
+def _is_conflict(error: str) -> bool:
+    lowered = error.lower()
+    return any(word in lowered for word in _CONFLICT_WORDS)
+
+
+def _uses(key: str, old: _Side, new: _Side, changed: Collection[str]) -> tuple[str, ...]:
+    used: set[str] = set()
+    for app in _present(old.rendered.get(key), new.rendered.get(key)):
+        used |= app.definitions
+    return tuple(sorted(used & set(changed)))
+
+
+def _present(*apps: RenderedApp | None) -> Iterable[RenderedApp]:
+    return (a for a in apps if a is not None)

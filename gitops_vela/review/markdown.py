@@ -1,0 +1,243 @@
+"""The report as a GitHub pull-request comment: a summary table first, then one
+collapsible ``<details>`` section per app, kept under GitHub's comment limit.
+
+GitHub rejects comments over 65,536 characters; past ``limit`` (60,000 by
+default) app sections are left out whole and a note says how many, so the
+comment always posts and always ends cleanly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from gitops_vela.review.objdiff import ObjectDiff
+from gitops_vela.review.report import (
+    AppChange,
+    AppStatus,
+    ClusterDiff,
+    DefinitionChange,
+    Report,
+)
+
+DEFAULT_LIMIT = 60_000
+MARKER = "<!-- gitops-vela-review -->"  # lets CI find and update its own comment
+MAX_BREAKING_LINES = 50
+MAX_TABLE_ROWS = 200
+
+_STATUS_ORDER = {
+    AppStatus.BROKEN: 0,
+    AppStatus.REMOVED: 1,
+    AppStatus.CHANGED: 2,
+    AppStatus.ADDED: 3,
+    AppStatus.FIXED: 4,
+}
+
+
+def render_markdown(report: Report, *, limit: int = DEFAULT_LIMIT) -> str:
+    """The whole comment, at most about ``limit`` characters."""
+    head = "\n".join([*_header(report), *_breaking(report), *_definitions(report)])
+    apps = sorted(report.apps, key=lambda a: (_STATUS_ORDER[a.status], a.key))
+    table = "\n".join(_app_table(apps))
+    footer = "\n".join(_footer(report))
+    sections = [_app_section(app) for app in apps]
+    if report.cluster is not None:
+        sections.extend(_cluster_section(c) for c in report.cluster)
+    budget = limit - len(head) - len(table) - len(footer) - 400  # room for the note
+    shown: list[str] = []
+    for section in sections:
+        if len(section) > budget:
+            break
+        shown.append(section)
+        budget -= len(section) + 1
+    parts = [head, table, *shown]
+    left = len(sections) - len(shown)
+    if left:
+        parts.append(_truncation_note(left, limit))
+    parts.append(footer)
+    return "\n".join(p for p in parts if p) + "\n"
+
+
+def _header(report: Report) -> list[str]:
+    verdict = (
+        "✅ **Head is clean**: nothing breaks."
+        if report.ok
+        else f"❌ **Head breaks {len(report.breaking)} thing(s)**."
+    )
+    count = _count_by_status(report)
+    return [
+        MARKER,
+        f"## gitops-vela review: `{report.base}` → `{report.head}`",
+        "",
+        verdict,
+        "",
+        "| | |",
+        "|---|---:|",
+        f"| Definitions added | {_defs_with(report, 'added')} |",
+        f"| Definitions removed | {_defs_with(report, 'removed')} |",
+        f"| Definitions changed | {_defs_with(report, 'changed')} |",
+        f"| Breaking parameter changes | {sum(d.breaking_schema for d in report.definitions)} |",
+        f"| Apps changed | {count[AppStatus.CHANGED]} |",
+        f"| Apps broken at head | {count[AppStatus.BROKEN]} |",
+        f"| Apps added / removed / fixed | {count[AppStatus.ADDED]} / "
+        f"{count[AppStatus.REMOVED]} / {count[AppStatus.FIXED]} |",
+        f"| Apps unaffected | {report.unaffected} |",
+        "",
+    ]
+
+
+def _count_by_status(report: Report) -> dict[AppStatus, int]:
+    return {status: len(report.with_status(status)) for status in AppStatus}
+
+
+def _defs_with(report: Report, status: str) -> str:
+    names = [d.name for d in report.definitions if d.status == status]
+    if not names:
+        return "0"
+    shown = ", ".join(f"`{n}`" for n in names[:10])
+    more = f" and {len(names) - 10} more" if len(names) > 10 else ""
+    return f"{len(names)}: {shown}{more}"
+
+
+def _breaking(report: Report) -> list[str]:
+    lines = report.breaking
+    if not lines:
+        return []
+    out = ["### What breaks", ""]
+    out.extend(f"- {_inline(line)}" for line in lines[:MAX_BREAKING_LINES])
+    if len(lines) > MAX_BREAKING_LINES:
+        out.append(f"- ... and {len(lines) - MAX_BREAKING_LINES} more")
+    return [*out, ""]
+
+
+def _definitions(report: Report) -> list[str]:
+    if not report.definitions:
+        return []
+    out = [
+        "### Definitions",
+        "",
+        "| Definition | Kind | Change | What changed | Parameters | Used by |",
+        "|---|---|---|---|---|---|",
+    ]
+    out.extend(_definition_row(d) for d in report.definitions)
+    out.append("")
+    for d in report.definitions:
+        out.extend(_definition_details(d))
+    return out
+
+
+def _definition_row(d: DefinitionChange) -> str:
+    if not d.schema_changes:
+        params = "unchanged" if d.status == "changed" else ""
+    elif d.breaking_schema:
+        params = "**breaking**"
+    else:
+        params = "compatible"
+    used = f"{len(d.used_by)} app(s)" if d.used_by else "no app"
+    state = f"{d.status} ❌" if d.breaks else str(d.status)
+    cells = [f"`{d.name}`", d.kind, state, ", ".join(d.aspects), params, used]
+    return "| " + " | ".join(_cell(c) for c in cells) + " |"
+
+
+def _definition_details(d: DefinitionChange) -> list[str]:
+    if not d.schema_changes and not d.problems:
+        return []
+    out = [f"#### `{d.name}`" + (f" ({d.path})" if d.path else ""), ""]
+    for change in d.schema_changes:
+        label = "**breaking**" if change.breaking else "compatible"
+        out.append(f"- {label}: `{change.path or '(parameters)'}`: {_inline(change.message)}")
+    out.extend(f"- ❌ {_inline(p)}" for p in d.problems)
+    return [*out, ""]
+
+
+def _app_table(apps: list[AppChange]) -> list[str]:
+    if not apps:
+        return ["No app renders differently."]
+    out = [
+        "### Apps affected",
+        "",
+        "| App | File | Status | Objects | Uses changed |",
+        "|---|---|---|---|---|",
+    ]
+    for app in apps[:MAX_TABLE_ROWS]:
+        objects = _object_counts(app.objects) if app.objects else "-"
+        uses = ", ".join(f"`{n}`" for n in app.definitions) or "-"
+        status = f"{app.status} ❌" if app.breaks else str(app.status)
+        cells = [f"`{app.key}`", f"`{app.path}`", status, objects, uses]
+        out.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    if len(apps) > MAX_TABLE_ROWS:
+        out.append(f"\n... and {len(apps) - MAX_TABLE_ROWS} more apps (see the JSON report)")
+    return [*out, ""]
+
+
+def _object_counts(objects: Iterable[ObjectDiff]) -> str:
+    counts: dict[str, int] = {}
+    for obj in objects:
+        counts[obj.change] = counts.get(obj.change, 0) + 1
+    return ", ".join(f"{n} {change}" for change, n in sorted(counts.items()))
+
+
+def _app_section(app: AppChange) -> str:
+    opened = " open" if app.breaks else ""
+    title = f"<b>{_html(app.key)}</b>: {app.status}"
+    if app.definitions:
+        title += " (uses " + ", ".join(_html(n) for n in app.definitions) + ")"
+    out = [f"<details{opened}><summary>{title}</summary>", "", f"`{app.path}`", ""]
+    if app.errors:
+        out.extend(["Errors at head:", "", *_fenced("\n".join(app.errors), "text"), ""])
+    if app.conflicts:
+        out.extend(f"- trait conflict: {_inline(c)}" for c in app.conflicts)
+        out.append("")
+    for obj in app.objects:
+        out.extend([f"**{obj.change}** `{obj.ref}`", "", *_fenced(obj.diff, "diff"), ""])
+    out.append("</details>")
+    return "\n".join(out)
+
+
+def _cluster_section(diff: ClusterDiff) -> str:
+    out = [f"<details><summary><b>{_html(diff.app)}</b>: against the live cluster</summary>", ""]
+    if diff.error:
+        out.extend([f"Could not diff: {_inline(diff.error)}", ""])
+    elif not diff.objects:
+        out.extend(["Live objects already match head.", ""])
+    for obj in diff.objects:
+        out.extend([f"**{obj.change}** `{obj.ref}`", "", *_fenced(obj.diff, "diff"), ""])
+    out.append("</details>")
+    return "\n".join(out)
+
+
+def _truncation_note(left: int, limit: int) -> str:
+    return (
+        f"\n> **Truncated:** {left} more section(s) not shown to stay under "
+        f"{limit:,} characters (GitHub's comment limit). "
+        "Run `gitops-vela review ... --format json` for the full report.\n"
+    )
+
+
+def _footer(report: Report) -> list[str]:
+    repos = ", ".join(f"`{r}`" for r in report.repos)
+    return [
+        "",
+        f"<sub>base `{report.base_sha[:12]}` · head `{report.head_sha[:12]}` · "
+        f"repositories {repos} · {report.apps_rendered} of {report.apps_total} apps "
+        "re-rendered (the others use no changed definition)</sub>",
+    ]
+
+
+def _fenced(text: str, lang: str) -> list[str]:
+    """A code block whose fence is longer than any backtick run inside it."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{fence}{lang}", text, fence]
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _inline(text: str) -> str:
+    return text.replace("\n", " ")
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

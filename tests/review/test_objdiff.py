@@ -1,0 +1,120 @@
+"""Per-object diffs and Secret masking."""
+
+from typing import Any
+
+from gitops_vela.model.masking import (
+    CHANGED,
+    MASK,
+    mask,
+    mask_pair,
+    redact,
+    secret_values,
+    strip_server_fields,
+)
+from gitops_vela.review.objdiff import ObjectChange, diff_objects
+
+
+def deployment(replicas: int, name: str = "web") -> dict[str, Any]:
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": "shop"},
+        "spec": {"replicas": replicas},
+    }
+
+
+def secret(**data: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "creds", "namespace": "shop"},
+        "data": dict(data),
+    }
+
+
+def test_changed_object_gives_a_unified_diff_naming_it() -> None:
+    (diff,) = diff_objects([deployment(1)], [deployment(3)])
+    assert diff.change is ObjectChange.CHANGED
+    assert diff.ref == "Deployment.apps/shop/web"
+    lines = diff.diff.splitlines()
+    assert lines[:2] == ["--- base/Deployment.apps/shop/web", "+++ head/Deployment.apps/shop/web"]
+    assert "-  replicas: 1" in lines and "+  replicas: 3" in lines
+
+
+def test_added_removed_and_unchanged_objects() -> None:
+    diffs = diff_objects(
+        [deployment(1, "a"), deployment(1, "b")], [deployment(1, "b"), deployment(2, "c")]
+    )
+    assert [(d.ref.rsplit("/", 1)[1], d.change) for d in diffs] == [
+        ("c", ObjectChange.ADDED),
+        ("a", ObjectChange.REMOVED),
+    ]
+    added = diffs[0].diff.splitlines()
+    assert added[0] == "--- /dev/null" and all(line.startswith(("+", "@")) for line in added[2:])
+
+
+def test_secret_values_never_appear_but_the_change_does() -> None:
+    (diff,) = diff_objects(
+        [secret(password="czNjcjN0", user="YWRtaW4=")], [secret(password="bmV3", user="YWRtaW4=")]
+    )
+    assert "czNjcjN0" not in diff.diff and "bmV3" not in diff.diff and "YWRtaW4=" not in diff.diff
+    assert "-  password: '***'" in diff.diff.splitlines()
+    assert "+  password: '*** (changed)'" in diff.diff.splitlines()
+    assert "user" not in "".join(
+        line
+        for line in diff.diff.splitlines()
+        if line[:1] in "+-" and not line.startswith(("---", "+++"))
+    )
+
+
+def test_added_secret_is_masked() -> None:
+    (diff,) = diff_objects([], [secret(token="dG9rZW4=")])
+    assert "dG9rZW4=" not in diff.diff and "+  token: '***'" in diff.diff.splitlines()
+
+
+def test_mask_pair_and_inputs_untouched() -> None:
+    before = secret(a="1", b="2")
+    after = {**secret(a="1", b="3"), "stringData": {"c": "plain"}}
+    masked_before, masked_after = mask_pair(before, after)
+    assert masked_before is not None and masked_after is not None
+    assert masked_before["data"] == {"a": MASK, "b": MASK}
+    assert masked_after["data"] == {"a": MASK, "b": CHANGED}
+    assert masked_after["stringData"] == {"c": MASK}
+    assert before["data"] == {"a": "1", "b": "2"}
+    assert mask(deployment(1)) == deployment(1)
+
+
+def test_string_data_compares_with_data_as_the_server_stores_it() -> None:
+    live = secret(token="c2VjcmV0")  # base64("secret")
+    desired = {**secret(), "stringData": {"token": "secret"}}
+    desired.pop("data")
+    assert mask_pair(live, desired)[1] == {**desired, "stringData": {"token": MASK}}
+    changed = {**desired, "stringData": {"token": "other"}}
+    assert mask_pair(live, changed)[1] == {**desired, "stringData": {"token": CHANGED}}
+
+
+def test_secret_values_are_redacted_from_text_in_both_forms() -> None:
+    values = secret_values([secret(password="czNjcjN0"), deployment(1), None])
+    assert (
+        redact("apply failed: password s3cr3t (czNjcjN0)", values)
+        == "apply failed: password *** (***)"
+    )
+
+
+def test_last_applied_annotation_of_a_secret_is_masked() -> None:
+    live = secret(a="1")
+    live["metadata"]["annotations"] = {
+        "kubectl.kubernetes.io/last-applied-configuration": '{"data":{"a":"1"}}'
+    }
+    masked = mask(live)
+    assert masked["metadata"]["annotations"] == {
+        "kubectl.kubernetes.io/last-applied-configuration": MASK
+    }
+
+
+def test_strip_server_fields() -> None:
+    live = deployment(1)
+    live["metadata"].update(resourceVersion="7", uid="u", managedFields=[{}], annotations={})
+    live["status"] = {"readyReplicas": 1}
+    assert strip_server_fields(live) == deployment(1)
+    assert live["status"] == {"readyReplicas": 1}

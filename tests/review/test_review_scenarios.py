@@ -1,0 +1,275 @@
+"""``gitops-vela review`` on real Git branches, through the CLI a CI job calls."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gitops_vela.cli import main
+from tests.review.conftest import ALPHA, DEFINITIONS, Repo
+
+
+def review(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["review", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def review_json(capsys: pytest.CaptureFixture[str], repo: Repo, *extra: str) -> tuple[int, Any]:
+    code, out, _ = review(
+        capsys, "--base", "main", "--head", "feature", str(repo.path), "--format", "json", *extra
+    )
+    return code, json.loads(out)
+
+
+def test_trait_change_touches_only_the_app_using_it(
+    platform: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    platform.edit(
+        "definitions/annotate.yaml",
+        "owner: parameter.owner }",
+        "owner: parameter.owner, 'team.example.com/owner': parameter.owner }",
+    )
+    platform.commit("annotate: also write the team annotation")
+
+    code, out, err = review(capsys, "--base", "main", "--head", "feature", str(platform.path))
+
+    assert code == 0, err
+    assert "Head is clean" in out
+    assert "`annotate`" in out
+    assert "<b>platform/alpha</b>: changed" in out
+    assert "platform/beta" not in out
+    assert "| Apps unaffected | 1 |" in out
+    assert "+    team.example.com/owner: team-a" in out
+    assert out.index("| Apps changed") < out.index("<details")  # summary first
+
+
+def test_new_required_parameter_breaks_the_app_and_says_where(
+    platform: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    platform.edit("definitions/annotate.yaml", "required: [owner]", "required: [owner, team]")
+    platform.edit(
+        "definitions/annotate.yaml",
+        "owner: {type: string}",
+        "owner: {type: string}\n      team: {type: string}",
+    )
+    platform.commit("annotate: team is now required")
+
+    code, out, err = review(capsys, "--base", "main", "--head", "feature", str(platform.path))
+
+    assert code == 1
+    assert "Head breaks" in out
+    assert "**breaking**: `team`: new required parameter" in out
+    assert "platform/alpha</b>: broken" in out
+    broken = [line for line in err.splitlines() if "app platform/alpha" in line]
+    assert broken and "apps/alpha/vela.yaml:" in broken[0] and "team" in broken[0]
+
+
+def test_template_syntax_error_is_reported_and_breaks(
+    platform: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    platform.edit("definitions/tiny.jsonnet", "outputs: {},", "outputs: {,")
+    platform.commit("tiny: typo")
+
+    code, data = review_json(capsys, platform)
+
+    assert code == 1
+    (tiny,) = [d for d in data["definitions"] if d["name"] == "tiny"]
+    assert tiny["status"] == "changed" and tiny["breaking"]
+    assert any("tiny.jsonnet" in p for p in tiny["problems"]), tiny
+    assert {a["name"] for a in data["apps"] if a["status"] == "broken"} == {"alpha", "beta"}
+
+
+def test_definition_removed_while_still_used(
+    platform: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    platform.remove("definitions/annotate.yaml")
+    platform.commit("drop annotate")
+
+    code, out, err = review(capsys, "--base", "main", "--head", "feature", str(platform.path))
+
+    assert code == 1
+    assert "definition annotate: removed but used by platform/alpha" in err
+    assert "platform/alpha</b>: broken" in out
+    assert "platform/beta" not in out
+
+
+def test_definition_removed_when_unused_is_clean(
+    platform: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    platform.remove("definitions/portal.yaml")
+    platform.edit("apps/beta/vela.yaml", "    portal:\n      port: 8080\n", "")
+    platform.commit("drop portal and its only use")
+
+    code, data = review_json(capsys, platform)
+
+    assert code == 0, data["breaking"]
+    assert [(d["name"], d["status"]) for d in data["definitions"]] == [("portal", "removed")]
+    (beta,) = data["apps"]
+    assert beta["name"] == "beta" and beta["status"] == "changed"
+    assert [o["change"] for o in beta["objects"]] == ["removed"]
+
+
+def test_json_report_has_the_same_content(
+    platform: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    platform.edit("definitions/tiny.yaml", "default: 1", "default: 2")
+    platform.commit("tiny: two replicas by default")
+
+    code, data = review_json(capsys, platform)
+
+    assert code == 0 and data["ok"] is True
+    assert data["base"]["ref"] == "main" and len(data["head"]["sha"]) == 40
+    (tiny,) = data["definitions"]
+    assert tiny["aspects"] == ["parameters"]
+    assert tiny["schemaChanges"] == [
+        {"path": "replicas", "severity": "compatible", "message": "default changed: 1 -> 2"}
+    ]
+    assert sorted(tiny["usedBy"]) == ["platform/alpha", "platform/beta"]
+    assert {a["name"] for a in data["apps"]} == {"alpha", "beta"}
+    assert data["appsTotal"] == 2 and data["appsUnaffected"] == 0
+    diff = data["apps"][0]["objects"][0]["diff"]
+    assert "-  replicas: 1" in diff and "+  replicas: 2" in diff
+
+
+def test_changed_appfile_is_reviewed_without_definition_changes(
+    platform: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    platform.edit("apps/beta/vela.yaml", "port: 8080", "port: 'http'")
+    platform.write({"apps/gamma/vela.yaml": ALPHA.replace("alpha", "gamma")})
+    platform.commit("beta: a bad port; add gamma")
+
+    code, data = review_json(capsys, platform)
+
+    assert code == 1
+    statuses = {a["name"]: a["status"] for a in data["apps"]}
+    assert statuses == {"beta": "broken", "gamma": "added"}
+    (beta,) = [a for a in data["apps"] if a["name"] == "beta"]
+    assert any(e.startswith("apps/beta/vela.yaml:") and "port" in e for e in beta["errors"])
+
+
+def test_trait_conflict_introduced(platform: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    platform.edit(
+        "definitions/portal.yaml",
+        "appliesToWorkloads: [tiny]",
+        "appliesToWorkloads: [tiny]\n  conflictsWith: [annotate]",
+    )
+    platform.edit("apps/alpha/vela.yaml", "owner: team-a\n", "owner: team-a\n    portal: {}\n")
+    platform.commit("portal conflicts with annotate")
+
+    code, data = review_json(capsys, platform)
+
+    assert code == 1
+    (alpha,) = [a for a in data["apps"] if a["name"] == "alpha"]
+    assert alpha["status"] == "broken" and alpha["conflicts"], alpha
+
+
+def test_cross_repository_blast_radius(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    center = Repo(tmp_path / "center")
+    center.write(DEFINITIONS)
+    center.commit("capabilities v1")
+    center.branch("feature")
+    center.edit("definitions/annotate.yaml", "required: [owner]", "required: [owner, team]")
+    center.edit(
+        "definitions/annotate.yaml",
+        "owner: {type: string}",
+        "owner: {type: string}\n      team: {type: string}",
+    )
+    center.commit("annotate: team required")
+    shop = tmp_path / "shop"
+    (shop / "apps" / "alpha").mkdir(parents=True)
+    (shop / "apps" / "alpha" / "vela.yaml").write_text(ALPHA)
+    (shop / "apps" / "beta").mkdir(parents=True)
+    (shop / "apps" / "beta" / "vela.yaml").write_text(
+        ALPHA.replace("alpha", "beta").replace("    annotate:\n      owner: team-a\n", "")
+    )
+
+    code, data = review_json(capsys, center, "--apps-repo", str(shop))
+
+    assert code == 1
+    assert data["repositories"] == ["center", "shop"]
+    (annotate,) = data["definitions"]
+    assert annotate["breakingSchema"] and annotate["usedBy"] == ["shop/alpha"]
+    assert [(a["repo"], a["name"], a["status"]) for a in data["apps"]] == [
+        ("shop", "alpha", "broken")
+    ]
+    assert data["appsTotal"] == 2 and data["appsUnaffected"] == 1
+
+
+def test_markdown_is_truncated_with_a_note(
+    platform: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for i in range(12):
+        platform.write({f"apps/app{i}/vela.yaml": ALPHA.replace("alpha", f"app{i}")})
+    platform.git("checkout", "-q", "main")
+    platform.commit("twelve more apps")
+    platform.git("checkout", "-q", "-B", "feature")
+    platform.edit(
+        "definitions/annotate.yaml",
+        "owner: parameter.owner }",
+        "owner: parameter.owner, x: std.join('', std.makeArray(200, function(i) 'z')) }",
+    )
+    platform.commit("annotate: a long annotation")
+
+    code, out, _ = review(
+        capsys, "--base", "main", "--head", "feature", str(platform.path), "--max-chars", "5000"
+    )
+
+    assert code == 0
+    assert len(out) <= 5000
+    assert "**Truncated:**" in out and "more section(s) not shown" in out
+    assert out.rstrip().endswith("</sub>")
+
+
+def test_git_errors_exit_2(
+    platform: Repo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = review(capsys, "--base", "main", "--head", "nope", str(platform.path))
+    assert code == 2 and "nope" in err
+    (tmp_path / "plain").mkdir()
+    code, _, err = review(capsys, "--base", "main", "--head", "main", str(tmp_path / "plain"))
+    assert code == 2 and "not in a Git repository" in err
+
+
+def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["review", "--head", "x"])
+    assert exc.value.code == 2
+
+
+def test_new_unused_definition_is_still_compiled(
+    platform: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    platform.write(
+        {
+            "definitions/probe.yaml": """\
+            apiVersion: core.oam.dev/v1beta1
+            kind: TraitDefinition
+            metadata:
+              name: probe
+            spec:
+              schematic:
+                jsonnet:
+                  template: "{patch: {}}"
+              status:
+                healthPolicy: "function(object) {healthy: true,"
+            """
+        }
+    )
+    platform.commit("probe: a trait nobody uses yet")
+
+    code, data = review_json(capsys, platform)
+
+    assert code == 1
+    (probe,) = data["definitions"]
+    assert probe["status"] == "added" and probe["usedBy"] == []
+    problems = probe["problems"]
+    assert any(
+        "template must evaluate to function(parameter, context), not an object" in p
+        for p in problems
+    ), problems
+    assert any("healthPolicy does not compile" in p for p in problems), problems
+    assert data["apps"] == [] and data["appsUnaffected"] == 2
