@@ -438,6 +438,9 @@ def _repository(
     interval = _duration(item, "interval", DEFAULT_INTERVAL, path=at, issues=issues)
     if interval < 1:
         issues.add((*at, "interval"), "must be at least 1s")
+    subdir = Path(item.get("path", "."))
+    if subdir.is_absolute() or ".." in subdir.parts:
+        issues.add((*at, "path"), "must be a folder inside the repository (relative, no '..')")
     return RepositorySettings(
         name=item.get("name") or repository_name(item["url"]),
         url=absolute_url(item["url"], base=base),
@@ -558,6 +561,10 @@ def single_repository_settings(
     """Settings for ``run --repo URL ...`` (relative local paths resolve from the cwd)."""
     if repo.interval < 1:
         raise ConfigError(Diagnostic(path="--interval", message="must be at least 1s"))
+    if Path(repo.path).is_absolute() or ".." in Path(repo.path).parts:
+        raise ConfigError(
+            Diagnostic(path="--path", message="must be a folder inside the repository")
+        )
     settings = Settings(
         repositories=(
             RepositorySettings(

@@ -92,6 +92,9 @@ class Daemon:
         """New repositories start, removed ones stop, changed ones restart; all run now."""
         if settings.capability_centers != self.settings.capability_centers:
             self.centers = self._make_centers(settings)
+        fixed = ("server", "cluster", "cache_dir", "namespace", "leader_election")
+        if changed := [k for k in fixed if getattr(settings, k) != getattr(self.settings, k)]:
+            log.warning("these settings take effect at the next restart", settings=changed)
         self.settings = settings
         if self.election is not None and not self.election.leading:
             log.info("configuration reloaded; standing by for the leader lease")

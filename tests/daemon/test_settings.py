@@ -115,6 +115,12 @@ def test_bad_durations_and_listen_addresses_are_reported_with_their_line(tmp_pat
     ]
 
 
+def test_a_path_outside_the_repository_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "repositories:\n  - url: /srv/a.git\n    path: ../etc\n")
+    with pytest.raises(ConfigError, match=r":3: repositories\[0\]\.path: must be a folder inside"):
+        load_config_file(path, environ={})
+
+
 def test_two_repositories_with_one_derived_name_must_be_named(tmp_path: Path) -> None:
     path = write(
         tmp_path,
