@@ -77,7 +77,7 @@ class Daemon:
     def start(self) -> None:
         self.scheduler.start()
         if self.election is None:
-            self._apply_repositories(self.settings.repositories, run_now=True)
+            self._apply_repositories(self.settings.repositories)
         else:
             self.election.start()
         self.http.start()
@@ -99,8 +99,8 @@ class Daemon:
         if self.election is not None and not self.election.leading:
             log.info("configuration reloaded; standing by for the leader lease")
             return
-        self._apply_repositories(settings.repositories, run_now=True)
-        for name in self.scheduler.names:
+        started = self._apply_repositories(settings.repositories)
+        for name in set(self.scheduler.names) - started:
             self.scheduler.trigger(name)
         log.info("configuration reloaded", repositories=[r.name for r in settings.repositories])
 
@@ -128,12 +128,13 @@ class Daemon:
         )
         return LeaderElection(
             lock,
-            on_started_leading=lambda: self._apply_repositories(
-                self.settings.repositories, run_now=True
-            ),
+            on_started_leading=self._lead,
             on_stopped_leading=self._stand_by,
             renew_every=max(1.0, election.lease_duration / 5),
         )
+
+    def _lead(self) -> None:
+        self._apply_repositories(self.settings.repositories)
 
     def _stand_by(self) -> None:
         """Leadership lost: stop scheduling (a run in flight finishes)."""
@@ -150,10 +151,13 @@ class Daemon:
             on_op=self._count_git,
         )
 
-    def _apply_repositories(
-        self, repositories: tuple[RepositorySettings, ...], *, run_now: bool
-    ) -> None:
+    def _apply_repositories(self, repositories: tuple[RepositorySettings, ...]) -> set[str]:
+        """Schedule what ``repositories`` says; new or changed ones run at once.
+
+        Returns the names (re)scheduled.
+        """
         wanted = {r.name: r for r in repositories if not r.suspend}
+        scheduled: set[str] = set()
         with self._lock:
             for name in list(self._reconcilers):
                 if name not in wanted:
@@ -166,7 +170,9 @@ class Daemon:
                 if current is not None and current.settings == repo:
                     continue
                 self._reconcilers[name] = self._make_reconciler(repo)
-                self.scheduler.schedule(name, interval=repo.interval, run_now=run_now)
+                self.scheduler.schedule(name, interval=repo.interval)
+                scheduled.add(name)
+        return scheduled
 
     def _make_reconciler(self, repo: RepositorySettings) -> RepositoryReconciler:
         return RepositoryReconciler(
