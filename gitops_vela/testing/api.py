@@ -12,7 +12,7 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from gitops_vela.testing import crds, paging, semantics, validation
+from gitops_vela.testing import calls, crds, paging, semantics, validation
 from gitops_vela.testing.apistatus import (
     STALE,
     ApiStatus,
@@ -92,7 +92,7 @@ class Api:
 
     def list(self, call: Call) -> Obj:
         match = self.matcher(call)
-        limit = int(call.query.get("limit") or 0)
+        limit = calls.int_param(call, "limit")
         start, list_rv = paging.decode_continue(call.query.get("continue", ""), self.store)
         with self.store.lock:
             namespace = call.namespace if call.rtype.namespaced and call.namespace else None
