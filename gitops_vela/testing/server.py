@@ -106,6 +106,18 @@ class Handler(BaseHTTPRequestHandler):
     server: EmulatorHTTPServer
     server_version = "gitops-vela-emulator"
 
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client went away (a stopped watch, a timeout)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        except (BrokenPipeError, ConnectionResetError):
+            return
+
     def log_message(self, format: str, *args: Any) -> None:
         return None  # quiet: tests and the CLI have their own output
 
