@@ -38,6 +38,7 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # socketserver's 5 drops bursts of new connections (1 s SYN retries)
 
     def __init__(
         self,
