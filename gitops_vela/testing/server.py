@@ -325,7 +325,11 @@ class Handler(BaseHTTPRequestHandler):
         if verb == "get":
             return tables.table(rtype, [result], include=include)
         meta = dict(result["metadata"])
-        return tables.table(rtype, result["items"], include=include, metadata=meta)
+        typed = [
+            {"apiVersion": rtype.api_version, "kind": rtype.kind, **item}
+            for item in result["items"]
+        ]
+        return tables.table(rtype, typed, include=include, metadata=meta)
 
     def _watch(self, call: Call) -> None:
         as_table = tables.wants_table(self.headers.get("Accept", ""))
