@@ -252,6 +252,8 @@ class Api:
             raise method_not_allowed()
         body = object_body(call)
         validation.check_identity(call.rtype, body)
+        if call.rtype.review:
+            return 201, _allow(call.rtype, body)
         self._check_fields(call, body)
         self._check_body_namespace(call, body)
         with self.store.lock:
@@ -402,6 +404,26 @@ class Api:
             new["metadata"].pop("resourceVersion", None)
             result = self._replace(call, old, new)
             return scale_view(rtype, result)
+
+
+def _allow(rtype: ResourceType, review: Obj) -> Obj:
+    """Every access review is allowed: the emulator enforces no RBAC."""
+    status: Obj = {"allowed": True, "reason": "the emulator enforces no RBAC"}
+    if rtype.kind == "SelfSubjectRulesReview":
+        rule = {"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}
+        status = {
+            "resourceRules": [rule],
+            "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}],
+            "incomplete": False,
+        }
+    meta = {k: v for k, v in (review.get("metadata") or {}).items() if k != "managedFields"}
+    return {
+        **review,
+        "apiVersion": rtype.api_version,
+        "kind": rtype.kind,
+        "metadata": meta,
+        "status": status,
+    }
 
 
 def _patch_option_invalid(field: str, reason: str, message: str) -> ApiStatus:

@@ -242,6 +242,8 @@ class Handler(BaseHTTPRequestHandler):
         with api.store.lock:
             rtype, namespace, name, sub = parse_resource_path(parts, api)
         verb = self._verb(name, query)
+        if rtype.review and verb != "create":
+            raise method_not_allowed()
         content_type = self.headers.get("Content-Type", "") or ""
         apply = verb == "patch" and content_type.startswith("application/apply-patch")
         self.server.counters.record(verb, rtype.resource, apply=apply)
