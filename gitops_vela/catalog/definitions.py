@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -49,9 +50,9 @@ def parse_definition(
 ) -> Definition:
     """Check one document and load its template with every file it imports."""
     problems: list[Diagnostic] = []
-    body = doc.value if isinstance(doc.value, dict) else {}
     if not isinstance(doc.value, dict):
         raise DefinitionError(doc.diagnostic((), "a definition must be a YAML mapping"))
+    body: dict[str, Any] = doc.value
     kind = _kind(doc, body, problems)
     name = _name(doc, body, problems)
     spec = body.get("spec")
@@ -60,6 +61,9 @@ def parse_definition(
         raise DefinitionError(problems)
     parameters = _parameters(doc, spec, problems)
     entry, sources = _template(doc, spec, name=name, space=space, roots=roots, problems=problems)
+    applies = _strings(doc, spec, "appliesToWorkloads", problems) or ("*",)
+    conflicts = _strings(doc, spec, "conflictsWith", problems)
+    health_policy = _health_policy(doc, spec, problems)
     if problems or kind is None:
         raise DefinitionError(problems)
     return Definition(
@@ -73,11 +77,11 @@ def parse_definition(
         path=doc.path,
         line=doc.line,
         description=_description(body),
-        applies_to=_strings(doc, spec, "appliesToWorkloads", problems) or ("*",),
-        conflicts_with=_strings(doc, spec, "conflictsWith", problems),
+        applies_to=applies,
+        conflicts_with=conflicts,
         definition_ref=_definition_ref(spec),
         parameters=parameters,
-        health_policy=_health_policy(doc, spec, problems),
+        health_policy=health_policy,
         imports=tuple(path for path in sources if path != entry),
         entry=entry,
         sources=sources,
@@ -155,14 +159,27 @@ def _parameters(doc: Document, spec: dict[str, Any], problems: list[Diagnostic])
     if not isinstance(schema, dict):
         problems.append(doc.diagnostic(("spec", "parameters"), "must be a JSON Schema mapping"))
         return {}
-    try:
-        Draft202012Validator.check_schema(schema)
-    except SchemaError as exc:
-        key: KeyPath = ("spec", "parameters", *exc.path)
-        problems.append(doc.diagnostic(key, f"invalid JSON Schema: {exc.message}"))
+    problem = _schema_problem(json.dumps(schema, sort_keys=True, default=str))
+    if problem is not None:
+        key: KeyPath = ("spec", "parameters", *problem[0])
+        problems.append(doc.diagnostic(key, f"invalid JSON Schema: {problem[1]}"))
     if schema.get("type", "object") != "object":
         problems.append(doc.diagnostic(("spec", "parameters", "type"), "must be 'object'"))
     return schema
+
+
+@functools.lru_cache(maxsize=1024)
+def _schema_problem(schema_json: str) -> tuple[tuple[str | int, ...], str] | None:
+    """Where a schema breaks the 2020-12 meta-schema, if it does.
+
+    Checking against the meta-schema takes ~50 ms per schema; the same
+    definitions are loaded on every poll, so results are kept per schema text.
+    """
+    try:
+        Draft202012Validator.check_schema(json.loads(schema_json))
+    except SchemaError as exc:
+        return tuple(exc.path), exc.message
+    return None
 
 
 def _template(

@@ -28,6 +28,7 @@ from gitops_vela.model.diagnostics import Diagnostic
 
 MAX_STACK = 500
 DEFAULT_TIMEOUT = 10.0
+MEMORY_MB = 4096  # address space per worker (GITOPS_VELA_RENDER_MEMORY_MB)
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Job:
     source: str
     files: Mapping[str, str] = field(default_factory=dict)
     entries: Mapping[str, str] = field(default_factory=dict)
+    ext_vars: Mapping[str, str] = field(default_factory=dict)
     ext_codes: Mapping[str, str] = field(default_factory=dict)
     tla_codes: Mapping[str, str] = field(default_factory=dict)
     timeout: float = DEFAULT_TIMEOUT
@@ -67,6 +69,7 @@ class Outcome:
 
 def serve(read_fd: int, write_fd: int) -> None:
     """Worker main loop: receive jobs, evaluate, send outcomes, until the pipe closes."""
+    _limit_memory()
     import _gojsonnet  # imported here: only workers load the Go runtime
 
     inbox, outbox = Connection(read_fd, writable=False), Connection(write_fd, readable=False)
@@ -78,12 +81,26 @@ def serve(read_fd: int, write_fd: int) -> None:
         outbox.send(_evaluate(_gojsonnet, job))
 
 
+def _limit_memory() -> None:
+    """Cap the worker's address space, so a template allocating without bound makes the Go
+    runtime abort (reported as a crash) instead of exhausting the machine. The Go runtime
+    reserves ~1.6 GiB of address space at start; rendering needs little on top."""
+    import resource
+
+    limit = int(os.environ.get("GITOPS_VELA_RENDER_MEMORY_MB") or MEMORY_MB) * 1024 * 1024
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
 def _evaluate(jsonnet: Any, job: Job) -> Outcome:
     try:
         text = jsonnet.evaluate_snippet(
             job.filename,
             job.source,
             import_callback=_importer(job),
+            ext_vars=dict(job.ext_vars),
             ext_codes=dict(job.ext_codes),
             tla_codes=dict(job.tla_codes),
             max_stack=MAX_STACK,
@@ -187,6 +204,9 @@ class Pool:
                         pending.append(index)
                         continue
                     busy[worker.inbox] = (worker, index, time.monotonic() + jobs[index].timeout)
+                if not pending and free:  # let other callers use what this one no longer needs
+                    self._release(free)
+                    free = []
                 if busy:
                     self._collect(busy, free, results)
                 elif pending and not free:
