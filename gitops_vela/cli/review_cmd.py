@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from functools import partial
 from pathlib import Path
 
-from gitops_vela.cli.common import command_parser
+from gitops_vela.cli.common import add_cluster_args, command_parser
+from gitops_vela.cluster import Cluster
 from gitops_vela.review import ReviewRequest, render_json, render_markdown, review
+from gitops_vela.review.engine import LiveDiff
+from gitops_vela.review.live import live_diffs
 from gitops_vela.review.markdown import DEFAULT_LIMIT
+from gitops_vela.sync import DEFAULT_INVENTORY_NAMESPACE, SyncOptions
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -39,12 +44,35 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help=f"truncate the Markdown past this many characters (default {DEFAULT_LIMIT})",
     )
     parser.add_argument("-o", "--output", type=Path, help="write the report here, not stdout")
+    parser.add_argument(
+        "--cluster",
+        action="store_true",
+        help="also diff the affected apps at head against the live cluster (server-side dry run)",
+    )
+    add_cluster_args(parser)
+    parser.add_argument(
+        "--inventory-namespace",
+        default=DEFAULT_INVENTORY_NAMESPACE,
+        help=f"where the daemon keeps app inventories (default {DEFAULT_INVENTORY_NAMESPACE})",
+    )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if not args.cluster:
+        return _review(args, live=None)
+    options = SyncOptions(inventory_namespace=args.inventory_namespace, dry_run=True)
+    with Cluster.connect(args.kubeconfig, args.context) as cluster:
+        return _review(args, live=partial(live_diffs, cluster, options=options))
+
+
+def _review(args: argparse.Namespace, *, live: LiveDiff | None) -> int:
     request = ReviewRequest(
-        path=Path(args.path), base=args.base, head=args.head, apps_repos=tuple(args.apps_repo)
+        path=Path(args.path),
+        base=args.base,
+        head=args.head,
+        apps_repos=tuple(args.apps_repo),
+        live=live,
     )
     report = review(request)
     text = (

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,12 +21,18 @@ from gitops_vela.catalog import Catalog, load_catalog
 from gitops_vela.errors import SourceError
 from gitops_vela.model.definitions import Definition
 from gitops_vela.model.diagnostics import Diagnostic
-from gitops_vela.model.rendered import RepositoryRender
+from gitops_vela.model.rendered import RenderedApp, RepositoryRender
 from gitops_vela.render import DEFAULT_APP_GLOBS, render_repository
 from gitops_vela.review.appdiff import compare_apps
 from gitops_vela.review.catalogdiff import DefinitionDelta, compare_definitions
 from gitops_vela.review.depindex import DependencyIndex, build_index
-from gitops_vela.review.report import AppChange, DefinitionChange, DefinitionStatus, Report
+from gitops_vela.review.report import (
+    AppChange,
+    ClusterDiff,
+    DefinitionChange,
+    DefinitionStatus,
+    Report,
+)
 from gitops_vela.review.validate import validate_definitions
 from gitops_vela.source import GitRunner, export_tree
 
@@ -41,6 +47,10 @@ class ReviewRequest:
     apps_repos: tuple[Path, ...] = ()
     app_globs: tuple[str, ...] = tuple(DEFAULT_APP_GLOBS)
     default_namespace: str = "default"
+    live: LiveDiff | None = None  # --cluster: diffs the affected apps at head against live
+
+
+LiveDiff = Callable[[Sequence[RenderedApp]], tuple[ClusterDiff, ...]]
 
 
 def review(request: ReviewRequest, *, runner: GitRunner | None = None) -> Report:
@@ -105,6 +115,7 @@ class _Side:
 class _Outcome:
     apps: list[AppChange] = field(default_factory=list)
     used_by: dict[str, set[str]] = field(default_factory=dict)
+    affected: list[RenderedApp] = field(default_factory=list)  # at head, for --cluster
     total: int = 0
     rendered: int = 0
 
@@ -134,6 +145,7 @@ def _review(request: ReviewRequest, trees: _Trees) -> Report:
         catalog_problems=leftover,
         apps_total=outcome.total,
         apps_rendered=outcome.rendered,
+        cluster=None if request.live is None else request.live(outcome.affected),
     )
 
 
@@ -173,9 +185,10 @@ def _review_side(side: _Side, request: ReviewRequest, trees: _Trees, outcome: _O
     head = _render(side, request, root=side.head_root, sha=trees.head_sha, paths=paths, head=True)
     outcome.rendered += len(paths)
     refs = {e.name: e.references for e in head_index.entries.values() if e.name}
-    outcome.apps.extend(
-        compare_apps(base, head, repo=side.name, changed_definitions=changed, references=refs)
-    )
+    changes = compare_apps(base, head, repo=side.name, changed_definitions=changed, references=refs)
+    outcome.apps.extend(changes)
+    touched = {c.name for c in changes}
+    outcome.affected.extend(a for a in head.apps if a.name in touched)
     _record_users(side.name, head, refs, outcome.used_by)
 
 

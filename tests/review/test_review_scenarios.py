@@ -273,3 +273,44 @@ def test_new_unused_definition_is_still_compiled(
     ), problems
     assert any("healthPolicy does not compile" in p for p in problems), problems
     assert data["apps"] == [] and data["appsUnaffected"] == 2
+
+
+def test_cluster_flag_diffs_affected_apps_against_live(
+    platform: Repo, emulator: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kubeconfig = str(emulator.kubeconfig_path)
+    assert main(["apply", str(platform.path), "--kubeconfig", kubeconfig]) == 0
+    platform.edit(
+        "definitions/annotate.yaml",
+        "owner: parameter.owner }",
+        "owner: parameter.owner, 'team.example.com/owner': parameter.owner }",
+    )
+    platform.commit("annotate: also write the team annotation")
+    capsys.readouterr()
+
+    code, data = review_json(capsys, platform, "--cluster", "--kubeconfig", kubeconfig)
+
+    assert code == 0
+    (live,) = data["cluster"]
+    assert live["app"] == "platform/alpha" and live["error"] == ""
+    (obj,) = live["objects"]
+    assert obj["change"] == "changed" and obj["ref"] == "Deployment.apps/default/web"
+    assert "+    team.example.com/owner: team-a" in obj["diff"].splitlines()
+
+
+def test_cluster_flag_with_a_bad_kubeconfig_exits_2(
+    platform: Repo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = str(tmp_path / "nope.yaml")
+    code, _, err = review(
+        capsys,
+        "--base",
+        "main",
+        "--head",
+        "feature",
+        str(platform.path),
+        "--cluster",
+        "--kubeconfig",
+        missing,
+    )
+    assert code == 2 and "error:" in err
