@@ -33,6 +33,28 @@ _BASE_ENV = {
     "LANGUAGE": "C",
 }
 
+# Variables that point Git at another repository (set e.g. inside a Git hook):
+# inherited, they would redirect our commands; the daemon always says where to work.
+_REPOSITORY_VARS = frozenset(
+    (
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+        "GIT_OBJECT_DIRECTORY",
+        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+        "GIT_COMMON_DIR",
+        "GIT_NAMESPACE",
+        "GIT_PREFIX",
+        "GIT_SHALLOW_FILE",
+        "GIT_GRAFT_FILE",
+        "GIT_IMPLICIT_WORK_TREE",
+        "GIT_NO_REPLACE_OBJECTS",
+        "GIT_REPLACE_REF_BASE",
+        "GIT_INTERNAL_SUPER_PREFIX",
+        "GIT_CONFIG_PARAMETERS",  # a parent's ``git -c``; GIT_CONFIG_COUNT (operator's) stays
+    )
+)
+
 
 @dataclass(frozen=True, slots=True)
 class GitRunner:
@@ -63,11 +85,12 @@ class GitRunner:
         ``op`` names a network operation: it is reported to ``on_op`` and used
         in the error message.
         """
-        command = ["git", *(f"-c{item}" for item in self.config), *args]
+        command = ["git", *(arg for item in self.config for arg in ("-c", item)), *args]
         label = op or (args[0] if args else "git")
         if op is not None and self.on_op is not None:
             self.on_op(op)
-        full_env = {**os.environ, **_BASE_ENV, **self.env, **(env or {})}
+        inherited = {k: v for k, v in os.environ.items() if k not in _REPOSITORY_VARS}
+        full_env = {**inherited, **_BASE_ENV, **self.env, **(env or {})}
         try:
             proc = subprocess.Popen(
                 command,
@@ -93,11 +116,22 @@ class GitRunner:
 
     def _failure(self, label: str, stderr: bytes) -> str:
         lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines()]
-        # Git's last "fatal:"/"error:" lines say what went wrong; hints and progress do not.
-        useful = [line for line in lines if line.startswith(("fatal:", "error:", "remote:", "!"))]
-        detail = " ".join(useful[-3:] or lines[-3:]) or "no message"
+        # The last lines say what went wrong; hints and Git's stock advice do not.
+        useful = [line for line in lines if line and not _is_advice(line)]
+        detail = " ".join(useful[-3:]) or "no message"
         secrets = self.secrets() if self.secrets is not None else ()
         return redact_text(f"git {label} failed: {detail}", secrets=secrets)
+
+
+_ADVICE = (
+    "hint:",
+    "Please make sure you have the correct access rights",
+    "and the repository exists.",
+)
+
+
+def _is_advice(line: str) -> bool:
+    return line.startswith(_ADVICE)
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:

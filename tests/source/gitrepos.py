@@ -58,7 +58,7 @@ class Remote:
 
 def make_remote(tmp: Path, files: Mapping[str, str] | None = None) -> Remote:
     bare = tmp / "remote.git"
-    init_repo(bare, bare=True)
+    init_repo(bare, bare=True).close()
     work = init_repo(tmp / "work")
     work.create_remote("origin", str(bare))
     remote = Remote(bare=bare, work=work)

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from gitops_vela.errors import SourceError
-from gitops_vela.source import export_tree
+from gitops_vela.source import GitSource, export_tree
 from tests.source.gitrepos import Remote
 
 
@@ -46,3 +46,43 @@ def test_export_tree_unknown_revision_is_a_clear_error(remote: Remote, tmp_path:
     with pytest.raises(SourceError, match="unknown revision 'nope'"):
         export_tree(remote.bare, "nope", tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_inherited_git_dir_does_not_redirect_commands(
+    remote: Remote, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As inside a Git hook: GIT_DIR and GIT_INDEX_FILE point at another repository.
+    monkeypatch.setenv("GIT_DIR", str(tmp_path / "elsewhere.git"))
+    monkeypatch.setenv("GIT_INDEX_FILE", str(tmp_path / "elsewhere.index"))
+    assert export_tree(remote.bare, "main", tmp_path / "out") == remote.work.head.commit.hexsha
+    assert not (tmp_path / "elsewhere.index").exists()
+
+
+def test_links_leaving_the_tree_are_not_exported(remote: Remote, tmp_path: Path) -> None:
+    secret = tmp_path / "host-secret"
+    secret.write_text("host secret\n")
+    work = Path(remote.work.working_tree_dir or "")
+    (work / "definitions").mkdir()
+    (work / "definitions/abs.jsonnet").symlink_to(secret)
+    (work / "definitions/rel.jsonnet").symlink_to("../../host-secret")
+    (work / "definitions/ok.yaml").symlink_to("../apps/shop/vela.yaml")
+    remote.work.index.add(
+        ["definitions/abs.jsonnet", "definitions/rel.jsonnet", "definitions/ok.yaml"]
+    )
+    remote.push({}, message="links")
+
+    export_tree(remote.bare, "main", tmp_path / "out")
+    defs = tmp_path / "out/definitions"
+    assert sorted(p.name for p in defs.iterdir()) == ["ok.yaml"]
+    assert (defs / "ok.yaml").read_text() == "name: shop\n"
+
+    source = GitSource(remote.url, cache_dir=tmp_path / "cache")
+    remote.work.index.remove(["definitions/ok.yaml"], working_tree=True)
+    remote.push({}, message="older")
+    source.fetch()
+    (work / "definitions/late.jsonnet").symlink_to(secret)
+    remote.work.index.add(["definitions/late.jsonnet"])
+    remote.push({}, message="a link arrives in an update")
+    snap = source.fetch()  # updated in place: the new link is checked as well
+    assert not (snap.root / "definitions/late.jsonnet").exists()
+    assert not (snap.root / "definitions/late.jsonnet").is_symlink()

@@ -1,0 +1,151 @@
+"""Git plumbing for the status branch: read it, build a tree, commit, push.
+
+Nothing here touches a checkout, an index people use, or any branch but the
+status branch: blobs go straight into the object store, the tree is built
+in a throw-away index (``GIT_INDEX_FILE``), the commit with ``commit-tree``,
+and it is pushed as ``<sha>:refs/heads/<branch>`` (never forced).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import git
+
+from gitops_vela.errors import SourceError, StatusError
+from gitops_vela.source.cache import RemoteCache
+
+_ZERO = "0" * 40
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    """Who the status commits are from (``status.author`` in the config)."""
+
+    name: str = "gitops-vela"
+    email: str = "gitops-vela@noreply.invalid"
+
+
+@dataclass(frozen=True, slots=True)
+class BranchState:
+    """The status branch as fetched: its commit (None: no branch yet) and our files."""
+
+    commit: str | None
+    files: Mapping[str, str]  # path -> blob sha, for README.md and apps/*.yaml
+
+
+class StatusBranch:
+    """The status branch of one remote, through a ``RemoteCache``'s object store."""
+
+    def __init__(self, remote: RemoteCache, *, branch: str, author: Author) -> None:
+        self.remote = remote
+        self.branch = branch
+        self.author = author
+        self._local_ref = f"refs/gitops-vela/status/{branch}"
+
+    @property
+    def remote_ref(self) -> str:
+        return f"refs/heads/{self.branch}"
+
+    def fetch(self) -> BranchState:
+        """The remote branch's tip (fetched shallowly when not already here)."""
+        sha = self.remote.ls_remote(self.remote_ref).get(self.remote_ref)
+        if sha is None:
+            return BranchState(commit=None, files={})
+        if not self._has_commit(sha):
+            self.remote.fetch(self.remote_ref, local_ref=self._local_ref)
+        return BranchState(commit=sha, files=self.files(sha))
+
+    def files(self, commit: str) -> dict[str, str]:
+        """Blob shas of ``README.md`` and ``apps/*.yaml`` at ``commit``."""
+        out = self._git(["ls-tree", "-r", "--full-tree", "-z", commit])
+        files: dict[str, str] = {}
+        for entry in filter(None, out.split("\0")):
+            meta, _, path = entry.partition("\t")
+            _mode, kind, sha = meta.split()
+            if kind == "blob" and (path == "README.md" or path.startswith("apps/")):
+                files[path] = sha
+        return files
+
+    def read_blobs(self, shas: Iterable[str]) -> dict[str, str]:
+        """``blob sha -> text`` (one ``cat-file --batch`` process for all of them)."""
+        texts: dict[str, str] = {}
+        with git.Repo(self.remote.git_dir) as repo:
+            for sha in shas:
+                data: bytes = repo.odb.stream(bytes.fromhex(sha)).read()
+                texts[sha] = data.decode("utf-8", "replace")
+        return texts
+
+    def store_blobs(self, contents: Mapping[str, str]) -> dict[str, str]:
+        """Write ``path -> text`` as blobs; ``path -> blob sha`` (one ``hash-object`` call)."""
+        if not contents:
+            return {}
+        with tempfile.TemporaryDirectory(prefix="gitops-vela-blobs-") as tmp:
+            files = []
+            for index, text in enumerate(contents.values()):
+                file = Path(tmp) / str(index)
+                file.write_bytes(text.encode())
+                files.append(str(file))
+            args = ["hash-object", "-w", "--no-filters", "--stdin-paths"]
+            shas = self._git(args, stdin="\n".join(files) + "\n").split()
+        return dict(zip(contents, shas, strict=True))
+
+    def commit(
+        self, parent: str | None, *, put: Mapping[str, str], remove: set[str], message: str
+    ) -> str:
+        """A commit on top of ``parent`` with ``put`` (path -> blob) written and ``remove`` gone."""
+        lines = [f"0 {_ZERO}\t{path}" for path in sorted(remove)]
+        lines += [f"100644 {sha}\t{path}" for path, sha in sorted(put.items())]
+        with tempfile.TemporaryDirectory(prefix="gitops-vela-status-") as tmp:
+            env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
+            self._git(["read-tree", parent] if parent else ["read-tree", "--empty"], env=env)
+            self._git(["update-index", "--index-info"], env=env, stdin="\n".join(lines) + "\n")
+            tree = self._git(["write-tree"], env=env).strip()
+        args = ["commit-tree", tree, *(["-p", parent] if parent else []), "-F", "-"]
+        identity = {
+            "GIT_AUTHOR_NAME": self.author.name,
+            "GIT_AUTHOR_EMAIL": self.author.email,
+            "GIT_COMMITTER_NAME": self.author.name,
+            "GIT_COMMITTER_EMAIL": self.author.email,
+        }
+        return self._git(args, env=identity, stdin=message).strip()
+
+    def tree_of(self, commit: str) -> str:
+        return self._git(["rev-parse", f"{commit}^{{tree}}"]).strip()
+
+    def push(self, commit: str) -> bool:
+        """Push ``commit`` to the branch; False when the remote moved (non-fast-forward)."""
+        try:
+            self.remote.runner.run(
+                ["push", "--quiet", self.remote.url, f"{commit}:{self.remote_ref}"],
+                cwd=self.remote.git_dir,
+                op="push",
+            )
+        except SourceError as exc:
+            if any(
+                mark in exc.message for mark in ("[rejected]", "non-fast-forward", "fetch first")
+            ):
+                return False
+            raise StatusError(f"{self.remote.display_url}: {exc.message}") from exc
+        self._git(["update-ref", self._local_ref, commit])
+        return True
+
+    def _has_commit(self, sha: str) -> bool:
+        try:
+            self._git(["cat-file", "-e", f"{sha}^{{commit}}"])
+        except SourceError:
+            return False
+        return True
+
+    def _git(
+        self, args: list[str], *, env: Mapping[str, str] | None = None, stdin: str | None = None
+    ) -> str:
+        return self.remote.runner.run(
+            args,
+            cwd=self.remote.git_dir,
+            env=env,
+            stdin=stdin.encode() if stdin is not None else None,
+        )

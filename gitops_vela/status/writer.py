@@ -1,0 +1,254 @@
+"""``StatusWriter``: the outcome of each app, committed to the status branch.
+
+One ``write()`` per reconcile with every app of the repository. It commits
+only when something a person cares about changed (``document.significant``);
+a quiet poll costs nothing (not even a network call). A push that loses a
+race re-reads the branch and re-applies only our files (``README.md`` and
+``apps/*.yaml``), so files other writers keep on the branch survive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from gitops_vela.errors import SourceError, StatusError
+from gitops_vela.model.status import AppStatus
+from gitops_vela.source import Credentials, GitSource
+from gitops_vela.source.cache import RemoteCache
+from gitops_vela.source.gitcmd import DEFAULT_TIMEOUT, OpHook
+from gitops_vela.status.branch import Author, BranchState, StatusBranch
+from gitops_vela.status.document import (
+    README,
+    app_of_path,
+    app_path,
+    carry_since,
+    from_yaml,
+    render_readme,
+    sanitise,
+    significant,
+    to_yaml,
+)
+
+DEFAULT_BRANCH = "gitops-vela/status"
+Clock = Callable[[], str]
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What one write changes on top of the fetched branch."""
+
+    put: dict[str, str]  # path -> text
+    remove: set[str]
+    result: dict[str, AppStatus]  # every app on the branch afterwards
+    changed: list[str]  # apps added or changed, for the commit message
+
+    @property
+    def empty(self) -> bool:
+        return not self.put and not self.remove
+
+
+class StatusWriter:
+    """Writes ``AppStatus`` values to the status branch of one repository."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        cache_dir: Path,
+        branch: str = DEFAULT_BRANCH,
+        author: Author | None = None,
+        credentials: Credentials | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        on_op: OpHook | None = None,
+        name: str | None = None,
+        max_attempts: int = 5,
+        clock: Clock = utc_now,
+    ) -> None:
+        remote = RemoteCache(
+            url,
+            cache_dir=cache_dir,
+            credentials=credentials,
+            timeout=timeout,
+            on_op=on_op,
+            name=name,
+            key=f"status:{branch}",
+        )
+        self._init(remote, branch=branch, author=author, max_attempts=max_attempts, clock=clock)
+
+    @classmethod
+    def for_source(
+        cls,
+        source: GitSource,
+        *,
+        branch: str = DEFAULT_BRANCH,
+        author: Author | None = None,
+        max_attempts: int = 5,
+        clock: Clock = utc_now,
+    ) -> StatusWriter:
+        """A writer sharing the source's cache and credentials (one object store)."""
+        writer = cls.__new__(cls)
+        writer._init(
+            source.remote_cache,
+            branch=branch,
+            author=author,
+            max_attempts=max_attempts,
+            clock=clock,
+        )
+        return writer
+
+    def _init(
+        self,
+        remote: RemoteCache,
+        *,
+        branch: str,
+        author: Author | None,
+        max_attempts: int,
+        clock: Clock,
+    ) -> None:
+        self._branch = StatusBranch(remote, branch=branch, author=author or Author())
+        self._max_attempts = max(1, max_attempts)
+        self._clock = clock
+        self._known: dict[str, AppStatus] | None = None  # the branch as last read or written
+        self._parsed: dict[str, AppStatus] = {}  # blob sha -> parsed status
+
+    @property
+    def branch(self) -> str:
+        return self._branch.branch
+
+    def write(self, statuses: Iterable[AppStatus], *, complete: bool = True) -> str | None:
+        """Record ``statuses``; the new commit's sha, or None when nothing worth it changed.
+
+        ``complete``: ``statuses`` holds every app of the repository, so the file
+        of any other app (removed from Git) is deleted. Pass False to update a
+        subset. ``StatusError`` (retryable) when the remote is unreachable or the
+        push keeps losing races.
+
+        Nothing worth a commit against what this writer last read or wrote
+        returns at once, without a Git call: a quiet poll is free. (So a status
+        branch deleted by hand comes back with the next change.)
+        """
+        desired = {s.app: sanitise(s) for s in statuses}
+        for app in desired:
+            app_path(app)  # refuse unsafe names before any Git call
+        if self._known is not None and not self._differs(self._known, desired, complete):
+            return None
+        try:
+            return self._write(desired, complete=complete)
+        except SourceError as exc:  # the remote is down or refused us, or Git failed
+            raise StatusError(exc.message, retryable=exc.retryable) from exc
+
+    def _write(self, desired: Mapping[str, AppStatus], *, complete: bool) -> str | None:
+        for _ in range(self._max_attempts):
+            state = self._branch.fetch()
+            previous = self._previous(state)
+            plan = self._plan(state, previous, desired, complete=complete)
+            if plan.empty:
+                self._known = previous
+                return None
+            commit = self._commit(state, plan)
+            if self._branch.push(commit):
+                self._known = plan.result
+                return commit
+        raise StatusError(
+            f"{self._branch.remote.display_url}: pushing {self.branch!r} lost "
+            f"{self._max_attempts} races in a row; retrying later"
+        )
+
+    def read(self) -> dict[str, AppStatus]:
+        """The statuses on the remote branch now (empty when it does not exist yet)."""
+        try:
+            previous = self._previous(self._branch.fetch())
+        except SourceError as exc:
+            raise StatusError(exc.message, retryable=exc.retryable) from exc
+        self._known = previous
+        return previous
+
+    def _previous(self, state: BranchState) -> dict[str, AppStatus]:
+        paths = {path: sha for path, sha in state.files.items() if app_of_path(path)}
+        # Keep parsed files of this tree only: the cache never outgrows the branch.
+        present = set(paths.values())
+        self._parsed = {sha: st for sha, st in self._parsed.items() if sha in present}
+        unread = [sha for sha in present if sha not in self._parsed]
+        for sha, text in self._branch.read_blobs(unread).items():
+            try:
+                self._parsed[sha] = from_yaml(text, path=sha)
+            except StatusError:
+                continue  # not ours to understand: it will be overwritten or removed
+        result: dict[str, AppStatus] = {}
+        for path, sha in paths.items():
+            app = app_of_path(path)
+            if app is not None and sha in self._parsed and self._parsed[sha].app == app:
+                result[app] = self._parsed[sha]
+        return result
+
+    @staticmethod
+    def _differs(
+        known: Mapping[str, AppStatus], desired: Mapping[str, AppStatus], complete: bool
+    ) -> bool:
+        if complete and set(known) - set(desired):
+            return True
+        return any(
+            app not in known or significant(known[app]) != significant(status)
+            for app, status in desired.items()
+        )
+
+    def _plan(
+        self,
+        state: BranchState,
+        previous: Mapping[str, AppStatus],
+        desired: Mapping[str, AppStatus],
+        *,
+        complete: bool,
+    ) -> _Plan:
+        result = dict(previous)
+        put: dict[str, str] = {}
+        changed: list[str] = []
+        now = self._clock()
+        for app, status in sorted(desired.items()):
+            old = previous.get(app)
+            if old is not None and significant(old) == significant(status):
+                continue
+            result[app] = carry_since(old, status, now=now)
+            put[app_path(app)] = to_yaml(result[app])
+            changed.append(app)
+        # apps/*.yaml are ours, parseable or not: a complete write removes every other app.
+        ours = {path for path in state.files if app_of_path(path)}
+        stale = {p for p in ours if app_of_path(p) not in desired} if complete else set()
+        for path in stale:
+            result.pop(app_of_path(path) or "", None)
+        readme = render_readme(result.values())
+        if put or stale or self._readme_differs(state, readme):
+            put[README] = readme
+        return _Plan(put=put, remove=stale, result=result, changed=changed)
+
+    def _readme_differs(self, state: BranchState, readme: str) -> bool:
+        sha = state.files.get(README)
+        if sha is None:
+            return True
+        return self._branch.read_blobs([sha])[sha] != readme
+
+    def _commit(self, state: BranchState, plan: _Plan) -> str:
+        blobs = self._branch.store_blobs(plan.put)
+        for path, sha in blobs.items():  # what we wrote needs no parsing when read back
+            app = app_of_path(path)
+            if app is not None:
+                self._parsed[sha] = plan.result[app]
+        message = _message(plan, removed=sorted(filter(None, map(app_of_path, plan.remove))))
+        return self._branch.commit(state.commit, put=blobs, remove=plan.remove, message=message)
+
+
+def _message(plan: _Plan, *, removed: list[str]) -> str:
+    parts = [f"{app} {plan.result[app].sync}/{plan.result[app].health}" for app in plan.changed]
+    parts += [f"{app} removed" for app in removed]
+    subject = "gitops-vela: status " + (", ".join(parts[:3]) or "README")
+    if len(parts) > 3:
+        subject += f" and {len(parts) - 3} more"
+    body = "\n".join(f"- {p}" for p in parts)
+    return f"{subject} [skip ci]\n\n{body}\n"
