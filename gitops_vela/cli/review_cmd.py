@@ -38,6 +38,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="another repository's apps that use these definitions (repeatable)",
     )
     parser.add_argument(
+        "--repo", help="repository name in ownership labels (default: the folder's name)"
+    )
+    parser.add_argument(
+        "--namespace", default="default", help="namespace of Appfiles that name none"
+    )
+    parser.add_argument(
         "--max-chars",
         type=int,
         default=DEFAULT_LIMIT,
@@ -73,6 +79,8 @@ def _review(args: argparse.Namespace, *, live: LiveDiff | None) -> int:
         head=args.head,
         apps_repos=tuple(args.apps_repo),
         live=live,
+        repo=args.repo or "",
+        namespace=args.namespace,
     )
     report = review(request)
     text = (

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from gitops_vela.cli import main
-from tests.review.conftest import ALPHA, DEFINITIONS, Repo
+from tests.review.conftest import ALPHA, APPS, DEFINITIONS, Repo
 
 
 def review(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -314,3 +314,62 @@ def test_cluster_flag_with_a_bad_kubeconfig_exits_2(
         missing,
     )
     assert code == 2 and "error:" in err
+
+
+def test_review_of_a_folder_in_a_monorepo(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mono = Repo(tmp_path / "mono")
+    mono.write({f"platform/{rel}": text for rel, text in {**DEFINITIONS, **APPS}.items()})
+    mono.write({"README.md": "monorepo\n"})
+    mono.commit("platform folder")
+    mono.branch("feature")
+    mono.edit("platform/definitions/tiny.yaml", "default: 1", "default: 3")
+    mono.commit("three replicas")
+
+    code, out, _ = review(
+        capsys,
+        "--base",
+        "main",
+        "--head",
+        "feature",
+        str(mono.path / "platform"),
+        "--format",
+        "json",
+    )
+
+    data = json.loads(out)
+    assert code == 0 and data["repositories"] == ["platform"]
+    assert {a["name"] for a in data["apps"]} == {"alpha", "beta"}
+    assert data["apps"][0]["path"] == "apps/alpha/vela.yaml"
+    code, out, _ = review(
+        capsys,
+        "--base",
+        "main",
+        "--head",
+        "feature",
+        str(mono.path / "platform"),
+        "--repo",
+        "mono",
+        "--format",
+        "json",
+    )
+    assert json.loads(out)["apps"][0]["repo"] == "mono"
+
+
+def test_an_appfile_that_is_not_utf8_still_gets_reviewed(
+    platform: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (platform.path / "apps" / "latin").mkdir()
+    (platform.path / "apps" / "latin" / "vela.yaml").write_bytes(
+        b"name: latin\nservices:\n  web:\n    type: tiny\n    image: caf\xe9\n"
+    )
+    platform.edit("definitions/tiny.yaml", "default: 1", "default: 2")
+    platform.commit("a latin-1 Appfile and two replicas")
+
+    code, data = review_json(capsys, platform)
+
+    statuses = {a["name"]: a["status"] for a in data["apps"]}
+    assert statuses["alpha"] == "changed" and statuses["beta"] == "changed"
+    assert code == (1 if "broken" in statuses.values() else 0)
+    assert len(statuses) == 3, statuses
