@@ -1,13 +1,15 @@
 """The review, start to end: two revisions in, one ``Report`` out.
 
-1. export base and head from Git (no checkout of the working tree is touched);
-2. load the catalog at both; list definitions added, removed, changed; validate
-   the new and changed ones;
-3. index the Appfiles at both (``depindex``) and pick the apps that use a
-   changed definition or whose Appfile changed;
+1. read base and head from Git (``sparse``: no working tree or index of the
+   user's is touched, and Appfiles are written only when rendered);
+2. index the Appfiles at both (``depindex``), load the catalog at both, list
+   the definitions added, removed, changed (``catalogdiff``);
+3. pick the apps that use a changed definition or whose Appfile changed;
 4. render only those, at both revisions, and compare (``appdiff``);
 5. the same for every ``--apps-repo``: its own apps and definitions, with the
-   reviewed repository as a capability center at base and at head.
+   reviewed repository as a capability center at base and at head;
+6. validate the new and changed definitions (``validate``) and build the
+   ``Report``; with ``--cluster``, diff the affected apps against live (``live``).
 """
 
 from __future__ import annotations
@@ -25,13 +27,7 @@ from gitops_vela.model.rendered import RenderedApp, RepositoryRender
 from gitops_vela.render import DEFAULT_APP_GLOBS, render_repository
 from gitops_vela.review.appdiff import compare_apps
 from gitops_vela.review.catalogdiff import DefinitionDelta, compare_definitions
-from gitops_vela.review.depindex import (
-    DependencyIndex,
-    build_index,
-    index_from_blobs,
-    match_appfiles,
-)
-from gitops_vela.review.gittree import TreeFile, checkout_paths, list_tree, read_blobs
+from gitops_vela.review.depindex import DependencyIndex, build_index
 from gitops_vela.review.report import (
     AppChange,
     ClusterDiff,
@@ -39,9 +35,9 @@ from gitops_vela.review.report import (
     DefinitionStatus,
     Report,
 )
+from gitops_vela.review.sparse import SparseTree
 from gitops_vela.review.validate import validate_definitions
 from gitops_vela.source import GitRunner
-from gitops_vela.source.trees import resolve_commit
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +63,8 @@ def review(request: ReviewRequest, *, runner: GitRunner | None = None) -> Report
     repo, subdir = locate(request.path, runner=runner)
     name = request.repo or repo_name(repo)
     with tempfile.TemporaryDirectory(prefix="gitops-vela-review-") as tmp:
-        base_tree = _Tree.open(runner, repo, request.base, Path(tmp) / "base", subdir=subdir)
-        head_tree = _Tree.open(runner, repo, request.head, Path(tmp) / "head", subdir=subdir)
+        base_tree = SparseTree.open(runner, repo, request.base, Path(tmp) / "base", subdir=subdir)
+        head_tree = SparseTree.open(runner, repo, request.head, Path(tmp) / "head", subdir=subdir)
         globs = request.app_globs
         head_index = head_tree.index(globs)
         base_index = base_tree.index(globs, reuse=head_index)
@@ -85,54 +81,6 @@ def review(request: ReviewRequest, *, runner: GitRunner | None = None) -> Report
     for plan, (before, after) in zip(plans, renders, strict=True):
         _compare(plan, before, after, outcome)
     return _report(request, (base_tree.sha, head_tree.sha), base[0], head[0], outcome)
-
-
-@dataclass(frozen=True, slots=True)
-class _Tree:
-    """One revision of the reviewed repository, written out only as far as the review needs:
-    everything but the Appfiles at first, then the Appfiles it renders (``gittree``)."""
-
-    runner: GitRunner
-    repo: Path
-    sha: str
-    top: Path
-    prefix: str  # the reviewed folder inside the repository, "" or "sub/dir/"
-    files: dict[str, TreeFile]  # relative to the reviewed folder
-
-    @classmethod
-    def open(cls, runner: GitRunner, repo: Path, rev: str, top: Path, *, subdir: str) -> _Tree:
-        sha = resolve_commit(runner, repo, rev)
-        prefix = f"{subdir}/" if subdir else ""
-        listed = list_tree(runner, repo, sha)
-        files = {p[len(prefix) :]: f for p, f in listed.items() if p.startswith(prefix)}
-        (top / subdir).mkdir(parents=True, exist_ok=True)
-        return cls(runner, repo, sha, top, prefix, files)
-
-    @property
-    def root(self) -> Path:
-        return self.top / self.prefix
-
-    def index(
-        self, globs: Sequence[str], *, reuse: DependencyIndex | None = None
-    ) -> DependencyIndex:
-        """The dependency index, from Git objects; the other files are written meanwhile."""
-        appfiles = match_appfiles(self.files, globs)
-        taken = set(appfiles)
-        self._checkout(p for p in self.files if p not in taken)
-        oids = {rel: self.files[rel].oid for rel in appfiles}
-        known = {e.digest for e in reuse.entries.values()} if reuse is not None else set()
-        blobs = read_blobs(self.runner, self.repo, set(oids.values()) - known)
-        if blobs is not None:
-            return index_from_blobs(oids, blobs, reuse=reuse)
-        self._checkout(appfiles)  # not plain text: let the files on disk speak
-        return build_index(self.root, globs)
-
-    def write(self, paths: Iterable[str]) -> None:
-        """Write the Appfiles about to be rendered (those that exist at this revision)."""
-        self._checkout(p for p in paths if p in self.files and not (self.root / p).exists())
-
-    def _checkout(self, paths: Iterable[str]) -> None:
-        checkout_paths(self.runner, self.repo, self.sha, self.top, [self.prefix + p for p in paths])
 
 
 def locate(path: Path, *, runner: GitRunner) -> tuple[Path, str]:
