@@ -42,7 +42,10 @@ def render_markdown(report: Report, *, limit: int = DEFAULT_LIMIT) -> str:
     footer = "\n".join(_footer(report))
     sections = [_app_section(app) for app in apps]
     if report.cluster is not None:
+        sections.append("### Against the live cluster (server-side dry run)\n")
         sections.extend(_cluster_section(c) for c in report.cluster)
+        if not report.cluster:
+            sections.append("No affected app to compare.\n")
     budget = limit - len(head) - len(table) - len(footer) - 400  # room for the note
     shown: list[str] = []
     for section in sections:
@@ -82,8 +85,16 @@ def _header(report: Report) -> list[str]:
         f"| Apps added / removed / fixed | {count[AppStatus.ADDED]} / "
         f"{count[AppStatus.REMOVED]} / {count[AppStatus.FIXED]} |",
         f"| Apps unaffected | {report.unaffected} |",
+        *_live_row(report),
         "",
     ]
+
+
+def _live_row(report: Report) -> list[str]:
+    if report.cluster is None:
+        return []
+    differing = sum(1 for c in report.cluster if c.objects or c.error)
+    return [f"| Apps differing from the live cluster | {differing} |"]
 
 
 def _count_by_status(report: Report) -> dict[AppStatus, int]:

@@ -373,3 +373,36 @@ def test_an_appfile_that_is_not_utf8_still_gets_reviewed(
     assert statuses["alpha"] == "changed" and statuses["beta"] == "changed"
     assert code == (1 if "broken" in statuses.values() else 0)
     assert len(statuses) == 3, statuses
+
+
+def test_change_to_an_imported_file_reaches_the_apps_through_the_definition(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = Repo(tmp_path / "platform")
+    shared = "{ owner(o):: { owner: o } }\n"
+    uses_lib = DEFINITIONS["definitions/annotate.yaml"].replace(
+        "annotations+: { owner: parameter.owner } }",
+        "annotations+: (import 'lib.libsonnet').owner(parameter.owner) }",
+    )
+    repo.write(
+        {
+            **DEFINITIONS,
+            **APPS,
+            "definitions/annotate.yaml": uses_lib,
+            "definitions/lib.libsonnet": shared,
+        }
+    )
+    repo.commit("annotate through a shared helper")
+    repo.branch("feature")
+    repo.write({"definitions/lib.libsonnet": "{ owner(o):: { owner: o, team: o } }\n"})
+    repo.commit("helper: also the team")
+
+    code, data = review_json(capsys, repo)
+
+    assert code == 0
+    (annotate,) = data["definitions"]
+    assert annotate["name"] == "annotate"
+    assert annotate["aspects"] == ["import definitions/lib.libsonnet"]
+    (alpha,) = data["apps"]
+    assert alpha["name"] == "alpha" and "+    team: team-a" in alpha["objects"][0]["diff"]
+    assert data["appsRendered"] == 1 and data["appsUnaffected"] == 1
