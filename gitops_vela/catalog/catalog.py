@@ -87,4 +87,4 @@ def _clash(trait: Definition, workload: Definition) -> Diagnostic:
     )
     hint = "rename the parameter or narrow the trait's appliesToWorkloads"
     blamed = workload if trait.origin == "builtin" and workload.origin != "builtin" else trait
-    return Diagnostic(blamed.path, message, blamed.line, "metadata.name", hint)
+    return Diagnostic(blamed.path, message, blamed.line, hint=hint)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,6 +16,7 @@ import yaml
 from gitops_vela.catalog import Catalog, load_catalog
 from gitops_vela.catalog.describe import applies_text, origin_text, parameter_rows
 from gitops_vela.cli.common import command_parser
+from gitops_vela.model.definitions import Definition
 from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.model.rendered import RenderedApp, RepositoryRender
 from gitops_vela.render import render_repository
@@ -57,6 +59,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="list capability definitions or show one",
         example="gitops-vela defs show webservice",
     )
+    defs.set_defaults(handler=lambda _args: _usage(defs))
     verbs = defs.add_subparsers(dest="verb", metavar="VERB")
     listing = command_parser(
         verbs,
@@ -108,12 +111,16 @@ def _render(args: argparse.Namespace) -> int:
     missing = (
         set(args.apps or ()) - {a.name for a in result.apps} - {f.name for f in result.failures}
     )
-    if output == "yaml":
-        _print_yaml(result.apps)
-    elif output == "json":
-        print(json.dumps(_as_list(result.apps), indent=2, sort_keys=False))
-    else:
-        _write_dir(Path(output[len("dir=") :]), result.apps)
+    try:
+        if output == "yaml":
+            _print_yaml(result.apps)
+        elif output == "json":
+            print(json.dumps(_as_list(result.apps), indent=2, sort_keys=False))
+        else:
+            _write_dir(Path(output[len("dir=") :]), result.apps)
+    except BrokenPipeError:  # `gitops-vela render | head`: the reader left, not an error
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keep interpreter exit quiet
+        return 0
     for name in sorted(missing):
         print(f"error: no app named {name!r}", file=sys.stderr)
     return _report(result) or (1 if missing else 0)
@@ -178,11 +185,21 @@ def _defs_list(args: argparse.Namespace) -> int:
     for definition in catalog:
         kind = "trait" if definition.is_trait else "workload"
         applies = applies_text(definition)
-        rows.append(
-            (definition.name, kind, applies, origin_text(definition), definition.description)
-        )
+        applies = applies if len(applies) <= 48 else applies[:45] + "..."
+        rows.append((definition.name, kind, applies, origin_text(definition), _short(definition)))
     _table(rows)
     return 0
+
+
+def _short(definition: Definition) -> str:
+    """The first sentence of a description, cut to fit a terminal line."""
+    first = definition.description.split(". ")[0].strip().rstrip(".")
+    return first if len(first) <= 80 else first[:77] + "..."
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
 
 
 def _defs_show(args: argparse.Namespace) -> int:

@@ -10,7 +10,6 @@ the workload has a parameter of that name.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 from gitops_vela.catalog import Catalog, applies_to
@@ -19,13 +18,14 @@ from gitops_vela.errors import AppfileError
 from gitops_vela.model.appfile import DEFAULT_WORKLOAD, Appfile, Service, TraitUse
 from gitops_vela.model.definitions import Definition
 from gitops_vela.model.diagnostics import Diagnostic
+from gitops_vela.render.files import RepoFiles
 from gitops_vela.render.values import check_values, did_you_mean, expand_files, fill_defaults
 
 APP_KEYS = ("name", "namespace", "services")
 _LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
-def load_appfile(doc: Document, *, catalog: Catalog, root: Path) -> Appfile:
+def load_appfile(doc: Document, *, catalog: Catalog, files: RepoFiles) -> Appfile:
     """Check one Appfile document; raise ``AppfileError`` with every problem found."""
     problems: list[Diagnostic] = []
     warnings: list[Diagnostic] = []
@@ -43,11 +43,11 @@ def load_appfile(doc: Document, *, catalog: Catalog, root: Path) -> Appfile:
         problems.append(doc.diagnostic(("services",), "needs a mapping of one or more services"))
         services = {}
     loaded = [
-        _service(doc, key, spec, catalog=catalog, root=root, problems=problems, warnings=warnings)
+        _service(doc, key, spec, catalog=catalog, files=files, problems=problems, warnings=warnings)
         for key, spec in services.items()
     ]
     if problems:
-        raise AppfileError(problems)
+        raise AppfileError(sorted(problems, key=lambda d: d.line))
     return Appfile(
         name=name,
         path=doc.path,
@@ -84,7 +84,7 @@ def _service(
     spec: Any,
     *,
     catalog: Catalog,
-    root: Path,
+    files: RepoFiles,
     problems: list[Diagnostic],
     warnings: list[Diagnostic],
 ) -> Service | None:
@@ -110,14 +110,14 @@ def _service(
         trait = catalog.trait(field)
         properties = workload.parameters.get("properties") or {}
         if trait is not None and (applies_to(trait, workload) or field not in properties):
-            use = _trait(doc, (*key, field), trait, value, workload, root, problems)
+            use = _trait(doc, (*key, field), trait, value, workload, files, problems)
             if use is not None:
                 traits.append(use)
         else:
             parameters[field] = value
     _conflicts(doc, key, traits, catalog, problems)
     names = [t.name for t in catalog.traits]
-    values = _values(doc, key, workload, parameters, root, problems, also_known=names)
+    values = _values(doc, key, workload, parameters, files, problems, also_known=names)
     if len(problems) > count:
         return None
     return Service(name, workload.name, values, tuple(traits), doc.line_of(key))
@@ -147,7 +147,7 @@ def _trait(
     trait: Definition,
     value: Any,
     workload: Definition,
-    root: Path,
+    files: RepoFiles,
     problems: list[Diagnostic],
 ) -> TraitUse | None:
     if not applies_to(trait, workload):
@@ -160,7 +160,7 @@ def _trait(
     if not isinstance(value, dict):
         problems.append(doc.diagnostic(key, f"trait {trait.name!r} needs a mapping of parameters"))
         return None
-    values = _values(doc, key, trait, value, root, problems)
+    values = _values(doc, key, trait, value, files, problems)
     return TraitUse(trait.name, values, doc.line_of(key))
 
 
@@ -169,7 +169,7 @@ def _values(
     key: KeyPath,
     definition: Definition,
     values: dict[str, Any],
-    root: Path,
+    files: RepoFiles,
     problems: list[Diagnostic],
     *,
     also_known: list[str] | None = None,
@@ -179,7 +179,7 @@ def _values(
     if found:
         problems.extend(found)
         return filled
-    expanded, more = expand_files(filled, definition.parameters, doc=doc, prefix=key, root=root)
+    expanded, more = expand_files(filled, definition.parameters, doc=doc, prefix=key, files=files)
     problems.extend(more)
     return expanded
 

@@ -10,6 +10,7 @@ time: the first prefix that times out names the culprit.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from collections.abc import Mapping
 
@@ -55,7 +56,7 @@ def _single(
     definitions: Mapping[str, Definition],
     timeout: float,
 ) -> engine.Job:
-    single, _ = compose(
+    single, _, _ = compose(
         app,
         [service],
         definitions=definitions,
@@ -143,16 +144,12 @@ def _slow_definition(
 
 
 def _context(job: engine.Job) -> dict[str, str]:
-    import json
-
-    value = json.loads(job.ext_codes["context"])
+    value = json.loads(job.ext_vars["context"])
     return dict(value)
 
 
 def _revision(job: engine.Job) -> str:
-    import json
-
-    return str(json.loads(job.ext_codes["revision"]))
+    return job.ext_vars["revision"]
 
 
 def _reason(outcome: engine.Outcome, timeout: float) -> str:

@@ -45,17 +45,22 @@ def find_appfiles(root: Path, globs: Sequence[str]) -> list[str]:
     return sorted(found)
 
 
-def read_appfile(root: Path, relative: str) -> Document | None:
-    """The Appfile document at ``relative``, or None when the YAML there is not an Appfile.
-
-    Raises ``YamlError`` for unreadable files, YAML errors and files over the
-    size limit (a 10 MB file is refused before it is parsed).
-    """
+def read_appfile_text(root: Path, relative: str) -> str:
+    """The text of a candidate Appfile; a file over the size limit is refused before parsing."""
     try:
         file = confined_file(root, relative)
     except PathRefused as exc:
         raise YamlError(Diagnostic(relative, str(exc))) from exc
-    text = read_text(file, display=relative, limit=MAX_APPFILE_BYTES)
+    return read_text(file, display=relative, limit=MAX_APPFILE_BYTES)
+
+
+def parse_appfile(text: str, relative: str) -> Document | None:
+    """The Appfile document of a file, or None when the YAML there is not an Appfile.
+
+    A file is an Appfile when it is named ``vela.yaml`` or has a top-level
+    ``services`` key; other YAML matched by the globs (kustomize files,
+    values, notes under ``apps/``) is skipped.
+    """
     documents = load_documents(text, path=relative)
     appfiles = [d for d in documents if _is_appfile(d)]
     if not appfiles:

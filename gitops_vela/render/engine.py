@@ -38,6 +38,7 @@ class Job:
     source: str
     files: Mapping[str, str] = field(default_factory=dict)
     entries: Mapping[str, str] = field(default_factory=dict)
+    ext_vars: Mapping[str, str] = field(default_factory=dict)
     ext_codes: Mapping[str, str] = field(default_factory=dict)
     tla_codes: Mapping[str, str] = field(default_factory=dict)
     timeout: float = DEFAULT_TIMEOUT
@@ -84,12 +85,15 @@ def _evaluate(jsonnet: Any, job: Job) -> Outcome:
             job.filename,
             job.source,
             import_callback=_importer(job),
+            ext_vars=dict(job.ext_vars),
             ext_codes=dict(job.ext_codes),
             tla_codes=dict(job.tla_codes),
             max_stack=MAX_STACK,
         )
     except RuntimeError as exc:
         return Outcome(False, str(exc).strip())
+    except Exception as exc:  # a binding failure must not kill the worker
+        return Outcome(False, f"the Jsonnet engine failed: {type(exc).__name__}: {exc}")
     return Outcome(True, text)
 
 
@@ -105,16 +109,26 @@ def _importer(job: Job) -> Any:
         try:
             candidates = import_candidates(base + "_", imported)
         except PathRefused as exc:
-            raise RuntimeError(f"import refused: {exc}") from exc
+            return _refusal(f"import refused: {exc}")
         for found in candidates:
             if found in job.files:
                 return found, job.files[found].encode()
-        raise RuntimeError(
+        return _refusal(
             f"import {imported!r} not found (imports resolve inside the definition's "
             "repository and the built-in library)"
         )
 
     return resolve
+
+
+def _refusal(message: str) -> tuple[str, bytes]:
+    """A refused import as a file that fails when evaluated.
+
+    Raising from the import callback makes gojsonnet return a garbled error
+    message now and then (invalid UTF-8); an ``error`` expression gives the
+    same message, with a stack trace pointing at the import.
+    """
+    return f"<refused>/{abs(hash(message))}", f"error {json.dumps(message)}".encode()
 
 
 # -- the parent side ---------------------------------------------------------------------
@@ -163,23 +177,35 @@ class Pool:
         results: list[Outcome | None] = [None] * len(jobs)
         pending = list(range(len(jobs)))[::-1]
         busy: dict[Connection, tuple[_Worker, int, float]] = {}
-        free: list[_Worker] = []
-        if jobs:
-            first = self._acquire(block=True)
-            assert first is not None  # a blocking acquire always returns a worker
-            free.append(first)
+        free: list[_Worker] = [self._blocking_acquire()] if jobs else []
         try:
             while pending or busy:
                 while pending and (free or self._grow(free)):
                     worker, index = free.pop(), pending.pop()
-                    worker.outbox.send(jobs[index])
+                    try:
+                        worker.outbox.send(jobs[index])
+                    except OSError:  # died while idle: the job never started, run it elsewhere
+                        self._discard(worker)
+                        pending.append(index)
+                        continue
                     busy[worker.inbox] = (worker, index, time.monotonic() + jobs[index].timeout)
-                self._collect(busy, free, results)
+                if not pending and free:  # let other callers use what this one no longer needs
+                    self._release(free)
+                    free = []
+                if busy:
+                    self._collect(busy, free, results)
+                elif pending and not free:
+                    free.append(self._blocking_acquire())
         finally:
             for worker, _, _ in busy.values():
                 self._discard(worker)
             self._release(free)
         return [r if r is not None else Outcome(False, "not evaluated") for r in results]
+
+    def _blocking_acquire(self) -> _Worker:
+        worker = self._acquire(block=True)
+        assert worker is not None  # a blocking acquire always returns a worker
+        return worker
 
     def _grow(self, free: list[_Worker]) -> bool:
         """Take one more worker when one is idle or may still be started."""
@@ -204,7 +230,10 @@ class Pool:
                 results[index] = conn.recv()
                 free.append(worker)
             except (EOFError, OSError):
-                code = worker.process.poll()
+                try:
+                    code = worker.process.wait(timeout=2)
+                except subprocess.TimeoutExpired:
+                    code = None
                 text = f"the Jsonnet worker died (exit code {code})"
                 results[index] = Outcome(False, text, crashed=True)
                 self._discard(worker)

@@ -48,8 +48,8 @@ local service(s, app) =
       outputs: acc.outputs + [{ definition: t.type, role: 'trait', objects: field(r, 'outputs', t.type) }],
     };
   std.foldl(step, s.traits, start);
-local app = std.extVar('context') + { revision: std.extVar('revision') };
-{ [s.name]: service(s, app) for s in std.extVar('services') }
+local app = std.parseJson(std.extVar('context')) + { revision: std.extVar('revision') };
+{ [s.name]: service(s, app) for s in std.parseJson(std.extVar('services')) }
 """
 
 
@@ -61,12 +61,13 @@ def compose(
     context: Mapping[str, str],
     revision: str,
     timeout: float,
-) -> tuple[Job, str]:
-    """The job evaluating ``services`` of ``app``, and its cache key.
+) -> tuple[Job, str, bool]:
+    """The job evaluating ``services`` of ``app``, its cache key, and whether a template
+    mentions ``revision``.
 
-    The key leaves the revision out unless a used template's sources mention
-    ``revision`` at all: otherwise every commit would re-render every app,
-    although ``context.revision`` cannot change what such templates produce.
+    The key leaves the revision out: otherwise every commit would re-render
+    every app although few templates look at ``context.revision`` (the
+    caller decides, see ``repository._evaluate``).
     """
     names = sorted({s.type for s in services} | {t.name for s in services for t in s.traits})
     used = [definitions[name] for name in names]
@@ -82,15 +83,14 @@ def compose(
         source=source,
         files=files,
         entries={_entry(d.name): d.entry for d in used},
-        ext_codes={"services": payload, "context": ctx, "revision": json.dumps(revision)},
+        # std.parseJson of a string is ~3x faster than parsing JSON as Jsonnet code
+        ext_vars={"services": payload, "context": ctx, "revision": revision},
         timeout=timeout,
     )
     key = hashlib.sha256()
     for part in (source, payload, ctx, *(d.digest for d in used)):
         key.update(part.encode() + b"\0")
-    if any(uses_revision(d) for d in used):
-        key.update(revision.encode())
-    return job, key.hexdigest()
+    return job, key.hexdigest(), any(uses_revision(d) for d in used)
 
 
 def uses_revision(definition: Definition) -> bool:

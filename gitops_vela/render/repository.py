@@ -26,14 +26,31 @@ from gitops_vela.model.rendered import AppFailure, RenderedApp, RepositoryRender
 from gitops_vela.render import engine
 from gitops_vela.render.appfiles import load_appfile
 from gitops_vela.render.diagnose import explain_failure
-from gitops_vela.render.discover import DEFAULT_APP_GLOBS, find_appfiles, guess_name, read_appfile
+from gitops_vela.render.discover import (
+    DEFAULT_APP_GLOBS,
+    find_appfiles,
+    guess_name,
+    parse_appfile,
+    read_appfile_text,
+)
+from gitops_vela.render.files import RepoFiles, unchanged
 from gitops_vela.render.finalize import cluster_scoped_custom_kinds, digest, finish
 from gitops_vela.render.program import compose
 
-CACHE_SIZE = 4096
+CACHE_SIZE = 1024
 SECONDS_PER_SERVICE = 0.2  # on top of the per-evaluation limit, for big apps
+
+
+@dataclasses.dataclass(frozen=True)
+class _Evaluated:
+    result: dict[str, Any]
+    revision: str
+    depends: bool  # on the revision it was rendered with
+
+
 _cache: OrderedDict[str, RenderedApp] = OrderedDict()
-_evaluated: OrderedDict[str, dict[str, Any]] = OrderedDict()
+_evaluated: OrderedDict[str, _Evaluated] = OrderedDict()
+_appfiles: OrderedDict[str, tuple[Appfile | None, dict[str, str]]] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
@@ -97,14 +114,29 @@ def load_apps(
     failures: list[AppFailure] = []
     for path in find_appfiles(root, globs):
         try:
-            doc = read_appfile(root, path)
-            if doc is not None:
-                loaded.append(load_appfile(doc, catalog=catalog, root=root))
+            app = _load_appfile(root, path, catalog)
+            if app is not None:
+                loaded.append(app)
         except YamlError as exc:
             failures.append(AppFailure(repo, guess_name(root, path), path, (exc.diagnostic,)))
         except UserError as exc:
             failures.append(AppFailure(repo, guess_name(root, path), path, exc.diagnostics))
     return _without_duplicates(loaded, failures, repo=repo)
+
+
+def _load_appfile(root: Path, path: str, catalog: Catalog) -> Appfile | None:
+    """One Appfile, checked; reused from the cache while its text, catalog and files are unchanged."""
+    text = read_appfile_text(root, path)
+    key = hashlib.sha256(f"{path}\0{catalog.digest}\0{text}".encode()).hexdigest()
+    with _cache_lock:
+        cached = _appfiles.get(key)
+    if cached is not None and unchanged(root, cached[1]):
+        return cached[0]
+    doc = parse_appfile(text, path)
+    files = RepoFiles(root)
+    app = load_appfile(doc, catalog=catalog, files=files) if doc is not None else None
+    _remember(_appfiles, key, (app, dict(files.read)))
+    return app
 
 
 def _without_duplicates(
@@ -129,13 +161,21 @@ def _without_duplicates(
 def _evaluate(
     loaded: list[Appfile], *, repo: str, revision: str, namespace: str, catalog: Catalog
 ) -> tuple[list[tuple[Appfile, str, dict[str, Any]]], list[AppFailure]]:
-    """Evaluate each app's program (cached ones skipped); (app, key, result) per success."""
+    """Evaluate each app's program (cached ones skipped); (app, result key, result) per success.
+
+    ``context.revision`` and the cache: keying every result on the commit
+    would re-render everything on every commit. A result is marked as
+    depending on the revision when a used template mentions ``revision`` or
+    the revision's text appears in the output (a template reading the whole
+    context); only such results are keyed on the revision. A result made
+    without a revision is reused only without one.
+    """
     definitions = {d.name: d for d in catalog}
-    jobs: list[tuple[Appfile, engine.Job, str]] = []
+    jobs: list[tuple[Appfile, engine.Job, str, bool]] = []
     for app in loaded:
         context = {"appName": app.name, "namespace": app.namespace or namespace, "repo": repo}
         timeout = _limits.timeout + SECONDS_PER_SERVICE * len(app.services)
-        job, key = compose(
+        job, key, mentions = compose(
             app,
             app.services,
             definitions=definitions,
@@ -143,22 +183,35 @@ def _evaluate(
             revision=revision,
             timeout=timeout,
         )
-        jobs.append((app, job, key))
-    with _cache_lock:
-        todo = [(app, job, key) for app, job, key in jobs if key not in _evaluated]
-    outcomes = engine.evaluate([job for _, job, _ in todo])
+        jobs.append((app, job, key, mentions))
+    todo = [item for item in jobs if _cached(item[2], revision) is None]
+    outcomes = engine.evaluate([job for _, job, _, _ in todo])
     failures: list[AppFailure] = []
-    for (app, job, key), outcome in zip(todo, outcomes, strict=True):
+    for (app, job, key, mentions), outcome in zip(todo, outcomes, strict=True):
         if outcome.ok:
-            _remember(_evaluated, key, json.loads(outcome.text))
+            depends = mentions or not revision or revision in outcome.text
+            result = json.loads(outcome.text)
+            _remember(_evaluated, key, _Evaluated(result, revision, depends))
         else:
             diagnostics = explain_failure(
                 app, job, outcome, definitions=definitions, timeout=_limits.timeout
             )
             failures.append(AppFailure(repo, app.name, app.path, diagnostics))
+    done = [(app, key, _cached(key, revision)) for app, _, key, _ in jobs]
+    evaluated = [
+        (app, f"{key}:{entry.revision}" if entry.depends else key, entry.result)
+        for app, key, entry in done
+        if entry is not None
+    ]
+    return evaluated, failures
+
+
+def _cached(key: str, revision: str) -> _Evaluated | None:
     with _cache_lock:
-        results = [(app, key, _evaluated.get(key)) for app, _, key in jobs]
-    return [(app, key, result) for app, key, result in results if result is not None], failures
+        entry = _evaluated.get(key)
+    if entry is None or (entry.depends and entry.revision != revision):
+        return None
+    return entry
 
 
 def _finish_all(

@@ -7,22 +7,20 @@ import difflib
 import posixpath
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from gitops_vela.catalog.sandbox import PathRefused, confined_file, normalize
-from gitops_vela.catalog.yamldoc import Document, KeyPath, YamlError, read_text
+from gitops_vela.catalog.sandbox import PathRefused, normalize
+from gitops_vela.catalog.yamldoc import Document, KeyPath
 from gitops_vela.model.definitions import Definition
 from gitops_vela.model.diagnostics import Diagnostic
+from gitops_vela.render.files import RepoFiles
 
 FILES_MARKER = "x-gitops-vela-files"
-MAX_FILE_BYTES = 8 * 1024 * 1024
 _validators: dict[str, Draft202012Validator] = {}
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
@@ -108,7 +106,7 @@ def expand_files(
     *,
     doc: Document,
     prefix: KeyPath,
-    root: Path,
+    files: RepoFiles,
 ) -> tuple[dict[str, Any], list[Diagnostic]]:
     """Replace each files parameter (``x-gitops-vela-files: true``) by the YAML documents it names.
 
@@ -122,29 +120,27 @@ def expand_files(
             continue
         key: KeyPath = (*prefix, name)
         if sub.get(FILES_MARKER) is True and isinstance(result[name], list):
-            result[name] = _read_files(result[name], doc=doc, key=key, root=root, problems=problems)
+            result[name] = _read_files(
+                result[name], doc=doc, key=key, files=files, problems=problems
+            )
         elif isinstance(result[name], dict):
-            result[name], more = expand_files(result[name], sub, doc=doc, prefix=key, root=root)
+            result[name], more = expand_files(result[name], sub, doc=doc, prefix=key, files=files)
             problems.extend(more)
     return result, problems
 
 
 def _read_files(
-    paths: list[Any], *, doc: Document, key: KeyPath, root: Path, problems: list[Diagnostic]
+    paths: list[Any], *, doc: Document, key: KeyPath, files: RepoFiles, problems: list[Diagnostic]
 ) -> list[Any]:
     documents: list[Any] = []
     base = posixpath.dirname(doc.path)
     for index, path in enumerate(paths):
         where: KeyPath = (*key, index)
         try:
-            file = confined_file(root, _inside(base, str(path)))
-            text = read_text(file, display=str(path), limit=MAX_FILE_BYTES)
-            documents.extend(d for d in yaml.load_all(text, Loader=_Loader) if d is not None)
+            documents.extend(files.documents(_inside(base, str(path))))
         except PathRefused as exc:
             problems.append(doc.diagnostic(where, f"file {exc}"))
-        except YamlError as exc:
-            problems.append(doc.diagnostic(where, f"file {path!r}: {exc.diagnostic.message}"))
-        except yaml.YAMLError as exc:
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
             problems.append(doc.diagnostic(where, f"file {path!r} is not valid YAML: {exc}"))
     return documents
 

@@ -4,8 +4,8 @@ local vela = import 'vela.libsonnet';
 
 function(parameter, context)
   {
-    patch: { metadata+: { annotations+: parameter } }
-           + vela.when(vela.hasPodTemplate(context.output),
-                       vela.patchPodTemplate(context.output, { metadata+: { annotations+: parameter } })),
+    patch: vela.when(std.length(parameter) > 0, { metadata+: { annotations+: parameter } }
+                     + vela.when(vela.hasPodTemplate(context.output),
+                                 vela.patchPodTemplate(context.output, { metadata+: { annotations+: parameter } }))),
     outputs: {},
   }

@@ -9,12 +9,13 @@ function(parameter, context)
     { name: k, valueFrom: { secretKeyRef: parameter.secretVars[k] } }
     for k in std.objectFields(parameter.secretVars)
   ];
+  local env = vela.envFromMap(parameter.vars) + secretVars;
   local envFrom =
     [{ configMapRef: { name: n } } for n in parameter.fromConfigMaps]
     + [{ secretRef: { name: n } } for n in parameter.fromSecrets];
   {
     patch:
-      vela.patchEnv(output, name, vela.envFromMap(parameter.vars) + secretVars)
+      vela.when(std.length(env) > 0, vela.patchEnv(output, name, env))
       + vela.when(std.length(envFrom) > 0, vela.patchContainer(output, name, { envFrom+: envFrom })),
     outputs: {},
   }

@@ -4,8 +4,8 @@ local vela = import 'vela.libsonnet';
 
 function(parameter, context)
   {
-    patch: { metadata+: { labels+: parameter } }
-           + vela.when(vela.hasPodTemplate(context.output),
-                       vela.patchPodTemplate(context.output, { metadata+: { labels+: parameter } })),
+    patch: vela.when(std.length(parameter) > 0, { metadata+: { labels+: parameter } }
+                     + vela.when(vela.hasPodTemplate(context.output),
+                                 vela.patchPodTemplate(context.output, { metadata+: { labels+: parameter } }))),
     outputs: {},
   }

@@ -27,7 +27,7 @@ function(parameter, context)
   local all = parameter.pvc + parameter.configMap + parameter.secret + parameter.emptyDir;
   local claims = [v for v in parameter.pvc if !std.objectHas(v, 'claimName')];
   {
-    patch: vela.patchVolumes(output, volumes, { [main]: [mount(v) for v in all] }),
+    patch: vela.when(std.length(all) > 0, vela.patchVolumes(output, volumes, { [main]: [mount(v) for v in all] })),
     outputs: {
       ['pvc-' + v.name]: {
         apiVersion: 'v1',
