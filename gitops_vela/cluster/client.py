@@ -115,7 +115,6 @@ class Cluster:
             query=query,
             body=manifest,
             content_type=APPLY_PATCH,
-            what=describe(manifest),
         )
         return Applied(object=response.body, created=response.status == 201)
 

@@ -217,7 +217,7 @@ class Api:
         self._check_body_namespace(call, body)
         with self.store.lock:
             obj = self._admit_new(call, body)
-            obj = semantics.record_update(None, obj, manager=call.manager, now=now())
+            obj = semantics.record_update(call.rtype, None, obj, manager=call.manager, now=now())
             return 201, self.view(call.rtype, self.commit(call, obj, None))
 
     def update(self, call: Call) -> Obj:
@@ -252,7 +252,7 @@ class Api:
         validation.validate_update(rtype, old, obj)
         if record:
             obj = semantics.record_update(
-                old, obj, manager=call.manager, now=now(), subresource=call.subresource
+                rtype, old, obj, manager=call.manager, now=now(), subresource=call.subresource
             )
         return self.commit(call, obj, old)
 
@@ -280,10 +280,12 @@ class Api:
             raise unsupported_media_type(kind, accepted)
         document = call.json_body()
         if call.subresource == "scale":
-            return 200, self._write_scale(call, lambda scale: _patched(kind, scale, document))
+            return 200, self._write_scale(
+                call, lambda scale: _patched(call.rtype, kind, scale, document)
+            )
         with self.store.lock:
             old = self.live(call)
-            new = _patched(kind, self.view(call.rtype, old), document)
+            new = _patched(call.rtype, kind, self.view(call.rtype, old), document)
             return 200, self.view(call.rtype, self._replace(call, old, new))
 
     def apply(self, call: Call) -> tuple[int, Obj]:
@@ -324,17 +326,15 @@ class Api:
             return 200, self.view(rtype, self._replace(call, live, merged, record=False))
 
     def _ssa(self, call: Call, live: Obj | None, applied: Obj, force: bool) -> Obj:
-        try:
-            return semantics.server_side_apply(
-                copy.deepcopy(live) if live else None,
-                applied,
-                manager=call.manager,
-                force=force,
-                now=now(),
-                subresource=call.subresource,
-            )
-        except semantics.ApplyConflict as exc:
-            raise apply_conflict(exc.conflicts, live) from exc
+        return semantics.apply(
+            call.rtype,
+            copy.deepcopy(live) if live else None,
+            applied,
+            manager=call.manager,
+            force=force,
+            now=now(),
+            subresource=call.subresource,
+        )
 
     def _write_scale(self, call: Call, change: Callable[[Obj], Obj]) -> Obj:
         rtype = call.rtype
@@ -367,7 +367,7 @@ class Api:
             return scale_view(rtype, result)
 
 
-def _patched(kind: str, obj: Obj, document: Any) -> Obj:
+def _patched(rtype: ResourceType, kind: str, obj: Obj, document: Any) -> Obj:
     try:
         if kind == "application/json-patch+json":
             if not isinstance(document, list):
@@ -377,41 +377,9 @@ def _patched(kind: str, obj: Obj, document: Any) -> Obj:
             raise bad_request("the server rejected our request due to an error in our request")
         if kind == "application/merge-patch+json":
             return semantics.merge_patch(copy.deepcopy(obj), document)
-        return semantics.strategic_merge_patch(copy.deepcopy(obj), document)
+        return semantics.strategic_merge_patch(rtype, copy.deepcopy(obj), document)
     except semantics.PatchError as exc:
         raise ApiStatus(422, "Invalid", str(exc)) from exc
-
-
-def _manager_text(manager: str, live: Obj | None) -> str:
-    """How the apiserver prints a conflicting manager: ``"name"`` or ``"name" using v1``."""
-    for entry in ((live or {}).get("metadata") or {}).get("managedFields") or []:
-        if entry.get("manager") == manager and entry.get("operation") == "Update":
-            return f'"{manager}" using {entry.get("apiVersion", "")}'
-    return f'"{manager}"'
-
-
-def apply_conflict(conflicts: list[tuple[str, str]], live: Obj | None) -> ApiStatus:
-    """409 worded as ``fieldmanager/internal/conflict.go`` does."""
-    causes = [
-        {
-            "reason": "FieldManagerConflict",
-            "message": f"conflict with {_manager_text(m, live)}",
-            "field": path,
-        }
-        for path, m in conflicts
-    ]
-    if len(conflicts) == 1:
-        path, manager = conflicts[0]
-        message = (
-            f"Apply failed with 1 conflict: conflict with {_manager_text(manager, live)}: {path}"
-        )
-    else:
-        lines = []
-        for manager in sorted({m for _, m in conflicts}):
-            lines.append(f"conflicts with {_manager_text(manager, live)}:")
-            lines.extend(f"- {path}" for path, m in conflicts if m == manager)
-        message = f"Apply failed with {len(conflicts)} conflicts: " + "\n".join(lines)
-    return ApiStatus(409, "Conflict", message, details={"causes": causes})
 
 
 def scale_view(rtype: ResourceType, obj: Obj) -> Obj:

@@ -371,26 +371,30 @@ def _replica_set(obj: Obj) -> None:
 
 def _job(obj: Obj) -> None:
     spec = _spec(obj)
+    # batch/v1 SetDefaults_Job runs when the request is decoded, the job
+    # strategy then generates the selector, and every later read defaults
+    # again: so labels copied from the template may include the generated ones.
+    _job_template_labels(obj, spec)
     _job_selector(obj, spec)
-    # batch/v1 SetDefaults_Job
+    _job_template_labels(obj, spec)
     if spec.get("completions") is None and spec.get("parallelism") is None:
         spec["completions"] = 1
     _default(spec, "parallelism", 1)
     _default(spec, "backoffLimit", 2**31 - 1 if spec.get("backoffLimitPerIndex") is not None else 6)
+    _default(spec, "completionMode", "NonIndexed")
+    _default(spec, "suspend", False)
+    replacement = "Failed" if spec.get("podFailurePolicy") is not None else "TerminatingOrFailed"
+    _default(spec, "podReplacementPolicy", replacement)
+    _default(spec, "manualSelector", False)
+    _job_failure_policy(spec)
+    _pod_template(spec)
+
+
+def _job_template_labels(obj: Obj, spec: Obj) -> None:
     template_labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels")
     meta = _dict(obj, "metadata")
     if template_labels is not None and not meta.get("labels"):
         meta["labels"] = dict(template_labels)
-    _default(spec, "completionMode", "NonIndexed")
-    _default(spec, "suspend", False)
-    _default(
-        spec,
-        "podReplacementPolicy",
-        "Failed" if spec.get("podFailurePolicy") is not None else "TerminatingOrFailed",
-    )
-    _default(spec, "manualSelector", False)
-    _job_failure_policy(spec)
-    _pod_template(spec)
 
 
 def _job_selector(obj: Obj, spec: Obj) -> None:

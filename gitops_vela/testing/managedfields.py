@@ -11,6 +11,17 @@ Paths and FieldsV1
     ``field_path_str`` prints a path as the apiserver does in messages
     (``.spec.containers[name="app"].image``).
 
+    What an object owns (``fields_of``, structured-merge-diff's
+    toFieldSetWalker): every scalar, every atomic list or map, every list
+    item (with ``.``), and every key of a map that is not a struct field. A
+    struct field is owned only through its leaves, so ``securityContext: {}``
+    owns nothing, while untyped custom-resource content gets ``.`` entries.
+    What a write changed (``compare``) includes every node it added or
+    removed, so Update entries show ``.`` on new maps (``f:data: {.: {}}``);
+    fields of non-pointer Go structs (``spec``, ``template``, ``status``,
+    ``resources``) count as present in an empty built-in object, as they are
+    on a real server.
+
 Schema (``ListKeys``)
     How values merge: maps are granular unless ``atomic``; lists are atomic
     unless typed ``set`` or ``map`` (associative, by key fields). The built-in
@@ -30,7 +41,13 @@ Server-side apply (``server_side_apply``)
     worded like the apiserver) unless ``force``, which moves ownership to the
     applier. Sending a value equal to the live one shares ownership. An apply
     to the main resource never changes ``status``; a ``status`` subresource
-    apply changes only ``status``.
+    apply changes only ``status``. Merged lists take structured-merge-diff's
+    order (shared items in the configuration's order, live-only items kept in
+    place). The result is not defaulted: call ``defaults.apply_defaults``
+    after it, as the apiserver defaults after merging, so defaulted values
+    stay unowned. For an Update, default the new object *before*
+    ``record_update``: the apiserver tracks the decoded (defaulted) object,
+    so a creating manager owns ``dnsPolicy``, ``imagePullPolicy`` and the like.
 
 Updates (``record_update``)
     A create, PUT or PATCH makes its manager (operation ``Update``) own every
@@ -43,16 +60,17 @@ whose field set becomes empty are dropped; entries are ordered as the
 apiserver orders them (operation, time, manager, apiVersion, subresource).
 
 Known differences from the apiserver: no conversion between API versions (all
-entries are read as the object's version), named struct fields are not added
-as owned parents when pruning (removal granularity follows leaves and list
-items, then drops maps and lists left empty), there is no cap of ten Update
-managers (no ``ancient-changes`` entry) and no last-applied annotation
-upgrade.
+entries are read as the object's version); built-in kinds are typed only
+where it matters (list types, atomic maps, non-pointer structs), every other
+nested map of a built-in is a struct; named struct fields are not added as
+owned parents when pruning (removal follows leaves and list items, then drops
+maps and lists left empty); there is no cap of ten Update managers (no
+``ancient-changes`` entry), no last-applied annotation upgrade, and no
+schema validation of the applied values (type errors pass through).
 """
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
@@ -79,27 +97,39 @@ class Node:
     patch_key: str = ""  # strategic merge patch: patchMergeKey of a list of maps
     patch_merge: bool = False  # strategic merge patch: patchStrategy=merge on a list
     always: bool = False  # a non-pointer Go struct: present (empty) in a new object
+    # A Go struct whose fields are not all listed here: every key is a named
+    # field (never an owned member itself), and so are the keys of nested maps.
+    named_only: bool = False
 
     def child(self, name: str) -> Node:
         found = self.fields.get(name)
         if found is not None:
             return found
-        return self.elem if self.elem is not None else DEDUCED
+        if self.elem is not None:
+            return self.elem
+        return BUILTIN_STRUCT if self.named_only else DEDUCED
 
     def item(self) -> Node:
-        return self.elem if self.elem is not None else DEDUCED
+        if self.elem is not None:
+            return self.elem
+        return BUILTIN_STRUCT if self.named_only else DEDUCED
+
+    def is_named(self, name: str) -> bool:
+        """A struct field (owned only through its leaves), not a key of a map."""
+        return self.named_only or name in self.fields
 
 
-DEDUCED = Node()  # untyped: maps granular, lists atomic
+DEDUCED = Node()  # untyped: maps granular (keys are members), lists atomic
+BUILTIN_STRUCT = Node(named_only=True)
 
 
 def _struct(*, always: bool = False, **fields: Node) -> Node:
-    return Node(fields=fields, always=always)
+    return Node(fields=fields, always=always, named_only=True)
 
 
 def _listmap(
     *keys: str,
-    item: Node = DEDUCED,
+    item: Node = BUILTIN_STRUCT,
     patch_key: str | None = None,
     defaults: Mapping[str, JSON] | None = None,
 ) -> Node:
@@ -173,60 +203,98 @@ SERVICE = _struct(
 )
 JOB_SPEC = _struct(always=True, selector=LABEL_SELECTOR, template=POD_TEMPLATE)
 
-_BUILTIN: dict[str, Node] = {
-    "Pod": _struct(
+# Keyed by (API group, kind): a CRD may reuse a built-in kind name in its own group.
+_BUILTIN: dict[tuple[str, str], Node] = {
+    ("", "Pod"): _struct(
         metadata=META, spec=POD_SPEC, status=_struct(always=True, conditions=CONDITIONS)
     ),
-    "PodTemplate": _struct(metadata=META, template=POD_TEMPLATE),
-    "Deployment": _workload(strategy=_struct(always=True)),
-    "ReplicaSet": _workload(),
-    "StatefulSet": _workload(updateStrategy=_struct(always=True)),
-    "DaemonSet": _workload(updateStrategy=_struct(always=True)),
-    "Job": _struct(metadata=META, spec=JOB_SPEC, status=_struct(always=True)),
-    "CronJob": _struct(
+    ("", "PodTemplate"): _struct(metadata=META, template=POD_TEMPLATE),
+    ("apps", "Deployment"): _workload(strategy=_struct(always=True)),
+    ("apps", "ReplicaSet"): _workload(),
+    ("apps", "StatefulSet"): _workload(updateStrategy=_struct(always=True)),
+    ("apps", "DaemonSet"): _workload(updateStrategy=_struct(always=True)),
+    ("batch", "Job"): _struct(metadata=META, spec=JOB_SPEC, status=_struct(always=True)),
+    ("batch", "CronJob"): _struct(
         metadata=META,
         spec=_struct(always=True, jobTemplate=_struct(always=True, metadata=META, spec=JOB_SPEC)),
         status=_struct(always=True),
     ),
-    "Service": SERVICE,
-    "Namespace": _struct(
+    ("", "Service"): SERVICE,
+    ("", "Namespace"): _struct(
         metadata=META, spec=_struct(always=True), status=_struct(always=True, conditions=CONDITIONS)
     ),
-    "PersistentVolumeClaim": _struct(
+    ("", "PersistentVolumeClaim"): _struct(
         metadata=META,
         spec=_struct(always=True, selector=LABEL_SELECTOR),
         status=_struct(always=True, conditions=CONDITIONS),
     ),
-    "PodDisruptionBudget": _struct(
+    ("policy", "PodDisruptionBudget"): _struct(
         metadata=META,
         spec=_struct(always=True, selector=LABEL_SELECTOR),
         status=_struct(always=True, conditions=CONDITIONS),
     ),
-    "NetworkPolicy": _struct(metadata=META, spec=_struct(always=True, podSelector=LABEL_SELECTOR)),
-    "HorizontalPodAutoscaler": _struct(
+    ("networking.k8s.io", "NetworkPolicy"): _struct(
+        metadata=META, spec=_struct(always=True, podSelector=LABEL_SELECTOR)
+    ),
+    ("autoscaling", "HorizontalPodAutoscaler"): _struct(
         metadata=META, spec=_struct(always=True), status=_struct(always=True, conditions=CONDITIONS)
     ),
-    "CustomResourceDefinition": _struct(
+    ("apiextensions.k8s.io", "CustomResourceDefinition"): _struct(
         metadata=META, spec=_struct(always=True), status=_struct(always=True, conditions=CONDITIONS)
     ),
 }
-_DEFAULT_OBJECT = _struct(metadata=META)
+_BUILTIN_OBJECT = _struct(metadata=META)
+_UNTYPED_OBJECT = Node(fields={"metadata": META})
+# API groups served by kube-apiserver itself (kinds not listed above merge as plain Go structs).
+_BUILTIN_GROUPS = frozenset(
+    (
+        "",
+        "apps",
+        "batch",
+        "autoscaling",
+        "policy",
+        "networking.k8s.io",
+        "rbac.authorization.k8s.io",
+        "apiextensions.k8s.io",
+        "apiregistration.k8s.io",
+        "admissionregistration.k8s.io",
+        "coordination.k8s.io",
+        "events.k8s.io",
+        "discovery.k8s.io",
+        "storage.k8s.io",
+        "scheduling.k8s.io",
+        "node.k8s.io",
+        "certificates.k8s.io",
+        "flowcontrol.apiserver.k8s.io",
+        "resource.k8s.io",
+    )
+)
 
 
 @dataclass(frozen=True)
 class ListKeys:
     """The merge schema of one kind (built-in Go types, or a CRD's openAPIV3Schema)."""
 
-    root: Node = _DEFAULT_OBJECT
+    root: Node = _UNTYPED_OBJECT
 
     @classmethod
-    def builtin(cls, kind: str) -> ListKeys:
-        """The schema of a built-in kind; unknown kinds merge as untyped objects."""
-        return cls(_BUILTIN.get(kind, _DEFAULT_OBJECT))
+    def builtin(cls, kind: str, api_version: str | None = None) -> ListKeys:
+        """The schema of a built-in kind.
+
+        With ``api_version``, a kind of a non-built-in group (a CRD reusing a
+        built-in kind name) merges as an untyped object; without it, ``kind``
+        is taken to be the built-in one.
+        """
+        if api_version is None:
+            found = next((n for (_, k), n in _BUILTIN.items() if k == kind), _BUILTIN_OBJECT)
+            return cls(found)
+        group = api_version.rpartition("/")[0]
+        fallback = _BUILTIN_OBJECT if group in _BUILTIN_GROUPS else _UNTYPED_OBJECT
+        return cls(_BUILTIN.get((group, kind), fallback))
 
     @classmethod
     def for_object(cls, obj: Mapping[str, JSON]) -> ListKeys:
-        return cls.builtin(str(obj.get("kind", "")))
+        return cls.builtin(str(obj.get("kind", "")), str(obj.get("apiVersion", "")))
 
     @classmethod
     def from_openapi_schema(cls, schema: Mapping[str, JSON]) -> ListKeys:
@@ -248,12 +316,12 @@ def _node_from_schema(schema: Mapping[str, JSON]) -> Node:
     props = schema.get("properties") or {}
     additional = schema.get("additionalProperties")
     items = schema.get("items")
-    if schema.get("type") == "array" or isinstance(items, Mapping):
-        item = _node_from_schema(items) if isinstance(items, Mapping) else DEDUCED
+    if schema.get("type") == "array" or isinstance(items, dict):
+        item = _node_from_schema(items) if isinstance(items, dict) else DEDUCED
         list_type = str(schema.get("x-kubernetes-list-type", "atomic"))
         keys = tuple(str(k) for k in schema.get("x-kubernetes-list-map-keys") or ())
         defaults = {}
-        if isinstance(items, Mapping):
+        if isinstance(items, dict):
             item_props = items.get("properties") or {}
             defaults = {
                 k: item_props[k]["default"] for k in keys if "default" in item_props.get(k, {})
@@ -261,9 +329,9 @@ def _node_from_schema(schema: Mapping[str, JSON]) -> Node:
         if list_type == "map" and not keys:
             list_type = "atomic"
         return Node(elem=item, list_type=list_type, keys=keys, key_defaults=defaults)
-    elem = _node_from_schema(additional) if isinstance(additional, Mapping) else None
+    elem = _node_from_schema(additional) if isinstance(additional, dict) else None
     return Node(
-        fields={str(k): _node_from_schema(v) for k, v in props.items() if isinstance(v, Mapping)},
+        fields={str(k): _node_from_schema(v) for k, v in props.items() if isinstance(v, dict)},
         elem=elem,
         atomic_map=schema.get("x-kubernetes-map-type") == "atomic",
     )
@@ -276,12 +344,24 @@ class FieldSetError(ValueError):
     """An object cannot be turned into a field set (an associative list is malformed)."""
 
 
+_COMPACT = json.JSONEncoder(separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+
+
 def _compact(value: JSON) -> str:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    return _COMPACT.encode(value)
+
+
+def json_copy(value: JSON) -> JSON:
+    """A deep copy of JSON-like data (several times faster than ``copy.deepcopy``)."""
+    if isinstance(value, dict):
+        return {k: json_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_copy(v) for v in value]
+    return value
 
 
 def _key_element(item: JSON, node: Node, where: Path, index: int) -> str:
-    if not isinstance(item, Mapping):
+    if not isinstance(item, dict):
         raise FieldSetError(
             f"{field_path_str(where)}: element {index}: associative list can only contain maps"
         )
@@ -329,7 +409,7 @@ def _value_str(value: JSON) -> str:
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, list):
         return "[" + ", ".join(_value_str(v) for v in value) + "]"
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         return "{" + ", ".join(f"{k}={_value_str(v)}" for k, v in value.items()) + "}"
     return str(value)
 
@@ -367,11 +447,14 @@ def fields_of(obj: JSON, list_keys: ListKeys | None = None) -> FieldSet:
 
 
 def _collect(value: JSON, node: Node, prefix: Path, out: FieldSet) -> None:
-    if isinstance(value, Mapping) and not node.atomic_map:
-        if not value and prefix:
-            out.add(prefix)
+    # structured-merge-diff's toFieldSetWalker: scalars, atomic values and list
+    # items are members; a map key is a member unless it is a struct field.
+    if isinstance(value, dict) and not node.atomic_map:
         for name, sub in value.items():
-            _collect(sub, node.child(name), (*prefix, "f:" + name), out)
+            path = (*prefix, "f:" + name)
+            if not node.is_named(name):
+                out.add(path)
+            _collect(sub, node.child(name), path, out)
         return
     if isinstance(value, list):
         elements = list_elements(value, node, prefix)
@@ -382,14 +465,9 @@ def _collect(value: JSON, node: Node, prefix: Path, out: FieldSet) -> None:
             path = (*prefix, element)
             out.add(path)
             if node.list_type == "map":
-                _collect_item(item, node.item(), path, out)
+                _collect(item, node.item(), path, out)
         return
     out.add(prefix)
-
-
-def _collect_item(item: Mapping[str, JSON], node: Node, prefix: Path, out: FieldSet) -> None:
-    for name, sub in item.items():
-        _collect(sub, node.child(name), (*prefix, "f:" + name), out)
 
 
 @dataclass
@@ -409,7 +487,7 @@ def compare(old: JSON, new: JSON, list_keys: ListKeys) -> Comparison:
 
 def _subtree(value: JSON, node: Node, path: Path, out: FieldSet) -> None:
     out.add(path)
-    if isinstance(value, Mapping) and not node.atomic_map:
+    if isinstance(value, dict) and not node.atomic_map:
         for name, sub in value.items():
             _subtree(sub, node.child(name), (*path, "f:" + name), out)
     elif isinstance(value, list):
@@ -430,7 +508,7 @@ def _elements_or_none(value: list[JSON], node: Node, path: Path) -> list[str] | 
 
 
 def _compare(old: JSON, new: JSON, node: Node, path: Path, out: Comparison) -> None:
-    if isinstance(old, Mapping) and isinstance(new, Mapping) and not node.atomic_map:
+    if isinstance(old, dict) and isinstance(new, dict) and not node.atomic_map:
         for name in {**old, **new}:
             child, sub = node.child(name), (*path, "f:" + name)
             if name in old and name in new:
@@ -459,8 +537,8 @@ def _compare_one_sided(
     value: JSON, node: Node, path: Path, into: FieldSet, out: Comparison, *, new_side: bool = True
 ) -> None:
     # A non-pointer Go struct exists (empty) on both sides, so only its content changes.
-    if node.always and isinstance(value, Mapping | list):
-        empty: JSON = {} if isinstance(value, Mapping) else []
+    if node.always and isinstance(value, dict | list):
+        empty: JSON = {} if isinstance(value, dict) else []
         _compare(empty, value, node, path, out) if new_side else _compare(
             value, empty, node, path, out
         )
@@ -617,7 +695,7 @@ def decode_managed_fields(entries: JSON) -> dict[ManagerId, Entry]:
     """Decode ``metadata.managedFields``; entries that do not decode are dropped."""
     out: dict[ManagerId, Entry] = {}
     for raw in entries if isinstance(entries, list) else []:
-        if not isinstance(raw, Mapping) or not isinstance(raw.get("fieldsV1", {}), Mapping):
+        if not isinstance(raw, dict) or not isinstance(raw.get("fieldsV1", {}), dict):
             continue
         operation = str(raw.get("operation", ""))
         api_version = str(raw.get("apiVersion", ""))
@@ -660,11 +738,12 @@ def _owned_scope(paths: Iterable[Path], *, subresource: str, reset_status: bool)
     return out
 
 
-def _without_managed_fields(obj: Mapping[str, JSON]) -> dict[str, JSON]:
-    out = copy.deepcopy(dict(obj))
+def _without_managed_fields(obj: Mapping[str, JSON], *, deep: bool = True) -> dict[str, JSON]:
+    """``obj`` without ``metadata.managedFields``; a shallow copy serves read-only uses."""
+    out = json_copy(dict(obj)) if deep else dict(obj)
     meta = out.get("metadata")
-    if isinstance(meta, dict):
-        meta.pop("managedFields", None)
+    if isinstance(meta, dict) and "managedFields" in meta:
+        out["metadata"] = {k: v for k, v in meta.items() if k != "managedFields"}
     return out
 
 
@@ -687,14 +766,17 @@ class ApplyConflict(Exception):
     """An apply would change fields other managers own (the apiserver answers 409 Conflict).
 
     ``conflicts`` lists (field path, manager name); ``causes`` are the
-    ``FieldManagerConflict`` StatusCauses of the apiserver's answer and
-    ``str(exc)`` its message.
+    ``FieldManagerConflict`` StatusCauses of the apiserver's answer with Go's
+    field names (``type``, ``message``, ``field``; ``type`` is ``reason`` in
+    JSON), and ``str(exc)`` (also ``message``) is the Status message, e.g.
+    ``Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using v1: .data.key``.
     """
 
     def __init__(self, found: list[tuple[Path, ManagerId]]) -> None:
         self.found = found
         self.conflicts: list[tuple[str, str]] = [(field_path_str(p), m.manager) for p, m in found]
-        super().__init__(self._message())
+        self.message = self._message()
+        super().__init__(self.message)
 
     def _message(self) -> str:
         if len(self.found) == 1:
@@ -773,7 +855,7 @@ def server_side_apply(
 def _scoped_config(
     applied: Mapping[str, JSON], *, subresource: str, reset_status: bool
 ) -> dict[str, JSON]:
-    config = _without_managed_fields(applied)
+    config = _without_managed_fields(applied, deep=False)  # merging copies what it takes
     if subresource == "status":
         return {k: v for k, v in config.items() if k in ("apiVersion", "kind", "status")}
     if reset_status:
@@ -814,7 +896,7 @@ def _manager_order(ident: ManagerId) -> tuple[str, str, str, str]:
 
 def _merge_values(live: JSON, config: JSON, node: Node) -> JSON:
     """structured-merge-diff's Merge: the configuration wins, granular where the schema allows."""
-    if isinstance(live, Mapping) and isinstance(config, Mapping) and not node.atomic_map:
+    if isinstance(live, dict) and isinstance(config, dict) and not node.atomic_map:
         out = dict(live)
         for name, value in config.items():
             if value is None:
@@ -837,46 +919,57 @@ def _merge_values(live: JSON, config: JSON, node: Node) -> JSON:
 
 
 def _merge_lists(live: list[tuple[str, JSON]], config: dict[str, JSON], node: Node) -> list[JSON]:
-    # Items only the live list has keep their place; the configuration's
-    # items come in its order, each run placed before the shared item it ends with.
+    """structured-merge-diff's mergingWalker.visitListItems, item order included.
+
+    Shared items follow the configuration's order; items only the live list
+    has stay where they were relative to them.
+    """
     live_items = dict(live)
-    order = list(config)
+    lhs, rhs = [e for e, _ in live], list(config)
+    shared = [e for e in rhs if e in live_items]
+    next_shared = shared.pop(0) if shared else None
     out: list[JSON] = []
-    emitted: set[str] = set()
-    position = 0
 
-    def emit(element: str) -> None:
-        emitted.add(element)
-        value = config[element]
-        if element in live_items and node.list_type == "map":
-            value = _merge_values(live_items[element], value, node.item())
-        out.append(_without_nulls(value))
-
-    for element, item in live:
-        if element in emitted:
-            continue
+    def merged(element: str) -> JSON:
         if element not in config:
-            out.append(item)
+            return live_items[element]
+        if element in live_items and node.list_type == "map":
+            return _merge_values(live_items[element], config[element], node.item())
+        return _without_nulls(config[element])
+
+    li = ri = 0
+    while li < len(lhs) or ri < len(rhs):
+        if li < len(lhs) and ri < len(rhs):
+            element = lhs[li]
+            if element == rhs[ri]:
+                out.append(merged(element))
+                li, ri = li + 1, ri + 1
+                next_shared = shared.pop(0) if shared else None
+                continue
+            if element in config and next_shared is not None and next_shared != element:
+                li += 1  # a shared item, but not the one wanted in this round
+                continue
+        if li < len(lhs) and lhs[li] not in config:
+            out.append(merged(lhs[li]))
+            li += 1
             continue
-        while position < len(order):
-            wanted = order[position]
-            position += 1
-            if wanted not in emitted:
-                emit(wanted)
-            if wanted == element:
-                break
-    for element in order[position:]:
-        if element not in emitted:
-            emit(element)
+        if ri < len(rhs):
+            element = rhs[ri]
+            out.append(merged(element))
+            ri += 1
+            if next_shared is not None and next_shared == element:
+                next_shared = shared.pop(0) if shared else None
+            continue
+        li += 1  # a shared live item whose configuration twin is already merged
     return out
 
 
 def _without_nulls(value: JSON) -> JSON:
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         return {k: _without_nulls(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):
         return [_without_nulls(v) for v in value]
-    return copy.deepcopy(value)
+    return value
 
 
 def _prune(obj: dict[str, JSON], candidates: FieldSet, owned: FieldSet, keys: ListKeys) -> None:
@@ -941,7 +1034,7 @@ def record_update(
     """
     keys = list_keys if list_keys is not None else ListKeys.for_object(new)
     managers = _starting_managers(old, new, subresource=subresource)
-    before = _without_managed_fields(old) if old is not None else {}
+    before = _without_managed_fields(old, deep=False) if old is not None else {}
     after = _without_managed_fields(new)
     diff = compare(before, after, keys)
     changed = _owned_scope(diff.added | diff.modified, subresource=subresource, reset_status=False)

@@ -55,7 +55,7 @@ class PatchError(ValueError):
 
 def merge_patch(obj: dict[str, JSON], patch: dict[str, JSON]) -> dict[str, JSON]:
     """Apply an RFC 7386 JSON merge patch."""
-    if not isinstance(patch, Mapping):
+    if not isinstance(patch, dict):
         raise PatchError("merge patch must be a JSON object")
     result = _merge(obj, patch)
     assert isinstance(result, dict)
@@ -63,9 +63,9 @@ def merge_patch(obj: dict[str, JSON], patch: dict[str, JSON]) -> dict[str, JSON]
 
 
 def _merge(target: JSON, patch: JSON) -> JSON:
-    if not isinstance(patch, Mapping):
+    if not isinstance(patch, dict):
         return copy.deepcopy(patch)
-    out = dict(target) if isinstance(target, Mapping) else {}
+    out = dict(target) if isinstance(target, dict) else {}
     for key, value in patch.items():
         if value is None:
             out.pop(key, None)
@@ -81,7 +81,7 @@ def strategic_merge_patch(
     obj: dict[str, JSON], patch: dict[str, JSON], *, list_keys: ListKeys | None = None
 ) -> dict[str, JSON]:
     """Apply a Kubernetes strategic merge patch (list merge keys from ``list_keys`` or the kind)."""
-    if not isinstance(patch, Mapping):
+    if not isinstance(patch, dict):
         raise PatchError("strategic merge patch must be a JSON object")
     keys = list_keys if list_keys is not None else ListKeys.for_object(obj)
     result = _smp_map(obj, patch, keys.root, "")
@@ -120,8 +120,8 @@ def _smp_map(
 
 
 def _smp_value(original: JSON, value: JSON, node: Node, where: str, *, order: JSON) -> JSON:
-    if isinstance(value, Mapping):
-        return _smp_map(original if isinstance(original, Mapping) else {}, value, node, where)
+    if isinstance(value, dict):
+        return _smp_map(original if isinstance(original, dict) else {}, value, node, where)
     if isinstance(value, list):
         return _smp_list(
             original if isinstance(original, list) else [], value, node, where, order=order
@@ -155,13 +155,13 @@ def _apply_map_directives(
 
 def _strip(value: JSON) -> JSON:
     """A patch value with its directives removed (what lands in the object)."""
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         return {k: _strip(v) for k, v in value.items() if not k.startswith("$")}
     if isinstance(value, list):
         return [
             _strip(v)
             for v in value
-            if not (isinstance(v, Mapping) and _DIRECTIVE in v and len(v) == 1)
+            if not (isinstance(v, dict) and _DIRECTIVE in v and len(v) == 1)
         ]
     return copy.deepcopy(value)
 
@@ -171,7 +171,7 @@ def _smp_list(
 ) -> list[JSON]:
     if not node.patch_merge:
         return [_strip(v) for v in patch]
-    if any(isinstance(v, Mapping) for v in [*original, *patch]):
+    if any(isinstance(v, dict) for v in [*original, *patch]):
         return _smp_list_of_maps(original, patch, node, where, order=order)
     merged = list(original) + [v for v in patch if v not in original]
     deduped: list[JSON] = []
@@ -191,11 +191,11 @@ def _smp_list_of_maps(
     key = node.patch_key
     if not key:
         raise PatchError(f"{where}: cannot merge lists without merge key")
-    if any(isinstance(v, Mapping) and v.get(_DIRECTIVE) == "replace" for v in patch):
-        return [_strip(v) for v in patch if not (isinstance(v, Mapping) and _DIRECTIVE in v)]
-    merged: list[Mapping[str, JSON]] = [v for v in original if isinstance(v, Mapping)]
+    if any(isinstance(v, dict) and v.get(_DIRECTIVE) == "replace" for v in patch):
+        return [_strip(v) for v in patch if not (isinstance(v, dict) and _DIRECTIVE in v)]
+    merged: list[Mapping[str, JSON]] = [v for v in original if isinstance(v, dict)]
     for item in patch:
-        if not isinstance(item, Mapping):
+        if not isinstance(item, dict):
             raise PatchError(f"{where}: list of maps cannot contain {item!r}")
         if key not in item:
             raise PatchError(
@@ -216,7 +216,7 @@ def _smp_list_of_maps(
     ordering = (
         order if isinstance(order, list) else [v for v in patch if v.get(_DIRECTIVE) != "delete"]
     )
-    wanted = [v.get(key) for v in ordering if isinstance(v, Mapping)]
+    wanted = [v.get(key) for v in ordering if isinstance(v, dict)]
     in_patch = [v for v in merged if v.get(key) in wanted]
     server_only = [v for v in merged if v.get(key) not in wanted]
     return _normalize_order(
@@ -224,7 +224,7 @@ def _smp_list_of_maps(
         server_only,
         ordering,
         original,
-        lambda v: v.get(key) if isinstance(v, Mapping) else v,
+        lambda v: v.get(key) if isinstance(v, dict) else v,
     )
 
 
@@ -287,11 +287,21 @@ def json_patch(obj: dict[str, JSON], ops: list[JSON]) -> dict[str, JSON]:
 
 
 def _json_op(doc: JSON, op: JSON, number: int) -> JSON:
-    if not isinstance(op, Mapping) or not isinstance(op.get("op"), str):
+    if not isinstance(op, dict) or not isinstance(op.get("op"), str):
         raise PatchError(f"json patch operation {number}: must be an object with an 'op'")
     name = op["op"]
-    path = _required_str(op, "path", number)
+    path = _required_str(op, "path", f"json patch operation {number} ({name})")
     label = f"json patch operation {number} ({name} {path})"
+    try:
+        return _json_op_at(doc, op, name, path, label)
+    except _MissingPath as exc:
+        # Worded as evanphx/json-patch, the library the apiserver uses.
+        raise PatchError(
+            f'{name} operation does not apply: doc is missing path: "{path}": missing value'
+        ) from exc
+
+
+def _json_op_at(doc: JSON, op: Mapping[str, JSON], name: str, path: str, label: str) -> JSON:
     if name == "add":
         return _add(doc, _pointer(path, label), copy.deepcopy(_required(op, "value", label)), label)
     if name == "remove":
@@ -300,7 +310,7 @@ def _json_op(doc: JSON, op: JSON, number: int) -> JSON:
         doc = _remove(doc, _pointer(path, label), label)[0]
         return _add(doc, _pointer(path, label), copy.deepcopy(_required(op, "value", label)), label)
     if name in ("move", "copy"):
-        source = _pointer(_required_str(op, "from", number), label)
+        source = _pointer(_required_str(op, "from", label), label)
         if name == "move":
             doc, value = _remove(doc, source, label)
         else:
@@ -308,9 +318,9 @@ def _json_op(doc: JSON, op: JSON, number: int) -> JSON:
         return _add(doc, _pointer(path, label), value, label)
     if name == "test":
         if not _json_equal(_get(doc, _pointer(path, label), label), _required(op, "value", label)):
-            raise PatchError(f"{label}: test failed: the value differs")
+            raise PatchError(f"testing value {path} failed: test failed")
         return doc
-    raise PatchError(f"json patch operation {number}: unknown op {name!r}")
+    raise PatchError(f"{label}: unknown op {name!r}")
 
 
 def _required(op: Mapping[str, JSON], name: str, label: str) -> JSON:
@@ -319,11 +329,15 @@ def _required(op: Mapping[str, JSON], name: str, label: str) -> JSON:
     return op[name]
 
 
-def _required_str(op: Mapping[str, JSON], name: str, number: int) -> str:
+def _required_str(op: Mapping[str, JSON], name: str, label: str) -> str:
     value = op.get(name)
     if not isinstance(value, str):
-        raise PatchError(f"json patch operation {number}: {name!r} must be a string")
+        raise PatchError(f"{label}: {name!r} must be a string")
     return value
+
+
+class _MissingPath(Exception):
+    """A JSON pointer names nothing in the document."""
 
 
 def _pointer(path: str, label: str) -> list[str]:
@@ -351,12 +365,12 @@ def _get(doc: JSON, tokens: list[str], label: str) -> JSON:
     for token in tokens:
         if isinstance(current, dict):
             if token not in current:
-                raise PatchError(f"{label}: path not found (missing key {token!r})")
+                raise _MissingPath
             current = current[token]
         elif isinstance(current, list):
             current = current[_index(current, token, label)]
         else:
-            raise PatchError(f"{label}: path not found ({token!r} is below a scalar)")
+            raise _MissingPath
     return current
 
 
@@ -381,7 +395,7 @@ def _remove(doc: JSON, tokens: list[str], label: str) -> tuple[JSON, JSON]:
     last = tokens[-1]
     if isinstance(parent, dict):
         if last not in parent:
-            raise PatchError(f"{label}: path not found (missing key {last!r})")
+            raise _MissingPath
         return doc, parent.pop(last)
     if isinstance(parent, list):
         return doc, parent.pop(_index(parent, last, label))
@@ -393,7 +407,7 @@ def _json_equal(a: JSON, b: JSON) -> bool:
         return isinstance(a, bool) and isinstance(b, bool) and a == b
     if isinstance(a, int | float) and isinstance(b, int | float):
         return a == b
-    if isinstance(a, Mapping) and isinstance(b, Mapping):
+    if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(_json_equal(a[k], b[k]) for k in a)
     if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(_json_equal(x, y) for x, y in zip(a, b, strict=True))

@@ -1,28 +1,75 @@
-"""The semantic modules the server calls (server-side apply, patches, defaults).
+"""The semantic modules the server calls, bound to a resource type.
 
-One import point so the HTTP layer does not care where they come from.
+Server-side apply and update tracking (``managedfields``), patches
+(``patching``) and defaulting (``defaults``) are pure functions; this module
+chooses the merge schema (``ListKeys``) for a type once and words their
+failures as the apiserver does.
 """
 
 from __future__ import annotations
 
-from gitops_vela.testing._fallback import (
-    ApplyConflict,
-    PatchError,
-    apply_defaults,
-    json_patch,
-    merge_patch,
-    record_update,
-    server_side_apply,
-    strategic_merge_patch,
-)
+from functools import lru_cache
+from typing import Any
 
-__all__ = [
-    "ApplyConflict",
-    "PatchError",
-    "apply_defaults",
-    "json_patch",
-    "merge_patch",
-    "record_update",
-    "server_side_apply",
-    "strategic_merge_patch",
-]
+from gitops_vela.testing import defaults, managedfields, patching
+from gitops_vela.testing.apistatus import ApiStatus, bad_request
+from gitops_vela.testing.managedfields import ListKeys
+from gitops_vela.testing.registry import ResourceType
+
+Obj = dict[str, Any]
+PatchError = patching.PatchError
+apply_defaults = defaults.apply_defaults
+merge_patch = patching.merge_patch
+json_patch = patching.json_patch
+
+
+@lru_cache(maxsize=512)
+def list_keys(rtype: ResourceType) -> ListKeys:
+    """How lists and maps of this type merge: Go types for built-ins, the schema for CRDs."""
+    if rtype.crd:
+        return ListKeys.from_openapi_schema(rtype.schema or {})
+    return ListKeys.builtin(rtype.kind)
+
+
+def apply(
+    rtype: ResourceType,
+    live: Obj | None,
+    applied: Obj,
+    *,
+    manager: str,
+    force: bool,
+    now: str,
+    subresource: str,
+) -> Obj:
+    """Server-side apply; conflicts and refusals become the apiserver's Status errors."""
+    try:
+        return managedfields.server_side_apply(
+            live,
+            applied,
+            manager=manager,
+            force=force,
+            now=now,
+            list_keys=list_keys(rtype),
+            subresource=subresource,
+            reset_status=rtype.status or not rtype.crd,
+        )
+    except managedfields.ApplyConflict as exc:
+        causes = [
+            {"reason": c["type"], "message": c["message"], "field": c["field"]} for c in exc.causes
+        ]
+        raise ApiStatus(409, "Conflict", str(exc), details={"causes": causes}) from exc
+    except managedfields.ApplyInvalid as exc:
+        raise bad_request(str(exc)) from exc
+
+
+def record_update(
+    rtype: ResourceType, old: Obj | None, new: Obj, *, manager: str, now: str, subresource: str = ""
+) -> Obj:
+    """``new`` with managedFields saying ``manager`` made this change (operation Update)."""
+    return managedfields.record_update(
+        old, new, manager=manager, now=now, list_keys=list_keys(rtype), subresource=subresource
+    )
+
+
+def strategic_merge_patch(rtype: ResourceType, obj: Obj, patch: Obj) -> Obj:
+    return patching.strategic_merge_patch(obj, patch, list_keys=list_keys(rtype))

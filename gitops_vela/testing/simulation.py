@@ -330,7 +330,9 @@ class Simulator:
         if status == obj.get("status"):
             return
         new = {**copy.deepcopy(obj), "status": status}
-        new = semantics.record_update(obj, new, manager=MANAGER, now=now(), subresource="status")
+        new = semantics.record_update(
+            rtype, obj, new, manager=MANAGER, now=now(), subresource="status"
+        )
         self.api.store.put(rtype.key, new, obj)
 
     def _run(self) -> None:

@@ -50,6 +50,8 @@ class Store:
         with self.lock:
             self._objects.clear()
             self._log.clear()
+            # history is gone without DELETED events: every older version is now too old
+            self._rv += 1
             self._compacted = self._rv
             self.changed.notify_all()
 

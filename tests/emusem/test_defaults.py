@@ -493,3 +493,16 @@ KINDS: list[Obj] = [
 def test_defaulting_twice_changes_nothing(obj: Obj) -> None:
     once = defaulted(obj)
     assert defaulted(once) == once
+
+
+def test_job_labels_copied_before_the_selector_is_generated() -> None:
+    template = {"metadata": {"labels": {"app": "j"}}, "spec": {}}
+    job = {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": "j", "uid": "u-1"},
+        "spec": {"template": template},
+    }
+    out = defaulted(job)
+    assert out["metadata"]["labels"] == {"app": "j"}
+    assert out["spec"]["template"]["metadata"]["labels"]["job-name"] == "j"

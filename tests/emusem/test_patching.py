@@ -194,10 +194,16 @@ def test_json_patch_list_positions() -> None:
 @pytest.mark.parametrize(
     ("ops", "message"),
     [
-        ([{"op": "replace", "path": "/data/missing", "value": 1}], "path not found"),
-        ([{"op": "remove", "path": "/nothing/here"}], "path not found"),
-        ([{"op": "test", "path": "/data/a", "value": "2"}], "test failed"),
-        ([{"op": "test", "path": "/spec/replicas", "value": True}], "path not found"),
+        (
+            [{"op": "replace", "path": "/data/missing", "value": 1}],
+            'replace operation does not apply: doc is missing path: "/data/missing": missing value',
+        ),
+        ([{"op": "remove", "path": "/nothing/here"}], "doc is missing path"),
+        (
+            [{"op": "test", "path": "/data/a", "value": "2"}],
+            "testing value /data/a failed: test failed",
+        ),
+        ([{"op": "test", "path": "/spec/replicas", "value": True}], "doc is missing path"),
         ([{"op": "jump", "path": "/data"}], "unknown op"),
         ([{"op": "add", "path": "data/a", "value": 1}], "must start with '/'"),
         ([{"op": "add", "path": "/data/a"}], "missing 'value'"),

@@ -94,6 +94,17 @@ def test_entries_are_ordered_like_the_apiserver() -> None:
     assert [e["manager"] for e in obj["metadata"]["managedFields"]] == ["alpha", "zeta"]
 
 
-def test_an_empty_map_in_the_configuration_is_owned_as_a_leaf() -> None:
+def test_an_empty_struct_field_owns_nothing() -> None:
+    # toFieldSetWalker: a struct field is owned only through its leaves.
     obj = server_side_apply(None, configmap({}), manager="one", force=False, now=T1)
-    assert managers(obj)["one"]["fieldsV1"] == {"f:data": {}}
+    assert obj["data"] == {}
+    assert "managedFields" not in obj["metadata"]
+
+
+def test_keys_of_untyped_maps_are_members() -> None:
+    widget = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}
+    widget["spec"] = {"empty": {}, "nested": {"a": 1}}
+    obj = server_side_apply(None, widget, manager="one", force=False, now=T1)
+    assert managers(obj)["one"]["fieldsV1"] == {
+        "f:spec": {".": {}, "f:empty": {}, "f:nested": {".": {}, "f:a": {}}}
+    }

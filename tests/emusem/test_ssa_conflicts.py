@@ -103,3 +103,23 @@ def test_replicas_conflict_with_a_scale_update() -> None:
         str(caught.value)
         == 'Apply failed with 1 conflict: conflict with "kubectl" using apps/v1: .spec.replicas'
     )
+
+
+def test_conflict_with_a_scale_subresource_update_names_the_subresource() -> None:
+    live = server_side_apply(
+        None, deployment({"name": "a", "image": "i"}, replicas=1), manager="ci", force=False, now=T1
+    )
+    scaled = dict(live, spec=dict(live["spec"], replicas=3))
+    live = record_update(live, scaled, manager="kubectl", now=T2, subresource="scale")
+    assert managers(live)["kubectl"]["subresource"] == "scale"
+    with pytest.raises(ApplyConflict) as caught:
+        server_side_apply(
+            live,
+            deployment({"name": "a", "image": "i"}, replicas=1),
+            manager="ci",
+            force=False,
+            now=T3,
+        )
+    assert str(caught.value) == (
+        'Apply failed with 1 conflict: conflict with "kubectl" with subresource "scale" using apps/v1: .spec.replicas'
+    )

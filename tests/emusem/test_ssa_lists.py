@@ -243,3 +243,46 @@ def test_crd_sets_and_atomic_lists_and_maps() -> None:
 def test_lists_of_an_unknown_kind_are_atomic() -> None:
     obj = widget(routes=[{"host": "a"}])
     assert ("f:spec", "f:routes") in fields_of(obj)
+
+
+def test_a_crd_reusing_a_builtin_kind_name_is_not_typed_as_the_builtin() -> None:
+    foreign = {"apiVersion": "example.com/v1", "kind": "Deployment", "metadata": {"name": "d"}}
+    foreign["spec"] = {"template": {"spec": {"containers": [{"name": "a"}]}}}
+    assert ("f:spec", "f:template", "f:spec", "f:containers") in fields_of(foreign)
+
+
+def test_schema_properties_are_struct_fields_and_unknown_keys_members() -> None:
+    keys = ListKeys.from_openapi_schema(CRD_SCHEMA)
+    obj = server_side_apply(
+        None, widget(args=["a"]), manager="one", force=False, now=T1, list_keys=keys
+    )
+    assert managers(obj)["one"]["fieldsV1"] == {"f:spec": {"f:args": {}}}
+
+
+def test_dropping_an_untyped_subtree_removes_it_whole() -> None:
+    live = server_side_apply(
+        None, widget(nested={"a": 1, "b": {"c": 2}}, kept=1), manager="one", force=False, now=T1
+    )
+    after = server_side_apply(live, widget(kept=1), manager="one", force=False, now=T2)
+    assert after["spec"] == {"kept": 1}
+
+
+def test_merged_list_order_follows_the_configuration_for_shared_items() -> None:
+    three = deployment({"name": "a"}, {"name": "c"}, {"name": "b"})
+    live = server_side_apply(None, three, manager="one", force=False, now=T1)
+    merged = server_side_apply(
+        live, deployment({"name": "b"}, {"name": "a"}), manager="two", force=False, now=T2
+    )
+    assert [c["name"] for c in containers(merged)] == ["c", "b", "a"]
+    appended = server_side_apply(
+        live, deployment({"name": "b"}, {"name": "d"}), manager="two", force=False, now=T2
+    )
+    assert [c["name"] for c in containers(appended)] == ["a", "c", "b", "d"]
+
+
+def test_builtin_list_keys_by_kind_alone_or_with_the_api_version() -> None:
+    deploy = deployment({"name": "a", "image": "i"})
+    path = ("f:spec", "f:template", "f:spec", "f:containers", 'k:{"name":"a"}')
+    assert path in fields_of(deploy, ListKeys.builtin("Deployment"))
+    assert path in fields_of(deploy, ListKeys.builtin("Deployment", "apps/v1"))
+    assert path not in fields_of(deploy, ListKeys.builtin("Deployment", "example.com/v1"))

@@ -56,4 +56,4 @@ def test_without_a_status_subresource_status_is_applied_like_spec() -> None:
     }
     obj = server_side_apply(None, widget, manager="one", force=False, now=T1, reset_status=False)
     assert obj["status"] == {"ok": True}
-    assert managers(obj)["one"]["fieldsV1"] == {"f:status": {"f:ok": {}}}
+    assert managers(obj)["one"]["fieldsV1"] == {"f:status": {".": {}, "f:ok": {}}}

@@ -1,0 +1,125 @@
+"""The daemon process: logging, the cluster, signals, reloads, a bounded shutdown.
+
+- SIGTERM / SIGINT: stop scheduling, let the reconciles in flight finish
+  (up to ``shutdown_timeout``), exit 0 (1 when one had to be abandoned).
+- SIGHUP, or the config file changing on disk (a ConfigMap update): re-read
+  the config; a broken file is logged and the running config is kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from types import FrameType
+
+from gitops_vela import logs
+from gitops_vela.cluster import Cluster
+from gitops_vela.daemon.embedded import EmbeddedCluster
+from gitops_vela.daemon.metrics import Metrics
+from gitops_vela.daemon.service import Daemon
+from gitops_vela.errors import ConfigError
+from gitops_vela.settings import Settings
+
+log = logs.get_logger("gitops_vela.daemon")
+CONFIG_CHECK_INTERVAL = 5.0
+
+Reloader = Callable[[], Settings]
+"""Re-reads the settings (the config file plus the same flags and environment)."""
+
+
+def configure_logging(settings: Settings) -> None:
+    fmt = settings.log_format
+    json = None if fmt == "auto" else fmt == "json"
+    logs.configure(json=json, level=settings.log_level, stream=sys.stdout)
+
+
+def run(settings: Settings, *, reload: Reloader | None = None) -> int:
+    """Run until SIGTERM/SIGINT. The exit code of ``gitops-vela run``."""
+    configure_logging(settings)
+    metrics = Metrics()
+    with ExitStack() as stack:
+        kubeconfig = settings.cluster.kubeconfig
+        if settings.cluster.embedded:
+            embedded = stack.enter_context(EmbeddedCluster.start(settings.cache_dir))
+            kubeconfig = embedded.kubeconfig
+        cluster = Cluster.connect(
+            str(kubeconfig) if kubeconfig else None,
+            settings.cluster.context,
+            prefer_in_cluster=True,
+            on_request=lambda verb: metrics.kube_requests.labels(verb).inc(),
+        )
+        stack.callback(cluster.close)
+        daemon = Daemon(settings, cluster=cluster, metrics=metrics)
+        with _signals() as events:
+            daemon.start()
+            _wait(daemon, events, reload=reload)
+        clean = daemon.stop(timeout=settings.shutdown_timeout)
+    log.info("stopped", clean=clean)
+    return 0 if clean else 1
+
+
+class _Events:
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.reload = threading.Event()
+        self.wake = threading.Event()
+
+
+@contextmanager
+def _signals() -> Iterator[_Events]:
+    events = _Events()
+
+    def on_stop(signum: int, _frame: FrameType | None) -> None:
+        events.stop.set()
+        events.wake.set()
+
+    def on_hup(_signum: int, _frame: FrameType | None) -> None:
+        events.reload.set()
+        events.wake.set()
+
+    handled = {signal.SIGTERM: on_stop, signal.SIGINT: on_stop, signal.SIGHUP: on_hup}
+    previous = {sig: signal.signal(sig, handler) for sig, handler in handled.items()}
+    try:
+        yield events
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _wait(daemon: Daemon, events: _Events, *, reload: Reloader | None) -> None:
+    """The main thread sleeps here; signals wake it."""
+    config_file = daemon.settings.config_file
+    fingerprint = _fingerprint(config_file)
+    while not events.stop.is_set():
+        events.wake.wait(timeout=CONFIG_CHECK_INTERVAL)
+        events.wake.clear()
+        if events.stop.is_set() or reload is None:
+            continue
+        current = _fingerprint(config_file)
+        if events.reload.is_set() or current != fingerprint:
+            events.reload.clear()
+            fingerprint = current
+            _reload(daemon, reload)
+
+
+def _reload(daemon: Daemon, reload: Reloader) -> None:
+    try:
+        settings = reload()
+    except ConfigError as exc:
+        log.error("config reload failed: keeping the running config", errors=exc.message)
+        return
+    daemon.reload(settings)
+
+
+def _fingerprint(path: Path | None) -> str:
+    if path is None:
+        return ""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""

@@ -1,0 +1,114 @@
+"""Sync results and render failures -> one ``AppStatus`` per app (DESIGN §7).
+
+Pure functions. ``since`` is left to the status writer, which keeps it while
+sync and health stay the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import PurePosixPath
+
+from gitops_vela.model.changes import Action
+from gitops_vela.model.rendered import AppFailure, RepositoryRender
+from gitops_vela.model.status import AppStatus, Health, Reason, ResourceStatus, SyncState
+from gitops_vela.sync import AppResult, SyncResult
+
+_NOT_APPLIED = (Reason.BUILD_FAILED, Reason.APPLY_FAILED)
+# When several apps fail, the repository's reason is the earliest stage that failed.
+_STAGE_ORDER = (
+    Reason.SOURCE_FAILED,
+    Reason.BUILD_FAILED,
+    Reason.APPLY_FAILED,
+    Reason.PRUNE_FAILED,
+    Reason.HEALTH_CHECK_FAILED,
+    Reason.STATUS_FAILED,
+    Reason.RECONCILIATION_FAILED,
+)
+
+
+def app_statuses(
+    *,
+    revision: str,
+    render: RepositoryRender,
+    result: SyncResult,
+    removed: Iterable[AppResult] = (),
+    previous: Mapping[str, AppStatus],
+) -> dict[str, AppStatus]:
+    """Every app of the repository at ``revision``, rendered or not."""
+    statuses: dict[str, AppStatus] = {}
+    for app in result.apps:
+        statuses[app.app] = from_result(app, revision=revision, previous=previous.get(app.app))
+    for failure in render.failures:
+        name = failure_name(failure)
+        statuses[name] = from_failure(failure, revision=revision, previous=previous.get(name))
+    for gone in removed:
+        # A removed app whose prune failed keeps a status file saying so.
+        if not gone.ok:
+            statuses[gone.app] = from_result(
+                gone, revision=revision, previous=previous.get(gone.app)
+            )
+    return statuses
+
+
+def from_result(result: AppResult, *, revision: str, previous: AppStatus | None) -> AppStatus:
+    applied = result.reason not in _NOT_APPLIED
+    return AppStatus(
+        app=result.app,
+        revision=revision,
+        last_applied_revision=revision if applied else _last_applied(previous),
+        sync=result.sync,
+        health=result.health.health,
+        message=result.message,
+        since="",
+        reason=result.reason,
+        errors=result.errors,
+        resources=tuple(
+            ResourceStatus(
+                kind=change.ref.kind,
+                name=change.ref.name,
+                namespace=change.ref.namespace,
+                action=str(change.action),
+                health=result.health.of(change.ref)
+                if change.action is not Action.DELETED
+                else change.health,
+            )
+            for change in result.changes.changes
+        ),
+    )
+
+
+def from_failure(failure: AppFailure, *, revision: str, previous: AppStatus | None) -> AppStatus:
+    """A broken Appfile: its errors; its objects (and their last known state) stay as they were."""
+    errors = tuple(str(d) for d in failure.diagnostics)
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return AppStatus(
+        app=failure_name(failure),
+        revision=revision,
+        last_applied_revision=_last_applied(previous),
+        sync=SyncState.FAILED,
+        health=previous.health if previous is not None else Health.UNKNOWN,
+        message=(errors[0] + more) if errors else "the Appfile could not be rendered",
+        since="",
+        reason=Reason.BUILD_FAILED,
+        errors=errors,
+        resources=previous.resources if previous is not None else (),
+    )
+
+
+def failure_name(failure: AppFailure) -> str:
+    """The app's name, or for an Appfile too broken to name one, its folder's name."""
+    if failure.name:
+        return failure.name
+    path = PurePosixPath(failure.path)
+    return path.parent.name or path.stem
+
+
+def repository_reason(statuses: Iterable[AppStatus]) -> Reason:
+    """The earliest pipeline stage any app failed in; Succeeded when none did."""
+    reasons = {s.reason for s in statuses}
+    return next((r for r in _STAGE_ORDER if r in reasons), Reason.SUCCEEDED)
+
+
+def _last_applied(previous: AppStatus | None) -> str:
+    return previous.last_applied_revision if previous is not None else ""

@@ -1,0 +1,241 @@
+"""The daemon as a whole: repositories, scheduler and HTTP wired together.
+
+``Daemon`` owns one ``RepositoryReconciler`` per configured repository, the
+scheduler that runs them, the shared capability centers, the metrics and the
+HTTP endpoints. It never reconciles by itself: the scheduler calls
+``_run_one``. Configuration reloads swap reconcilers in place.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from gitops_vela.cluster import Cluster
+from gitops_vela.daemon.centers import Centers
+from gitops_vela.daemon.http import HttpServer, Reply
+from gitops_vela.daemon.metrics import Metrics
+from gitops_vela.daemon.reconcile import ReconcileReport, RepositoryReconciler
+from gitops_vela.daemon.scheduler import RepositoryScheduler
+from gitops_vela.daemon.webhook import (
+    EVENT_HEADER,
+    SIGNATURE_HEADER,
+    PayloadError,
+    Signature,
+    check_signature,
+    match_push,
+    parse_push,
+)
+from gitops_vela.errors import ClusterError, ConfigError, GitopsVelaError
+from gitops_vela.logs import get_logger
+from gitops_vela.model.diagnostics import Diagnostic
+from gitops_vela.settings import RepositorySettings, Settings, read_secret_file
+
+log = get_logger("gitops_vela.daemon")
+_CLUSTER_PROBE_TTL = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Readiness:
+    attempted: frozenset[str]
+    cluster_ok: bool | None
+    checked_at: float
+
+
+class Daemon:
+    """Start it, let the scheduler run, stop it (bounded)."""
+
+    def __init__(self, settings: Settings, *, cluster: Cluster, metrics: Metrics) -> None:
+        self.settings = settings
+        self.metrics = metrics
+        self.cluster = cluster
+        self._lock = threading.Lock()
+        self._reconcilers: dict[str, RepositoryReconciler] = {}
+        self._attempted: set[str] = set()
+        self._cluster_ok: bool | None = None
+        self._cluster_checked = 0.0
+        self.centers = self._make_centers(settings)
+        self.scheduler = RepositoryScheduler(
+            self._run_one, workers=min(4, max(1, len(settings.repositories)))
+        )
+        try:
+            self.http = HttpServer(self, host=settings.server.host, port=settings.server.port)
+        except OSError as exc:
+            raise ConfigError(
+                Diagnostic(
+                    path="server.listen",
+                    message=f"cannot listen on {settings.server.listen}: {exc.strerror}",
+                )
+            ) from exc
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        self.scheduler.start()
+        self._apply_repositories(self.settings.repositories, run_now=True)
+        self.http.start()
+        log.info(
+            "daemon started",
+            listen=f"{self.settings.server.host}:{self.http.port}",
+            repositories=[r.name for r in self.settings.repositories],
+            cluster=self.cluster.host,
+        )
+
+    def reload(self, settings: Settings) -> None:
+        """New repositories start, removed ones stop, changed ones restart; all run now."""
+        if settings.capability_centers != self.settings.capability_centers:
+            self.centers = self._make_centers(settings)
+        self.settings = settings
+        self._apply_repositories(settings.repositories, run_now=True)
+        for name in self.scheduler.names:
+            self.scheduler.trigger(name)
+        log.info("configuration reloaded", repositories=[r.name for r in settings.repositories])
+
+    def stop(self, *, timeout: float) -> bool:
+        """Stop scheduling and serving; True when the runs in flight finished in time."""
+        log.info("stopping: waiting for reconciles in flight", timeout=timeout)
+        clean = self.scheduler.stop(timeout=timeout)
+        self.http.stop()
+        if not clean:
+            log.warning("shutdown timed out with a reconcile still running", timeout=timeout)
+        return clean
+
+    def _make_centers(self, settings: Settings) -> Centers:
+        return Centers(
+            settings.capability_centers,
+            cache_dir=settings.cache_dir,
+            on_op=self._count_git,
+        )
+
+    def _apply_repositories(
+        self, repositories: tuple[RepositorySettings, ...], *, run_now: bool
+    ) -> None:
+        wanted = {r.name: r for r in repositories if not r.suspend}
+        with self._lock:
+            for name in list(self._reconcilers):
+                if name not in wanted:
+                    self.scheduler.unschedule(name)
+                    del self._reconcilers[name]
+                    self._attempted.discard(name)
+                    log.info("repository removed from config: objects are kept", repo=name)
+            for name, repo in wanted.items():
+                current = self._reconcilers.get(name)
+                if current is not None and current.settings == repo:
+                    continue
+                self._reconcilers[name] = self._make_reconciler(repo)
+                self.scheduler.schedule(name, interval=repo.interval, run_now=run_now)
+
+    def _make_reconciler(self, repo: RepositorySettings) -> RepositoryReconciler:
+        return RepositoryReconciler(
+            repo,
+            cluster=self.cluster,
+            centers=lambda: self.centers,
+            metrics=self.metrics,
+            cache_dir=self.settings.cache_dir,
+            inventory_namespace=self.settings.namespace,
+            on_git_op=self._count_git,
+        )
+
+    def _count_git(self, op: str) -> None:
+        self.metrics.git_requests.labels(op).inc()
+
+    # ------------------------------------------------------------------ runs
+
+    def _run_one(self, name: str) -> bool:
+        with self._lock:
+            reconciler = self._reconcilers.get(name)
+        if reconciler is None:
+            return True
+        try:
+            report = reconciler.run()
+        except Exception:  # a bug must not kill the scheduler thread
+            log.exception("reconcile crashed", repo=name)
+            report = None
+        with self._lock:
+            self._attempted.add(name)
+            if report is not None and report.cluster_reached is not None:
+                self._cluster_ok = report.cluster_reached
+                self._cluster_checked = time.monotonic()
+        return report is not None and report.ok
+
+    def trigger(self, name: str) -> bool:
+        return self.scheduler.trigger(name)
+
+    def last_report(self, name: str) -> ReconcileReport | None:
+        with self._lock:
+            reconciler = self._reconcilers.get(name)
+        return None if reconciler is None else reconciler.last_report
+
+    # ------------------------------------------------------------------ HTTP endpoints
+
+    def live(self) -> Reply:
+        return Reply(200, {"status": "ok"})
+
+    def ready(self) -> Reply:
+        with self._lock:
+            waiting = sorted(set(self._reconcilers) - self._attempted)
+        if waiting:
+            return Reply(503, {"status": "waiting", "notAttempted": waiting})
+        if not self._cluster_reachable():
+            return Reply(503, {"status": "cluster unreachable", "cluster": self.cluster.host})
+        return Reply(200, {"status": "ready"})
+
+    def _cluster_reachable(self) -> bool:
+        with self._lock:
+            fresh = time.monotonic() - self._cluster_checked < _CLUSTER_PROBE_TTL
+            if self._cluster_ok is not None and fresh:
+                return self._cluster_ok
+        try:
+            self.cluster.transport.request("GET", "/version", verb="get")
+            ok = True
+        except ClusterError:
+            ok = False
+        with self._lock:
+            self._cluster_ok, self._cluster_checked = ok, time.monotonic()
+        return ok
+
+    def metrics_text(self) -> bytes:
+        return self.metrics.exposition()
+
+    def hook(self, *, body: bytes, headers: Mapping[str, str]) -> Reply:
+        lowered = {k.lower(): v for k, v in headers.items()}
+        secret_file = self.settings.server.webhook_secret_file
+        try:
+            secret = read_secret_file(secret_file) if secret_file else None
+        except GitopsVelaError as exc:
+            log.error("webhook secret unreadable", error=exc.message)
+            return Reply(503, {"message": "the webhook secret cannot be read"})
+        if secret is not None and not secret:
+            return Reply(503, {"message": "webhook disabled: the webhook secret is empty"})
+        verdict = check_signature(
+            secret=secret, body=body, header=lowered.get(SIGNATURE_HEADER.lower())
+        )
+        if verdict is Signature.MISSING:
+            log.warning("webhook rejected: no signature")
+            return Reply(401, {"message": f"{SIGNATURE_HEADER} is required"})
+        if verdict is Signature.INVALID:
+            log.warning("webhook rejected: bad signature")
+            return Reply(403, {"message": f"{SIGNATURE_HEADER} does not match"})
+        event = lowered.get(EVENT_HEADER.lower(), "push")
+        if event == "ping":
+            return Reply(200, {"message": "pong"})
+        if event != "push":
+            return Reply(202, {"message": f"ignored: event {event!r}", "triggered": []})
+        return self._on_push(body, content_type=lowered.get("content-type", "application/json"))
+
+    def _on_push(self, body: bytes, *, content_type: str) -> Reply:
+        try:
+            push = parse_push(body, content_type=content_type)
+        except PayloadError as exc:
+            return Reply(400, {"message": str(exc)})
+        settings = self.settings
+        match = match_push(push, settings.repositories, settings.capability_centers)
+        if match.center:
+            self.centers.invalidate()
+        triggered = [name for name in match.repositories if self.trigger(name)]
+        log.info("webhook", branch=push.branch, triggered=triggered, message=match.message)
+        if not match.known:
+            return Reply(404, {"message": match.message, "triggered": []})
+        return Reply(202, {"message": match.message, "triggered": triggered})

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Try gitops-vela on a fresh machine, no cluster needed:
+#   scripts/try.sh            (Ctrl-C stops it; run it again to start over)
+#
+# 1. installs into .venv (like scripts/test.sh),
+# 2. makes a Git "server" (a bare repository) from sample-repo/ and a clone
+#    to edit, under .try/,
+# 3. runs the daemon on it against the embedded Kubernetes API emulator,
+#    and prints how to look at what it does.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e .
+
+WORK=${TRY_DIR:-$ROOT/.try}
+PORT=${TRY_PORT:-9440}
+INTERVAL=${TRY_INTERVAL:-10s}
+BARE=$WORK/sample.git
+CLONE=$WORK/sample
+CACHE=$WORK/cache
+KUBECONFIG_FILE=$CACHE/embedded/kubeconfig
+
+rm -rf "$WORK"
+mkdir -p "$WORK"
+git init --quiet --bare --initial-branch=main "$BARE"
+git init --quiet --initial-branch=main "$CLONE"
+cp -R sample-repo/. "$CLONE/"
+git -C "$CLONE" add -A
+git -C "$CLONE" -c user.name="You" -c user.email="you@example.com" \
+  commit --quiet -m "sample apps and definitions"
+git -C "$CLONE" remote add origin "$BARE"
+git -C "$CLONE" push --quiet origin main
+
+cat <<EOF
+
+gitops-vela is starting on $BARE (polled every $INTERVAL),
+against the embedded Kubernetes API emulator (state in $CACHE).
+
+In another terminal:
+
+  export KUBECONFIG=$KUBECONFIG_FILE
+  kubectl get all -A                       # the sample apps, applied
+  .venv/bin/gitops-vela status $BARE       # the status branch, as a table
+  curl -s localhost:$PORT/metrics | grep ^gitops_vela_
+
+Change something and watch it land:
+
+  cd $CLONE
+  \$EDITOR apps/*/vela.yaml                # e.g. change an image or replicas
+  git commit -am "my change" && git push
+  kubectl get deploy -A -w                 # applied at the next poll
+  git -C $CLONE fetch -q origin gitops-vela/status && \\
+    git -C $CLONE show origin/gitops-vela/status:README.md
+
+Ctrl-C stops the daemon (it finishes the apply in flight first).
+
+EOF
+
+exec .venv/bin/gitops-vela run \
+  --repo "$BARE" \
+  --interval "$INTERVAL" \
+  --prune \
+  --embedded-cluster \
+  --cache-dir "$CACHE" \
+  --listen "127.0.0.1:$PORT"

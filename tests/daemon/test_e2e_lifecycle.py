@@ -1,0 +1,129 @@
+"""Starting, stopping, reloading, and surviving a Git remote that goes away."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+import yaml
+
+from gitops_vela.cluster import Cluster, load_configuration
+from gitops_vela.testing import Emulator
+from tests.daemon.conftest import (
+    STATUS_BRANCH,
+    GitRemote,
+    StartDaemon,
+    appfile,
+    get,
+    git,
+    wait_for,
+)
+
+
+def replicas(cluster: Cluster, app: str = "shop") -> int | None:
+    found = get(cluster, "Deployment", app, "web")
+    return None if found is None else int(found["spec"]["replicas"])
+
+
+def test_sigterm_lets_the_apply_in_flight_finish_then_exits_0(
+    remote: GitRemote, start_daemon: StartDaemon, cluster: Cluster, emulator: Emulator
+) -> None:
+    daemon = start_daemon("--repo", remote.url, "--interval", "1s")
+    wait_for(lambda: remote.status_file("shop"), what="the first reconcile to finish")
+    emulator.faults.add(verb="patch", resource="deployments", latency=1.5)
+    applies = emulator.counters.by_verb().get("apply", 0)
+    remote.push({"apps/shop/vela.yaml": appfile("shop", replicas=5)})
+    wait_for(lambda: emulator.counters.by_verb().get("apply", 0) > applies, what="an apply")
+    assert daemon.stop(signal.SIGTERM) == 0
+    emulator.faults.clear()
+    assert replicas(cluster) == 5, "\n".join(daemon.lines)
+    assert daemon.event("stopped", clean=True)
+
+
+def test_sigint_stops_too(remote: GitRemote, start_daemon: StartDaemon) -> None:
+    daemon = start_daemon("--repo", remote.url, "--interval", "1s")
+    assert daemon.stop(signal.SIGINT) == 0
+
+
+def test_a_remote_that_disappears_keeps_the_cluster_and_recovers(
+    remote: GitRemote, start_daemon: StartDaemon, cluster: Cluster, tmp_path: Path
+) -> None:
+    daemon = start_daemon("--repo", remote.url, "--interval", "1s", "--prune")
+    wait_for(lambda: replicas(cluster) == 1, what="first apply")
+    hidden = tmp_path / "hidden.git"
+    remote.bare.rename(hidden)
+    failed = wait_for(
+        lambda: daemon.event("reconcile failed", reason="SourceFailed"), what="SourceFailed"
+    )
+    assert str(tmp_path) in failed["error"] or "remote" in failed["error"]
+    assert replicas(cluster) == 1 and replicas(cluster, "blog") == 1  # nothing pruned
+    hidden.rename(remote.bare)
+    remote.push({"apps/shop/vela.yaml": appfile("shop", replicas=2)})
+    wait_for(lambda: replicas(cluster) == 2, timeout=30, what="applied after the remote came back")
+
+
+def test_a_status_commit_made_by_someone_else_is_kept(
+    remote: GitRemote, start_daemon: StartDaemon, cluster: Cluster, tmp_path: Path
+) -> None:
+    start_daemon("--repo", remote.url, "--interval", "1s")
+    wait_for(lambda: remote.status_file("shop"), what="first status")
+    other = tmp_path / "other"
+    git("clone", "-q", "--branch", STATUS_BRANCH, str(remote.bare), str(other))
+    (other / "NOTES.md").write_text("kept by people\n")
+    git("add", "NOTES.md", cwd=other)
+    git("-c", "user.name=P", "-c", "user.email=p@x", "commit", "-q", "-m", "notes", cwd=other)
+    git("push", "-q", "origin", STATUS_BRANCH, cwd=other)
+    head = remote.push({"apps/shop/vela.yaml": appfile("shop", replicas=3)})
+    wait_for(lambda: (remote.status_file("shop") or {}).get("revision") == head, what="status")
+    assert "NOTES.md" in remote.status_files()
+
+
+def test_the_embedded_cluster_writes_a_kubeconfig_and_keeps_its_state(
+    remote: GitRemote, start_daemon: StartDaemon, tmp_path: Path
+) -> None:
+    cache = tmp_path / "embedded-cache"
+    daemon = start_daemon(
+        "--repo",
+        remote.url,
+        "--interval",
+        "1s",
+        "--embedded-cluster",
+        "--cache-dir",
+        str(cache),
+        cluster=False,
+    )
+    kubeconfig = cache / "embedded" / "kubeconfig"
+    assert daemon.event("embedded cluster started (an emulator: nothing runs containers)")
+    with Cluster(load_configuration(str(kubeconfig))) as embedded:
+        wait_for(lambda: replicas(embedded) == 1, what="applied to the embedded cluster")
+    wait_for(lambda: remote.status_file("shop"), what="status")
+    assert daemon.stop() == 0
+    state = (cache / "embedded" / "state.json").read_text()
+    assert '"shop"' in state
+
+
+def test_a_config_file_is_reloaded_on_sighup(
+    remote: GitRemote, start_daemon: StartDaemon, cluster: Cluster, tmp_path: Path
+) -> None:
+    second = GitRemote(bare=tmp_path / "second.git", work=tmp_path / "second")
+    git("init", "-q", "--bare", "--initial-branch=main", str(second.bare))
+    git("clone", "-q", str(second.bare), str(second.work))
+    git("config", "user.name", "T", cwd=second.work)
+    git("config", "user.email", "t@x", cwd=second.work)
+    second.push({"apps/wiki/vela.yaml": appfile("wiki")})
+    config = tmp_path / "config.yaml"
+    one = {"repositories": [{"url": str(remote.bare), "interval": "1s"}]}
+    config.write_text(yaml.safe_dump(one))
+    daemon = start_daemon("--config", str(config))
+    wait_for(lambda: replicas(cluster) == 1, what="first repository applied")
+
+    config.write_text("repositories: [{url: 1}]\n")  # broken: the running config stays
+    daemon.proc.send_signal(signal.SIGHUP)
+    failed = wait_for(lambda: daemon.event("config reload failed: keeping the running config"))
+    assert f"{config}:1: repositories[0].url: 1 is not of type 'string'" in failed["errors"]
+
+    two = {"repositories": [*one["repositories"], {"url": str(second.bare), "interval": "1s"}]}
+    config.write_text(yaml.safe_dump(two))
+    daemon.proc.send_signal(signal.SIGHUP)
+    wait_for(lambda: replicas(cluster, "wiki") == 1, what="the added repository applied")
+    assert replicas(cluster) == 1

@@ -1,0 +1,76 @@
+"""A CRD and its custom resources in one app: the CRD is applied and Established first."""
+
+from typing import Any
+
+from gitops_vela.cluster import Cluster
+from gitops_vela.model.changes import Action
+from gitops_vela.sync import SyncOptions, sync_apps
+from tests.sync.conftest import app, live
+
+CRD: dict[str, Any] = {
+    "apiVersion": "apiextensions.k8s.io/v1",
+    "kind": "CustomResourceDefinition",
+    "metadata": {"name": "alerts.example.dev"},
+    "spec": {
+        "group": "example.dev",
+        "scope": "Namespaced",
+        "names": {
+            "plural": "alerts",
+            "singular": "alert",
+            "kind": "Alert",
+            "listKind": "AlertList",
+        },
+        "versions": [
+            {
+                "name": "v1",
+                "served": True,
+                "storage": True,
+                "schema": {
+                    "openAPIV3Schema": {
+                        "type": "object",
+                        "properties": {
+                            "spec": {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+                        },
+                    }
+                },
+            }
+        ],
+    },
+}
+ALERT = {
+    "apiVersion": "example.dev/v1",
+    "kind": "Alert",
+    "metadata": {"name": "pager"},
+    "spec": {"channel": "#ops"},
+}
+
+
+def test_crd_and_custom_resource_apply_in_one_run(cluster: Cluster) -> None:
+    result = sync_apps(cluster, [app("alerts", ALERT, CRD)], options=SyncOptions(prune=True))
+
+    (outcome,) = result.apps
+    assert outcome.ok, outcome.errors
+    assert [(c.ref.kind, c.action) for c in outcome.changes.changes] == [
+        ("CustomResourceDefinition", Action.CREATED),
+        ("Alert", Action.CREATED),
+    ]
+    assert live(cluster, "example.dev/v1", "Alert", "pager") is not None
+    again = sync_apps(cluster, [app("alerts", ALERT, CRD)], options=SyncOptions(prune=True))
+    assert [c.action for c in again.apps[0].changes.changes] == [Action.UNCHANGED] * 2
+
+
+def test_a_custom_resource_without_its_crd_fails_alone_and_says_why(cluster: Cluster) -> None:
+    result = sync_apps(
+        cluster,
+        [
+            app(
+                "alerts",
+                ALERT,
+                {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "ok"}},
+            )
+        ],
+    )
+    changes = {c.ref.kind: c for c in result.apps[0].changes.changes}
+    assert changes["ConfigMap"].action is Action.CREATED
+    assert changes["Alert"].action is Action.FAILED
+    assert "no kind Alert in example.dev/v1" in changes["Alert"].reason
