@@ -406,3 +406,24 @@ def test_change_to_an_imported_file_reaches_the_apps_through_the_definition(
     (alpha,) = data["apps"]
     assert alpha["name"] == "alpha" and "+    team: team-a" in alpha["objects"][0]["diff"]
     assert data["appsRendered"] == 1 and data["appsUnaffected"] == 1
+
+
+def test_invalid_parameter_schema_at_head_is_reported_on_the_definition(
+    platform: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    platform.edit(
+        "definitions/portal.yaml",
+        "port: {type: integer, default: 80}",
+        "port: {type: integr, default: 80}",
+    )
+    platform.commit("portal: a typo in the schema")
+
+    code, data = review_json(capsys, platform)
+
+    assert code == 1
+    (portal,) = data["definitions"]
+    assert portal["status"] == "changed" and portal["aspects"] == ["invalid at head"]
+    (problem,) = portal["problems"]
+    assert problem.startswith("definitions/portal.yaml:") and "invalid JSON Schema" in problem
+    assert portal["usedBy"] == ["platform/beta"]
+    assert [(a["name"], a["status"]) for a in data["apps"]] == [("beta", "broken")]
