@@ -28,7 +28,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "path", nargs="?", default=".", metavar="PATH", help="in the Git repository (default: .)"
     )
-    parser.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    parser.add_argument(
+        "--format",
+        choices=("markdown", "json"),
+        default="markdown",
+        help="Markdown for a pull-request comment (default) or JSON, with the same content",
+    )
     parser.add_argument(
         "--apps-repo",
         action="append",
