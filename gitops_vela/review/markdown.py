@@ -82,6 +82,8 @@ def _header(report: Report) -> list[str]:
         f"| Breaking parameter changes | {sum(d.breaking_schema for d in report.definitions)} |",
         f"| Apps changed | {count[AppStatus.CHANGED]} |",
         f"| Apps broken at head | {count[AppStatus.BROKEN]} |",
+        f"| Trait conflicts / appliesTo violations introduced | "
+        f"{sum(len(a.conflicts) for a in report.apps)} |",
         f"| Apps added / removed / fixed | {count[AppStatus.ADDED]} / "
         f"{count[AppStatus.REMOVED]} / {count[AppStatus.FIXED]} |",
         f"| Apps unaffected | {report.unaffected} |",
@@ -197,7 +199,7 @@ def _app_section(app: AppChange) -> str:
     if app.errors:
         out.extend(["Errors at head:", "", *_fenced("\n".join(app.errors), "text"), ""])
     if app.conflicts:
-        out.extend(f"- trait conflict: {_inline(c)}" for c in app.conflicts)
+        out.extend(f"- conflict / appliesTo: {_inline(c)}" for c in app.conflicts)
         out.append("")
     for obj in app.objects:
         out.extend([f"**{obj.change}** `{obj.ref}`", "", *_fenced(obj.diff, "diff"), ""])

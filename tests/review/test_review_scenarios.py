@@ -427,3 +427,21 @@ def test_invalid_parameter_schema_at_head_is_reported_on_the_definition(
     assert problem.startswith("definitions/portal.yaml:") and "invalid JSON Schema" in problem
     assert portal["usedBy"] == ["platform/beta"]
     assert [(a["name"], a["status"]) for a in data["apps"]] == [("beta", "broken")]
+
+
+def test_applies_to_violation_introduced(
+    platform: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    platform.edit(
+        "definitions/annotate.yaml", "appliesToWorkloads: [tiny]", "appliesToWorkloads: [worker]"
+    )
+    platform.commit("annotate: only for workers")
+
+    code, out, _ = review(capsys, "--base", "main", "--head", "feature", str(platform.path))
+
+    assert code == 1
+    assert "| Trait conflicts / appliesTo violations introduced | 1 |" in out
+    assert (
+        "- conflict / appliesTo: apps/alpha/vela.yaml:6: services.web.annotate: trait 'annotate' does not apply to workload 'tiny'"
+        in out
+    )
