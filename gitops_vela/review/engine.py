@@ -80,7 +80,8 @@ def review(request: ReviewRequest, *, runner: GitRunner | None = None) -> Report
     outcome = _Outcome()
     for plan, (before, after) in zip(plans, renders, strict=True):
         _compare(plan, before, after, outcome)
-    return _report(request, (base_tree.sha, head_tree.sha), base[0], head[0], outcome)
+    shas = (base_tree.sha, head_tree.sha)
+    return _report(request, shas, (base[0], head[0]), plans[0], outcome)
 
 
 def locate(path: Path, *, runner: GitRunner) -> tuple[Path, str]:
@@ -188,11 +189,16 @@ def _compare(
 
 
 def _report(
-    request: ReviewRequest, shas: tuple[str, str], base: _Side, head: _Side, outcome: _Outcome
+    request: ReviewRequest,
+    shas: tuple[str, str],
+    sides: tuple[_Side, _Side],
+    plan: _Plan,
+    outcome: _Outcome,
 ) -> Report:
-    deltas = compare_definitions(_definitions(base.catalog), _definitions(head.catalog))
+    """The report of the reviewed repository's definitions and every repository's apps."""
+    base, head = sides
     problems = _new_diagnostics(base.catalog.diagnostics, head.catalog.diagnostics)
-    definitions, leftover = _definition_changes(deltas, problems, outcome.used_by)
+    definitions, leftover = _definition_changes(plan.deltas, problems, outcome.used_by)
     return Report(
         base=request.base,
         head=request.head,
