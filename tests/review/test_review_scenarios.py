@@ -445,3 +445,34 @@ def test_applies_to_violation_introduced(
         "- conflict / appliesTo: apps/alpha/vela.yaml:6: services.web.annotate: trait 'annotate' does not apply to workload 'tiny'"
         in out
     )
+
+
+def test_reads_commits_only_and_leaves_the_checkout_alone(
+    platform: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    platform.edit("definitions/tiny.yaml", "default: 1", "default: 2")
+    platform.commit("two replicas")
+    platform.edit("definitions/tiny.jsonnet", "outputs: {},", "outputs: {,")  # not committed
+    status = platform.git("status", "--porcelain")
+
+    code, data = review_json(capsys, platform)
+
+    assert code == 0 and data["ok"]
+    assert platform.git("status", "--porcelain") == status
+    assert platform.git("rev-parse", "--abbrev-ref", "HEAD").strip() == "feature"
+
+
+def test_missing_apps_repo_exits_2(
+    platform: Repo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = review(
+        capsys,
+        "--base",
+        "main",
+        "--head",
+        "feature",
+        str(platform.path),
+        "--apps-repo",
+        str(tmp_path / "missing"),
+    )
+    assert code == 2 and "--apps-repo" in err and "not a directory" in err
