@@ -62,12 +62,14 @@ def review(request: ReviewRequest, *, runner: GitRunner | None = None) -> Report
     runner = runner or GitRunner()
     repo, subdir = locate(request.path, runner=runner)
     name = request.repo or repo_name(repo)
+    globs = request.app_globs
     with tempfile.TemporaryDirectory(prefix="gitops-vela-review-") as tmp:
-        base_tree = SparseTree.open(runner, repo, request.base, Path(tmp) / "base", subdir=subdir)
-        head_tree = SparseTree.open(runner, repo, request.head, Path(tmp) / "head", subdir=subdir)
-        globs = request.app_globs
-        head_index = head_tree.index(globs)
-        base_index = base_tree.index(globs, reuse=head_index)
+        base_tree, head_tree = (
+            SparseTree.open(runner, repo, rev, Path(tmp) / side, subdir=subdir, globs=globs)
+            for rev, side in ((request.base, "base"), (request.head, "head"))
+        )
+        head_index = head_tree.index()
+        base_index = base_tree.index(reuse=head_index)
         base = _load_sides(request, name, base_tree.root, base_index)
         head = _load_sides(request, name, head_tree.root, head_index, reuse=base)
         plans = [_plan(b, h) for b, h in zip(base, head, strict=True)]

@@ -25,7 +25,7 @@ from gitops_vela.source.trees import resolve_commit
 @dataclass(frozen=True, slots=True)
 class SparseTree:
     """One revision of the reviewed repository, written out only as far as the review needs:
-    everything but the Appfiles at first, then the Appfiles it renders (``gittree``)."""
+    everything but the Appfiles when opened, then the Appfiles it renders (``gittree``)."""
 
     runner: GitRunner
     repo: Path
@@ -33,34 +33,45 @@ class SparseTree:
     top: Path
     prefix: str  # the reviewed folder inside the repository, "" or "sub/dir/"
     files: dict[str, TreeFile]  # relative to the reviewed folder
+    appfiles: tuple[str, ...]  # the paths among ``files`` the renderer reads as Appfiles
+    globs: tuple[str, ...]
 
     @classmethod
-    def open(cls, runner: GitRunner, repo: Path, rev: str, top: Path, *, subdir: str) -> SparseTree:
+    def open(
+        cls,
+        runner: GitRunner,
+        repo: Path,
+        rev: str,
+        top: Path,
+        *,
+        subdir: str,
+        globs: Sequence[str],
+    ) -> SparseTree:
+        """List commit ``rev`` and write all its files under ``top`` except the Appfiles."""
         sha = resolve_commit(runner, repo, rev)
         prefix = f"{subdir}/" if subdir else ""
         listed = list_tree(runner, repo, sha)
         files = {p[len(prefix) :]: f for p, f in listed.items() if p.startswith(prefix)}
+        appfiles = tuple(match_appfiles(files, globs))
         (top / subdir).mkdir(parents=True, exist_ok=True)
-        return cls(runner, repo, sha, top, prefix, files)
+        tree = cls(runner, repo, sha, top, prefix, files, appfiles, tuple(globs))
+        taken = set(appfiles)
+        tree._checkout(p for p in files if p not in taken)
+        return tree
 
     @property
     def root(self) -> Path:
         return self.top / self.prefix
 
-    def index(
-        self, globs: Sequence[str], *, reuse: DependencyIndex | None = None
-    ) -> DependencyIndex:
-        """The dependency index, from Git objects; the other files are written meanwhile."""
-        appfiles = match_appfiles(self.files, globs)
-        taken = set(appfiles)
-        self._checkout(p for p in self.files if p not in taken)
-        oids = {rel: self.files[rel].oid for rel in appfiles}
+    def index(self, *, reuse: DependencyIndex | None = None) -> DependencyIndex:
+        """The dependency index, read from Git objects (``reuse``: entries of equal blobs)."""
+        oids = {rel: self.files[rel].oid for rel in self.appfiles}
         known = {e.digest for e in reuse.entries.values()} if reuse is not None else set()
         blobs = read_blobs(self.runner, self.repo, set(oids.values()) - known)
         if blobs is not None:
             return index_from_blobs(oids, blobs, reuse=reuse)
-        self._checkout(appfiles)  # not plain text: let the files on disk speak
-        return build_index(self.root, globs)
+        self._checkout(self.appfiles)  # not plain text: let the files on disk speak
+        return build_index(self.root, self.globs)
 
     def write(self, paths: Iterable[str]) -> None:
         """Write the Appfiles about to be rendered (those that exist at this revision)."""
