@@ -96,7 +96,7 @@ def _service(
             doc.diagnostic(key, "a service must be a mapping (type, parameters, traits)")
         )
         return None
-    workload = _workload(doc, spec.get("type", DEFAULT_WORKLOAD), key, catalog, problems)
+    workload = _workload(doc, spec.get("type") or DEFAULT_WORKLOAD, key, catalog, problems)
     if workload is None:
         return None
     if "build" in spec:

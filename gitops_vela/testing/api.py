@@ -398,18 +398,28 @@ def _patch_option_invalid(field: str, reason: str, message: str) -> ApiStatus:
 
 
 def _patched(rtype: ResourceType, kind: str, obj: Obj, document: Any) -> Obj:
-    try:
-        if kind == "application/json-patch+json":
-            if not isinstance(document, list):
-                raise bad_request("the server rejected our request due to an error in our request")
+    """The patched object; failures worded as the apiserver's patcher words them."""
+    if kind == "application/json-patch+json":
+        if not isinstance(document, list):
+            raise bad_request("json: cannot unmarshal object into Go value of type jsonpatch.Patch")
+        try:
             return semantics.json_patch(obj, document)
-        if not isinstance(document, dict):
-            raise bad_request("the server rejected our request due to an error in our request")
+        except semantics.PatchError as exc:
+            # NewGenericServerResponse(422): a fixed message, the library's words as a cause
+            raise ApiStatus(
+                422,
+                "Invalid",
+                "the server rejected our request due to an error in our request",
+                details={"causes": [{"reason": "UnexpectedServerResponse", "message": str(exc)}]},
+            ) from exc
+    if not isinstance(document, dict):
+        raise bad_request("the body of the request was in an unknown format")
+    try:
         if kind == "application/merge-patch+json":
             return semantics.merge_patch(obj, document)
         return semantics.strategic_merge_patch(rtype, obj, document)
     except semantics.PatchError as exc:
-        raise ApiStatus(422, "Invalid", str(exc)) from exc
+        raise bad_request(str(exc)) from exc
 
 
 def scale_view(rtype: ResourceType, obj: Obj) -> Obj:
