@@ -9,10 +9,10 @@ lives in :mod:`gitops_vela.testing.deletion`, watch in :mod:`.watching`.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from gitops_vela.testing import crds, paging, semantics, validation
+from gitops_vela.testing import builtin_schemas, calls, crds, paging, semantics, validation
 from gitops_vela.testing.apistatus import (
     STALE,
     ApiStatus,
@@ -92,7 +92,7 @@ class Api:
 
     def list(self, call: Call) -> Obj:
         match = self.matcher(call)
-        limit = int(call.query.get("limit") or 0)
+        limit = calls.int_param(call, "limit")
         start, list_rv = paging.decode_continue(call.query.get("continue", ""), self.store)
         with self.store.lock:
             namespace = call.namespace if call.rtype.namespaced and call.namespace else None
@@ -154,7 +154,7 @@ class Api:
         """Namespace checks, server-set fields, defaults and validation of a new object."""
         rtype = call.rtype
         if rtype.namespaced:
-            self._check_namespace(call)
+            self._check_namespace(call, str((obj.get("metadata") or {}).get("name") or ""))
         obj = prepare_create(rtype, obj, namespace=call.namespace, allocator=self.allocator)
         self._default(rtype, obj)
         validation.validate(rtype, obj)
@@ -171,28 +171,34 @@ class Api:
             obj.clear()
             obj.update(pruned)
             return
+        model = builtin_schemas.model_for(rtype)
+        if model is not None:  # decoding into the Go type drops undeclared fields
+            pruned = builtin_schemas.prune(obj, model)
+            obj.clear()
+            obj.update(pruned)
         if rtype.kind == "CustomResourceDefinition":
             crds.default_crd(obj)
             crds.validate_crd(obj)
         semantics.apply_defaults(obj)
 
-    def _check_namespace(self, call: Call) -> None:
-        ns = self.store.get(("", "namespaces"), "", call.namespace)
+    def _check_namespace(self, call: Call, name: str) -> None:
+        namespace = call.namespace
+        ns = self.store.get(("", "namespaces"), "", namespace)
         if ns is None:
-            raise not_found("namespaces", "", call.namespace)
+            raise not_found("namespaces", "", namespace)
         if ns["metadata"].get("deletionTimestamp"):
             raise ApiStatus(
                 403,
                 "Forbidden",
-                f'{call.rtype.resource}{"." + call.rtype.group if call.rtype.group else ""} "{call.name}" is forbidden: '
-                f"unable to create new content in namespace {call.namespace} because it is being terminated",
+                f'{call.rtype.resource}{"." + call.rtype.group if call.rtype.group else ""} "{name}" is forbidden: '
+                f"unable to create new content in namespace {namespace} because it is being terminated",
                 details={
-                    "name": call.name,
+                    "name": name,
                     "kind": call.rtype.resource,
                     "causes": [
                         {
                             "reason": "NamespaceTerminating",
-                            "message": f"namespace {call.namespace} is being terminated",
+                            "message": f"namespace {namespace} is being terminated",
                             "field": "metadata.namespace",
                         }
                     ],
@@ -206,11 +212,18 @@ class Api:
                 "the namespace of the provided object does not match the namespace sent on the request"
             )
 
+    def _unknown_fields(self, rtype: ResourceType, obj: Any) -> Sequence[str]:
+        """Fields the kind does not declare: its CRD schema, or the built-in Go type."""
+        if rtype.crd:
+            return crds.unknown_fields(obj, rtype.schema)
+        model = builtin_schemas.model_for(rtype)
+        return builtin_schemas.unknown_fields(obj, model) if model else []
+
     def _check_fields(self, call: Call, obj: Obj) -> None:
-        """Unknown fields of a custom resource under ``fieldValidation`` (default Warn)."""
-        if not call.rtype.crd or call.subresource:
+        """Unknown fields under ``fieldValidation`` (default Warn); they are dropped anyway."""
+        if call.subresource:
             return
-        unknown = crds.unknown_fields(obj, call.rtype.schema)
+        unknown = self._unknown_fields(call.rtype, obj)
         mode = call.query.get("fieldValidation") or "Warn"
         if not unknown or mode == "Ignore":
             return
@@ -225,9 +238,7 @@ class Api:
 
     def _check_applied_fields(self, call: Call, applied: Obj) -> None:
         """A field the schema does not declare fails an apply with a 500, as in the apiserver."""
-        if not call.rtype.crd:
-            return
-        unknown = crds.unknown_fields(applied, call.rtype.schema)
+        unknown = self._unknown_fields(call.rtype, applied)
         if not unknown:
             return
         rtype = call.rtype
