@@ -34,7 +34,8 @@ git -C "$CLONE" add -A
 git -C "$CLONE" -c user.name="You" -c user.email="you@example.com" \
   commit --quiet -m "sample apps and definitions"
 git -C "$CLONE" remote add origin "$BARE"
-git -C "$CLONE" push --quiet origin main
+# -u: the clone tracks origin/main, so a plain `git push` (as printed below) works.
+git -C "$CLONE" push --quiet --set-upstream origin main
 
 cat <<EOF
 
