@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import yaml
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 
@@ -34,6 +35,16 @@ def load_configuration(
         return _from_service_account()
     if found is not None:
         return _from_kubeconfig(found, context)
+    env = os.environ.get("KUBECONFIG", "")
+    if env:
+        # Set but naming no existing file: say so rather than "no $KUBECONFIG".
+        raise ConfigError(
+            Diagnostic(
+                env,
+                "no such kubeconfig file (named by $KUBECONFIG)",
+                hint="fix $KUBECONFIG or pass --kubeconfig FILE",
+            )
+        )
     raise ConfigError(
         Diagnostic(
             "kubeconfig",
@@ -54,6 +65,9 @@ def _default_kubeconfig() -> str | None:
 
 def _from_kubeconfig(path: str, context: str | None) -> k8s.Configuration:
     configuration = k8s.Configuration()
+    where = path.split(os.pathsep)[0]
+    if os.pathsep not in path:
+        _check_kubeconfig_file(Path(path).expanduser(), shown=where)
     try:
         k8s_config.load_kube_config(  # type: ignore[no-untyped-call]
             config_file=path,
@@ -61,10 +75,30 @@ def _from_kubeconfig(path: str, context: str | None) -> k8s.Configuration:
             client_configuration=configuration,
             persist_config=False,
         )
-    except (k8s_config.ConfigException, OSError, ValueError) as exc:
-        where = path.split(os.pathsep)[0]
-        raise ConfigError(Diagnostic(where, f"cannot use kubeconfig: {exc}")) from exc
+    except (k8s_config.ConfigException, OSError, ValueError, yaml.YAMLError) as exc:
+        message = " ".join(str(exc).split())
+        raise ConfigError(Diagnostic(where, f"cannot use kubeconfig: {message}")) from exc
     return configuration
+
+
+def _check_kubeconfig_file(path: Path, *, shown: str) -> None:
+    """Fail with one line for what the client would raise a traceback on."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(Diagnostic(shown, "no such kubeconfig file")) from exc
+    except OSError as exc:
+        raise ConfigError(Diagnostic(shown, f"cannot read kubeconfig: {exc.strerror}")) from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        line = mark.line + 1 if mark is not None else 0
+        message = f"kubeconfig is not valid YAML: {problem}"
+        raise ConfigError(Diagnostic(shown, message, line=line)) from exc
+    if not isinstance(data, dict):
+        raise ConfigError(
+            Diagnostic(shown, "not a kubeconfig: expected a mapping with clusters, contexts, users")
+        )
 
 
 def _from_service_account() -> k8s.Configuration:

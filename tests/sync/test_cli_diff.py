@@ -74,7 +74,7 @@ def test_a_cluster_error_is_exit_2(
 ) -> None:
     missing = tmp_path / "nope.kubeconfig"
     assert main(["diff", str(checkout), "--kubeconfig", str(missing)]) == 2
-    assert "cannot use kubeconfig" in capsys.readouterr().err
+    assert "nope.kubeconfig: no such kubeconfig file" in capsys.readouterr().err
 
 
 def test_diff_lists_what_prune_would_delete_but_not_what_is_kept(

@@ -63,3 +63,36 @@ def test_in_cluster_when_nothing_else(tmp_path: Path, monkeypatch: pytest.Monkey
 def test_a_missing_context_is_a_clear_error(emulator: Emulator) -> None:
     with pytest.raises(ConfigError, match="cannot use kubeconfig"):
         load_configuration(str(emulator.kubeconfig_path), "no-such-context")
+
+
+def test_a_missing_explicit_kubeconfig_says_no_such_file(tmp_path: Path) -> None:
+    missing = tmp_path / "nope"
+    with pytest.raises(ConfigError, match=f"^{missing}: no such kubeconfig file$"):
+        load_configuration(str(missing))
+
+
+def test_a_kubeconfig_env_naming_no_file_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "gone"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    with pytest.raises(
+        ConfigError, match=r"gone: no such kubeconfig file \(named by \$KUBECONFIG\)"
+    ):
+        load_configuration()
+
+
+@pytest.mark.parametrize("text", ["clusters: [\n", "just a string\n", "- a\n- list\n"])
+def test_a_kubeconfig_that_is_not_one_is_one_line_on_the_cli(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str
+) -> None:
+    """No traceback: one line naming the file (and the line, for a YAML error)."""
+    from gitops_vela.cli import main
+
+    bad = tmp_path / "kc"
+    bad.write_text(text)
+    assert main(["diff", str(tmp_path), "--kubeconfig", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {bad}"), err
+    assert len(err.strip().splitlines()) == 1, err
