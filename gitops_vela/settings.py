@@ -363,8 +363,10 @@ def load_config_file(path: Path, *, environ: Mapping[str, str] | None = None) ->
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0
+        # PyYAML's str() spans several lines and quotes the text: keep the problem only.
+        problem = getattr(exc, "problem", None) or " ".join(str(exc).split())
         raise ConfigError(
-            Diagnostic(path=str(path), line=line, message=f"invalid YAML: {exc}")
+            Diagnostic(path=str(path), line=line, message=f"invalid YAML: {problem}")
         ) from exc
     issues = _Collector(path, _Located(node))
     if not isinstance(data, dict):
