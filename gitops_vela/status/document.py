@@ -3,7 +3,7 @@
 Also the two rules that decide what a commit is worth:
 
 * ``significant(status)``: what a person cares about (revision, sync, health,
-  errors, the resource set). Anything else changing alone (``since``, the
+  errors, the resource set and each object's health). Anything else changing alone (``since``, the
   message, per-object actions) never makes a commit.
 * ``carry_since(previous, new)``: ``since`` moves only when sync or health change.
 """
@@ -57,7 +57,9 @@ def sanitise(status: AppStatus) -> AppStatus:
 
 
 def significant(status: AppStatus) -> Significant:
-    resources = frozenset((r.kind, r.namespace, r.name) for r in status.resources)
+    # Per-object health counts: when the app stays Progressing but the object
+    # holding it back changes, the recorded message and resources must follow.
+    resources = frozenset((r.kind, r.namespace, r.name, r.health) for r in status.resources)
     return (
         status.revision,
         status.last_applied_revision,

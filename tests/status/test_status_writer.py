@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from gitops_vela.errors import StatusError
-from gitops_vela.model.status import Health, SyncState
+from gitops_vela.model.status import AppStatus, Health, ResourceStatus, SyncState
 from gitops_vela.source import Credentials, GitSource
 from gitops_vela.status import Author, StatusWriter
 from tests.source.gitrepos import Remote
@@ -117,6 +117,30 @@ def test_resource_set_and_errors_are_significant(remote: Remote, tmp_path: Path)
     assert writer.write([status("shop", resources=())]) is not None
     assert writer.write([status("shop", resources=(), errors=("x.yaml:1: k: bad",))]) is not None
     assert len(branch_commits(remote)) == 3
+
+
+def test_an_object_health_change_under_the_same_app_health_is_recorded(
+    remote: Remote, tmp_path: Path
+) -> None:
+    """The app stays Progressing, but what holds it back moves on: the file must follow."""
+
+    def progressing(deployment: Health, canary: Health, message: str) -> AppStatus:
+        return status(
+            "payments",
+            health=Health.PROGRESSING,
+            message=message,
+            resources=(
+                ResourceStatus("Deployment", "checkout", "payments", "created", deployment),
+                ResourceStatus("Canary", "checkout", "payments", "created", canary),
+            ),
+        )
+
+    writer = make_writer(remote, tmp_path)
+    writer.write([progressing(Health.PROGRESSING, Health.PROGRESSING, "Deployment waiting")])
+    assert writer.write([progressing(Health.HEALTHY, Health.PROGRESSING, "Canary waiting")])
+    doc = app_doc(remote, "payments")
+    assert doc["message"] == "Canary waiting"
+    assert [r["health"] for r in doc["resources"]] == ["Healthy", "Progressing"]
 
 
 def test_removed_app_file_is_deleted(remote: Remote, tmp_path: Path) -> None:
