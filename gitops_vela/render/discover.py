@@ -62,6 +62,10 @@ def parse_appfile(text: str, relative: str) -> Document | None:
     values, notes under ``apps/``) is skipped.
     """
     documents = load_documents(text, path=relative)
+    if not documents and _named_vela_yaml(relative):
+        # Emptied, not deleted: skipping it would make its app look removed from
+        # Git, and apply --prune would delete everything the app runs.
+        raise YamlError(Diagnostic(relative, "empty Appfile (to remove the app, delete the file)"))
     appfiles = [d for d in documents if _is_appfile(d)]
     if not appfiles:
         return None
@@ -83,7 +87,11 @@ def guess_name(root: Path, relative: str) -> str:
     return match.group(1) if match else ""
 
 
+def _named_vela_yaml(relative: str) -> bool:
+    return relative.rsplit("/", 1)[-1] == "vela.yaml"
+
+
 def _is_appfile(doc: Document) -> bool:
-    if doc.path.rsplit("/", 1)[-1] == "vela.yaml":
+    if _named_vela_yaml(doc.path):
         return True
     return isinstance(doc.value, dict) and "services" in doc.value
