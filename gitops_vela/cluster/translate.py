@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -55,7 +56,13 @@ def _status_message(body: bytes, status: int) -> tuple[str, str]:
     return (message, str(payload.get("reason") or ""))
 
 
+_NEW_CONNECTION = re.compile(r"^.*Failed to establish a new connection: (?:\[Errno -?\d+\] )?")
+
+
 def _short(exc: BaseException) -> str:
     reason = getattr(exc, "reason", None)
     text = str(reason or exc) or type(exc).__name__
-    return text.splitlines()[0][:200]
+    # urllib3 says "HTTPConnection(host=..., port=...): Failed to establish a new
+    # connection: [Errno 111] Connection refused": the host is already in our message.
+    text = _NEW_CONNECTION.sub("", text.splitlines()[0])
+    return text[:1].lower() + text[1:200]
