@@ -46,7 +46,7 @@ In another terminal:
 
   export KUBECONFIG=$KUBECONFIG_FILE
   kubectl get all -A                       # the sample apps, applied
-  .venv/bin/gitops-vela status $BARE       # the status branch, as a table
+  $ROOT/.venv/bin/gitops-vela status $BARE   # the status branch, as a table
   curl -s localhost:$PORT/metrics | grep ^gitops_vela_
 
 Change something and watch it land:

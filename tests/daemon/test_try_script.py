@@ -43,6 +43,8 @@ def test_the_printed_commit_and_push_reach_the_bare_repository(tmp_path: Path) -
     )
     assert done.returncode == 0, done.stderr
     assert "git commit -am" in done.stdout and "git push" in done.stdout
+    # "In another terminal": the printed command must work from any directory
+    assert f"{checkout}/.venv/bin/gitops-vela status {work}/sample.git" in done.stdout
 
     clone = work / "sample"
     appfile = clone / "apps" / "shop" / "vela.yaml"
