@@ -188,7 +188,10 @@ class Daemon:
                     self.scheduler.unschedule(name)
                     del self._reconcilers[name]
                     self._attempted.discard(name)
-                    log.info("repository removed from config: objects are kept", repo=name)
+                    if self.settings.repository(name) is None:
+                        log.info("repository removed from config: objects are kept", repo=name)
+                    else:  # suspended, or (sharding) now another replica's
+                        log.info("repository no longer reconciled here", repo=name)
             for name, repo in wanted.items():
                 current = self._reconcilers.get(name)
                 if current is not None and current.settings == repo:

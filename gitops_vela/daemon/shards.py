@@ -175,6 +175,7 @@ class Sharding:
         before, members = self.held, self.members
         try:
             self._round()
+            self.computed = True  # readiness: this replica knows its shard
         except ClusterError as exc:
             log.warning("shard round failed", error=exc.message)
             self._expire_unrenewed()
@@ -184,7 +185,6 @@ class Sharding:
         if after != before:
             log.info("shard changed", repositories=sorted(after))
             self._on_change(after)
-        self.computed = True
 
     def _round(self) -> None:
         if not self.member.try_acquire_or_renew():

@@ -15,6 +15,7 @@ from gitops_vela.cluster import Cluster
 from gitops_vela.daemon.shards import Sharding, assign, lease_name, owner
 from gitops_vela.errors import ConfigError
 from gitops_vela.settings import load_config_file
+from gitops_vela.testing import Emulator
 from tests.daemon.conftest import DaemonProcess, GitRemote, StartDaemon, appfile, git, wait_for
 
 REPOS = [f"repo-{i}" for i in range(1000)]
@@ -218,3 +219,15 @@ def test_shard_mode_is_read_from_the_config(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config_file(path, environ={})
     assert f"{path}:2: leaderElection.mode: " in str(caught.value)
+
+
+def test_a_replica_that_cannot_reach_its_leases_has_no_shard(
+    cluster: Cluster, emulator: Emulator
+) -> None:
+    a = sharding(cluster, "a", ["r1"], Clock())
+    emulator.faults.add(resource="leases", status=403)
+    a.step()
+    assert not a.computed and a.held == set()
+    emulator.faults.clear()
+    a.step()
+    assert a.computed and a.held == {"r1"}
