@@ -116,3 +116,12 @@ def test_messages_are_one_bounded_line() -> None:
     text = event_message(status("first\nsecond   third " + "x" * 2000))
     assert "\n" not in text and len(text) == MESSAGE_LIMIT
     assert text.startswith("Failed/Unknown at 0123456789ab: first second third")
+
+
+def test_events_the_cluster_refuses_never_fail_a_reconcile(
+    reconciler: RepositoryReconciler, emulator: Emulator, cluster: Cluster
+) -> None:
+    emulator.faults.add(verb="create", resource="events", status=403)
+    report = reconciler.run()
+    assert report.ok and report.apps == 2 and report.status_committed
+    assert events(cluster, "shop") == []
