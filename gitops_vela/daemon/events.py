@@ -1,7 +1,8 @@
 """Kubernetes Events for reconcile outcomes (DESIGN §6: report -> ... events).
 
 One ``v1`` Event when an app's outcome changes (the status writer's notion
-of a significant change, or a new reason); a quiet poll records nothing.
+of a significant change, revisions aside, or a new reason); a quiet poll,
+or a commit that leaves an app as it was, records nothing for it.
 The Event is about the app's inventory ConfigMap in the daemon's namespace,
 so ``kubectl describe configmap inventory.<repo>.<app>`` and
 ``kubectl get events`` show an app's history next to what it applied.
@@ -56,8 +57,18 @@ class _Seen:
 
 
 def changed(old: AppStatus | None, new: AppStatus) -> bool:
-    """True when ``new`` is worth an Event: a new app, a new reason, or a significant change."""
-    return old is None or old.reason != new.reason or significant(old) != significant(new)
+    """True when ``new`` is worth an Event: a new app or a new outcome.
+
+    The status writer's significant change without the revisions: a commit
+    that leaves an app as it was is no news about that app (one app changed
+    in a 1,000-app repository is one Event, not 1,000).
+    """
+    return old is None or _outcome(old) != _outcome(new)
+
+
+def _outcome(status: AppStatus) -> tuple[object, ...]:
+    _revision, _applied, *rest = significant(status)
+    return (status.reason, *rest)
 
 
 def event_type(status: AppStatus) -> str:
@@ -90,11 +101,9 @@ class EventRecorder:
 
     def report(self, previous: Mapping[str, AppStatus], statuses: Mapping[str, AppStatus]) -> int:
         """An Event for every app whose outcome changed; returns how many were recorded."""
-        recorded = 0
-        for app, status in sorted(statuses.items()):
-            if changed(previous.get(app), status):
-                recorded += self.record(status)
-        return recorded
+        news = [s for app, s in sorted(statuses.items()) if changed(previous.get(app), s)]
+        # Concurrently (bounded): a first run of a large repository has an Event per app.
+        return sum(1 for outcome in self.cluster.map(self.record, news) if outcome.value)
 
     def record(self, status: AppStatus) -> bool:
         """Create or count one Event; False (logged) when the cluster refused it."""

@@ -58,6 +58,7 @@ def test_outcome_changes_are_events_and_quiet_polls_are_not(
     assert reconciler.run().ok  # a quiet poll
     assert (len(events(cluster, "shop")), len(events(cluster, "blog"))) == before
 
+    blog = len(events(cluster, "blog"))
     remote.push({"apps/shop/vela.yaml": BROKEN})
     reconciler.run()
     warning = events(cluster, "shop")[-1]
@@ -70,6 +71,7 @@ def test_outcome_changes_are_events_and_quiet_polls_are_not(
     recovered = events(cluster, "shop")[-1]
     assert recovered["type"] == "Normal" and recovered["reason"] == "ReconciliationSucceeded"
     assert len(events(cluster, "shop")) == before[0] + 2
+    assert len(events(cluster, "blog")) == blog  # new commits, but nothing new for blog
 
 
 def status(message: str, *, reason: Reason = Reason.APPLY_FAILED) -> AppStatus:
