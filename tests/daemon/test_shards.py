@@ -138,7 +138,7 @@ def test_a_member_that_stops_renewing_is_taken_over_after_its_lease_expires(
 
 
 def test_two_daemons_share_two_repositories_then_one_takes_over(
-    remote: GitRemote, start_daemon: StartDaemon, tmp_path: Path
+    remote: GitRemote, start_daemon: StartDaemon, tmp_path: Path, cluster: Cluster
 ) -> None:
     other = second_remote(tmp_path)
     config = tmp_path / "config.yaml"
@@ -168,6 +168,15 @@ def test_two_daemons_share_two_repositories_then_one_takes_over(
     for repo in ("alpha", "beta"):
         busy = [i for i in range(2) if after[i][repo] > before[i][repo]]
         assert len(busy) == 1, (repo, before, after)
+
+    leases = cluster.resource("coordination.k8s.io/v1", "Lease")
+    for daemon in daemons:
+        joined = next(e for e in daemon.events() if e.get("event") == "joining the shard group")
+        for repo in shard(daemon):
+            lease = cluster.get(
+                leases, namespace="gitops-vela-system", name=lease_name("gitops-vela", "repo", repo)
+            )
+            assert lease is not None and lease["spec"]["holderIdentity"] == joined["identity"]
 
     leaving = one if shard(one) else two
     staying = two if leaving is one else one
