@@ -1,26 +1,7 @@
 """Per-object diffs and Secret masking."""
 
-from typing import Any
-
 from gitops_vela.review.objdiff import ObjectChange, diff_objects
-
-
-def deployment(replicas: int, name: str = "web") -> dict[str, Any]:
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": name, "namespace": "shop"},
-        "spec": {"replicas": replicas},
-    }
-
-
-def secret(**data: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "metadata": {"name": "creds", "namespace": "shop"},
-        "data": dict(data),
-    }
+from tests.test_masking import deployment, secret
 
 
 def test_changed_object_gives_a_unified_diff_naming_it() -> None:
