@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from gitops_vela.errors import SourceError
@@ -79,17 +80,26 @@ def update_tree(runner: GitRunner, repo: Path, old: str, new: str, dest: Path) -
     for status, rel in pairs:
         if status == "D":
             _remove(dest, rel)
-    changed = [rel for status, rel in pairs if status != "D" and rel]
-    if not changed:
+    checkout_paths(runner, repo, new, dest, [rel for status, rel in pairs if status != "D" and rel])
+
+
+def checkout_paths(
+    runner: GitRunner, repo: Path, sha: str, dest: Path, paths: Iterable[str]
+) -> None:
+    """Write the files at ``paths`` (repo-relative) of commit ``sha`` under ``dest``."""
+    wanted = sorted(paths)
+    if not wanted:
         return
+    dest.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="gitops-vela-index-") as tmp:
         env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
         worktree = f"--work-tree={dest.resolve()}"
-        runner.run([worktree, "read-tree", new], cwd=repo, env=env)
-        stdin = ("\0".join(changed) + "\0").encode()
+        runner.run([worktree, "read-tree", sha], cwd=repo, env=env)
+        stdin = ("\0".join(wanted) + "\0").encode()
         args = [worktree, "checkout-index", "--force", "-z", "--stdin"]
         runner.run(args, cwd=repo, env=env, stdin=stdin)
-    drop_escaping_links(dest, [rel for rel in changed if (dest / rel).is_symlink()])
+    # a pull request must not read the host's files through a link leaving the tree
+    drop_escaping_links(dest, [p for p in wanted if (dest / p).is_symlink()])
 
 
 def drop_escaping_links(root: Path, links: list[str]) -> list[str]:
