@@ -77,9 +77,19 @@ def test_last_applied_annotation_of_a_secret_is_masked() -> None:
 def test_strip_server_fields() -> None:
     live = deployment(1)
     live["metadata"].update(resourceVersion="7", uid="u", managedFields=[{}], annotations={})
+    live["metadata"].update(deletionTimestamp="2026-01-01T00:00:00Z", deletionGracePeriodSeconds=0)
     live["status"] = {"readyReplicas": 1}
     assert strip_server_fields(live) == deployment(1)
     assert live["status"] == {"readyReplicas": 1}
+
+
+def test_strip_server_fields_drops_kubectls_last_applied_copy_only() -> None:
+    live = deployment(1)
+    live["metadata"]["annotations"] = {
+        "kubectl.kubernetes.io/last-applied-configuration": '{"spec":{"replicas":1}}',
+        "team": "shop",
+    }
+    assert strip_server_fields(live)["metadata"]["annotations"] == {"team": "shop"}
 
 
 def test_error_text_is_redacted_in_every_form_of_the_value() -> None:

@@ -16,14 +16,14 @@ import yaml
 from gitops_vela.errors import GitopsVelaError
 from gitops_vela.model.changes import Action
 from gitops_vela.model.labels import DIGEST_ANNOTATION, OWNER, PRUNE_ANNOTATION, owner_value
-from gitops_vela.model.masking import mask_pair, redact, secret_values
+from gitops_vela.model.masking import mask_pair, redact, secret_values, strip_server_fields
 from gitops_vela.model.objects import Manifest, ObjectRef
 from gitops_vela.model.rendered import RenderedApp
 from gitops_vela.sync import prune as pruning
 from gitops_vela.sync.apply import in_sync
 from gitops_vela.sync.desired import Desired, desired_objects
 from gitops_vela.sync.engine import Run
-from gitops_vela.sync.fields import same_object, strip_server_fields
+from gitops_vela.sync.fields import same_object
 from gitops_vela.sync.live import list_live
 from gitops_vela.sync.live import namespaces as list_namespaces
 from gitops_vela.sync.ordering import kind_key
