@@ -12,10 +12,11 @@ files through them. Links inside the tree are kept.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from gitops_vela.errors import SourceError
@@ -39,10 +40,7 @@ def checkout_tree(runner: GitRunner, repo: Path, sha: str, dest: Path) -> None:
     if dest.exists() and any(dest.iterdir()):
         raise SourceError(f"{dest}: export destination is not empty", retryable=False)
     dest.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="gitops-vela-index-") as tmp:
-        env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
-        worktree = f"--work-tree={dest.resolve()}"
-        runner.run([worktree, "read-tree", sha], cwd=repo, env=env)
+    with _index_of(runner, repo, sha, dest) as (env, worktree):
         runner.run([worktree, "checkout-index", "--all", "--force"], cwd=repo, env=env)
         staged = runner.run(["ls-files", "--stage", "-z"], cwd=repo, env=env)
     links = [
@@ -91,10 +89,7 @@ def checkout_paths(
     if not wanted:
         return
     dest.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="gitops-vela-index-") as tmp:
-        env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
-        worktree = f"--work-tree={dest.resolve()}"
-        runner.run([worktree, "read-tree", sha], cwd=repo, env=env)
+    with _index_of(runner, repo, sha, dest) as (env, worktree):
         stdin = ("\0".join(wanted) + "\0").encode()
         args = [worktree, "checkout-index", "--force", "-z", "--stdin"]
         runner.run(args, cwd=repo, env=env, stdin=stdin)
@@ -114,6 +109,18 @@ def drop_escaping_links(root: Path, links: list[str]) -> list[str]:
             link.unlink()
             dropped.append(rel)
     return dropped
+
+
+@contextlib.contextmanager
+def _index_of(
+    runner: GitRunner, repo: Path, sha: str, dest: Path
+) -> Iterator[tuple[dict[str, str], str]]:
+    """A throw-away index holding the tree of ``sha`` (its env) and ``--work-tree=<dest>``."""
+    with tempfile.TemporaryDirectory(prefix="gitops-vela-index-") as tmp:
+        env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
+        worktree = f"--work-tree={dest.resolve()}"
+        runner.run([worktree, "read-tree", sha], cwd=repo, env=env)
+        yield env, worktree
 
 
 def _remove(root: Path, rel: str) -> None:
