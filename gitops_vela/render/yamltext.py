@@ -24,6 +24,10 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _str)
 
 
-def dump(obj: Any) -> str:
-    """One YAML document, keys in the order the object holds them."""
-    return str(yaml.dump(obj, Dumper=_Dumper, sort_keys=False))
+def dump(obj: Any, *, sort_keys: bool = False, allow_unicode: bool = False) -> str:
+    """One YAML document, keys in the order the object holds them unless ``sort_keys``.
+
+    Diffs use it too: a literal block puts each line of an embedded file on a
+    line of its own, so a diff shows the one line that changed.
+    """
+    return str(yaml.dump(obj, Dumper=_Dumper, sort_keys=sort_keys, allow_unicode=allow_unicode))

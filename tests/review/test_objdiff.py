@@ -1,5 +1,7 @@
 """Per-object diffs and Secret masking."""
 
+from typing import Any
+
 from gitops_vela.review.objdiff import ObjectChange, diff_objects
 from tests.test_masking import deployment, secret
 
@@ -42,3 +44,27 @@ def test_secret_values_never_appear_but_the_change_does() -> None:
 def test_added_secret_is_masked() -> None:
     (diff,) = diff_objects([], [secret(token="dG9rZW4=")])
     assert "dG9rZW4=" not in diff.diff and "+  token: '***'" in diff.diff.splitlines()
+
+
+def config_map(text: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "conf", "namespace": "shop"},
+        "data": {"app.yaml": text},
+    }
+
+
+def test_embedded_files_diff_line_by_line_and_keys_read_like_kubectl() -> None:
+    (diff,) = diff_objects(
+        [config_map("port: 80\nlevel: info\n")], [config_map("port: 80\nlevel: debug\n")]
+    )
+
+    body = diff.diff.splitlines()
+    changed = [line for line in body[2:] if line[:1] in "+-"]
+    assert changed == ["-    level: info", "+    level: debug"]
+    assert "   app.yaml: |" in body
+
+    (added,) = diff_objects([], [config_map("port: 80\n")])
+    keys = [line[1:] for line in added.diff.splitlines()[2:] if line[1:2].isalpha()]
+    assert keys == ["apiVersion: v1", "kind: ConfigMap", "metadata:", "data:"]
