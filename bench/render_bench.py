@@ -20,8 +20,7 @@ import yaml
 
 from gitops_vela.catalog import load_catalog
 from gitops_vela.model.rendered import RepositoryRender
-from gitops_vela.render import engine, files, render_repository
-from gitops_vela.render import repository as render_cache
+from gitops_vela.render import clear_caches, engine, render_repository
 
 TRAITS = {
     "scaler": {"replicas": 3},
@@ -57,10 +56,7 @@ def timed(root: Path, *, repo: str) -> tuple[float, RepositoryRender]:
 
 
 def measure(root: Path, *, label: str) -> None:
-    render_cache._cache.clear()
-    render_cache._evaluated.clear()
-    render_cache._appfiles.clear()
-    files._parsed.clear()
+    clear_caches()
     fresh, result = timed(root, repo=label)
     cached, _ = timed(root, repo=label)
     count = sum(len(app.definitions) and _services(app.path, root) for app in result.apps)

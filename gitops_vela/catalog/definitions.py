@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -155,14 +156,27 @@ def _parameters(doc: Document, spec: dict[str, Any], problems: list[Diagnostic])
     if not isinstance(schema, dict):
         problems.append(doc.diagnostic(("spec", "parameters"), "must be a JSON Schema mapping"))
         return {}
-    try:
-        Draft202012Validator.check_schema(schema)
-    except SchemaError as exc:
-        key: KeyPath = ("spec", "parameters", *exc.path)
-        problems.append(doc.diagnostic(key, f"invalid JSON Schema: {exc.message}"))
+    problem = _schema_problem(json.dumps(schema, sort_keys=True, default=str))
+    if problem is not None:
+        key: KeyPath = ("spec", "parameters", *problem[0])
+        problems.append(doc.diagnostic(key, f"invalid JSON Schema: {problem[1]}"))
     if schema.get("type", "object") != "object":
         problems.append(doc.diagnostic(("spec", "parameters", "type"), "must be 'object'"))
     return schema
+
+
+@functools.lru_cache(maxsize=1024)
+def _schema_problem(schema_json: str) -> tuple[tuple[str | int, ...], str] | None:
+    """Where a schema breaks the 2020-12 meta-schema, if it does.
+
+    Checking against the meta-schema takes ~50 ms per schema; the same
+    definitions are loaded on every poll, so results are kept per schema text.
+    """
+    try:
+        Draft202012Validator.check_schema(json.loads(schema_json))
+    except SchemaError as exc:
+        return tuple(exc.path), exc.message
+    return None
 
 
 def _template(

@@ -9,13 +9,16 @@ broken document is a diagnostic, never a reason to drop the others.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from gitops_vela.catalog.catalog import Catalog, check_catalog
 from gitops_vela.catalog.definitions import MAX_SOURCE_BYTES, Roots, parse_definition
-from gitops_vela.catalog.sandbox import LIBRARY
-from gitops_vela.catalog.yamldoc import YamlError, load_documents, read_text
+from gitops_vela.catalog.sandbox import LIBRARY, PathRefused
+from gitops_vela.catalog.yamldoc import Document, YamlError, load_documents, read_text
 from gitops_vela.errors import DefinitionError
 from gitops_vela.model.definitions import Definition
 from gitops_vela.model.diagnostics import Diagnostic
@@ -82,29 +85,73 @@ def _load_dir(directory: Path, *, space: str, origin: str, root: Path, prefix: s
         display = f"{space}{prefix}{file.name}"
         try:
             text = read_text(file, display=display, limit=MAX_SOURCE_BYTES)
-            documents = load_documents(text, path=display)
+            parsed = _parse_file(
+                text, display=display, origin=origin, space=space, roots=roots, root=root
+            )
         except YamlError as exc:
             problems.append(exc.diagnostic)
             continue
-        for doc in documents:
-            try:
-                definition = parse_definition(
-                    doc, origin=origin, space=space, roots=roots, root=root
-                )
-            except DefinitionError as exc:
-                problems.extend(exc.diagnostics)
-                broken.setdefault(_name_of(doc.value), exc.diagnostics[0])
-                continue
-            if definition.name in seen:
+        for doc, definition, failure in parsed:
+            if definition is None:
+                problems.extend(failure or ())
+                if failure:
+                    broken.setdefault(_name_of(doc.value), failure[0])
+            elif definition.name in seen:
                 message = (
                     f"definition {definition.name!r} is also defined in {seen[definition.name]}"
                 )
                 problems.append(doc.diagnostic(("metadata", "name"), message))
-                continue
-            seen[definition.name] = display
-            definitions.append(definition)
+            else:
+                seen[definition.name] = display
+                definitions.append(definition)
     broken.pop("", None)
     return definitions, problems, broken
+
+
+Parsed = list[tuple[Document, Definition | None, tuple[Diagnostic, ...] | None]]
+_parsed: OrderedDict[str, Parsed] = OrderedDict()
+_parsed_lock = threading.Lock()
+
+
+def _parse_file(
+    text: str, *, display: str, origin: str, space: str, roots: Roots, root: Path
+) -> Parsed:
+    """The definitions of one YAML file, reused while the file and its templates are unchanged.
+
+    Definitions are loaded on every poll; parsing and checking them again
+    each time would cost tens of milliseconds per repository.
+    """
+    key = hashlib.sha256(f"{display}\0{origin}\0{root}\0{text}".encode()).hexdigest()
+    with _parsed_lock:
+        cached = _parsed.get(key)
+    if cached is not None and _sources_unchanged(cached, roots):
+        return cached
+    parsed: Parsed = []
+    for doc in load_documents(text, path=display):
+        try:
+            definition = parse_definition(doc, origin=origin, space=space, roots=roots, root=root)
+            parsed.append((doc, definition, None))
+        except DefinitionError as exc:
+            parsed.append((doc, None, exc.diagnostics))
+    if all(failure is None for _, _, failure in parsed):  # a fix elsewhere may cure a failure
+        with _parsed_lock:
+            _parsed[key] = parsed
+            while len(_parsed) > 512:
+                _parsed.popitem(last=False)
+    return parsed
+
+
+def _sources_unchanged(parsed: Parsed, roots: Roots) -> bool:
+    for _, definition, _ in parsed:
+        for found, source in definition.sources.items() if definition else ():
+            if found.endswith("]"):
+                continue  # an inline template: part of the YAML text
+            try:
+                if roots.read(found) != source:
+                    return False
+            except PathRefused:
+                return False
+    return True
 
 
 def _name_of(body: object) -> str:

@@ -1,6 +1,9 @@
 """Appfile + catalog -> RenderedApp; Jsonnet behind one module (``render.engine``)."""
 
+from gitops_vela.render.cache import clear_caches
 from gitops_vela.render.discover import DEFAULT_APP_GLOBS
-from gitops_vela.render.repository import configure, load_apps, render_repository
+from gitops_vela.render.evaluate import configure
+from gitops_vela.render.loading import load_apps
+from gitops_vela.render.repository import render_repository
 
-__all__ = ["DEFAULT_APP_GLOBS", "configure", "load_apps", "render_repository"]
+__all__ = ["DEFAULT_APP_GLOBS", "clear_caches", "configure", "load_apps", "render_repository"]

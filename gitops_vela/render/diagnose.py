@@ -13,11 +13,11 @@ import dataclasses
 import re
 from collections.abc import Mapping
 
-from gitops_vela.model.appfile import Appfile, Service
+from gitops_vela.model.appfile import Service
 from gitops_vela.model.definitions import Definition
 from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.render import engine
-from gitops_vela.render.program import compose
+from gitops_vela.render.program import Part, compose
 
 _FRAME = re.compile(r"^\s*(\S+?):(\d+):(\d+)")
 _IN_MESSAGE = re.compile(r"(\S+?):(\d+):\d+")
@@ -25,21 +25,22 @@ _NAMED = re.compile(r"definition '([a-z0-9-]+)'")
 
 
 def explain_failure(
-    app: Appfile,
-    job: engine.Job,
+    part: Part,
     outcome: engine.Outcome,
     *,
     definitions: Mapping[str, Definition],
+    revision: str,
     timeout: float,
 ) -> tuple[Diagnostic, ...]:
     """Diagnostics for an app whose program failed with ``outcome``."""
+    app = part.app
+    trial = _Trial(part, definitions, revision, timeout)
     if len(app.services) == 1:
-        return (_explain_service(app, app.services[0], outcome, job, definitions, timeout),)
-    jobs = [_single(app, service, job, definitions, timeout) for service in app.services]
-    outcomes = engine.evaluate(jobs)
+        return (_explain_service(trial, app.services[0], outcome),)
+    outcomes = engine.evaluate([trial.job(service) for service in app.services])
     found = tuple(
-        _explain_service(app, service, result, single, definitions, timeout)
-        for service, single, result in zip(app.services, jobs, outcomes, strict=True)
+        _explain_service(trial, service, result)
+        for service, result in zip(app.services, outcomes, strict=True)
         if not result.ok
     )
     if found:
@@ -48,35 +49,27 @@ def explain_failure(
     return (Diagnostic(app.path, f"app {app.name!r}: {message}", app.line, "services"),)
 
 
-def _single(
-    app: Appfile,
-    service: Service,
-    job: engine.Job,
-    definitions: Mapping[str, Definition],
-    timeout: float,
-) -> engine.Job:
-    single, _, _ = compose(
-        app,
-        [service],
-        definitions=definitions,
-        context=_context(job),
-        revision=_revision(job),
-        timeout=timeout,
-    )
-    return single
+@dataclasses.dataclass(frozen=True)
+class _Trial:
+    """Evaluates one service of the failed app (or a prefix of its traits) on its own."""
+
+    part: Part
+    definitions: Mapping[str, Definition]
+    revision: str
+    timeout: float
+
+    def job(self, service: Service) -> engine.Job:
+        single = dataclasses.replace(self.part, services=[service])
+        return compose(
+            [single], definitions=self.definitions, revision=self.revision, timeout=self.timeout
+        )
 
 
-def _explain_service(
-    app: Appfile,
-    service: Service,
-    outcome: engine.Outcome,
-    job: engine.Job,
-    definitions: Mapping[str, Definition],
-    timeout: float,
-) -> Diagnostic:
+def _explain_service(trial: _Trial, service: Service, outcome: engine.Outcome) -> Diagnostic:
+    app, timeout = trial.part.app, trial.timeout
     key = f"services.{service.name}"
     if outcome.fatal:
-        culprit = _slow_definition(app, service, job, definitions, timeout)
+        culprit = _slow_definition(trial, service)
         what = (
             f"did not finish within {timeout:g}s (endless recursion or a loop?)"
             if outcome.timed_out
@@ -84,7 +77,7 @@ def _explain_service(
         )
         message = f"definition {culprit!r} {what} in app {app.name!r}"
         return Diagnostic(app.path, message, service.line, key)
-    culprit, where = _blame(outcome.text, service, definitions)
+    culprit, where = _blame(outcome.text, service, trial.definitions)
     first = outcome.text.splitlines()[0] if outcome.text else "evaluation failed"
     location = f" at {where}" if where else ""
     return Diagnostic(app.path, f"definition {culprit!r}{location}: {first}", service.line, key)
@@ -124,35 +117,16 @@ def _locations(text: str) -> list[tuple[str, str]]:
     return found
 
 
-def _slow_definition(
-    app: Appfile,
-    service: Service,
-    job: engine.Job,
-    definitions: Mapping[str, Definition],
-    timeout: float,
-) -> str:
-    """The definition whose addition makes the service run out of time."""
+def _slow_definition(trial: _Trial, service: Service) -> str:
+    """The definition whose addition makes the service run out of time (or crash)."""
     for count in range(len(service.traits) + 1):
-        prefix = dataclasses.replace(service, traits=service.traits[:count])
         if count == len(service.traits) and count > 0:
             return service.traits[-1].name
-        (result,) = engine.evaluate([_single(app, prefix, job, definitions, timeout)])
+        prefix = dataclasses.replace(service, traits=service.traits[:count])
+        (result,) = engine.evaluate([trial.job(prefix)])
         if result.fatal:
             return service.type if count == 0 else service.traits[count - 1].name
     return service.type
-
-
-def _context(job: engine.Job) -> dict[str, str]:
-    import json
-
-    value = json.loads(job.ext_codes["context"])
-    return dict(value)
-
-
-def _revision(job: engine.Job) -> str:
-    import json
-
-    return str(json.loads(job.ext_codes["revision"]))
 
 
 def _reason(outcome: engine.Outcome, timeout: float) -> str:

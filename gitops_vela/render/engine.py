@@ -38,6 +38,7 @@ class Job:
     source: str
     files: Mapping[str, str] = field(default_factory=dict)
     entries: Mapping[str, str] = field(default_factory=dict)
+    ext_vars: Mapping[str, str] = field(default_factory=dict)
     ext_codes: Mapping[str, str] = field(default_factory=dict)
     tla_codes: Mapping[str, str] = field(default_factory=dict)
     timeout: float = DEFAULT_TIMEOUT
@@ -84,6 +85,7 @@ def _evaluate(jsonnet: Any, job: Job) -> Outcome:
             job.filename,
             job.source,
             import_callback=_importer(job),
+            ext_vars=dict(job.ext_vars),
             ext_codes=dict(job.ext_codes),
             tla_codes=dict(job.tla_codes),
             max_stack=MAX_STACK,
@@ -187,6 +189,9 @@ class Pool:
                         pending.append(index)
                         continue
                     busy[worker.inbox] = (worker, index, time.monotonic() + jobs[index].timeout)
+                if not pending and free:  # let other callers use what this one no longer needs
+                    self._release(free)
+                    free = []
                 if busy:
                     self._collect(busy, free, results)
                 elif pending and not free:

@@ -9,20 +9,17 @@ those files are unchanged.
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from gitops_vela.catalog.sandbox import PathRefused, confined_file
+from gitops_vela.render.cache import LruCache
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
-_CACHE_SIZE = 64
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_parsed: OrderedDict[str, list[Any]] = OrderedDict()
-_lock = threading.Lock()
+_parsed: LruCache[list[Any]] = LruCache(64)
 
 
 class RepoFiles:
@@ -37,17 +34,13 @@ class RepoFiles:
         data = _bytes(self.root, relative)
         digest = hashlib.sha256(data).hexdigest()
         self.read[relative] = digest
-        with _lock:
-            cached = _parsed.get(digest)
+        cached = _parsed.get(digest)
         if cached is not None:
             return cached
         documents = [
             d for d in yaml.load_all(data.decode("utf-8"), Loader=_Loader) if d is not None
         ]
-        with _lock:
-            _parsed[digest] = documents
-            while len(_parsed) > _CACHE_SIZE:
-                _parsed.popitem(last=False)
+        _parsed.put(digest, documents)
         return documents
 
 

@@ -272,6 +272,10 @@ def test_empty_trait_blocks_leave_no_empty_fields(render_apps: RenderApps) -> No
             'no container named "nope"',
         ),
         ({"type": "k8s-objects"}, "has no objects"),
+        (
+            {"image": IMAGE, "autoscale": {"externalMetrics": [{"name": "queue"}]}},
+            "external metric queue: set value or averageValue",
+        ),
     ],
 )
 def test_template_errors_say_what_to_fix(

@@ -24,6 +24,26 @@ SAMPLE_DOCS = definition_docs(SAMPLE / "definitions")
 ALL_DOCS = {**BUILTIN_DOCS, **SAMPLE_DOCS}
 
 
+KEYWORDS = {
+    "type", "properties", "required", "additionalProperties", "items", "description",
+    "default", "enum", "minimum", "maximum", "minLength", "maxLength", "pattern",
+    "minItems", "uniqueItems", "propertyNames", "x-gitops-vela-files",
+}  # fmt: skip
+
+
+def unknown_keywords(schema: dict[str, Any], path: str = "") -> Iterator[str]:
+    """Keys that are no JSON Schema keyword we use: typically a description
+    with a comma in a YAML flow mapping, which YAML splits into a new key."""
+    for key, value in schema.items():
+        if key not in KEYWORDS:
+            yield f"{path}: {key!r}"
+        elif key == "properties":
+            for name, sub in value.items():
+                yield from unknown_keywords(sub, f"{path}.{name}")
+        elif key in ("items", "additionalProperties", "propertyNames") and isinstance(value, dict):
+            yield from unknown_keywords(value, f"{path}.{key}")
+
+
 def properties(schema: dict[str, Any], path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
     """Every named property of a schema, nested ones included."""
     for name, sub in schema.get("properties", {}).items():
@@ -59,6 +79,7 @@ def test_definition_documents_itself(name: str) -> None:
     jsonschema.Draft202012Validator.check_schema(schema)
     if name not in MAP_TRAITS:
         assert schema["additionalProperties"] is False
+    assert not list(unknown_keywords(schema)), list(unknown_keywords(schema))
     undocumented = [p for p, sub in properties(schema) if not sub.get("description")]
     assert not undocumented, f"{name}: properties without a description: {undocumented}"
     if doc["kind"] == "TraitDefinition":

@@ -26,7 +26,8 @@ function(parameter, context)
         metric: { name: m.name } + selectorOf(m),
         target:
           if std.objectHas(m, 'value') then { type: 'Value', value: std.toString(m.value) }
-          else { type: 'AverageValue', averageValue: std.toString(m.averageValue) },
+          else if std.objectHas(m, 'averageValue') then { type: 'AverageValue', averageValue: std.toString(m.averageValue) }
+          else error 'autoscale: external metric ' + m.name + ': set value or averageValue',
       },
     }
     for m in parameter.externalMetrics

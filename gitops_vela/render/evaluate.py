@@ -1,0 +1,163 @@
+"""Evaluate apps' services on the Jsonnet workers, small apps batched, results cached.
+
+Each evaluation pays fixed Jsonnet costs (the first ``std.format``, forcing
+the library), so small apps are batched into evaluations of about
+``BATCH_SERVICES`` services, at least one per worker. A failing batch is
+retried app by app, so errors stay with their app.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+from gitops_vela.catalog import Catalog
+from gitops_vela.model.appfile import Appfile
+from gitops_vela.model.definitions import Definition
+from gitops_vela.model.diagnostics import Diagnostic
+from gitops_vela.model.rendered import AppFailure
+from gitops_vela.render import engine
+from gitops_vela.render.cache import LruCache
+from gitops_vela.render.diagnose import explain_failure
+from gitops_vela.render.program import Part, compose, part_key
+
+SECONDS_PER_SERVICE = 0.2  # on top of the per-evaluation limit, for big apps
+BATCH_SERVICES = 40  # services per evaluation when small apps are batched
+
+
+@dataclasses.dataclass(frozen=True)
+class _Evaluated:
+    result: dict[str, Any]
+    revision: str
+    depends: bool  # on the revision it was rendered with
+
+
+_evaluated: LruCache[_Evaluated] = LruCache(1024)
+
+
+@dataclasses.dataclass(frozen=True)
+class Limits:
+    """Per-evaluation wall-clock limit in seconds (see ``configure``)."""
+
+    timeout: float = engine.DEFAULT_TIMEOUT
+
+
+_limits = Limits()
+
+
+def configure(*, timeout: float) -> None:
+    """Set the wall-clock limit of one template evaluation for this process."""
+    global _limits
+    _limits = Limits(timeout=timeout)
+
+
+def evaluate_apps(
+    loaded: list[Appfile], *, repo: str, revision: str, namespace: str, catalog: Catalog
+) -> tuple[list[tuple[Appfile, str, dict[str, Any]]], list[AppFailure]]:
+    """Evaluate each app's services (cached ones skipped); (app, result key, result) per success.
+
+    ``context.revision`` and the cache: keying every result on the commit
+    would re-render everything on every commit. A result is marked as
+    depending on the revision when a used template mentions ``revision`` or
+    the revision's text appears in the output (a template reading the whole
+    context); only such results are keyed on the revision. A result made
+    without a revision is reused only without one.
+    """
+    definitions = {d.name: d for d in catalog}
+    parts = [
+        Part(
+            app,
+            app.services,
+            {"appName": app.name, "namespace": app.namespace or namespace, "repo": repo},
+        )
+        for app in loaded
+    ]
+    keys = [part_key(part, definitions=definitions) for part in parts]
+    todo = [i for i, (key, _) in enumerate(keys) if _cached(key, revision) is None]
+    failed = _run(parts, keys, todo, definitions=definitions, revision=revision, batch=True)
+    retry = [i for i, diagnostics in failed.items() if not diagnostics]
+    failed.update(_run(parts, keys, retry, definitions=definitions, revision=revision, batch=False))
+    failures = [
+        AppFailure(repo, parts[i].app.name, parts[i].app.path, diagnostics)
+        for i, diagnostics in failed.items()
+    ]
+    done = [
+        (part.app, key, _cached(key, revision)) for part, (key, _) in zip(parts, keys, strict=True)
+    ]
+    evaluated = [
+        (app, f"{key}:{entry.revision}" if entry.depends else key, entry.result)
+        for app, key, entry in done
+        if entry is not None
+    ]
+    return evaluated, failures
+
+
+def _run(
+    parts: list[Part],
+    keys: list[tuple[str, bool]],
+    todo: list[int],
+    *,
+    definitions: dict[str, Definition],
+    revision: str,
+    batch: bool,
+) -> dict[int, tuple[Diagnostic, ...]]:
+    """Evaluate ``todo`` parts, in batches or one by one; cache the results.
+
+    Returns the parts that failed: with their diagnostics when evaluated
+    alone, with none when their batch failed (to be tried alone).
+    """
+    groups = _batches(todo, parts) if batch else [[i] for i in todo]
+    jobs = [
+        compose(
+            [parts[i] for i in group],
+            definitions=definitions,
+            revision=revision,
+            timeout=_timeout(sum(len(parts[i].services) for i in group)),
+        )
+        for group in groups
+    ]
+    failed: dict[int, tuple[Diagnostic, ...]] = {}
+    for group, outcome in zip(groups, engine.evaluate(jobs), strict=True):
+        if outcome.ok:
+            for i, result in zip(group, json.loads(outcome.text), strict=True):
+                key, mentions = keys[i]
+                depends = mentions or not revision or revision in json.dumps(result)
+                _evaluated.put(key, _Evaluated(result, revision, depends))
+        elif len(group) > 1:
+            failed.update((i, ()) for i in group)
+        else:
+            failed[group[0]] = explain_failure(
+                parts[group[0]],
+                outcome,
+                definitions=definitions,
+                revision=revision,
+                timeout=_limits.timeout,
+            )
+    return failed
+
+
+def _batches(todo: list[int], parts: list[Part]) -> list[list[int]]:
+    """Groups of about ``BATCH_SERVICES`` services, at least one per worker when there is work."""
+    total = sum(len(parts[i].services) for i in todo)
+    target = max(1, min(BATCH_SERVICES, -(-total // engine.pool().size)))
+    groups: list[list[int]] = []
+    size = target
+    for i in todo:
+        if size >= target:
+            groups.append([])
+            size = 0
+        groups[-1].append(i)
+        size += len(parts[i].services)
+    return groups
+
+
+def _timeout(services: int) -> float:
+    return _limits.timeout + SECONDS_PER_SERVICE * services
+
+
+def _cached(key: str, revision: str) -> _Evaluated | None:
+    entry = _evaluated.get(key)
+    if entry is None or (entry.depends and entry.revision != revision):
+        return None
+    return entry
