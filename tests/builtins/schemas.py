@@ -26,6 +26,7 @@ CORE_MODELS: dict[tuple[str, str], Any] = {
     ("batch/v1", "CronJob"): k8s.V1CronJob,
     ("networking.k8s.io/v1", "Ingress"): k8s.V1Ingress,
     ("autoscaling/v2", "HorizontalPodAutoscaler"): k8s.V2HorizontalPodAutoscaler,
+    ("policy/v1", "PodDisruptionBudget"): k8s.V1PodDisruptionBudget,
     ("rbac.authorization.k8s.io/v1", "Role"): k8s.V1Role,
     ("rbac.authorization.k8s.io/v1", "RoleBinding"): k8s.V1RoleBinding,
     ("apiextensions.k8s.io/v1", "CustomResourceDefinition"): k8s.V1CustomResourceDefinition,

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from gitops_vela.catalog import load_catalog
+from gitops_vela.render.program import uses_revision
 from tests.builtins.conftest import BUILTIN, SAMPLE, definition_docs
 
 WORKLOADS = {"webservice", "worker", "task", "cron-task", "k8s-objects"}
@@ -18,7 +19,14 @@ TRAITS = {
     "scaler", "route", "expose", "autoscale", "sidecar", "environment", "labels",
     "annotations", "storage", "init-container", "resources", "probes", "metrics",
 }  # fmt: skip
-MAP_TRAITS = {"labels", "annotations"}  # the parameters are the map itself
+MAP_TRAITS = {"labels", "annotations"}
+# Traits that only patch the workload render no resource of their own to
+# name (KubeVela's patch traits have no definitionRef either); k8s-objects
+# renders whatever it is given.
+PATCH_ONLY = {
+    "scaler", "sidecar", "environment", "labels", "annotations", "init-container",
+    "resources", "probes", "k8s-objects",
+}  # fmt: skip  # the parameters are the map itself
 BUILTIN_DOCS = definition_docs(BUILTIN)
 SAMPLE_DOCS = definition_docs(SAMPLE / "definitions")
 ALL_DOCS = {**BUILTIN_DOCS, **SAMPLE_DOCS}
@@ -84,6 +92,9 @@ def test_definition_documents_itself(name: str) -> None:
     assert not undocumented, f"{name}: properties without a description: {undocumented}"
     if doc["kind"] == "TraitDefinition":
         assert doc["spec"]["appliesToWorkloads"]
+        assert isinstance(doc["spec"]["conflictsWith"], list)
+    if name not in PATCH_ONLY:  # what the definition renders, as <plural>.<group>
+        assert doc["spec"]["definitionRef"]["name"]
 
 
 @pytest.mark.parametrize(
@@ -137,3 +148,11 @@ def test_kubevela_v03_parameters_are_accepted() -> None:
 def test_k8s_objects_files_parameter_is_marked_for_the_renderer() -> None:
     files = BUILTIN_DOCS["k8s-objects"]["spec"]["parameters"]["properties"]["files"]
     assert files["x-gitops-vela-files"] is True
+
+
+def test_no_template_depends_on_the_commit() -> None:
+    """context.revision in a template would re-render every app on every commit
+    (and DESIGN §5 keeps per-commit values out of objects)."""
+    catalog = load_catalog(SAMPLE, origin="sample")
+    for definition in (*catalog.workloads, *catalog.traits):
+        assert not uses_revision(definition), definition.name

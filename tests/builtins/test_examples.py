@@ -270,3 +270,32 @@ def test_example_renders(
     for obj in objects:
         check_schema(obj)
         assert obj["metadata"]["labels"]["gitops-vela.dev/app"] == "test.example"
+
+
+def test_alert_watches_what_the_workload_is_made_of(render_apps: RenderApps) -> None:
+    services = {
+        "nightly": {
+            "type": "cron-task",
+            "image": "r:1",
+            "schedule": "@daily",
+            "alert": {"channel": "#ops"},
+        },
+    }
+    objs = render_apps({"ops": services}, sample_definitions=True)["ops"]
+    settings = yaml.safe_load(
+        find(objs, "ConfigMap", "nightly-kubewatch")["data"][".kubewatch.yaml"]
+    )
+    assert settings["resource"] == {"job": True, "pod": True}
+    rules = find(objs, "Role", "nightly-kubewatch")["rules"]
+    assert [(r["apiGroups"], r["resources"]) for r in rules] == [
+        ([""], ["pods"]),
+        (["batch"], ["jobs"]),
+    ]
+
+    services["nightly"]["alert"] = {"channel": "#ops", "watch": ["job", "event"]}
+    objs = render_apps({"ops": services}, sample_definitions=True)["ops"]
+    rules = find(objs, "Role", "nightly-kubewatch")["rules"]
+    assert [(r["apiGroups"], r["resources"]) for r in rules] == [
+        ([""], ["events"]),
+        (["batch"], ["jobs"]),
+    ]

@@ -3,6 +3,7 @@ healthPolicy, evaluated the way sync evaluates it (``call_function``)."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import pytest
@@ -12,12 +13,16 @@ from gitops_vela.render.engine import call_function
 from tests.builtins.conftest import SAMPLE
 
 
+@cache
+def health_policy(definition: str) -> str:
+    found = load_catalog(SAMPLE, origin="sample").get(definition)
+    assert found is not None and found.health_policy
+    return found.health_policy
+
+
 def verdict(definition: str, obj: dict[str, Any]) -> dict[str, Any]:
-    policy = load_catalog(SAMPLE, origin="sample").get(definition)
-    assert policy is not None and policy.health_policy
-    result: dict[str, Any] = call_function(
-        policy.health_policy, args={"object": obj}, name=definition
-    )
+    policy = health_policy(definition)
+    result: dict[str, Any] = call_function(policy, args={"object": obj}, name=definition)
     return result
 
 

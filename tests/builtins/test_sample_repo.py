@@ -10,7 +10,9 @@ and review them as a diff.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import yaml
@@ -140,3 +142,65 @@ def test_custom_resources_carry_their_health_policy() -> None:
     (app,) = result.apps
     kinds = {ref.kind for ref in app.health_policies}
     assert {"CloneSet", "Canary"} <= kinds
+
+
+BUDGET_YAML = """\
+apiVersion: core.oam.dev/v1beta1
+kind: TraitDefinition
+metadata:
+  name: budget
+  annotations:
+    definition.oam.dev/description: Keep some replicas up during node drains (a PodDisruptionBudget).
+spec:
+  appliesToWorkloads: [deployments.apps]
+  conflictsWith: []
+  definitionRef: {name: poddisruptionbudgets.policy}
+  parameters:
+    type: object
+    additionalProperties: false
+    properties:
+      minAvailable: {type: integer, minimum: 1, default: 1, description: Pods that must stay up.}
+  schematic:
+    jsonnet: {file: budget.jsonnet}
+"""
+BUDGET_JSONNET = """\
+function(parameter, context) {
+  patch: {},
+  outputs: {
+    pdb: {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: context.name },
+      spec: {
+        minAvailable: parameter.minAvailable,
+        selector: { matchLabels: context.output.spec.selector.matchLabels },
+      },
+    },
+  },
+}
+"""
+
+
+def test_a_new_capability_is_one_definition_away(
+    tmp_path: Path, check_schema: Callable[[Manifest], None]
+) -> None:
+    """What sample-repo/README.md promises: add a definition, use it, nothing else changes."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SAMPLE, repo)
+    (repo / "definitions" / "budget.yaml").write_text(BUDGET_YAML)
+    (repo / "definitions" / "budget.jsonnet").write_text(BUDGET_JSONNET)
+    appfile = repo / "apps" / "shop" / "vela.yaml"
+    scaler = "    scaler:\n      replicas: 3\n"
+    text = appfile.read_text()
+    assert scaler in text
+    appfile.write_text(text.replace(scaler, scaler + "    budget:\n      minAvailable: 2\n"))
+    before = render_repository(SAMPLE, repo="sample-repo")
+    after = render_repository(repo, repo="sample-repo")
+    assert after.ok, failure_text(after)
+    old = {a.name: a.digest for a in before.apps}
+    assert {a.name for a in after.apps if old[a.name] != a.digest} == {"shop"}
+    shop = next(a for a in after.apps if a.name == "shop")
+    pdb = find(list(shop.objects), "PodDisruptionBudget", "frontend")
+    assert pdb["spec"]["minAvailable"] == 2
+    assert pdb["spec"]["selector"]["matchLabels"]["app.oam.dev/component"] == "frontend"
+    check_schema(pdb)
