@@ -209,11 +209,42 @@ class Api:
                 "the namespace of the provided object does not match the namespace sent on the request"
             )
 
+    def _check_fields(self, call: Call, obj: Obj) -> None:
+        """Unknown fields of a custom resource under ``fieldValidation`` (default Warn)."""
+        if not call.rtype.crd or call.subresource:
+            return
+        unknown = crds.unknown_fields(obj, call.rtype.schema)
+        mode = call.query.get("fieldValidation") or "Warn"
+        if not unknown or mode == "Ignore":
+            return
+        fields = [f'unknown field "{path}"' for path in unknown]
+        if mode == "Strict":
+            kind = call.rtype.kind
+            raise bad_request(
+                f'{kind} in version "{call.rtype.version}" cannot be handled as a {kind}: '
+                f"strict decoding error: {', '.join(fields)}"
+            )
+        call.warnings.extend(fields)
+
+    def _check_applied_fields(self, call: Call, applied: Obj) -> None:
+        """A field the schema does not declare fails an apply with a 500, as in the apiserver."""
+        if not call.rtype.crd:
+            return
+        unknown = crds.unknown_fields(applied, call.rtype.schema)
+        if not unknown:
+            return
+        rtype = call.rtype
+        where = f"{call.namespace}/{call.name}; {rtype.api_version}, Kind={rtype.kind}"
+        errors = [f".{path}: field not declared in schema" for path in unknown]
+        text = errors[0] if len(errors) == 1 else "errors:\n  " + "\n  ".join(errors)
+        raise ApiStatus(500, "", f"failed to create typed patch object ({where}): {text}")
+
     def create(self, call: Call) -> tuple[int, Obj]:
         if call.subresource or call.name:
             raise method_not_allowed()
         body = object_body(call)
         validation.check_identity(call.rtype, body)
+        self._check_fields(call, body)
         self._check_body_namespace(call, body)
         with self.store.lock:
             obj = self._admit_new(call, body)
@@ -225,6 +256,7 @@ class Api:
         if call.subresource == "scale":
             return self._write_scale(call, lambda scale: body)
         validation.check_identity(call.rtype, body)
+        self._check_fields(call, body)
         self._check_body_namespace(call, body)
         name = (body.get("metadata") or {}).get("name")
         if name != call.name:
@@ -235,13 +267,19 @@ class Api:
             old = self.live(call)
             return self.view(call.rtype, self._replace(call, old, body))
 
-    def _replace(self, call: Call, old: Obj, new: Obj, *, record: bool = True) -> Obj:
-        """Shared tail of update and patch: preconditions, server fields, validation, commit."""
+    def _replace(
+        self, call: Call, old: Obj, new: Obj, *, record: bool = True, fresh: bool = False
+    ) -> Obj:
+        """Shared tail of update and patch: preconditions, server fields, validation, commit.
+
+        ``new`` is copied first (it may share parts with the stored object) unless ``fresh``.
+        """
         rtype = call.rtype
         wanted_rv = (new.get("metadata") or {}).get("resourceVersion")
         if wanted_rv and wanted_rv != old["metadata"]["resourceVersion"]:
             raise conflict(rtype.resource, rtype.group, call.name, STALE)
-        new = copy.deepcopy(new)
+        if not fresh:
+            new = copy.deepcopy(new)
         new["apiVersion"], new["kind"] = rtype.api_version, rtype.kind
         if call.subresource != "status":
             self._default(rtype, new)
@@ -286,6 +324,7 @@ class Api:
         with self.store.lock:
             old = self.live(call)
             new = _patched(call.rtype, kind, self.view(call.rtype, old), document)
+            self._check_fields(call, new)
             return 200, self.view(call.rtype, self._replace(call, old, new))
 
     def apply(self, call: Call) -> tuple[int, Obj]:
@@ -295,6 +334,7 @@ class Api:
         validation.check_identity(rtype, applied)
         if not applied.get("apiVersion") or not applied.get("kind"):
             raise bad_request("invalid object type: /, Kind=")
+        self._check_applied_fields(call, applied)
         if not call.query.get("fieldManager"):
             raise invalid(
                 "PatchOptions",
@@ -323,12 +363,14 @@ class Api:
                 return 201, self.view(rtype, self.commit(call, obj, None))
             wanted_rv = (applied.get("metadata") or {}).get("resourceVersion")
             merged["metadata"]["resourceVersion"] = wanted_rv
-            return 200, self.view(rtype, self._replace(call, live, merged, record=False))
+            return 200, self.view(
+                rtype, self._replace(call, live, merged, record=False, fresh=True)
+            )
 
     def _ssa(self, call: Call, live: Obj | None, applied: Obj, force: bool) -> Obj:
         return semantics.apply(
             call.rtype,
-            copy.deepcopy(live) if live else None,
+            live,
             applied,
             manager=call.manager,
             force=force,
@@ -372,12 +414,12 @@ def _patched(rtype: ResourceType, kind: str, obj: Obj, document: Any) -> Obj:
         if kind == "application/json-patch+json":
             if not isinstance(document, list):
                 raise bad_request("the server rejected our request due to an error in our request")
-            return semantics.json_patch(copy.deepcopy(obj), document)
+            return semantics.json_patch(obj, document)
         if not isinstance(document, dict):
             raise bad_request("the server rejected our request due to an error in our request")
         if kind == "application/merge-patch+json":
-            return semantics.merge_patch(copy.deepcopy(obj), document)
-        return semantics.strategic_merge_patch(rtype, copy.deepcopy(obj), document)
+            return semantics.merge_patch(obj, document)
+        return semantics.strategic_merge_patch(rtype, obj, document)
     except semantics.PatchError as exc:
         raise ApiStatus(422, "Invalid", str(exc)) from exc
 

@@ -40,6 +40,8 @@ class ApiStatus(Exception):
             "reason": self.reason,
             "code": self.code,
         }
+        if not self.reason:
+            del status["reason"]  # the apiserver's answer to errors that are not a Status
         if self.details is not None:
             status["details"] = self.details
         return status

@@ -13,6 +13,7 @@ from gitops_vela.testing.apistatus import ApiStatus, bad_request
 from gitops_vela.testing.registry import ResourceType
 
 Obj = dict[str, Any]
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,7 @@ class Call:
     body: bytes = b""
     content_type: str = "application/json"
     user_agent: str = ""
+    warnings: list[str] = field(default_factory=list)  # sent back as ``Warning: 299`` headers
 
     @property
     def dry_run(self) -> bool:
@@ -48,8 +50,13 @@ class Call:
             raise bad_request(f"couldn't get version/kind; json parse error: {exc}") from exc
 
     def yaml_body(self) -> Any:
+        """YAML or JSON (what clients actually send as apply-patch+yaml); JSON is tried first, it is fast."""
         try:
-            return yaml.safe_load(self.body.decode())
+            return json.loads(self.body)
+        except ValueError:
+            pass
+        try:
+            return yaml.load(self.body.decode(), Loader=_YAML_LOADER)
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             raise bad_request(f"error decoding YAML: {exc}") from exc
 

@@ -146,6 +146,40 @@ def default_crd(crd: Obj) -> None:
     spec.setdefault("conversion", {"strategy": "None"})
 
 
+def unknown_fields(value: Any, schema: Obj | None, prefix: str = "") -> list[str]:
+    """Paths (``spec.junk``, ``spec.items[0].x``) that pruning would drop."""
+    if schema is None or not isinstance(value, dict | list):
+        return []
+    if isinstance(value, list):
+        items = schema.get("items")
+        if not isinstance(items, dict):
+            return []
+        return [p for i, v in enumerate(value) for p in unknown_fields(v, items, f"{prefix}[{i}]")]
+    props: Obj = schema.get("properties") or {}
+    extra = schema.get("additionalProperties")
+    if schema.get("x-kubernetes-preserve-unknown-fields") or extra is True:
+        return [
+            p
+            for k, v in value.items()
+            if k in props
+            for p in unknown_fields(v, props[k], _join(prefix, k))
+        ]
+    found = []
+    for key, item in value.items():
+        if not prefix and key in ("apiVersion", "kind", "metadata"):
+            continue
+        sub = props.get(key, extra if isinstance(extra, dict) else None)
+        if sub is None:
+            found.append(_join(prefix, key))
+        else:
+            found.extend(unknown_fields(item, sub, _join(prefix, key)))
+    return found
+
+
+def _join(prefix: str, key: str) -> str:
+    return f"{prefix}.{key}" if prefix else key
+
+
 def prune_and_default(value: Any, schema: Obj | None, *, root: bool = True) -> Any:
     """Drop fields the structural schema does not know; fill in ``default`` values."""
     if schema is None or not isinstance(value, dict | list):

@@ -132,8 +132,8 @@ def _kind_create(rtype: ResourceType, obj: Obj, allocator: Allocator) -> None:
 def prepare_update(
     rtype: ResourceType, old: Obj, new: Obj, *, allocator: Allocator, subresource: str = ""
 ) -> Obj:
-    """``new`` with server-owned fields kept from ``old`` and generation bumped on spec changes."""
-    new = copy.deepcopy(new)
+    """``new`` (changed in place) with server-owned fields kept from ``old``, generation bumped
+    on spec changes. Parts of ``old`` are shared, never copied: stored objects are not mutated."""
     new["apiVersion"], new["kind"] = rtype.api_version, rtype.kind
     meta, old_meta = new.setdefault("metadata", {}), old["metadata"]
     for key in (
@@ -162,11 +162,11 @@ def prepare_update(
         return new
     if rtype.status:
         if "status" in old:
-            new["status"] = copy.deepcopy(old["status"])
+            new["status"] = old["status"]
         else:
             new.pop("status", None)
     if rtype.kind == "Namespace" and not rtype.group:
-        new["spec"] = copy.deepcopy(old.get("spec") or {})
+        new["spec"] = old.get("spec") or {}
         meta["labels"] = {**(meta.get("labels") or {}), "kubernetes.io/metadata.name": meta["name"]}
     if rtype.kind == "Secret" and not rtype.group:
         _fold_string_data(new)

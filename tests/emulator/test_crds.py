@@ -202,3 +202,23 @@ def test_kubectl_crd_then_custom_resource_with_printer_columns_and_scale(
     kubectl("scale", f"widgets.{group}/w", "-n", kube.namespace, "--replicas=4")
     live = json.loads(kubectl("get", f"widgets.{group}", "w", "-n", kube.namespace, "-o", "json"))
     assert live["spec"]["replicas"] == 4
+
+
+def test_unknown_fields_of_custom_resources(kube: KubeTarget, kubectl: Kubectl, group: str) -> None:
+    kubectl("apply", "--server-side", "-f", "-", stdin=to_yaml(widget_crd(group)))
+    kubectl("wait", "--for=condition=Established", f"crd/widgets.{group}", "--timeout=20s")
+    widget = {
+        "apiVersion": f"{group}/v1",
+        "kind": "Widget",
+        "metadata": {"name": "w", "namespace": kube.namespace},
+        "spec": {"junk": 1},
+    }
+    strict = kubectl.run("create", "-f", "-", stdin=to_yaml(widget))
+    assert strict.returncode == 1
+    assert 'strict decoding error: unknown field "spec.junk"' in strict.stderr
+    warned = kubectl.run("create", "--validate=warn", "-f", "-", stdin=to_yaml(widget))
+    assert warned.returncode == 0
+    assert 'unknown field "spec.junk"' in warned.stderr
+    applied = kubectl.run("apply", "--server-side", "-f", "-", stdin=to_yaml(widget))
+    assert applied.returncode == 1
+    assert ".spec.junk: field not declared in schema" in applied.stderr
