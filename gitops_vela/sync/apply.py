@@ -48,8 +48,27 @@ class ObjectResult:
 
 def in_sync(item: Desired, live: Manifest) -> bool:
     """The cheap check: Git did not change the object since we applied it, and every
-    field we apply still has our value live. Needs no request."""
-    return applied_digest(live) == item.digest and is_subset(comparable(item.manifest), live)
+    field we apply still has our value live. Needs no request.
+
+    A verdict is remembered per (uid, resourceVersion, digest): a daemon polling
+    an unchanged cluster does not compare the same object again.
+    """
+    if applied_digest(live) != item.digest:
+        return False
+    meta = live.get("metadata") or {}
+    key = (str(meta.get("uid")), str(meta.get("resourceVersion")), item.digest)
+    if key in _IN_SYNC:
+        return True
+    if not is_subset(comparable(item.manifest), live):
+        return False
+    if len(_IN_SYNC) >= _IN_SYNC_MAX:
+        _IN_SYNC.clear()
+    _IN_SYNC[key] = True
+    return True
+
+
+_IN_SYNC: dict[tuple[str, str, str], bool] = {}
+_IN_SYNC_MAX = 200_000
 
 
 def sync_object(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -48,10 +47,11 @@ def desired_objects(apps: Iterable[RenderedApp]) -> list[Desired]:
     for app in apps:
         owner = owner_value(app.repo, app.name)
         for obj in app.objects:
-            manifest = copy.deepcopy(obj)
-            meta = manifest.setdefault("metadata", {})
-            meta.setdefault("labels", {})[OWNER] = owner
-            annotations = meta.setdefault("annotations", {})
+            # Only metadata is changed: copy down to it, share the rest (never mutated).
+            manifest = dict(obj)
+            meta = manifest["metadata"] = dict(obj.get("metadata") or {})
+            meta["labels"] = {**(meta.get("labels") or {}), OWNER: owner}
+            annotations = meta["annotations"] = dict(meta.get("annotations") or {})
             annotations.pop(DIGEST_ANNOTATION, None)
             stamp = digest(manifest)
             annotations[DIGEST_ANNOTATION] = stamp

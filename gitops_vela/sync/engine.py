@@ -72,15 +72,34 @@ def apply_apps(
     for result in results:
         by_app[(result.item.app.repo, result.item.app.name)].append(result)
     wanted = {i.ref for i in items}
-    return tuple(
-        finish_app(
+
+    def finish(app: RenderedApp) -> AppResult:
+        return finish_app(
             run,
             app,
             by_app[(app.repo, app.name)],
             wanted=wanted,
             render_failed=app.name in failed_apps,
         )
-        for app in apps
+
+    # Apps are independent from here on (their prunes and inventory writes).
+    outcomes = run.cluster.map(finish, apps)
+    return tuple(
+        outcome.value if outcome.value is not None else _crashed(app, outcome.error)
+        for app, outcome in zip(apps, outcomes, strict=True)
+    )
+
+
+def _crashed(app: RenderedApp, error: BaseException | None) -> AppResult:
+    """An app whose finishing steps raised: reported, never silently dropped."""
+    text = error.message if isinstance(error, GitopsVelaError) else repr(error)
+    return AppResult(
+        app.repo,
+        app.name,
+        ChangeSet(app.name),
+        report(app.name, ()),
+        reason=Reason.APPLY_FAILED,
+        errors=(text,),
     )
 
 

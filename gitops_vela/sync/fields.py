@@ -11,10 +11,11 @@ from __future__ import annotations
 import base64
 import copy
 import hashlib
-import json
 import re
 from decimal import Decimal
 from typing import Any
+
+import orjson
 
 from gitops_vela.model.objects import Manifest
 
@@ -91,8 +92,7 @@ def same_object(a: Manifest, b: Manifest) -> bool:
 
 def digest(manifest: Any) -> str:
     """A stable content hash of a desired object (recorded in the inventory)."""
-    text = json.dumps(manifest, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return hashlib.sha256(orjson.dumps(manifest, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
 
 
 _QUANTITY = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))([eE][+-]?\d+|[KMGTPE]i|[numkMGTPE])?$")

@@ -9,6 +9,7 @@ object's content does (a one-object change stays one write).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterable
@@ -68,17 +69,26 @@ def decode(configmap: Manifest) -> Inventory | None:
     data = configmap.get("data") or {}
     if not data.get("repo") or not data.get("app"):
         return None
+    return Inventory(
+        str(data["repo"]),
+        str(data["app"]),
+        str(data.get("namespace") or ""),
+        _parse(str(data.get("objects") or "")),
+    )
+
+
+@functools.lru_cache(maxsize=8192)
+def _parse(text: str) -> frozenset[ObjectRef]:
+    """Object lines -> refs; cached, as a daemon reads the same inventories every poll."""
     objects: set[ObjectRef] = set()
-    for line in str(data.get("objects") or "").splitlines():
+    for line in text.splitlines():
         parts = line.split()
         if len(parts) != 4:
             continue
         api_version, kind, namespace, name = parts
         group, _, version = api_version.rpartition("/")
         objects.add(ObjectRef(group, kind, "" if namespace == "-" else namespace, name, version))
-    return Inventory(
-        str(data["repo"]), str(data["app"]), str(data.get("namespace") or ""), frozenset(objects)
-    )
+    return frozenset(objects)
 
 
 def configmap_name(owner: str) -> str:

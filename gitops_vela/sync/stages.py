@@ -9,7 +9,7 @@ from gitops_vela.cluster import Cluster, Resource
 from gitops_vela.errors import GitopsVelaError
 from gitops_vela.model.changes import Action
 from gitops_vela.model.objects import Manifest, ObjectRef
-from gitops_vela.sync.apply import ObjectResult, sync_object
+from gitops_vela.sync.apply import ObjectResult, in_sync, sync_object
 from gitops_vela.sync.desired import Desired
 from gitops_vela.sync.live import list_live
 from gitops_vela.sync.masking import redact, secret_values
@@ -26,38 +26,63 @@ def apply_stage(
     wait_timeout: float,
     progress: Callable[[int], None] | None = None,
 ) -> list[ObjectResult]:
-    """Every object of one stage, one kind at a time in the fixed order."""
-    results: list[ObjectResult] = []
+    """Every object of one stage, one kind at a time in the fixed order.
+
+    Live state is read for all kinds of the stage at once (reads do not depend
+    on the order; writes do).
+    """
     ordered = sorted(
         items, key=lambda i: (kind_key(i.ref.group, i.ref.kind), i.ref.namespace, i.ref.name)
     )
-    for _, group in itertools.groupby(ordered, key=lambda i: (i.api_version, i.ref.kind)):
-        batch = list(group)
-        results.extend(
-            _apply_kind(
-                cluster,
-                batch,
-                namespaces=namespaces,
-                dry_run=dry_run,
-                wait_timeout=wait_timeout,
+    batches = [
+        list(g) for _, g in itertools.groupby(ordered, key=lambda i: (i.api_version, i.ref.kind))
+    ]
+    lives = cluster.map(lambda batch: _read(cluster, batch, namespaces), batches)
+    results: list[ObjectResult] = []
+    for batch, live in zip(batches, lives, strict=True):
+        if live.value is None:
+            results.extend(failed(item, live.error, None) for item in batch)
+        else:
+            results.extend(
+                _apply_kind(
+                    cluster,
+                    batch,
+                    live.value,
+                    namespaces=namespaces,
+                    dry_run=dry_run,
+                    wait_timeout=wait_timeout,
+                )
             )
-        )
+        if progress is not None:
+            progress(len(batch))
     return results
+
+
+def _read(
+    cluster: Cluster, batch: list[Desired], namespaces: Mapping[str, Manifest]
+) -> dict[ObjectRef, Manifest]:
+    resource = cluster.resource(batch[0].api_version, batch[0].ref.kind)
+    return _live(cluster, resource, batch, namespaces)
 
 
 def _apply_kind(
     cluster: Cluster,
     batch: list[Desired],
+    live: dict[ObjectRef, Manifest],
     *,
     namespaces: Mapping[str, Manifest],
     dry_run: bool,
     wait_timeout: float,
 ) -> list[ObjectResult]:
-    try:
-        resource = cluster.resource(batch[0].api_version, batch[0].ref.kind)
-        live = _live(cluster, resource, batch, namespaces)
-    except GitopsVelaError as exc:
-        return [failed(item, exc, None) for item in batch]
+    # The cheap check first, here: most objects of a quiet poll need no request.
+    results: dict[int, ObjectResult] = {}
+    pending: list[Desired] = []
+    for item in batch:
+        current = live.get(item.ref)
+        if current is not None and in_sync(item, current):
+            results[id(item)] = ObjectResult(item, Action.UNCHANGED, live=current)
+        else:
+            pending.append(item)
 
     def one(item: Desired) -> ObjectResult:
         if dry_run and item.ref.namespace and item.ref.namespace not in namespaces:
@@ -65,20 +90,15 @@ def _apply_kind(
                 item, Action.CREATED, "dry run: would be created with its namespace"
             )
         return sync_object(
-            cluster,
-            item,
-            live.get(item.ref),
-            dry_run=dry_run,
-            wait_timeout=wait_timeout,
+            cluster, item, live.get(item.ref), dry_run=dry_run, wait_timeout=wait_timeout
         )
 
-    outcomes = cluster.map(one, batch)
-    return [
-        outcome.value
-        if outcome.value is not None
-        else failed(item, outcome.error, live.get(item.ref))
-        for item, outcome in zip(batch, outcomes, strict=True)
-    ]
+    for item, outcome in zip(pending, cluster.map(one, pending), strict=True):
+        value = outcome.value
+        results[id(item)] = (
+            value if value is not None else failed(item, outcome.error, live.get(item.ref))
+        )
+    return [results[id(item)] for item in batch]
 
 
 def _live(
