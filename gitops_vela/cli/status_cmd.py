@@ -7,8 +7,7 @@ import sys
 
 from gitops_vela.cli.common import command_parser, duration
 from gitops_vela.source import redact_url
-from gitops_vela.status import DEFAULT_BRANCH
-from gitops_vela.status.reader import format_table, read_status
+from gitops_vela.status import DEFAULT_BRANCH, format_table, read_status
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -4,7 +4,9 @@ Public API::
 
     GitSource(url, cache_dir=, branch=, credentials=, timeout=, on_op=)
         .ls_remote() -> sha        cheap: has the branch moved?
-        .fetch() -> Snapshot       shallow fetch + the files at that commit
+        .fetch() -> Snapshot       shallow fetch + the files at that commit; the previous
+                                   snapshot's directory is updated in place (only changed
+                                   files written), so do not keep an old ``root`` around
         .current                   last good Snapshot (kept while the remote is down)
     Snapshot(sha, root, ref, url, committed_at, author, message)
     CapabilityCenter / CenterSource(center, cache_dir=).fetch() -> CenterSnapshot
@@ -15,7 +17,8 @@ Public API::
     Backoff(initial=, factor=, cap=, jitter=).failure() -> seconds; .success()
     OpHook = Callable[[str], None]          called with "ls-remote" | "fetch" | "push"
 
-Every Git call has a timeout (the process group is killed) and every failure
+Symbolic links that lead outside the tree are removed from snapshots and
+exports. Every Git call has a timeout (the process group is killed) and every failure
 is a ``SourceError`` (retryable unless the input itself is wrong) whose text
 holds no credentials.
 """

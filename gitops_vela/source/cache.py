@@ -28,6 +28,7 @@ from gitops_vela.source.trees import checkout_tree, update_tree
 
 _SCP_LIKE = re.compile(r"^[^/]+:")  # user@host:path (Git's scp-like SSH syntax)
 _FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
+_STALE_LOCK = re.compile(r"Unable to create '[^']*\.lock': File exists")
 
 
 def normalise_url(url: str) -> str:
@@ -151,12 +152,28 @@ class RemoteCache:
 
     def _network(self, op: str, args: list[str]) -> str:
         try:
-            return self.runner.run(args, cwd=self.git_dir, op=op)
+            try:
+                return self.runner.run(args, cwd=self.git_dir, op=op)
+            except SourceError as exc:
+                if not _STALE_LOCK.search(exc.message) or not self._clear_locks():
+                    raise
+                return self.runner.run(args, cwd=self.git_dir, op=op)
         except SourceError as exc:
             # The runner's text is already redacted; say which remote it was.
             raise SourceError(
                 f"{self.display_url}: {exc.message}", retryable=exc.retryable
             ) from exc
+
+    def _clear_locks(self) -> bool:
+        """Remove lock files a killed Git left behind (a timeout, a pod restart).
+
+        Safe because this repository is private to its source and used by one
+        run at a time. True when there was something to remove.
+        """
+        locks = [*self.git_dir.glob("*.lock"), *(self.git_dir / "refs").rglob("*.lock")]
+        for lock in locks:
+            lock.unlink(missing_ok=True)
+        return bool(locks)
 
     def _materialise(self, sha: str, root: Path) -> None:
         tmp = self.snapshots_dir / f".tmp-{sha[:12]}-{uuid.uuid4().hex[:8]}"

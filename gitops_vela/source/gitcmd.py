@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
@@ -115,23 +116,22 @@ class GitRunner:
         return out.decode("utf-8", "replace")
 
     def _failure(self, label: str, stderr: bytes) -> str:
-        lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines()]
-        # The last lines say what went wrong; hints and Git's stock advice do not.
-        useful = [line for line in lines if line and not _is_advice(line)]
-        detail = " ".join(useful[-3:]) or "no message"
+        detail = " ".join(_cause(stderr.decode("utf-8", "replace"))) or "no message"
         secrets = self.secrets() if self.secrets is not None else ()
         return redact_text(f"git {label} failed: {detail}", secrets=secrets)
 
 
-_ADVICE = (
-    "hint:",
-    "Please make sure you have the correct access rights",
-    "and the repository exists.",
-)
+def _cause(stderr: str) -> list[str]:
+    """The lines of Git's stderr that say what went wrong (at most three).
 
-
-def _is_advice(line: str) -> bool:
-    return line.startswith(_ADVICE)
+    Git prints the cause in the paragraph holding its first ``fatal:``/``error:``
+    line; later paragraphs and ``hint:`` lines are stock advice.
+    """
+    paragraphs = [p.splitlines() for p in re.split(r"\n\s*\n", stderr.strip()) if p.strip()]
+    failing = [p for p in paragraphs if any(line.startswith(("fatal:", "error:")) for line in p)]
+    chosen = failing[0] if failing else (paragraphs[-1] if paragraphs else [])
+    lines = [line.strip() for line in chosen if line.strip() and not line.startswith("hint:")]
+    return lines[-3:]
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:

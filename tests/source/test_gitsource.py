@@ -172,3 +172,12 @@ def test_updated_snapshot_equals_a_fresh_export(remote: Remote, tmp_path: Path) 
 def _export(remote: Remote, sha: str, dest: Path) -> Path:
     export_tree(remote.bare, sha, dest)
     return dest
+
+
+def test_a_lock_left_by_a_killed_git_is_cleared(remote: Remote, tmp_path: Path) -> None:
+    source = make_source(remote, tmp_path)
+    source.fetch()
+    (source.git_dir / "shallow.lock").write_text("")  # git was killed mid-fetch
+    sha = remote.push({"apps/web/vela.yaml": "name: web\n"})
+    assert source.fetch().sha == sha
+    assert not (source.git_dir / "shallow.lock").exists()
