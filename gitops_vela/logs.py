@@ -31,7 +31,10 @@ _URL_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@]+@")
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING}
 _LEVELS["error"] = logging.ERROR
 # Libraries that say too much at INFO for a daemon that polls every minute.
-_QUIET_LIBRARIES = ("apscheduler", "urllib3", "kubernetes", "git")
+_QUIET_LIBRARIES = ("urllib3", "kubernetes", "git")
+# APScheduler warns when a tick finds the previous run still going: by design here
+# (one run per repository at a time), so only its errors are worth a line.
+_QUIETER_LIBRARIES = ("apscheduler",)
 
 
 def redact(text: str) -> str:
@@ -141,6 +144,8 @@ def _route_standard_logging(level: int) -> None:
     root.setLevel(level)
     for name in _QUIET_LIBRARIES:
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
+    for name in _QUIETER_LIBRARIES:
+        logging.getLogger(name).setLevel(max(level, logging.ERROR))
 
 
 def get_logger(name: str) -> Any:

@@ -127,3 +127,39 @@ def test_a_config_file_is_reloaded_on_sighup(
     daemon.proc.send_signal(signal.SIGHUP)
     wait_for(lambda: replicas(cluster, "wiki") == 1, what="the added repository applied")
     assert replicas(cluster) == 1
+
+
+def test_the_sample_repository_lands_like_the_readme_says(
+    start_daemon: StartDaemon, tmp_path: Path
+) -> None:
+    """What ``scripts/try.sh`` runs: sample-repo pushed to a bare repository, embedded cluster."""
+    sample = Path(__file__).resolve().parents[2] / "sample-repo"
+    repo = GitRemote(bare=tmp_path / "sample.git", work=tmp_path / "sample")
+    git("init", "-q", "--bare", "--initial-branch=main", str(repo.bare))
+    git("clone", "-q", str(repo.bare), str(repo.work))
+    git("config", "user.name", "T", cwd=repo.work)
+    git("config", "user.email", "t@x", cwd=repo.work)
+    files = {str(p.relative_to(sample)): p.read_text() for p in sample.rglob("*") if p.is_file()}
+    repo.push(files)
+    cache = tmp_path / "cache-sample"
+    start_daemon(
+        "--repo",
+        repo.url,
+        "--interval",
+        "2s",
+        "--prune",
+        "--embedded-cluster",
+        "--cache-dir",
+        str(cache),
+        cluster=False,
+    )
+    apps = sorted(p.name for p in (sample / "apps").iterdir() if (p / "vela.yaml").exists())
+    statuses = wait_for(
+        lambda: all(repo.status_file(a) for a in apps) and {a: repo.status_file(a) for a in apps},
+        timeout=60,
+        what="a status file for every sample app",
+    )
+    assert {a: s["sync"] for a, s in statuses.items()} == dict.fromkeys(apps, "Synced")
+    with Cluster(load_configuration(str(cache / "embedded" / "kubeconfig"))) as embedded:
+        shop = embedded.list_objects(embedded.resource("apps/v1", "Deployment"), namespace="shop")
+        assert shop, "the shop app's Deployments are in the embedded cluster"
