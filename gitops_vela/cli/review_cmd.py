@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from functools import partial
 from pathlib import Path
 
-from gitops_vela.cli.common import command_parser
+from gitops_vela.cli.common import add_cluster_args, command_parser
+from gitops_vela.cluster import Cluster
 from gitops_vela.review import ReviewRequest, render_json, render_markdown, review
+from gitops_vela.review.engine import LiveDiff
+from gitops_vela.review.live import live_diffs
 from gitops_vela.review.markdown import DEFAULT_LIMIT
+from gitops_vela.sync import DEFAULT_INVENTORY_NAMESPACE, SyncOptions
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -23,7 +28,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "path", nargs="?", default=".", metavar="PATH", help="in the Git repository (default: .)"
     )
-    parser.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    parser.add_argument(
+        "--format",
+        choices=("markdown", "json"),
+        default="markdown",
+        help="Markdown for a pull-request comment (default) or JSON, with the same content",
+    )
     parser.add_argument(
         "--apps-repo",
         action="append",
@@ -33,18 +43,49 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="another repository's apps that use these definitions (repeatable)",
     )
     parser.add_argument(
+        "--repo", help="repository name in ownership labels (default: the folder's name)"
+    )
+    parser.add_argument(
+        "--namespace", default="default", help="namespace of Appfiles that name none"
+    )
+    parser.add_argument(
         "--max-chars",
         type=int,
         default=DEFAULT_LIMIT,
         help=f"truncate the Markdown past this many characters (default {DEFAULT_LIMIT})",
     )
     parser.add_argument("-o", "--output", type=Path, help="write the report here, not stdout")
+    parser.add_argument(
+        "--cluster",
+        action="store_true",
+        help="also diff the affected apps at head against the live cluster (server-side dry run)",
+    )
+    add_cluster_args(parser)
+    parser.add_argument(
+        "--inventory-namespace",
+        default=DEFAULT_INVENTORY_NAMESPACE,
+        help=f"where the daemon keeps app inventories (default {DEFAULT_INVENTORY_NAMESPACE})",
+    )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if not args.cluster:
+        return _review(args, live=None)
+    options = SyncOptions(inventory_namespace=args.inventory_namespace, dry_run=True)
+    with Cluster.connect(args.kubeconfig, args.context) as cluster:
+        return _review(args, live=partial(live_diffs, cluster, options=options))
+
+
+def _review(args: argparse.Namespace, *, live: LiveDiff | None) -> int:
     request = ReviewRequest(
-        path=Path(args.path), base=args.base, head=args.head, apps_repos=tuple(args.apps_repo)
+        path=Path(args.path),
+        base=args.base,
+        head=args.head,
+        apps_repos=tuple(args.apps_repo),
+        live=live,
+        repo=args.repo or "",
+        namespace=args.namespace,
     )
     report = review(request)
     text = (

@@ -12,6 +12,7 @@ covers imports too.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from typing import Any
 import yaml
 
 from gitops_vela.model.appfile import DEFAULT_WORKLOAD
-from gitops_vela.render.discover import find_appfiles
+from gitops_vela.render.discover import find_appfiles, glob_regex
 
 try:  # libyaml when available: ten times faster on large repositories
     _Loader: Any = yaml.CSafeLoader
@@ -72,6 +73,33 @@ def build_index(
         reused = previous is not None and previous.digest == digest
         entries[rel] = previous if reused and previous else read_entry(data, rel, digest=digest)
     return DependencyIndex(entries=entries)
+
+
+def index_from_blobs(
+    oids: Mapping[str, str], blobs: Mapping[str, bytes], *, reuse: DependencyIndex | None = None
+) -> DependencyIndex:
+    """The index of Appfiles read from Git objects (path -> blob id); the blob id is the digest."""
+    known = {e.digest: e for e in reuse.entries.values()} if reuse is not None else {}
+    entries: dict[str, AppEntry] = {}
+    for rel, oid in sorted(oids.items()):
+        previous = known.get(oid)
+        if previous is not None:  # same content, maybe moved
+            entries[rel] = dataclasses.replace(previous, path=rel)
+        else:
+            entries[rel] = read_entry(blobs[oid], rel, digest=oid)
+    return DependencyIndex(entries=entries)
+
+
+def match_appfiles(paths: Iterable[str], globs: Sequence[str]) -> list[str]:
+    """The paths (relative to the root) the renderer would take for Appfiles, sorted:
+    matching a glob, not inside a hidden directory (as ``render.discover.find_appfiles``)."""
+    patterns = [glob_regex(g) for g in globs]
+    return sorted(
+        p
+        for p in paths
+        if not any(part.startswith(".") for part in p.split("/")[:-1])
+        and any(pattern.match(p) for pattern in patterns)
+    )
 
 
 def read_entry(data: bytes, rel: str, *, digest: str = "") -> AppEntry:

@@ -1,19 +1,21 @@
 """The review, start to end: two revisions in, one ``Report`` out.
 
-1. export base and head from Git (no checkout of the working tree is touched);
-2. load the catalog at both; list definitions added, removed, changed; validate
-   the new and changed ones;
-3. index the Appfiles at both (``depindex``) and pick the apps that use a
-   changed definition or whose Appfile changed;
+1. read base and head from Git (``sparse``: no working tree or index of the
+   user's is touched, and Appfiles are written only when rendered);
+2. index the Appfiles at both (``depindex``), load the catalog at both, list
+   the definitions added, removed, changed (``catalogdiff``);
+3. pick the apps that use a changed definition or whose Appfile changed;
 4. render only those, at both revisions, and compare (``appdiff``);
 5. the same for every ``--apps-repo``: its own apps and definitions, with the
-   reviewed repository as a capability center at base and at head.
+   reviewed repository as a capability center at base and at head;
+6. validate the new and changed definitions (``validate``) and build the
+   ``Report``; with ``--cluster``, diff the affected apps against live (``live``).
 """
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,14 +23,21 @@ from gitops_vela.catalog import Catalog, load_catalog
 from gitops_vela.errors import SourceError
 from gitops_vela.model.definitions import Definition
 from gitops_vela.model.diagnostics import Diagnostic
-from gitops_vela.model.rendered import RepositoryRender
+from gitops_vela.model.rendered import RenderedApp, RepositoryRender
 from gitops_vela.render import DEFAULT_APP_GLOBS, render_repository
 from gitops_vela.review.appdiff import compare_apps
 from gitops_vela.review.catalogdiff import DefinitionDelta, compare_definitions
 from gitops_vela.review.depindex import DependencyIndex, build_index
-from gitops_vela.review.report import AppChange, DefinitionChange, DefinitionStatus, Report
+from gitops_vela.review.report import (
+    AppChange,
+    ClusterDiff,
+    DefinitionChange,
+    DefinitionStatus,
+    Report,
+)
+from gitops_vela.review.sparse import SparseTree
 from gitops_vela.review.validate import validate_definitions
-from gitops_vela.source import GitRunner, export_tree
+from gitops_vela.source import GitRunner
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,24 +49,41 @@ class ReviewRequest:
     head: str
     apps_repos: tuple[Path, ...] = ()
     app_globs: tuple[str, ...] = tuple(DEFAULT_APP_GLOBS)
-    default_namespace: str = "default"
+    live: LiveDiff | None = None  # --cluster: diffs the affected apps at head against live
+    repo: str = ""  # name in ownership labels; default: the folder's name (as render/apply)
+    namespace: str = "default"  # for Appfiles that name none
+
+
+LiveDiff = Callable[[Sequence[RenderedApp]], tuple[ClusterDiff, ...]]
 
 
 def review(request: ReviewRequest, *, runner: GitRunner | None = None) -> Report:
     """Review ``request.head`` against ``request.base``. ``SourceError`` on Git errors."""
     runner = runner or GitRunner()
     repo, subdir = locate(request.path, runner=runner)
+    name = request.repo or repo_name(repo)
+    globs = request.app_globs
     with tempfile.TemporaryDirectory(prefix="gitops-vela-review-") as tmp:
-        base_sha = export_tree(repo, request.base, Path(tmp) / "base", runner=runner)
-        head_sha = export_tree(repo, request.head, Path(tmp) / "head", runner=runner)
-        trees = _Trees(
-            name=repo_name(repo),
-            base=Path(tmp) / "base" / subdir,
-            head=Path(tmp) / "head" / subdir,
-            base_sha=base_sha,
-            head_sha=head_sha,
+        base_tree, head_tree = (
+            SparseTree.open(runner, repo, rev, Path(tmp) / side, subdir=subdir, globs=globs)
+            for rev, side in ((request.base, "base"), (request.head, "head"))
         )
-        return _review(request, trees)
+        head_index = head_tree.index()
+        base_index = base_tree.index(reuse=head_index)
+        base = _load_sides(request, name, base_tree.root, base_index)
+        head = _load_sides(request, name, head_tree.root, head_index, reuse=base)
+        plans = [_plan(b, h) for b, h in zip(base, head, strict=True)]
+        base_tree.write(plans[0].paths)
+        head_tree.write(plans[0].paths)
+        renders = [
+            (_render(b, p, request, sha=base_tree.sha), _render(h, p, request, sha=head_tree.sha))
+            for b, h, p in zip(base, head, plans, strict=True)
+        ]
+    outcome = _Outcome()
+    for plan, (before, after) in zip(plans, renders, strict=True):
+        _compare(plan, before, after, outcome)
+    shas = (base_tree.sha, head_tree.sha)
+    return _report(request, shas, (base[0], head[0]), plans[0], outcome)
 
 
 def locate(path: Path, *, runner: GitRunner) -> tuple[Path, str]:
@@ -76,107 +102,118 @@ DEFINITIONS_DIR = "definitions"  # where a repository keeps its definitions (DES
 
 def repo_name(repo: Path) -> str:
     """The repository's name in labels and reports: its folder's name."""
-    resolved = repo.resolve()
-    top = resolved.name.removesuffix(".git")
-    return top or "repo"
-
-
-@dataclass(frozen=True, slots=True)
-class _Trees:
-    name: str
-    base: Path
-    head: Path
-    base_sha: str
-    head_sha: str
+    return repo.resolve().name.removesuffix(".git") or "repo"
 
 
 @dataclass(frozen=True, slots=True)
 class _Side:
-    """One repository's apps with the catalog they see at base and at head."""
+    """One repository's apps and the catalog they see, at one revision of the reviewed one."""
 
     name: str
-    base_root: Path
-    head_root: Path
-    base_catalog: Catalog
-    head_catalog: Catalog
+    root: Path
+    catalog: Catalog
+    index: DependencyIndex
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What to render for one repository: Appfile path -> app name, and why."""
+
+    name: str
+    deltas: tuple[DefinitionDelta, ...]
+    paths: dict[str, str]
+    refs: dict[str, frozenset[str]]  # app -> names its Appfile mentions, at head
+    total: int
 
 
 @dataclass(slots=True)
 class _Outcome:
     apps: list[AppChange] = field(default_factory=list)
     used_by: dict[str, set[str]] = field(default_factory=dict)
+    affected: list[RenderedApp] = field(default_factory=list)  # at head, for --cluster
     total: int = 0
     rendered: int = 0
 
 
-def _review(request: ReviewRequest, trees: _Trees) -> Report:
-    own = _Side(
-        name=trees.name,
-        base_root=trees.base,
-        head_root=trees.head,
-        base_catalog=load_catalog(trees.base, origin=trees.name),
-        head_catalog=load_catalog(trees.head, origin=trees.name),
-    )
-    deltas = _deltas(own)
-    outcome = _Outcome()
-    for side in (own, *(_apps_side(path, trees) for path in request.apps_repos)):
-        _review_side(side, request, trees, outcome)
-    problems = _new_diagnostics(own.base_catalog.diagnostics, own.head_catalog.diagnostics)
-    definitions, leftover = _definition_changes(deltas, problems, outcome.used_by)
-    return Report(
-        base=request.base,
-        head=request.head,
-        base_sha=trees.base_sha,
-        head_sha=trees.head_sha,
-        repos=(own.name, *(repo_name(p) for p in request.apps_repos)),
-        definitions=definitions,
-        apps=tuple(outcome.apps),
-        catalog_problems=leftover,
-        apps_total=outcome.total,
-        apps_rendered=outcome.rendered,
-    )
-
-
-def _apps_side(path: Path, trees: _Trees) -> _Side:
-    """An apps repository as it is on disk, with the reviewed repository as its center."""
-    if not path.is_dir():
-        raise SourceError(f"--apps-repo {path}: not a directory", retryable=False)
-    name = repo_name(path)
-    base_center = [(trees.name, trees.base / DEFINITIONS_DIR)]
-    head_center = [(trees.name, trees.head / DEFINITIONS_DIR)]
-    return _Side(
-        name=name,
-        base_root=path,
-        head_root=path,
-        base_catalog=load_catalog(path, origin=name, centers=base_center),
-        head_catalog=load_catalog(path, origin=name, centers=head_center),
-    )
+def _load_sides(
+    request: ReviewRequest,
+    name: str,
+    root: Path,
+    index: DependencyIndex,
+    *,
+    reuse: Sequence[_Side] = (),
+) -> list[_Side]:
+    """The reviewed repository at one revision, then each ``--apps-repo`` (as it is on disk)
+    with that revision of the reviewed repository as its capability center."""
+    sides = [_Side(name, root, load_catalog(root, origin=name), index)]
+    for position, path in enumerate(request.apps_repos, start=1):
+        if not path.is_dir():
+            raise SourceError(f"--apps-repo {path}: not a directory", retryable=False)
+        other = repo_name(path)
+        centers = [(name, root / DEFINITIONS_DIR)]
+        catalog = load_catalog(path, origin=other, centers=centers)
+        apps = reuse[position].index if reuse else build_index(path, request.app_globs)
+        sides.append(_Side(other, path, catalog, apps))
+    return sides
 
 
 def _definitions(catalog: Catalog) -> list[Definition]:
     return [*catalog.workloads, *catalog.traits]
 
 
-def _deltas(side: _Side) -> tuple[DefinitionDelta, ...]:
-    return compare_definitions(_definitions(side.base_catalog), _definitions(side.head_catalog))
-
-
-def _review_side(side: _Side, request: ReviewRequest, trees: _Trees, outcome: _Outcome) -> None:
-    changed = {d.name for d in _deltas(side)}
-    head_index = build_index(side.head_root, request.app_globs)
-    base_index = build_index(side.base_root, request.app_globs, reuse=head_index)
-    outcome.total += len(base_index.names | head_index.names)
-    paths = _candidates(base_index, head_index, changed)
-    if not paths:
-        return
-    base = _render(side, request, root=side.base_root, sha=trees.base_sha, paths=paths, head=False)
-    head = _render(side, request, root=side.head_root, sha=trees.head_sha, paths=paths, head=True)
-    outcome.rendered += len(paths)
-    refs = {e.name: e.references for e in head_index.entries.values() if e.name}
-    outcome.apps.extend(
-        compare_apps(base, head, repo=side.name, changed_definitions=changed, references=refs)
+def _plan(base: _Side, head: _Side) -> _Plan:
+    deltas = compare_definitions(_definitions(base.catalog), _definitions(head.catalog))
+    changed = {d.name for d in deltas}
+    return _Plan(
+        name=head.name,
+        deltas=deltas,
+        paths=_candidates(base.index, head.index, changed),
+        refs={e.name: e.references for e in head.index.entries.values() if e.name},
+        total=len(base.index.names | head.index.names),
     )
-    _record_users(side.name, head, refs, outcome.used_by)
+
+
+def _compare(
+    plan: _Plan, base: RepositoryRender | None, head: RepositoryRender | None, outcome: _Outcome
+) -> None:
+    outcome.total += plan.total
+    if base is None or head is None:
+        return
+    outcome.rendered += len(plan.paths)
+    changed = {d.name for d in plan.deltas}
+    changes = compare_apps(
+        base, head, repo=plan.name, changed_definitions=changed, references=plan.refs
+    )
+    outcome.apps.extend(changes)
+    touched = {c.name for c in changes}
+    outcome.affected.extend(a for a in head.apps if a.name in touched)
+    _record_users(plan.name, head, plan.refs, outcome.used_by)
+
+
+def _report(
+    request: ReviewRequest,
+    shas: tuple[str, str],
+    sides: tuple[_Side, _Side],
+    plan: _Plan,
+    outcome: _Outcome,
+) -> Report:
+    """The report of the reviewed repository's definitions and every repository's apps."""
+    base, head = sides
+    problems = _new_diagnostics(base.catalog.diagnostics, head.catalog.diagnostics)
+    definitions, leftover = _definition_changes(plan.deltas, problems, outcome.used_by)
+    return Report(
+        base=request.base,
+        head=request.head,
+        base_sha=shas[0],
+        head_sha=shas[1],
+        repos=(head.name, *(repo_name(p) for p in request.apps_repos)),
+        definitions=definitions,
+        apps=tuple(outcome.apps),
+        catalog_problems=leftover,
+        apps_total=outcome.total,
+        apps_rendered=outcome.rendered,
+        cluster=None if request.live is None else request.live(outcome.affected),
+    )
 
 
 def _candidates(base: DependencyIndex, head: DependencyIndex, changed: set[str]) -> dict[str, str]:
@@ -194,24 +231,20 @@ def _candidates(base: DependencyIndex, head: DependencyIndex, changed: set[str])
 
 
 def _render(
-    side: _Side,
-    request: ReviewRequest,
-    *,
-    root: Path,
-    sha: str,
-    paths: dict[str, str],
-    head: bool,
-) -> RepositoryRender:
-    """Render only the Appfiles at ``paths``: they are the globs, so no other file is read."""
-    literal = all(not (set(p) & set("*?")) for p in paths)
+    side: _Side, plan: _Plan, request: ReviewRequest, *, sha: str
+) -> RepositoryRender | None:
+    """Render only the Appfiles in the plan: they are the globs, so no other file is read."""
+    if not plan.paths:
+        return None
+    literal = all(not (set(p) & set("*?")) for p in plan.paths)
     return render_repository(
-        root,
+        side.root,
         repo=side.name,
         revision=sha,
-        default_namespace=request.default_namespace,
-        app_globs=sorted(paths) if literal else request.app_globs,
-        catalog=side.head_catalog if head else side.base_catalog,
-        apps=None if literal else set(paths.values()),
+        default_namespace=request.namespace,
+        app_globs=sorted(plan.paths) if literal else request.app_globs,
+        catalog=side.catalog,
+        apps=None if literal else set(plan.paths.values()),
     )
 
 

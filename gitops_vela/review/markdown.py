@@ -42,7 +42,10 @@ def render_markdown(report: Report, *, limit: int = DEFAULT_LIMIT) -> str:
     footer = "\n".join(_footer(report))
     sections = [_app_section(app) for app in apps]
     if report.cluster is not None:
+        sections.append("### Against the live cluster (server-side dry run)\n")
         sections.extend(_cluster_section(c) for c in report.cluster)
+        if not report.cluster:
+            sections.append("No affected app to compare.\n")
     budget = limit - len(head) - len(table) - len(footer) - 400  # room for the note
     shown: list[str] = []
     for section in sections:
@@ -79,11 +82,21 @@ def _header(report: Report) -> list[str]:
         f"| Breaking parameter changes | {sum(d.breaking_schema for d in report.definitions)} |",
         f"| Apps changed | {count[AppStatus.CHANGED]} |",
         f"| Apps broken at head | {count[AppStatus.BROKEN]} |",
+        f"| Trait conflicts / appliesTo violations introduced | "
+        f"{sum(len(a.conflicts) for a in report.apps)} |",
         f"| Apps added / removed / fixed | {count[AppStatus.ADDED]} / "
         f"{count[AppStatus.REMOVED]} / {count[AppStatus.FIXED]} |",
         f"| Apps unaffected | {report.unaffected} |",
+        *_live_row(report),
         "",
     ]
+
+
+def _live_row(report: Report) -> list[str]:
+    if report.cluster is None:
+        return []
+    differing = sum(1 for c in report.cluster if c.objects or c.error)
+    return [f"| Apps differing from the live cluster | {differing} |"]
 
 
 def _count_by_status(report: Report) -> dict[AppStatus, int]:
@@ -186,7 +199,7 @@ def _app_section(app: AppChange) -> str:
     if app.errors:
         out.extend(["Errors at head:", "", *_fenced("\n".join(app.errors), "text"), ""])
     if app.conflicts:
-        out.extend(f"- trait conflict: {_inline(c)}" for c in app.conflicts)
+        out.extend(f"- conflict / appliesTo: {_inline(c)}" for c in app.conflicts)
         out.append("")
     for obj in app.objects:
         out.extend([f"**{obj.change}** `{obj.ref}`", "", *_fenced(obj.diff, "diff"), ""])

@@ -119,7 +119,7 @@ services:
 BETA = """\
 name: beta
 services:
-  web:
+  api:
     type: tiny
     image: nginx:1.25
     portal:

@@ -130,3 +130,20 @@ def test_json_carries_the_same_facts() -> None:
     assert data["definitions"][0]["schemaChanges"][0]["severity"] == "breaking"
     assert data["apps"][1]["objects"][0]["change"] == "changed"
     assert data["cluster"] is None
+
+
+def test_cluster_section_has_a_heading_and_a_summary_row() -> None:
+    from gitops_vela.review.report import ClusterDiff
+
+    base = report(apps=1)
+    fields = {f: getattr(base, f) for f in Report.__dataclass_fields__}
+    live = ClusterDiff(
+        "platform/app0",
+        objects=(ObjectDiff("Deployment.apps/ns/web", ObjectChange.CHANGED, "--- live\n+++ git"),),
+    )
+    text = render_markdown(Report(**{**fields, "cluster": (live,)}))
+    assert "| Apps differing from the live cluster | 1 |" in text
+    assert text.index("### Against the live cluster") < text.index(
+        "against the live cluster</summary>"
+    )
+    assert "Apps differing" not in render_markdown(base)

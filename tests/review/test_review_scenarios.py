@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from gitops_vela.cli import main
-from tests.review.conftest import ALPHA, DEFINITIONS, Repo
+from tests.review.conftest import ALPHA, APPS, DEFINITIONS, Repo
 
 
 def review(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -273,3 +273,206 @@ def test_new_unused_definition_is_still_compiled(
     ), problems
     assert any("healthPolicy does not compile" in p for p in problems), problems
     assert data["apps"] == [] and data["appsUnaffected"] == 2
+
+
+def test_cluster_flag_diffs_affected_apps_against_live(
+    platform: Repo, emulator: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kubeconfig = str(emulator.kubeconfig_path)
+    assert main(["apply", str(platform.path), "--kubeconfig", kubeconfig]) == 0
+    platform.edit(
+        "definitions/annotate.yaml",
+        "owner: parameter.owner }",
+        "owner: parameter.owner, 'team.example.com/owner': parameter.owner }",
+    )
+    platform.commit("annotate: also write the team annotation")
+    capsys.readouterr()
+
+    code, data = review_json(capsys, platform, "--cluster", "--kubeconfig", kubeconfig)
+
+    assert code == 0
+    (live,) = data["cluster"]
+    assert live["app"] == "platform/alpha" and live["error"] == ""
+    (obj,) = live["objects"]
+    assert obj["change"] == "changed" and obj["ref"] == "Deployment.apps/default/web"
+    assert "+    team.example.com/owner: team-a" in obj["diff"].splitlines()
+
+
+def test_cluster_flag_with_a_bad_kubeconfig_exits_2(
+    platform: Repo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = str(tmp_path / "nope.yaml")
+    code, _, err = review(
+        capsys,
+        "--base",
+        "main",
+        "--head",
+        "feature",
+        str(platform.path),
+        "--cluster",
+        "--kubeconfig",
+        missing,
+    )
+    assert code == 2 and "error:" in err
+
+
+def test_review_of_a_folder_in_a_monorepo(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mono = Repo(tmp_path / "mono")
+    mono.write({f"platform/{rel}": text for rel, text in {**DEFINITIONS, **APPS}.items()})
+    mono.write({"README.md": "monorepo\n"})
+    mono.commit("platform folder")
+    mono.branch("feature")
+    mono.edit("platform/definitions/tiny.yaml", "default: 1", "default: 3")
+    mono.commit("three replicas")
+
+    code, out, _ = review(
+        capsys,
+        "--base",
+        "main",
+        "--head",
+        "feature",
+        str(mono.path / "platform"),
+        "--format",
+        "json",
+    )
+
+    data = json.loads(out)
+    assert code == 0 and data["repositories"] == ["platform"]
+    assert {a["name"] for a in data["apps"]} == {"alpha", "beta"}
+    assert data["apps"][0]["path"] == "apps/alpha/vela.yaml"
+    code, out, _ = review(
+        capsys,
+        "--base",
+        "main",
+        "--head",
+        "feature",
+        str(mono.path / "platform"),
+        "--repo",
+        "mono",
+        "--format",
+        "json",
+    )
+    assert json.loads(out)["apps"][0]["repo"] == "mono"
+
+
+def test_an_appfile_that_is_not_utf8_still_gets_reviewed(
+    platform: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (platform.path / "apps" / "latin").mkdir()
+    (platform.path / "apps" / "latin" / "vela.yaml").write_bytes(
+        b"name: latin\nservices:\n  web:\n    type: tiny\n    image: caf\xe9\n"
+    )
+    platform.edit("definitions/tiny.yaml", "default: 1", "default: 2")
+    platform.commit("a latin-1 Appfile and two replicas")
+
+    code, data = review_json(capsys, platform)
+
+    statuses = {a["name"]: a["status"] for a in data["apps"]}
+    assert statuses["alpha"] == "changed" and statuses["beta"] == "changed"
+    assert code == (1 if "broken" in statuses.values() else 0)
+    assert len(statuses) == 3, statuses
+
+
+def test_change_to_an_imported_file_reaches_the_apps_through_the_definition(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = Repo(tmp_path / "platform")
+    shared = "{ owner(o):: { owner: o } }\n"
+    uses_lib = DEFINITIONS["definitions/annotate.yaml"].replace(
+        "annotations+: { owner: parameter.owner } }",
+        "annotations+: (import 'lib.libsonnet').owner(parameter.owner) }",
+    )
+    repo.write(
+        {
+            **DEFINITIONS,
+            **APPS,
+            "definitions/annotate.yaml": uses_lib,
+            "definitions/lib.libsonnet": shared,
+        }
+    )
+    repo.commit("annotate through a shared helper")
+    repo.branch("feature")
+    repo.write({"definitions/lib.libsonnet": "{ owner(o):: { owner: o, team: o } }\n"})
+    repo.commit("helper: also the team")
+
+    code, data = review_json(capsys, repo)
+
+    assert code == 0
+    (annotate,) = data["definitions"]
+    assert annotate["name"] == "annotate"
+    assert annotate["aspects"] == ["import definitions/lib.libsonnet"]
+    (alpha,) = data["apps"]
+    assert alpha["name"] == "alpha" and "+    team: team-a" in alpha["objects"][0]["diff"]
+    assert data["appsRendered"] == 1 and data["appsUnaffected"] == 1
+
+
+def test_invalid_parameter_schema_at_head_is_reported_on_the_definition(
+    platform: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    platform.edit(
+        "definitions/portal.yaml",
+        "port: {type: integer, default: 80}",
+        "port: {type: integr, default: 80}",
+    )
+    platform.commit("portal: a typo in the schema")
+
+    code, data = review_json(capsys, platform)
+
+    assert code == 1
+    (portal,) = data["definitions"]
+    assert portal["status"] == "changed" and portal["aspects"] == ["invalid at head"]
+    (problem,) = portal["problems"]
+    assert problem.startswith("definitions/portal.yaml:") and "invalid JSON Schema" in problem
+    assert portal["usedBy"] == ["platform/beta"]
+    assert [(a["name"], a["status"]) for a in data["apps"]] == [("beta", "broken")]
+
+
+def test_applies_to_violation_introduced(
+    platform: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    platform.edit(
+        "definitions/annotate.yaml", "appliesToWorkloads: [tiny]", "appliesToWorkloads: [worker]"
+    )
+    platform.commit("annotate: only for workers")
+
+    code, out, _ = review(capsys, "--base", "main", "--head", "feature", str(platform.path))
+
+    assert code == 1
+    assert "| Trait conflicts / appliesTo violations introduced | 1 |" in out
+    assert (
+        "- conflict / appliesTo: apps/alpha/vela.yaml:6: services.web.annotate: trait 'annotate' does not apply to workload 'tiny'"
+        in out
+    )
+
+
+def test_reads_commits_only_and_leaves_the_checkout_alone(
+    platform: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    platform.edit("definitions/tiny.yaml", "default: 1", "default: 2")
+    platform.commit("two replicas")
+    platform.edit("definitions/tiny.jsonnet", "outputs: {},", "outputs: {,")  # not committed
+    status = platform.git("status", "--porcelain")
+
+    code, data = review_json(capsys, platform)
+
+    assert code == 0 and data["ok"]
+    assert platform.git("status", "--porcelain") == status
+    assert platform.git("rev-parse", "--abbrev-ref", "HEAD").strip() == "feature"
+
+
+def test_missing_apps_repo_exits_2(
+    platform: Repo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = review(
+        capsys,
+        "--base",
+        "main",
+        "--head",
+        "feature",
+        str(platform.path),
+        "--apps-repo",
+        str(tmp_path / "missing"),
+    )
+    assert code == 2 and "--apps-repo" in err and "not a directory" in err
