@@ -10,6 +10,7 @@ wrote is ``kubeconfig``.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ class Counts:
     writes: int  # create/update/patch/delete that were not dry runs
     dry_runs: int
     by_verb: dict[str, int]
+    cpu_seconds: float  # CPU the emulator process used (user + system), all threads
 
 
 class EmulatorProcess:
@@ -86,6 +88,7 @@ def serve(conn: Connection, kubeconfig: str) -> None:
                         "writes": snap["writes"] - dry_runs.value,
                         "dry_runs": dry_runs.value,
                         "by_verb": snap["by_verb"],
+                        "cpu_seconds": sum(os.times()[:2]),
                     }
                 )
             elif command == "reset":

@@ -32,6 +32,7 @@ class Poll:
     actions: dict[str, int]  # per-object actions of the sync (created, configured, ...)
     changed_objects: int  # objects whose rendered manifest differs from the previous poll's
     client_requests: dict[str, int]  # as the cluster client counted them, by verb
+    cpu_seconds: float  # CPU of the gitops-vela process (Jsonnet workers not included)
 
     @property
     def seconds(self) -> float:
@@ -136,6 +137,7 @@ class _Side:
         from gitops_vela.render import render_repository
         from gitops_vela.sync import SyncOptions, sync_apps
 
+        cpu = sum(os.times()[:2])
         started = time.perf_counter()
         catalog = load_catalog(self.root, origin=self.repo)
         render = render_repository(self.root, repo=self.repo, catalog=catalog)
@@ -145,6 +147,7 @@ class _Side:
         failed = {f.name for f in render.failures if f.name}
         result = sync_apps(self.cluster, render.apps, options=options, failed_apps=failed)
         synced = time.perf_counter()
+        cpu = sum(os.times()[:2]) - cpu
         if self.progress:
             print("\r\033[K", end="", file=sys.stderr, flush=True)
         current = {ObjectRef.from_manifest(o): o for a in render.apps for o in a.objects}
@@ -164,6 +167,7 @@ class _Side:
                 actions=dict(actions),
                 changed_objects=changed,
                 client_requests=dict(result.requests),
+                cpu_seconds=cpu,
             )
         )
 

@@ -134,9 +134,12 @@ def measure(workdir: Path, *, apps: int, progress: Progress) -> tuple[Results, l
             f"memory: + {memory.workers_mib:.0f} MiB peak RSS in {memory.workers} Jsonnet "
             "worker processes (not in rss_mib)"
         )
-        notes.append(f"cold sync by verb: {_verbs(cold_counts)}")
-        notes.append(f"no-op sync by verb: {_verbs(noop_counts)}")
-        notes.append(f"one-app change by verb: {_verbs(change_counts)}")
+        for label, poll, counts in (
+            ("cold sync", cold, cold_counts),
+            ("no-op sync", noop, noop_counts),
+            ("one-app change", change, change_counts),
+        ):
+            notes.append(f"{label}: {_verbs(counts)}; CPU {_cpu(poll, counts)}")
         kubectl_cold, kubectl_again = _kubectl_runs(emulator, manifests, progress, notes)
     results: Results = {
         "render": {
@@ -191,6 +194,7 @@ def _delta(before: Counts, after: Counts) -> Counts:
         writes=after.writes - before.writes,
         dry_runs=after.dry_runs - before.dry_runs,
         by_verb={v: n for v, n in verbs.items() if n},
+        cpu_seconds=after.cpu_seconds - before.cpu_seconds,
     )
 
 
@@ -210,15 +214,22 @@ def _kubectl_runs(
         return None, None
     emulator.reset()
     progress.step("kubectl apply --server-side: empty cluster")
+    start = emulator.counters()
     cold = _kubectl.apply(manifests, kubeconfig=emulator.kubeconfig)
-    counts = emulator.counters()
+    middle = emulator.counters()
     progress.step("kubectl apply --server-side: the same again")
     again = _kubectl.apply(manifests, kubeconfig=emulator.kubeconfig)
-    notes.append(
-        f"kubectl cold: {counts.requests} requests, {counts.writes} writes; "
-        f"again: {emulator.counters().requests - counts.requests} requests"
-    )
+    end = emulator.counters()
+    for label, counts in (("cold", _delta(start, middle)), ("again", _delta(middle, end))):
+        notes.append(
+            f"kubectl {label}: {counts.requests} requests, {counts.writes} writes; "
+            f"CPU emulator {counts.cpu_seconds:.2f}s"
+        )
     return cold, again
+
+
+def _cpu(poll: Poll, counts: Counts) -> str:
+    return f"gitops-vela {poll.cpu_seconds:.2f}s, emulator {counts.cpu_seconds:.2f}s"
 
 
 def _ratio(ours: float, theirs: float | None) -> float | None:
