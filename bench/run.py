@@ -123,6 +123,8 @@ def measure(workdir: Path, *, apps: int, progress: Progress) -> tuple[Results, l
             progress.step("no-op sync: the same again")
             noop, noop_counts = _poll(gitops, emulator)
             _check(noop, created=0, what="no-op sync")
+            steady, steady_counts = _poll(gitops, emulator)
+            _check(steady, created=0, what="second no-op sync")
             progress.step("one app changed")
             _apps.edit_one(root, apps // 2)
             change, change_counts = _poll(gitops, emulator)
@@ -137,9 +139,12 @@ def measure(workdir: Path, *, apps: int, progress: Progress) -> tuple[Results, l
         for label, poll, counts in (
             ("cold sync", cold, cold_counts),
             ("no-op sync", noop, noop_counts),
+            ("second no-op sync", steady, steady_counts),
             ("one-app change", change, change_counts),
         ):
-            notes.append(f"{label}: {_verbs(counts)}; CPU {_cpu(poll, counts)}")
+            notes.append(
+                f"{label}: {poll.seconds:.2f}s; {_verbs(counts)}; CPU {_cpu(poll, counts)}"
+            )
         kubectl_cold, kubectl_again = _kubectl_runs(emulator, manifests, progress, notes)
     results: Results = {
         "render": {
