@@ -114,9 +114,14 @@ def measure(workdir: Path, *, apps: int, progress: Progress) -> tuple[Results, l
     notes: list[str] = []
     with EmulatorProcess(workdir / "kubeconfig") as emulator:
         progress.step("starting gitops-vela (Jsonnet workers)")
+        started = time.perf_counter()
         with GitopsProcess(
             root=root, repo=REPO, kubeconfig=emulator.kubeconfig, progress=progress.enabled
         ) as gitops:
+            notes.append(
+                f"gitops-vela process start (interpreter, imports, Jsonnet workers): "
+                f"{time.perf_counter() - started:.2f}s, not in any figure"
+            )
             progress.step("cold sync: render + apply to an empty cluster")
             cold, cold_counts = _poll(gitops, emulator)
             _check(cold, created=cold.objects, what="cold sync")
@@ -146,6 +151,7 @@ def measure(workdir: Path, *, apps: int, progress: Progress) -> tuple[Results, l
                 f"{label}: {poll.seconds:.2f}s; {_verbs(counts)}; CPU {_cpu(poll, counts)}"
             )
         kubectl_cold, kubectl_again = _kubectl_runs(emulator, manifests, progress, notes)
+        _cli_runs(emulator, root, progress, notes, kubectl=(kubectl_cold, kubectl_again))
     results: Results = {
         "render": {
             "ms_per_service": 1000 * cold.render_seconds / cold.services,
@@ -220,10 +226,10 @@ def _kubectl_runs(
     emulator.reset()
     progress.step("kubectl apply --server-side: empty cluster")
     start = emulator.counters()
-    cold = _kubectl.apply(manifests, kubeconfig=emulator.kubeconfig)
+    cold = _kubectl.kubectl_apply(manifests, kubeconfig=emulator.kubeconfig)
     middle = emulator.counters()
     progress.step("kubectl apply --server-side: the same again")
-    again = _kubectl.apply(manifests, kubeconfig=emulator.kubeconfig)
+    again = _kubectl.kubectl_apply(manifests, kubeconfig=emulator.kubeconfig)
     end = emulator.counters()
     for label, counts in (("cold", _delta(start, middle)), ("again", _delta(middle, end))):
         notes.append(
@@ -231,6 +237,28 @@ def _kubectl_runs(
             f"CPU emulator {counts.cpu_seconds:.2f}s"
         )
     return cold, again
+
+
+def _cli_runs(
+    emulator: EmulatorProcess,
+    root: Path,
+    progress: Progress,
+    notes: list[str],
+    *,
+    kubectl: tuple[float | None, float | None],
+) -> None:
+    """``gitops-vela apply`` twice on an empty cluster: CLI against CLI, for the notes."""
+    emulator.reset()
+    runs = []
+    for label in ("empty cluster", "the same again"):
+        progress.step(f"gitops-vela apply (a fresh process each time): {label}")
+        runs.append(_kubectl.gitops_vela_apply(root, repo=REPO, kubeconfig=emulator.kubeconfig))
+    ratios = [_ratio(ours, theirs) for ours, theirs in zip(runs, kubectl, strict=True)]
+    text = ", ".join("n/a" if r is None else f"{r:.2f}" for r in ratios)
+    notes.append(
+        f"gitops-vela apply CLI (fresh process, render not cached): {runs[0]:.2f}s cold, "
+        f"{runs[1]:.2f}s again; / kubectl: {text}"
+    )
 
 
 def _cpu(poll: Poll, counts: Counts) -> str:
