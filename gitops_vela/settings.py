@@ -121,6 +121,15 @@ class ServerSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class LeaderElectionSettings:
+    """Several replicas: only the holder of the Lease ``namespace/lease_name`` reconciles."""
+
+    enabled: bool = False
+    lease_name: str = "gitops-vela"
+    lease_duration: float = 15.0
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     repositories: tuple[RepositorySettings, ...]
     cluster: ClusterSettings = field(default_factory=ClusterSettings)
@@ -131,6 +140,9 @@ class Settings:
     log_level: str = "info"
     log_format: str = "auto"
     shutdown_timeout: float = 30.0
+    leader_election: LeaderElectionSettings = field(
+        default_factory=lambda: LeaderElectionSettings()
+    )
     config_file: Path | None = None  # re-read on SIGHUP
 
     def repository(self, name: str) -> RepositorySettings | None:
@@ -224,6 +236,15 @@ CONFIG_SCHEMA: dict[str, Any] = {
             },
         },
         "shutdownTimeout": _DURATION_SCHEMA,
+        "leaderElection": {
+            "type": ["object", "null"],
+            "additionalProperties": False,
+            "properties": {
+                "enabled": {"type": "boolean"},
+                "leaseName": _NAME,
+                "leaseDuration": _DURATION_SCHEMA,
+            },
+        },
         "repositories": {
             "type": "array",
             "minItems": 1,
@@ -404,6 +425,7 @@ def _build(data: Mapping[str, Any], *, file: Path, issues: _Collector) -> Settin
         log_level=log.get("level", "info"),
         log_format=log.get("format", "auto"),
         shutdown_timeout=_duration(data, "shutdownTimeout", 30.0, path=(), issues=issues),
+        leader_election=_leader_election(data.get("leaderElection") or {}, issues=issues),
         config_file=file,
     )
 
@@ -416,6 +438,9 @@ def _repository(
     interval = _duration(item, "interval", DEFAULT_INTERVAL, path=at, issues=issues)
     if interval < 1:
         issues.add((*at, "interval"), "must be at least 1s")
+    subdir = Path(item.get("path", "."))
+    if subdir.is_absolute() or ".." in subdir.parts:
+        issues.add((*at, "path"), "must be a folder inside the repository (relative, no '..')")
     return RepositorySettings(
         name=item.get("name") or repository_name(item["url"]),
         url=absolute_url(item["url"], base=base),
@@ -432,6 +457,17 @@ def _repository(
             author_name=status.get("authorName", "gitops-vela"),
             author_email=status.get("authorEmail", "gitops-vela@localhost"),
         ),
+    )
+
+
+def _leader_election(data: Mapping[str, Any], *, issues: _Collector) -> LeaderElectionSettings:
+    duration = _duration(data, "leaseDuration", 15.0, path=("leaderElection",), issues=issues)
+    if duration < 3:
+        issues.add(("leaderElection", "leaseDuration"), "must be at least 3s")
+    return LeaderElectionSettings(
+        enabled=data.get("enabled", False),
+        lease_name=data.get("leaseName", "gitops-vela"),
+        lease_duration=duration,
     )
 
 
@@ -525,6 +561,10 @@ def single_repository_settings(
     """Settings for ``run --repo URL ...`` (relative local paths resolve from the cwd)."""
     if repo.interval < 1:
         raise ConfigError(Diagnostic(path="--interval", message="must be at least 1s"))
+    if Path(repo.path).is_absolute() or ".." in Path(repo.path).parts:
+        raise ConfigError(
+            Diagnostic(path="--path", message="must be a folder inside the repository")
+        )
     settings = Settings(
         repositories=(
             RepositorySettings(

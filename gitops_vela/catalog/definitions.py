@@ -50,9 +50,9 @@ def parse_definition(
 ) -> Definition:
     """Check one document and load its template with every file it imports."""
     problems: list[Diagnostic] = []
-    body = doc.value if isinstance(doc.value, dict) else {}
     if not isinstance(doc.value, dict):
         raise DefinitionError(doc.diagnostic((), "a definition must be a YAML mapping"))
+    body: dict[str, Any] = doc.value
     kind = _kind(doc, body, problems)
     name = _name(doc, body, problems)
     spec = body.get("spec")
@@ -61,6 +61,9 @@ def parse_definition(
         raise DefinitionError(problems)
     parameters = _parameters(doc, spec, problems)
     entry, sources = _template(doc, spec, name=name, space=space, roots=roots, problems=problems)
+    applies = _strings(doc, spec, "appliesToWorkloads", problems) or ("*",)
+    conflicts = _strings(doc, spec, "conflictsWith", problems)
+    health_policy = _health_policy(doc, spec, problems)
     if problems or kind is None:
         raise DefinitionError(problems)
     return Definition(
@@ -74,11 +77,11 @@ def parse_definition(
         path=doc.path,
         line=doc.line,
         description=_description(body),
-        applies_to=_strings(doc, spec, "appliesToWorkloads", problems) or ("*",),
-        conflicts_with=_strings(doc, spec, "conflictsWith", problems),
+        applies_to=applies,
+        conflicts_with=conflicts,
         definition_ref=_definition_ref(spec),
         parameters=parameters,
-        health_policy=_health_policy(doc, spec, problems),
+        health_policy=health_policy,
         imports=tuple(path for path in sources if path != entry),
         entry=entry,
         sources=sources,

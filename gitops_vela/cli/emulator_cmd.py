@@ -54,6 +54,14 @@ def run(args: argparse.Namespace) -> int:
         status_delay=args.status_delay,
     )
     try:
+        try:
+            emulator.start()
+        except OSError as exc:
+            print(
+                f"error: cannot listen on 127.0.0.1:{args.port}: {exc.strerror or exc}",
+                file=sys.stderr,
+            )
+            return 2
         with emulator:
             print(f"Kubernetes API emulator listening on {emulator.url}", flush=True)
             print(f"kubeconfig: {emulator.kubeconfig_path}", flush=True)

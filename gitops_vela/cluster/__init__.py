@@ -8,7 +8,7 @@ leave as the project's ``ClusterError`` tree (see ``gitops_vela.errors``);
 5xx, 429 and timeouts are retried with backoff that honours ``Retry-After``.
 """
 
-from gitops_vela.cluster.client import Applied, Cluster, Outcome, describe
+from gitops_vela.cluster.client import Applied, Cluster, Outcome
 from gitops_vela.cluster.config import load_configuration
 from gitops_vela.cluster.discovery import Discovery, Resource
 from gitops_vela.cluster.transport import RequestHook, RetryPolicy
@@ -21,6 +21,5 @@ __all__ = [
     "RequestHook",
     "Resource",
     "RetryPolicy",
-    "describe",
     "load_configuration",
 ]

@@ -185,15 +185,3 @@ class Cluster:
                 self.writes += 1
         if self._hook is not None:
             self._hook(verb)
-
-
-def describe(manifest: Manifest) -> str:
-    """``Kind namespace/name`` for messages."""
-    meta = manifest.get("metadata") or {}
-    namespace = meta.get("namespace")
-    name = meta.get("name", "")
-    return (
-        f"{manifest.get('kind')} {namespace}/{name}"
-        if namespace
-        else f"{manifest.get('kind')} {name}"
-    )

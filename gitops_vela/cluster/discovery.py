@@ -56,10 +56,6 @@ class Discovery:
             )
         return found
 
-    def known(self, api_version: str, kind: str) -> bool:
-        kinds = self._group_version(api_version)
-        return kinds is not None and kind in kinds
-
     def forget_missing(self, api_versions: frozenset[str] | None = None) -> None:
         """Drop cached answers for missing kinds (and the given group-versions)."""
         with self._lock:

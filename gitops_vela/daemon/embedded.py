@@ -31,12 +31,18 @@ class EmbeddedCluster:
         folder = cache_dir / "embedded"
         folder.mkdir(parents=True, exist_ok=True)
         kubeconfig, snapshot = folder / "kubeconfig", folder / "state.json"
-        with Emulator(kubeconfig=kubeconfig, snapshot=snapshot) as emulator:
-            embedded = EmbeddedCluster(url=emulator.url, kubeconfig=kubeconfig, snapshot=snapshot)
-            log.info(
-                "embedded cluster started (an emulator: nothing runs containers)",
-                url=embedded.url,
-                kubeconfig=str(kubeconfig),
-                hint=f"export KUBECONFIG={kubeconfig}",
-            )
+        emulator = Emulator(kubeconfig=kubeconfig, snapshot=snapshot).start()
+        embedded = EmbeddedCluster(url=emulator.url, kubeconfig=kubeconfig, snapshot=snapshot)
+        log.info(
+            "embedded cluster started (an emulator: nothing runs containers)",
+            url=embedded.url,
+            kubeconfig=str(kubeconfig),
+            hint=f"export KUBECONFIG={kubeconfig}",
+        )
+        try:
             yield embedded
+        finally:
+            try:
+                emulator.stop()  # saves the state to the snapshot file
+            except OSError as exc:
+                log.error("could not save the embedded cluster's state", error=str(exc))

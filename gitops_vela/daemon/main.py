@@ -22,7 +22,7 @@ from gitops_vela.cluster import Cluster
 from gitops_vela.daemon.embedded import EmbeddedCluster
 from gitops_vela.daemon.metrics import Metrics
 from gitops_vela.daemon.service import Daemon
-from gitops_vela.errors import ConfigError
+from gitops_vela.errors import ConfigError, GitopsVelaError
 from gitops_vela.settings import Settings
 
 log = logs.get_logger("gitops_vela.daemon")
@@ -41,6 +41,17 @@ def configure_logging(settings: Settings) -> None:
 def run(settings: Settings, *, reload: Reloader | None = None) -> int:
     """Run until SIGTERM/SIGINT. The exit code of ``gitops-vela run``."""
     configure_logging(settings)
+    try:
+        return _serve(settings, reload=reload)
+    except GitopsVelaError as exc:  # e.g. no cluster configured, the port is taken
+        log.error("cannot run the daemon", exc_info=exc)
+        return 2
+    except Exception:  # a bug: one JSON line with its traceback, not a raw dump
+        log.exception("the daemon crashed")
+        return 1
+
+
+def _serve(settings: Settings, *, reload: Reloader | None) -> int:
     metrics = Metrics()
     with ExitStack() as stack:
         kubeconfig = settings.cluster.kubeconfig

@@ -96,6 +96,7 @@ class ReconcileReport:
     apps: int = 0
     failed_apps: int = 0
     changed: int = 0  # objects created, configured or deleted
+    status_committed: bool = False
     cluster_reached: bool | None = None  # None: the run never got to the cluster
 
 
@@ -189,9 +190,10 @@ class RepositoryReconciler:
             self._log_apps(statuses)
             self._export(statuses, result, removed)
             self._memory.statuses = statuses
+            committed = False
             if source_error is None:
                 with stage(Stage.STATUS):
-                    self._write_status(statuses)
+                    committed = self._write_status(statuses)
         if source_error is not None:
             raise source_error
         return ReconcileReport(
@@ -205,6 +207,7 @@ class RepositoryReconciler:
             apps=len(statuses),
             failed_apps=sum(1 for s in statuses.values() if s.reason is not Reason.SUCCEEDED),
             changed=_changed(result, removed),
+            status_committed=committed,
             cluster_reached=self._cluster_reached,
         )
 
@@ -299,12 +302,14 @@ class RepositoryReconciler:
                     log.warning("status branch unreadable; starting fresh", error=exc.message)
         return self._memory.statuses
 
-    def _write_status(self, statuses: dict[str, AppStatus]) -> None:
+    def _write_status(self, statuses: dict[str, AppStatus]) -> bool:
+        """True when a status commit was pushed (never on a quiet poll)."""
         if self.writer is None:
-            return
+            return False
         commit = self.writer.write(statuses.values(), complete=True)
         if commit is not None:
             log.info("status committed", branch=self.writer.branch, commit=commit[:12])
+        return commit is not None
 
     # ------------------------------------------------------------------ reporting
 
@@ -375,7 +380,7 @@ class RepositoryReconciler:
         if report.ok:
             self.metrics.last_success.labels(self.name).set(time.time())
         # A quiet poll (nothing rendered, nothing changed) is debug noise at one a minute.
-        level = "info" if report.rendered or report.changed else "debug"
+        level = "info" if report.rendered or report.changed or report.status_committed else "debug"
         getattr(log, level)(
             "reconciled",
             rendered=report.rendered,

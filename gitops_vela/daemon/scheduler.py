@@ -76,8 +76,8 @@ class RepositoryScheduler:
         with self._cond:
             return tuple(self._states)
 
-    def schedule(self, name: str, *, interval: float, run_now: bool = True) -> None:
-        """Add a repository, or replace its schedule; by default it runs at once."""
+    def schedule(self, name: str, *, interval: float) -> None:
+        """Add a repository, or replace its schedule; it runs at once, then every interval."""
         with self._cond:
             state = self._states.get(name)
             if state is None:
@@ -91,10 +91,8 @@ class RepositoryScheduler:
             id=name,
             name=f"reconcile {name}",
             replace_existing=True,
-            next_run_time=_now() if run_now else None,
+            next_run_time=_now(),
         )
-        if not run_now:
-            self._scheduler.resume_job(name)
 
     def unschedule(self, name: str) -> None:
         with self._cond:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from gitops_vela.cluster import Cluster
 from gitops_vela.daemon.centers import Centers
 from gitops_vela.daemon.http import HttpServer, Reply
+from gitops_vela.daemon.leases import LeaderElection, LeaseLock, default_identity
 from gitops_vela.daemon.metrics import Metrics
 from gitops_vela.daemon.reconcile import ReconcileReport, RepositoryReconciler
 from gitops_vela.daemon.scheduler import RepositoryScheduler
@@ -57,6 +58,7 @@ class Daemon:
         self._cluster_ok: bool | None = None
         self._cluster_checked = 0.0
         self.centers = self._make_centers(settings)
+        self.election = self._make_election(settings)
         self.scheduler = RepositoryScheduler(
             self._run_one, workers=min(4, max(1, len(settings.repositories)))
         )
@@ -74,7 +76,10 @@ class Daemon:
 
     def start(self) -> None:
         self.scheduler.start()
-        self._apply_repositories(self.settings.repositories, run_now=True)
+        if self.election is None:
+            self._apply_repositories(self.settings.repositories)
+        else:
+            self.election.start()
         self.http.start()
         log.info(
             "daemon started",
@@ -87,9 +92,15 @@ class Daemon:
         """New repositories start, removed ones stop, changed ones restart; all run now."""
         if settings.capability_centers != self.settings.capability_centers:
             self.centers = self._make_centers(settings)
+        fixed = ("server", "cluster", "cache_dir", "namespace", "leader_election")
+        if changed := [k for k in fixed if getattr(settings, k) != getattr(self.settings, k)]:
+            log.warning("these settings take effect at the next restart", settings=changed)
         self.settings = settings
-        self._apply_repositories(settings.repositories, run_now=True)
-        for name in self.scheduler.names:
+        if self.election is not None and not self.election.leading:
+            log.info("configuration reloaded; standing by for the leader lease")
+            return
+        started = self._apply_repositories(settings.repositories)
+        for name in set(self.scheduler.names) - started:
             self.scheduler.trigger(name)
         log.info("configuration reloaded", repositories=[r.name for r in settings.repositories])
 
@@ -97,10 +108,41 @@ class Daemon:
         """Stop scheduling and serving; True when the runs in flight finished in time."""
         log.info("stopping: waiting for reconciles in flight", timeout=timeout)
         clean = self.scheduler.stop(timeout=timeout)
+        if self.election is not None:
+            self.election.stop()  # after the runs: the next leader must not overlap them
         self.http.stop()
         if not clean:
             log.warning("shutdown timed out with a reconcile still running", timeout=timeout)
         return clean
+
+    def _make_election(self, settings: Settings) -> LeaderElection | None:
+        election = settings.leader_election
+        if not election.enabled:
+            return None
+        lock = LeaseLock(
+            self.cluster,
+            namespace=settings.namespace,
+            name=election.lease_name,
+            identity=default_identity(),
+            duration=election.lease_duration,
+        )
+        return LeaderElection(
+            lock,
+            on_started_leading=self._lead,
+            on_stopped_leading=self._stand_by,
+            renew_every=max(1.0, election.lease_duration / 5),
+        )
+
+    def _lead(self) -> None:
+        self._apply_repositories(self.settings.repositories)
+
+    def _stand_by(self) -> None:
+        """Leadership lost: stop scheduling (a run in flight finishes)."""
+        with self._lock:
+            for name in list(self._reconcilers):
+                self.scheduler.unschedule(name)
+            self._reconcilers.clear()
+            self._attempted.clear()
 
     def _make_centers(self, settings: Settings) -> Centers:
         return Centers(
@@ -109,10 +151,13 @@ class Daemon:
             on_op=self._count_git,
         )
 
-    def _apply_repositories(
-        self, repositories: tuple[RepositorySettings, ...], *, run_now: bool
-    ) -> None:
+    def _apply_repositories(self, repositories: tuple[RepositorySettings, ...]) -> set[str]:
+        """Schedule what ``repositories`` says; new or changed ones run at once.
+
+        Returns the names (re)scheduled.
+        """
         wanted = {r.name: r for r in repositories if not r.suspend}
+        scheduled: set[str] = set()
         with self._lock:
             for name in list(self._reconcilers):
                 if name not in wanted:
@@ -125,7 +170,9 @@ class Daemon:
                 if current is not None and current.settings == repo:
                     continue
                 self._reconcilers[name] = self._make_reconciler(repo)
-                self.scheduler.schedule(name, interval=repo.interval, run_now=run_now)
+                self.scheduler.schedule(name, interval=repo.interval)
+                scheduled.add(name)
+        return scheduled
 
     def _make_reconciler(self, repo: RepositorySettings) -> RepositoryReconciler:
         return RepositoryReconciler(
@@ -174,6 +221,9 @@ class Daemon:
         return Reply(200, {"status": "ok"})
 
     def ready(self) -> Reply:
+        if self.election is not None and not self.election.leading:
+            # A standby gets no webhooks: the Service sends them to the leader only.
+            return Reply(503, {"status": "standby", "lease": self.election.lock.name})
         with self._lock:
             waiting = sorted(set(self._reconcilers) - self._attempted)
         if waiting:

@@ -96,7 +96,7 @@ def _service(
             doc.diagnostic(key, "a service must be a mapping (type, parameters, traits)")
         )
         return None
-    workload = _workload(doc, spec.get("type", DEFAULT_WORKLOAD), key, catalog, problems)
+    workload = _workload(doc, spec.get("type") or DEFAULT_WORKLOAD, key, catalog, problems)
     if workload is None:
         return None
     if "build" in spec:
@@ -113,6 +113,9 @@ def _service(
             use = _trait(doc, (*key, field), trait, value, workload, files, problems)
             if use is not None:
                 traits.append(use)
+        elif field in catalog.broken and field not in properties:
+            message = f"trait {field!r} is broken: {catalog.broken[field]}"
+            problems.append(doc.diagnostic((*key, field), message))
         else:
             parameters[field] = value
     _conflicts(doc, key, traits, catalog, problems)

@@ -1,6 +1,6 @@
 """Turn a failed app evaluation into diagnostics naming the service and the definition.
 
-The app is evaluated as one program; when that fails, each service is
+An app (or a part of a big one) is evaluated as one program; when that fails, each service is
 evaluated alone to find the failing ones. A Jsonnet error's stack trace
 names the template file, hence the definition. A service that runs out of
 time is evaluated again with its workload only, then adding one trait at a
@@ -33,19 +33,19 @@ def explain_failure(
     timeout: float,
 ) -> tuple[Diagnostic, ...]:
     """Diagnostics for an app whose program failed with ``outcome``."""
-    app = part.app
+    app, services = part.app, part.services
     trial = _Trial(part, definitions, revision, timeout)
-    if len(app.services) == 1:
-        return (_explain_service(trial, app.services[0], outcome),)
-    outcomes = engine.evaluate([trial.job(service) for service in app.services])
+    if len(services) == 1:
+        return (_explain_service(trial, services[0], outcome),)
+    outcomes = engine.evaluate([trial.job(service) for service in services])
     found = tuple(
         _explain_service(trial, service, result)
-        for service, result in zip(app.services, outcomes, strict=True)
+        for service, result in zip(services, outcomes, strict=True)
         if not result.ok
     )
     if found:
         return found
-    message = _reason(outcome, timeout * len(app.services))
+    message = _reason(outcome, timeout * len(services))
     return (Diagnostic(app.path, f"app {app.name!r}: {message}", app.line, "services"),)
 
 

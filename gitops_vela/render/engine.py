@@ -28,6 +28,7 @@ from gitops_vela.model.diagnostics import Diagnostic
 
 MAX_STACK = 500
 DEFAULT_TIMEOUT = 10.0
+MEMORY_MB = 4096  # address space per worker (GITOPS_VELA_RENDER_MEMORY_MB)
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class Outcome:
 
 def serve(read_fd: int, write_fd: int) -> None:
     """Worker main loop: receive jobs, evaluate, send outcomes, until the pipe closes."""
+    _limit_memory()
     import _gojsonnet  # imported here: only workers load the Go runtime
 
     inbox, outbox = Connection(read_fd, writable=False), Connection(write_fd, readable=False)
@@ -77,6 +79,19 @@ def serve(read_fd: int, write_fd: int) -> None:
         except EOFError:
             return
         outbox.send(_evaluate(_gojsonnet, job))
+
+
+def _limit_memory() -> None:
+    """Cap the worker's address space, so a template allocating without bound makes the Go
+    runtime abort (reported as a crash) instead of exhausting the machine. The Go runtime
+    reserves ~1.6 GiB of address space at start; rendering needs little on top."""
+    import resource
+
+    limit = int(os.environ.get("GITOPS_VELA_RENDER_MEMORY_MB") or MEMORY_MB) * 1024 * 1024
+    _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
 def _evaluate(jsonnet: Any, job: Job) -> Outcome:

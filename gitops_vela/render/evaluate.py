@@ -9,6 +9,7 @@ retried app by app, so errors stay with their app.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from typing import Any
 
@@ -66,36 +67,64 @@ def evaluate_apps(
     """
     definitions = {d.name: d for d in catalog}
     parts = [
-        Part(
-            app,
-            app.services,
-            {"appName": app.name, "namespace": app.namespace or namespace, "repo": repo},
-        )
+        part
         for app in loaded
+        for part in _split(
+            app, {"appName": app.name, "namespace": app.namespace or namespace, "repo": repo}
+        )
     ]
     keys = [part_key(part, definitions=definitions) for part in parts]
-    todo = [i for i, (key, _) in enumerate(keys) if _cached(key, revision) is None]
-    failed = _run(parts, keys, todo, definitions=definitions, revision=revision, batch=True)
-    retry = [i for i, diagnostics in failed.items() if not diagnostics]
-    failed.update(_run(parts, keys, retry, definitions=definitions, revision=revision, batch=False))
-    failures = [
-        AppFailure(repo, parts[i].app.name, parts[i].app.path, diagnostics)
-        for i, diagnostics in failed.items()
-    ]
-    done = [
-        (part.app, key, _cached(key, revision)) for part, (key, _) in zip(parts, keys, strict=True)
-    ]
-    evaluated = [
-        (app, f"{key}:{entry.revision}" if entry.depends else key, entry.result)
-        for app, key, entry in done
-        if entry is not None
-    ]
+    # held here, not re-read from the cache: a big render may evict its own first entries
+    entries = {i: e for i, (key, _) in enumerate(keys) if (e := _cached(key, revision)) is not None}
+    todo = [i for i in range(len(parts)) if i not in entries]
+    run = functools.partial(_run, parts, keys, entries, definitions=definitions, revision=revision)
+    failed = run(todo, batch=True)
+    failed.update(run([i for i, diagnostics in failed.items() if not diagnostics], batch=False))
+    return _assemble(loaded, parts, keys, entries, failed, repo=repo)
+
+
+def _split(app: Appfile, context: dict[str, str]) -> list[Part]:
+    """An app as parts of at most ``BATCH_SERVICES`` services, so big apps use every worker."""
+    services = app.services
+    size = BATCH_SERVICES
+    return [Part(app, services[i : i + size], context) for i in range(0, len(services), size)]
+
+
+def _assemble(
+    loaded: list[Appfile],
+    parts: list[Part],
+    keys: list[tuple[str, bool]],
+    entries: dict[int, _Evaluated],
+    failed: dict[int, tuple[Diagnostic, ...]],
+    *,
+    repo: str,
+) -> tuple[list[tuple[Appfile, str, dict[str, Any]]], list[AppFailure]]:
+    """Per app: its parts' results merged (and a key naming them), or all its parts' problems."""
+    owned: dict[int, list[int]] = {}
+    for i, part in enumerate(parts):
+        owned.setdefault(id(part.app), []).append(i)
+    evaluated: list[tuple[Appfile, str, dict[str, Any]]] = []
+    failures: list[AppFailure] = []
+    for app in loaded:
+        mine = owned.get(id(app), [])
+        problems = tuple(d for i in mine for d in failed.get(i, ()))
+        if problems or any(i not in entries for i in mine):
+            failures.append(AppFailure(repo, app.name, app.path, problems))
+            continue
+        result: dict[str, Any] = {}
+        names: list[str] = []
+        for i in mine:
+            entry = entries[i]
+            result.update(entry.result)
+            names.append(f"{keys[i][0]}:{entry.revision}" if entry.depends else keys[i][0])
+        evaluated.append((app, "+".join(names), result))
     return evaluated, failures
 
 
 def _run(
     parts: list[Part],
     keys: list[tuple[str, bool]],
+    entries: dict[int, _Evaluated],
     todo: list[int],
     *,
     definitions: dict[str, Definition],
@@ -123,7 +152,8 @@ def _run(
             for i, result in zip(group, json.loads(outcome.text), strict=True):
                 key, mentions = keys[i]
                 depends = mentions or not revision or revision in json.dumps(result)
-                _evaluated.put(key, _Evaluated(result, revision, depends))
+                entries[i] = _Evaluated(result, revision, depends)
+                _evaluated.put(key, entries[i])
         elif len(group) > 1:
             failed.update((i, ()) for i in group)
         else:

@@ -8,6 +8,7 @@ User errors never raise: they come back as ``AppFailure``s.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Collection, Sequence
@@ -17,6 +18,8 @@ from typing import Any
 from gitops_vela.catalog import Catalog, load_catalog
 from gitops_vela.errors import UserError
 from gitops_vela.model.appfile import Appfile
+from gitops_vela.model.diagnostics import Diagnostic
+from gitops_vela.model.objects import ObjectRef
 from gitops_vela.model.rendered import AppFailure, RenderedApp, RepositoryRender
 from gitops_vela.render.cache import LruCache
 from gitops_vela.render.discover import DEFAULT_APP_GLOBS
@@ -54,13 +57,34 @@ def render_repository(
     )
     failures.extend(more)
     rendered = _finish_all(evaluated, repo=repo, namespace=default_namespace, catalog=catalog)
-    good = [r for r in rendered if isinstance(r, RenderedApp)]
+    good = _warn_shared_objects([r for r in rendered if isinstance(r, RenderedApp)])
     failures.extend(r for r in rendered if isinstance(r, AppFailure))
     return RepositoryRender(
         apps=tuple(sorted(good, key=lambda a: a.name)),
         failures=tuple(sorted(failures, key=lambda f: (f.path, f.name))),
         catalog_diagnostics=catalog.diagnostics,
     )
+
+
+def _warn_shared_objects(rendered: list[RenderedApp]) -> list[RenderedApp]:
+    """Apps rendering the same object would take it from each other on every sync:
+    each of them gets a warning naming the object and the other apps."""
+    owners: dict[ObjectRef, list[RenderedApp]] = {}
+    for app in rendered:
+        for ref in app.refs:
+            owners.setdefault(ref, []).append(app)
+    shared: dict[str, list[Diagnostic]] = {}
+    for ref, apps in sorted(owners.items()):
+        for app in apps if len(apps) > 1 else ():
+            others = ", ".join(f"{a.name!r} ({a.path})" for a in apps if a is not app)
+            message = f"{ref} is also rendered by app {others}"
+            shared.setdefault(app.name, []).append(Diagnostic(app.path, message, key="name"))
+    return [
+        dataclasses.replace(app, warnings=(*app.warnings, *shared[app.name]))
+        if app.name in shared
+        else app
+        for app in rendered
+    ]
 
 
 def _finish_all(

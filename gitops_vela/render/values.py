@@ -62,6 +62,8 @@ def check_values(
     """Every schema violation of ``values``, pointing at the Appfile line of the offending key."""
     validator = _validators.get(definition.digest)
     if validator is None:
+        if len(_validators) > 512:  # definitions changed many times: start over
+            _validators.clear()
         validator = _validators[definition.digest] = Draft202012Validator(definition.parameters)
     problems: list[Diagnostic] = []
     for error in validator.iter_errors(values):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Sequence
 
 from gitops_vela.cluster import Cluster
@@ -27,8 +28,10 @@ def sync_apps(
     ``failed_apps`` names apps whose load or render failed this time; they are
     never pruned (their last good render may still be passed in ``apps``).
     """
+    before = Counter(cluster.requests)
     run = Run.start(cluster, options or SyncOptions(), _evaluator(evaluate))
-    return SyncResult(apply_apps(run, apps, failed_apps=failed_apps), dict(cluster.requests))
+    results = apply_apps(run, apps, failed_apps=failed_apps)
+    return SyncResult(results, _sent(cluster, before))
 
 
 def sync_repository(
@@ -41,15 +44,19 @@ def sync_repository(
 ) -> SyncResult:
     """One repository's whole sync: its apps, then apps removed from its Git.
 
-    Removed apps are pruned only when every failed Appfile has a known name
-    (an unparseable one might be any app).
+    ``render.apps`` are applied; apps in ``render.failures`` are never pruned
+    and have no entry in the result (their status comes from the failure).
+    Apps removed from Git are pruned (with ``options.prune``) through their
+    inventories, only when every failed Appfile has a known name (an
+    unparseable one might be any app) and the catalog loaded cleanly.
     """
+    before = Counter(cluster.requests)
     run = Run.start(cluster, options or SyncOptions(), _evaluator(evaluate))
     failed = {f.name for f in render.failures}
     results = apply_apps(run, render.apps, failed_apps=failed)
     if all(failed) and not render.catalog_diagnostics:
         results += prune_removed(run, repo=repo, known_apps={a.name for a in render.apps} | failed)
-    return SyncResult(results, dict(cluster.requests))
+    return SyncResult(results, _sent(cluster, before))
 
 
 def prune_removed_apps(
@@ -60,8 +67,9 @@ def prune_removed_apps(
     options: SyncOptions | None = None,
 ) -> SyncResult:
     """Prune, through their inventories, the apps of ``repo`` not in ``known_apps``."""
+    before = Counter(cluster.requests)
     run = Run.start(cluster, options or SyncOptions())
-    return SyncResult(prune_removed(run, repo=repo, known_apps=known_apps), dict(cluster.requests))
+    return SyncResult(prune_removed(run, repo=repo, known_apps=known_apps), _sent(cluster, before))
 
 
 def diff_apps(
@@ -73,6 +81,11 @@ def diff_apps(
     """What applying ``apps`` would change, per object, as masked unified diffs."""
     run = Run.start(cluster, options or SyncOptions())
     return DiffResult(diff_run(run, apps))
+
+
+def _sent(cluster: Cluster, before: Counter[str]) -> dict[str, int]:
+    """Requests sent since ``before`` (by verb; includes runs sharing the client)."""
+    return dict(Counter(cluster.requests) - before)
 
 
 def _evaluator(evaluate: PolicyEvaluator | None) -> PolicyEvaluator:

@@ -15,7 +15,7 @@ import yaml
 
 from gitops_vela.errors import GitopsVelaError
 from gitops_vela.model.changes import Action
-from gitops_vela.model.labels import DIGEST_ANNOTATION, OWNER, owner_value
+from gitops_vela.model.labels import DIGEST_ANNOTATION, OWNER, PRUNE_ANNOTATION, owner_value
 from gitops_vela.model.objects import Manifest, ObjectRef
 from gitops_vela.model.rendered import RenderedApp
 from gitops_vela.sync import prune as pruning
@@ -182,8 +182,10 @@ def _stale(run: Run, app: RenderedApp, wanted: set[ObjectRef]) -> tuple[ObjectDi
             live = run.cluster.get(resource, namespace=ref.namespace, name=ref.name)
         except GitopsVelaError:
             continue
-        labels = ((live or {}).get("metadata") or {}).get("labels") or {}
-        if live is not None and labels.get(OWNER) == recorded.owner:
+        meta = (live or {}).get("metadata") or {}
+        owned = (meta.get("labels") or {}).get(OWNER) == recorded.owner
+        kept = (meta.get("annotations") or {}).get(PRUNE_ANNOTATION) == "disabled"
+        if live is not None and owned and not kept:
             results.append(
                 ObjectDiff(
                     ref,

@@ -27,6 +27,9 @@ from gitops_vela.sync.ordering import Stage, stage_of
 from gitops_vela.sync.results import AppResult, SyncOptions
 from gitops_vela.sync.stages import apply_stage, failed, settle_definitions
 
+Books = tuple["inv.Inventory | None", "inv.Inventory", "set[ObjectRef]"]
+"""An app's old inventory, its new one before pruning, and its stale objects."""
+
 
 @dataclass
 class Run:
@@ -41,6 +44,8 @@ class Run:
     def start(
         cls, cluster: Cluster, options: SyncOptions, evaluate: PolicyEvaluator | None = None
     ) -> Run:
+        # Kinds found missing by an earlier run may exist now (a CRD installed since).
+        cluster.discovery.forget_missing()
         inventories = inv.read_all(cluster, namespace=options.inventory_namespace)
         return cls(cluster, options, inventories, evaluate)
 
@@ -50,7 +55,7 @@ def apply_apps(
 ) -> tuple[AppResult, ...]:
     items, duplicates = _unique(desired_objects(apps))
     namespaces = list_namespaces(run.cluster)
-    _ensure_namespaces(run, apps, namespaces)
+    _ensure_namespaces(run, apps, items, namespaces)
     results = list(duplicates)
     progress = _progress(run, len(items))
     for stage in Stage:
@@ -73,21 +78,49 @@ def apply_apps(
         by_app[(result.item.app.repo, result.item.app.name)].append(result)
     wanted = {i.ref for i in items}
 
+    books = {id(a): _bookkeeping(run, a, by_app[(a.repo, a.name)], wanted) for a in apps}
+
     def finish(app: RenderedApp) -> AppResult:
         return finish_app(
             run,
             app,
             by_app[(app.repo, app.name)],
-            wanted=wanted,
+            books[id(app)],
             render_failed=app.name in failed_apps,
         )
 
-    # Apps are independent from here on (their prunes and inventory writes).
-    outcomes = run.cluster.map(finish, apps)
-    return tuple(
-        outcome.value if outcome.value is not None else _crashed(app, outcome.error)
-        for app, outcome in zip(apps, outcomes, strict=True)
-    )
+    # Apps are independent from here on. Those with something to delete or to
+    # record are finished concurrently; on a quiet poll that is none of them.
+    busy = [a for a in apps if not _quiet(run, books[id(a)])]
+    outcomes = dict(zip(map(id, busy), run.cluster.map(finish, busy), strict=True))
+    finished: list[AppResult] = []
+    for app in apps:
+        outcome = outcomes.get(id(app))
+        if outcome is None:
+            finished.append(finish(app))
+        else:
+            finished.append(outcome.value or _crashed(app, outcome.error))
+    return tuple(finished)
+
+
+def _bookkeeping(
+    run: Run, app: RenderedApp, results: list[ObjectResult], wanted: set[ObjectRef]
+) -> Books:
+    """The app's old inventory, the new one before pruning, and its stale objects.
+
+    Applied objects are recorded; failed ones keep their old entry (never forgotten).
+    """
+    old = run.inventories.get(owner_value(app.repo, app.name))
+    before = old.objects if old else frozenset()
+    keep = {r.item.ref for r in results if r.in_inventory or r.item.ref in before}
+    new = inv.Inventory(app.repo, app.name, app.namespace, frozenset(keep))
+    return old, new, pruning.stale(before, wanted=wanted, protected={_namespace_ref(app)})
+
+
+def _quiet(run: Run, books: Books) -> bool:
+    """Nothing to delete and nothing new to record: finishing sends no request."""
+    old, new, stale = books
+    return not stale and (old == new or run.options.dry_run)
 
 
 def _crashed(app: RenderedApp, error: BaseException | None) -> AppResult:
@@ -107,18 +140,14 @@ def finish_app(
     run: Run,
     app: RenderedApp,
     results: list[ObjectResult],
+    books: Books,
     *,
-    wanted: set[ObjectRef],
     render_failed: bool,
 ) -> AppResult:
     """Health, inventory and prune for one app whose objects were applied."""
     health = report(app.name, (_verdict(run, app, r) for r in results))
     apply_failed = any(r.action is Action.FAILED for r in results)
-    old = run.inventories.get(owner_value(app.repo, app.name))
-    before = old.objects if old else frozenset()
-    # Applied objects are recorded; failed ones keep their old entry (never forgotten).
-    keep = {r.item.ref for r in results if r.in_inventory or r.item.ref in before}
-    stale = pruning.stale(before, wanted=wanted, protected={_namespace_ref(app)})
+    old, new, stale = books
     blocked = pruning.guard(
         prune=run.options.prune,
         render_failed=render_failed,
@@ -130,10 +159,10 @@ def finish_app(
     else:
         owner = owner_value(app.repo, app.name)
         pruned = pruning.prune(run.cluster, stale, owner=owner, dry_run=run.options.dry_run)
-    keep |= {p.ref for p in pruned if p.keep}
+    new = new.with_objects(new.objects | {p.ref for p in pruned if p.keep})
     errors = [f"{r.item.ref}: {r.error}" for r in results if r.action is Action.FAILED]
     errors += [f"{p.ref}: {p.reason}" for p in pruned if p.action is Action.FAILED]
-    errors += _record(run, inv.Inventory(app.repo, app.name, app.namespace, frozenset(keep)), old)
+    errors += _record(run, new, old)
     changes = [Change(r.item.ref, r.action, r.reason, health.of(r.item.ref)) for r in results]
     changes += [Change(p.ref, p.action, p.reason, Health.MISSING) for p in pruned]
     return AppResult(
@@ -209,14 +238,16 @@ def _unique(items: list[Desired]) -> tuple[list[Desired], list[ObjectResult]]:
 
 
 def _ensure_namespaces(
-    run: Run, apps: Sequence[RenderedApp], namespaces: dict[str, Manifest]
+    run: Run, apps: Sequence[RenderedApp], items: Sequence[Desired], namespaces: dict[str, Manifest]
 ) -> None:
     """Create missing app namespaces and the inventory namespace (never pruned).
 
-    A namespace that cannot be created shows up as its objects' failures.
+    A namespace some app renders itself is left to the first stage. One that
+    cannot be created shows up as its objects' failures.
     """
+    rendered = {i.ref.name for i in items if i.ref.kind == "Namespace" and not i.ref.group}
     wanted = {app.namespace for app in apps if app.namespace} | {run.options.inventory_namespace}
-    missing = sorted(wanted - set(namespaces))
+    missing = sorted(wanted - set(namespaces) - rendered)
     if run.options.dry_run or not missing:
         return
 

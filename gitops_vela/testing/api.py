@@ -8,20 +8,17 @@ lives in :mod:`gitops_vela.testing.deletion`, watch in :mod:`.watching`.
 
 from __future__ import annotations
 
-import base64
 import copy
-import json
 from collections.abc import Callable
 from typing import Any
 
-from gitops_vela.testing import crds, semantics, validation
+from gitops_vela.testing import crds, paging, semantics, validation
 from gitops_vela.testing.apistatus import (
     STALE,
     ApiStatus,
     already_exists,
     bad_request,
     conflict,
-    gone,
     invalid,
     method_not_allowed,
     not_found,
@@ -96,16 +93,16 @@ class Api:
     def list(self, call: Call) -> Obj:
         match = self.matcher(call)
         limit = int(call.query.get("limit") or 0)
-        start, list_rv = _decode_continue(call.query.get("continue", ""), self.store)
+        start, list_rv = paging.decode_continue(call.query.get("continue", ""), self.store)
         with self.store.lock:
             namespace = call.namespace if call.rtype.namespaced and call.namespace else None
             items = [o for o in self.store.items(call.rtype.key, namespace) if match(o)]
             rv = list_rv or self.store.rv
-        if start:
-            items = [o for o in items if _position(o) > start]
+        if start is not None:
+            items = [o for o in items if paging.position(o) > start]
         meta: Obj = {"resourceVersion": str(rv)}
         if limit and len(items) > limit:
-            meta["continue"] = _encode_continue(_position(items[limit - 1]), rv)
+            meta["continue"] = paging.encode_continue(paging.position(items[limit - 1]), rv)
             meta["remainingItemCount"] = len(items) - limit
             items = items[:limit]
         return {
@@ -299,17 +296,10 @@ class Api:
         if kind == "application/apply-patch+yaml":
             return self.apply(call)
         if call.query.get("force"):
-            raise invalid(
-                "PatchOptions",
-                "meta.k8s.io",
-                "",
-                [
-                    (
-                        "force",
-                        "FieldValueForbidden",
-                        "Forbidden: may not be specified for non-apply patch",
-                    )
-                ],
+            raise _patch_option_invalid(
+                "force",
+                "FieldValueForbidden",
+                "Forbidden: may not be specified for non-apply patch",
             )
         if kind not in PATCH_TYPES or (
             kind == "application/strategic-merge-patch+json" and call.rtype.crd
@@ -331,29 +321,7 @@ class Api:
         """Server-side apply: create when missing, else merge with field ownership."""
         applied = call.yaml_body()
         rtype = call.rtype
-        validation.check_identity(rtype, applied)
-        if not applied.get("apiVersion") or not applied.get("kind"):
-            raise bad_request("invalid object type: /, Kind=")
-        self._check_applied_fields(call, applied)
-        if not call.query.get("fieldManager"):
-            raise invalid(
-                "PatchOptions",
-                "meta.k8s.io",
-                "",
-                [
-                    (
-                        "fieldManager",
-                        "FieldValueRequired",
-                        "Required value: is required for apply patch",
-                    )
-                ],
-            )
-        self._check_body_namespace(call, applied)
-        name = (applied.get("metadata") or {}).get("name")
-        if name != call.name:
-            raise bad_request(
-                f"the name of the object ({name}) does not match the name on the URL ({call.name})"
-            )
+        self._check_apply_request(call, applied)
         force = call.query.get("force") in ("true", "1")
         with self.store.lock:
             live = self.store.get(rtype.key, call.namespace if rtype.namespaced else "", call.name)
@@ -365,6 +333,22 @@ class Api:
             merged["metadata"]["resourceVersion"] = wanted_rv
             return 200, self.view(
                 rtype, self._replace(call, live, merged, record=False, fresh=True)
+            )
+
+    def _check_apply_request(self, call: Call, applied: Any) -> None:
+        validation.check_identity(call.rtype, applied)
+        if not applied.get("apiVersion") or not applied.get("kind"):
+            raise bad_request("invalid object type: /, Kind=")
+        self._check_applied_fields(call, applied)
+        if not call.query.get("fieldManager"):
+            raise _patch_option_invalid(
+                "fieldManager", "FieldValueRequired", "Required value: is required for apply patch"
+            )
+        self._check_body_namespace(call, applied)
+        name = (applied.get("metadata") or {}).get("name")
+        if name != call.name:
+            raise bad_request(
+                f"the name of the object ({name}) does not match the name on the URL ({call.name})"
             )
 
     def _ssa(self, call: Call, live: Obj | None, applied: Obj, force: bool) -> Obj:
@@ -409,19 +393,33 @@ class Api:
             return scale_view(rtype, result)
 
 
+def _patch_option_invalid(field: str, reason: str, message: str) -> ApiStatus:
+    return invalid("PatchOptions", "meta.k8s.io", "", [(field, reason, message)])
+
+
 def _patched(rtype: ResourceType, kind: str, obj: Obj, document: Any) -> Obj:
-    try:
-        if kind == "application/json-patch+json":
-            if not isinstance(document, list):
-                raise bad_request("the server rejected our request due to an error in our request")
+    """The patched object; failures worded as the apiserver's patcher words them."""
+    if kind == "application/json-patch+json":
+        if not isinstance(document, list):
+            raise bad_request("json: cannot unmarshal object into Go value of type jsonpatch.Patch")
+        try:
             return semantics.json_patch(obj, document)
-        if not isinstance(document, dict):
-            raise bad_request("the server rejected our request due to an error in our request")
+        except semantics.PatchError as exc:
+            # NewGenericServerResponse(422): a fixed message, the library's words as a cause
+            raise ApiStatus(
+                422,
+                "Invalid",
+                "the server rejected our request due to an error in our request",
+                details={"causes": [{"reason": "UnexpectedServerResponse", "message": str(exc)}]},
+            ) from exc
+    if not isinstance(document, dict):
+        raise bad_request("the body of the request was in an unknown format")
+    try:
         if kind == "application/merge-patch+json":
             return semantics.merge_patch(obj, document)
         return semantics.strategic_merge_patch(rtype, obj, document)
     except semantics.PatchError as exc:
-        raise ApiStatus(422, "Invalid", str(exc)) from exc
+        raise bad_request(str(exc)) from exc
 
 
 def scale_view(rtype: ResourceType, obj: Obj) -> Obj:
@@ -447,32 +445,3 @@ def scale_view(rtype: ResourceType, obj: Obj) -> Obj:
         "spec": {"replicas": get_path(obj, paths.spec_replicas) or 0},
         "status": status,
     }
-
-
-def _position(obj: Obj) -> str:
-    meta = obj["metadata"]
-    return f"{meta.get('namespace', '')}/{meta['name']}"
-
-
-def _encode_continue(start: str, rv: int) -> str:
-    raw = json.dumps({"v": "meta.k8s.io/v1", "rv": rv, "start": start}).encode()
-    return base64.urlsafe_b64encode(raw).decode()
-
-
-def _decode_continue(token: str, store: Store) -> tuple[str, int]:
-    if not token:
-        return "", 0
-    try:
-        data = json.loads(base64.urlsafe_b64decode(token.encode()))
-        start, rv = str(data["start"]), int(data["rv"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise bad_request(f"continue key is not valid: {exc}") from exc
-    if rv < store.compacted:
-        raise gone(
-            "The provided continue parameter is too old to display a consistent list result. "
-            "You can start a new list without the continue parameter, or use the continue token "
-            "in this response to retrieve the remainder of the results. Continuing with the "
-            "provided token results in an inconsistent list - objects that were created, modified, "
-            "or deleted between the time the first chunk was returned and now may show up in the list."
-        )
-    return start, rv

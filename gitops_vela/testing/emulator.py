@@ -33,7 +33,7 @@ from gitops_vela.testing.faults import Counters, Faults
 from gitops_vela.testing.registry import Registry
 from gitops_vela.testing.server import EmulatorHTTPServer
 from gitops_vela.testing.simulation import Simulator
-from gitops_vela.testing.store import Store
+from gitops_vela.testing.store import WATCH_LOG_SIZE, Store
 
 INITIAL_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 CONTEXT = "gitops-vela-emulator"
@@ -46,6 +46,7 @@ class Emulator:
     that many seconds after a change instead of at once (:meth:`settle` forces
     it). ``snapshot`` names a JSON file loaded at start and saved at stop.
     ``kubeconfig`` is where to write the kubeconfig (default: a temporary file).
+    ``watch_history`` is how many events a watch can resume from (older: 410 Expired).
     """
 
     def __init__(
@@ -55,8 +56,9 @@ class Emulator:
         status_delay: float = 0.0,
         snapshot: str | os.PathLike[str] | None = None,
         kubeconfig: str | os.PathLike[str] | None = None,
+        watch_history: int = WATCH_LOG_SIZE,
     ) -> None:
-        self.store = Store()
+        self.store = Store(log_size=watch_history)
         self.registry = Registry()
         self.api = Api(self.store, self.registry)
         self.deleter = Deleter(self.api)

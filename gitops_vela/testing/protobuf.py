@@ -1,7 +1,7 @@
 """Decode the protobuf request bodies kubectl's typed clients send.
 
 kubectl 1.32 writes some built-in objects as ``application/vnd.kubernetes.protobuf``
-(``kubectl create namespace|configmap|secret|serviceaccount``). This reads
+(``kubectl create namespace|configmap|secret|serviceaccount|deployment|service``). This reads
 the envelope (``k8s\\x00`` + ``runtime.Unknown``) and the few message types
 those commands send, by their field numbers in ``k8s.io/api/*/generated.proto``.
 Other kinds answer 415 and clients fall back to JSON-only paths (dynamic client).
@@ -49,7 +49,88 @@ _OBJECT_REF: Schema = {
     4: ("uid", "string", False),
     5: ("apiVersion", "string", False),
 }
+_INT_OR_STRING: Schema = {
+    1: ("type", "int", False),
+    2: ("intVal", "int", False),
+    3: ("strVal", "string", False),
+}
+_LABEL_SELECTOR: Schema = {
+    1: ("matchLabels", "map:string", False),
+    2: (
+        "matchExpressions",
+        {
+            1: ("key", "string", False),
+            2: ("operator", "string", False),
+            3: ("values", "string", True),
+        },
+        False,
+    ),
+}
+_CONTAINER: Schema = {
+    1: ("name", "string", False),
+    2: ("image", "string", False),
+    3: ("command", "string", True),
+    4: ("args", "string", True),
+    5: ("workingDir", "string", False),
+    6: (
+        "ports",
+        {
+            1: ("name", "string", False),
+            2: ("hostPort", "int", False),
+            3: ("containerPort", "int", False),
+            4: ("protocol", "string", False),
+        },
+        True,
+    ),
+    7: ("env", {1: ("name", "string", False), 2: ("value", "string", False)}, True),
+    14: ("imagePullPolicy", "string", False),
+}
+_POD_TEMPLATE: Schema = {
+    1: ("metadata", _META, False),
+    2: (
+        "spec",
+        {
+            2: ("containers", _CONTAINER, True),
+            3: ("restartPolicy", "string", False),
+            8: ("serviceAccountName", "string", False),
+        },
+        False,
+    ),
+}
+_SERVICE_PORT: Schema = {
+    1: ("name", "string", False),
+    2: ("protocol", "string", False),
+    3: ("port", "int", False),
+    4: ("targetPort", _INT_OR_STRING, False),
+    5: ("nodePort", "int", False),
+}
 KINDS: dict[str, Schema] = {
+    "Deployment": {
+        1: ("metadata", _META, False),
+        2: (
+            "spec",
+            {
+                1: ("replicas", "int", False),
+                2: ("selector", _LABEL_SELECTOR, False),
+                3: ("template", _POD_TEMPLATE, False),
+            },
+            False,
+        ),
+    },
+    "Service": {
+        1: ("metadata", _META, False),
+        2: (
+            "spec",
+            {
+                1: ("ports", _SERVICE_PORT, True),
+                2: ("selector", "map:string", False),
+                3: ("clusterIP", "string", False),
+                4: ("type", "string", False),
+                10: ("externalName", "string", False),
+            },
+            False,
+        ),
+    },
     "Namespace": {
         1: ("metadata", _META, False),
         2: ("spec", {1: ("finalizers", "string", True)}, False),
@@ -159,6 +240,20 @@ def _time(value: dict[str, Any]) -> str | None:
     return datetime.fromtimestamp(int(seconds), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _int_or_string(value: Any) -> None:
+    """IntOrString messages back to their JSON form (a number or a string)."""
+    if isinstance(value, list):
+        for item in value:
+            _int_or_string(item)
+    if not isinstance(value, dict):
+        return
+    for key, item in value.items():
+        if isinstance(item, dict) and set(item) <= {"type", "intVal", "strVal"} and item:
+            value[key] = item.get("strVal", "") if item.get("type") == 1 else item.get("intVal", 0)
+        else:
+            _int_or_string(item)
+
+
 def decode(body: bytes) -> dict[str, Any]:
     """A JSON-shaped object from a Kubernetes protobuf body."""
     if not body.startswith(MAGIC):
@@ -171,9 +266,31 @@ def decode(body: bytes) -> dict[str, Any]:
             f"protobuf bodies of kind {type_meta.get('kind')!r} are not supported; send JSON"
         )
     obj = _message(schema, base64.b64decode(envelope.get("raw", "")))
-    meta = obj.get("metadata") or {}
-    if "creationTimestamp" in meta:
-        meta["creationTimestamp"] = _time(meta["creationTimestamp"])
-    # proto2 writes empty optional strings and zeros that JSON would omit
-    obj["metadata"] = {k: v for k, v in meta.items() if v not in ("", 0, None)}
-    return {"apiVersion": type_meta.get("apiVersion", ""), "kind": type_meta.get("kind", ""), **obj}
+    _int_or_string(obj)
+    cleaned = _omit_empty(obj)
+    assert isinstance(cleaned, dict)
+    return {
+        "apiVersion": type_meta.get("apiVersion", ""),
+        "kind": type_meta.get("kind", ""),
+        **cleaned,
+    }
+
+
+# Pointer fields: a zero here was set on purpose and JSON keeps it.
+_KEEP_ZERO = frozenset({"replicas"})
+
+
+def _omit_empty(value: Any) -> Any:
+    """Drop what Go's JSON ``omitempty`` would: proto2 writes empty strings and zeros."""
+    if isinstance(value, list):
+        return [_omit_empty(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for k, v in value.items():
+        if k == "creationTimestamp" and isinstance(v, dict):
+            v = _time(v)
+        if v is None or (v in ("", 0) and not isinstance(v, bool) and k not in _KEEP_ZERO):
+            continue
+        out[k] = _omit_empty(v)
+    return out

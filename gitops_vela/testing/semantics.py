@@ -65,10 +65,28 @@ def apply(
 def record_update(
     rtype: ResourceType, old: Obj | None, new: Obj, *, manager: str, now: str, subresource: str = ""
 ) -> Obj:
-    """``new`` with managedFields saying ``manager`` made this change (operation Update)."""
-    return managedfields.record_update(
-        old, new, manager=manager, now=now, list_keys=list_keys(rtype), subresource=subresource
+    """``new`` with managedFields saying ``manager`` made this change (operation Update).
+
+    A main-resource write of a type with a status subresource does not own
+    ``status`` (the apiserver's reset fields), so status is left out of the diff.
+    """
+    keys = list_keys(rtype)
+    if subresource or not rtype.status:
+        return managedfields.record_update(
+            old, new, manager=manager, now=now, list_keys=keys, subresource=subresource
+        )
+    tracked = managedfields.record_update(
+        _without_status(old), _without_status(new) or {}, manager=manager, now=now, list_keys=keys
     )
+    if "status" in new:
+        tracked["status"] = new["status"]
+    return tracked
+
+
+def _without_status(obj: Obj | None) -> Obj | None:
+    if obj is None:
+        return None
+    return {k: v for k, v in obj.items() if k != "status"}
 
 
 def strategic_merge_patch(rtype: ResourceType, obj: Obj, patch: Obj) -> Obj:

@@ -85,3 +85,31 @@ def test_help_shows_an_example(capsys: pytest.CaptureFixture[str]) -> None:
         main(["run", "--help"])
     out = capsys.readouterr().out
     assert "example:" in out and "--embedded-cluster" in out
+
+
+def test_a_daemon_that_cannot_start_says_why_in_one_json_line(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gitops_vela",
+            "run",
+            "--repo",
+            str(tmp_path),
+            "--kubeconfig",
+            str(tmp_path / "missing"),
+            "--cache-dir",
+            str(tmp_path / "c"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "GITOPS_VELA_LOG_FORMAT": "json"},
+    )
+    assert done.returncode == 2 and done.stderr == ""
+    (line,) = [json.loads(text) for text in done.stdout.splitlines()]
+    assert line["event"] == "cannot run the daemon" and "missing" in line["error"]

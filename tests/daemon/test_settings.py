@@ -21,6 +21,7 @@ FULL = """\
 cluster: {kubeconfig: kube.yaml, context: dev, embedded: false}
 server: {listen: "127.0.0.1:9555", webhookSecretFile: secret.txt}
 cacheDir: cache
+leaderElection: {enabled: true, leaseName: gv, leaseDuration: 30s}
 repositories:
   - name: shop
     url: https://git.example.com/acme/shop.git
@@ -59,6 +60,8 @@ def test_every_key_of_the_design_is_read(tmp_path: Path) -> None:
     (center,) = settings.capability_centers
     assert (center.name, center.ref, center.path) == ("platform", "v1.2.0", "defs")
     assert settings.config_file == tmp_path / "config.yaml"
+    election = settings.leader_election
+    assert (election.enabled, election.lease_name, election.lease_duration) == (True, "gv", 30)
 
 
 def test_only_the_url_is_required_and_the_rest_defaults(tmp_path: Path) -> None:
@@ -110,6 +113,12 @@ def test_bad_durations_and_listen_addresses_are_reported_with_their_line(tmp_pat
         f"{path}:1: server.listen: invalid listen address 'nowhere': use HOST:PORT, e.g. 0.0.0.0:9440",
         f"{path}:4: repositories[0].interval: invalid duration 'soon': use e.g. 30s, 5m, 1h or plain seconds",
     ]
+
+
+def test_a_path_outside_the_repository_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "repositories:\n  - url: /srv/a.git\n    path: ../etc\n")
+    with pytest.raises(ConfigError, match=r":3: repositories\[0\]\.path: must be a folder inside"):
+        load_config_file(path, environ={})
 
 
 def test_two_repositories_with_one_derived_name_must_be_named(tmp_path: Path) -> None:

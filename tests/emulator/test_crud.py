@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+import kubernetes.client
 import pytest
 from kubernetes.client.exceptions import ApiException
 
@@ -102,3 +105,48 @@ def test_kubectl_create_namespace_and_configmap_typed(kube: KubeTarget, kubectl:
     assert kubectl("get", "cm", "gen", "-n", kube.namespace, "-o", "jsonpath={.data.a}") == "1"
     kubectl("create", "secret", "generic", "s", "-n", kube.namespace, "--from-literal=p=pw")
     assert kubectl("get", "secret", "s", "-n", kube.namespace, "-o", "jsonpath={.data.p}") == "cHc="
+
+
+def test_kubectl_create_deployment_and_service_typed(kube: KubeTarget, kubectl: Kubectl) -> None:
+    ns = kube.namespace
+    kubectl(
+        "create", "deployment", "web", "-n", ns, "--image=nginx:1.25", "--port=80", "--replicas=2"
+    )
+    kubectl("create", "service", "clusterip", "web", "-n", ns, "--tcp=80:8080")
+    deploy = json.loads(kubectl("get", "deploy", "web", "-n", ns, "-o", "json"))
+    container = deploy["spec"]["template"]["spec"]["containers"][0]
+    assert (deploy["spec"]["replicas"], container["image"]) == (2, "nginx:1.25")
+    assert container["ports"] == [{"containerPort": 80, "protocol": "TCP"}]
+    assert "creationTimestamp" not in deploy["spec"]["template"]["metadata"]
+    port = json.loads(kubectl("get", "svc", "web", "-n", ns, "-o", "json"))["spec"]["ports"][0]
+    assert (port["port"], port["targetPort"], port["protocol"]) == (80, 8080, "TCP")
+    assert "nodePort" not in port
+
+
+def test_method_not_allowed_and_unsupported_media_type(kube: KubeTarget) -> None:
+    client = kube.dynamic_client()
+    base = f"/api/v1/namespaces/{kube.namespace}/configmaps"
+    with pytest.raises(ApiException) as err:
+        client.request("POST", f"{base}/named", body=configmap("named", kube.namespace, {}))
+    assert (err.value.status, json.loads(err.value.body)["reason"]) == (405, "MethodNotAllowed")
+    cms = client.resources.get(api_version="v1", kind="ConfigMap")
+    cms.create(body=configmap("c", kube.namespace, {}), namespace=kube.namespace)
+    api = kubernetes.client.ApiClient(kube.client_configuration())
+    headers = {"Content-Type": "application/x-unknown-patch"}
+    api.update_params_for_auth(headers, [], ["BearerToken"], base, "PATCH", None)
+    url = f"{api.configuration.host}{base}/c"
+    response = api.call_api("PATCH", url, header_params=headers, body='{"data": {"a": "1"}}')
+    response.read()
+    assert (response.status, json.loads(response.data)["reason"]) == (415, "UnsupportedMediaType")
+
+
+def test_body_and_url_must_agree(kube: KubeTarget) -> None:
+    cms = kube.dynamic_client().resources.get(api_version="v1", kind="ConfigMap")
+    live = cms.create(body=configmap("c", kube.namespace, {}), namespace=kube.namespace).to_dict()
+    renamed = dict(live, metadata={**live["metadata"], "name": "other"})
+    with pytest.raises(ApiException) as err:
+        kube.dynamic_client().request(
+            "PUT", f"/api/v1/namespaces/{kube.namespace}/configmaps/c", body=renamed
+        )
+    assert err.value.status == 400
+    assert "does not match the name on the URL" in status_message(err.value)

@@ -106,3 +106,27 @@ def test_kubectl_selectors_and_chunked_list(labelled: KubeTarget, kubectl: Kubec
     assert [i["metadata"]["name"] for i in listed["items"]] == ["a", "b", "d"]
     table = kubectl("get", "cm", "-A", "-l", "tier=cache")
     assert ns in table and " c " in table
+
+
+def test_cluster_wide_paging_keeps_namespace_order(kube: KubeTarget) -> None:
+    cms = kube.dynamic_client().resources.get(api_version="v1", kind="ConfigMap")
+    namespaces = kube.dynamic_client().resources.get(api_version="v1", kind="Namespace")
+    other = f"{kube.namespace}-x"  # sorts after kube.namespace as a string, before it as a tuple
+    namespaces.create(body={"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": other}})
+    try:
+        for ns in (kube.namespace, other):
+            for name in ("p1", "p2"):
+                cms.create(body=configmap(name, ns, {}, {"page": "me"}), namespace=ns)
+        seen, token = [], None
+        while True:
+            page = cms.get(label_selector="page=me", limit=1, _continue=token)
+            seen += [(i.metadata.namespace, i.metadata.name) for i in page.items]
+            token = page.metadata["continue"]
+            if not token:
+                break
+        assert sorted(seen) == sorted(
+            (ns, n) for ns in (kube.namespace, other) for n in ("p1", "p2")
+        )
+        assert len(seen) == 4
+    finally:
+        namespaces.delete(name=other)

@@ -114,3 +114,16 @@ def test_kubectl_label_annotate_patch_scale(kube: KubeTarget, kubectl: Kubectl) 
         True,
         3,
     )
+
+
+def test_failed_json_patch_is_invalid_with_the_reason_as_cause(kube: KubeTarget) -> None:
+    cms = kube.dynamic_client().resources.get(api_version="v1", kind="ConfigMap")
+    cms.create(body=configmap("c", kube.namespace, {"a": "1"}), namespace=kube.namespace)
+    ops = [{"op": "test", "path": "/data/a", "value": "2"}]
+    with pytest.raises(ApiException) as err:
+        cms.patch(
+            name="c", namespace=kube.namespace, body=ops, content_type="application/json-patch+json"
+        )
+    status = json.loads(err.value.body)
+    assert (err.value.status, status["reason"]) == (422, "Invalid")
+    assert status["message"] == "the server rejected our request due to an error in our request"

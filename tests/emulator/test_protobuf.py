@@ -42,7 +42,7 @@ def test_secret_bytes_become_base64() -> None:
 
 
 def test_unsupported_kind_is_refused() -> None:
-    with pytest.raises(protobuf.ProtobufError, match="Deployment"):
-        protobuf.decode(_envelope("apps/v1", "Deployment", b""))
+    with pytest.raises(protobuf.ProtobufError, match="Job"):
+        protobuf.decode(_envelope("batch/v1", "Job", b""))
     with pytest.raises(protobuf.ProtobufError, match="magic"):
         protobuf.decode(b"{}")

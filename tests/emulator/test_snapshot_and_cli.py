@@ -91,3 +91,10 @@ def test_cli_help_has_an_example(capsys: object) -> None:
         assert done.code == 0
     out = capsys.readouterr().out  # type: ignore[attr-defined]
     assert "--kubeconfig" in out and "example:" in out
+
+
+def test_cli_reports_a_busy_port(capsys: object) -> None:
+    with Emulator() as running:
+        code = main(["emulator", "--port", str(running.port), "--kubeconfig", "/dev/null"])
+    assert code == 2
+    assert "cannot listen on 127.0.0.1:" in capsys.readouterr().err  # type: ignore[attr-defined]

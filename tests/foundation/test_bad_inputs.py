@@ -245,3 +245,21 @@ def test_broken_definition_does_not_hide_the_others(repo: Path) -> None:
     assert str(problem).startswith(
         "definitions/zz-bad.yaml:5: spec.parameters.properties.n.type: invalid JSON Schema: "
     )
+
+
+def test_a_broken_trait_is_named_as_broken_not_unknown(repo: Path) -> None:
+    write(
+        repo,
+        "definitions/bad.yaml",
+        definition("shiny", "x", kind="TraitDefinition").replace(
+            "spec:\n", "spec:\n  conflictsWith: nope\n"
+        ),
+    )
+    write(repo, BROKEN, web_app("    image: x\n    shiny: {}\n"))
+
+    (error,) = broken_app_errors(render(repo))
+
+    assert error == (
+        "apps/broken/vela.yaml:5: services.web.shiny: trait 'shiny' is broken: "
+        "definitions/bad.yaml:6: spec.conflictsWith: must be a list of strings"
+    )

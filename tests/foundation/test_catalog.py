@@ -176,3 +176,19 @@ def test_parameter_rows_flatten_nested_objects_and_arrays(repo: Path) -> None:
     assert rows["image"].required and rows["image"].description == "container image"
     assert rows["port"].default == "80" and rows["port"].type == "integer"
     assert rows["cmd"].type == "array of string"
+
+
+def test_lists_and_health_policy_of_the_wrong_type_are_errors(repo: Path) -> None:
+    (repo / "definitions/bad.yaml").write_text(
+        "apiVersion: core.oam.dev/v1beta1\nkind: TraitDefinition\nmetadata: {name: bad}\nspec:\n"
+        "  appliesToWorkloads: webservice\n  status: {healthPolicy: [1]}\n"
+        "  schematic: {jsonnet: {template: 'function(p, c) {}'}}\n"
+    )
+
+    catalog = repo_catalog(repo)
+
+    assert [str(d) for d in catalog.diagnostics] == [
+        "definitions/bad.yaml:5: spec.appliesToWorkloads: must be a list of strings",
+        "definitions/bad.yaml:6: spec.status.healthPolicy: must be a string",
+    ]
+    assert catalog.get("bad") is None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -132,3 +134,23 @@ def test_sample_repo_renders_end_to_end(capsys: pytest.CaptureFixture[str]) -> N
     assert all(labels.OWNER in obj["metadata"]["labels"] for obj in objects)
     kinds = [obj["kind"] for obj in objects]
     assert "CustomResourceDefinition" in kinds and "Deployment" in kinds
+
+
+def test_validate_as_a_subprocess_prints_file_line_key_message(repo: Path) -> None:
+    broken = repo / "apps/broken/vela.yaml"
+    broken.parent.mkdir()
+    broken.write_text("name: broken\nservices:\n  web:\n    type: webservise\n")
+
+    done = subprocess.run(
+        [sys.executable, "-m", "gitops_vela", "validate", str(repo)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert done.returncode == 1
+    assert done.stderr == (
+        "apps/broken/vela.yaml:4: services.web.type: unknown workload type 'webservise' "
+        "(did you mean 'webservice'?)\n"
+    )

@@ -97,6 +97,13 @@ def test_a_worker_dying_under_a_job_is_reported_and_replaced() -> None:
     assert run("3").text.strip() == "3"
 
 
+def test_a_template_allocating_without_bound_crashes_its_worker_only() -> None:
+    outcome = run("std.length(std.range(1, 600000000))")  # ~4.8 GB: over the address-space cap
+
+    assert outcome.crashed
+    assert run("4").text.strip() == "4"
+
+
 def test_concurrent_callers_share_the_pool() -> None:
     results: list[str] = []
 

@@ -226,3 +226,44 @@ def test_a_vela_yaml_is_always_an_appfile(repo: Path) -> None:
         "team/vela.yaml:1: services: needs a mapping of one or more services",
         "team/vela.yaml:2: service: unknown Appfile key 'service' (did you mean 'services'?)",
     ]
+
+
+def test_a_big_app_is_split_across_evaluations_and_merged(repo: Path) -> None:
+    services: dict[str, object] = {f"s{i:02d}": {"image": f"img:{i}"} for i in range(45)}
+    add_app(repo, "big", services)
+
+    app = only_app(repo, "big")
+
+    assert len(app.objects) == 90  # a Deployment and a Service each
+    assert {o["metadata"]["labels"]["app.oam.dev/component"] for o in app.objects} == set(services)
+
+
+def test_an_error_in_a_big_app_names_its_service(repo: Path) -> None:
+    add_definition(
+        repo, "boom", "function(parameter, context) { patch: error 'bad' }", kind="TraitDefinition"
+    )
+    services: dict[str, object] = {f"s{i:02d}": {"image": "x"} for i in range(45)}
+    services["s44"] = {"image": "x", "boom": {}}
+    add_app(repo, "big", services)
+
+    result = render_repository(repo, repo="acme", catalog=repo_catalog(repo))
+
+    assert [app.name for app in result.apps] == ["report", "shop"]
+    (failure,) = result.failures
+    assert [d.key for d in failure.diagnostics] == ["services.s44"]
+    assert "definition 'boom'" in failure.diagnostics[0].message
+
+
+def test_apps_rendering_the_same_object_are_warned(repo: Path) -> None:
+    add_app(repo, "copy", {"frontend": {"image": "x"}}, namespace="shop")
+
+    result = render_repository(repo, repo="acme", catalog=repo_catalog(repo))
+
+    warnings = {app.name: [str(w) for w in app.warnings] for app in result.apps}
+    assert warnings["copy"] == [
+        "apps/copy/vela.yaml: name: Service/shop/frontend is also rendered by app 'shop' "
+        "(apps/shop/vela.yaml)",
+        "apps/copy/vela.yaml: name: Deployment.apps/shop/frontend is also rendered by app "
+        "'shop' (apps/shop/vela.yaml)",
+    ]
+    assert len(warnings["shop"]) == 2 and warnings["report"] == []

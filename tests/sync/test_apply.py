@@ -42,3 +42,12 @@ def test_health_comes_back_with_the_changes(cluster: Cluster) -> None:
     (change,) = result.apps[0].changes.changes
     assert change.health is Health.HEALTHY
     assert result.apps[0].health.health is Health.HEALTHY
+
+
+def test_a_namespace_the_app_renders_is_created_by_it(cluster: Cluster) -> None:
+    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "fresh"}}
+    result = sync_apps(cluster, [app("shop", namespace, service("web"), namespace="fresh")])
+    assert [(c.ref.kind, c.action) for c in result.apps[0].changes.changes] == [
+        ("Namespace", Action.CREATED),
+        ("Service", Action.CREATED),
+    ]

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from gitops_vela.cli import main
+from gitops_vela.cluster import Cluster
 from gitops_vela.testing import Emulator
 
 REPO = Path(__file__).parent / "testdata" / "repo"
@@ -74,3 +75,31 @@ def test_a_cluster_error_is_exit_2(
     missing = tmp_path / "nope.kubeconfig"
     assert main(["diff", str(checkout), "--kubeconfig", str(missing)]) == 2
     assert "cannot use kubeconfig" in capsys.readouterr().err
+
+
+def test_diff_lists_what_prune_would_delete_but_not_what_is_kept(
+    emulator: Emulator, checkout: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _run("apply", emulator, checkout) == 0
+    appfile = checkout / "apps" / "shop" / "vela.yaml"
+    appfile.write_text(
+        appfile.read_text().replace("    domain:\n      host: shop.example.com\n", "")
+    )
+    capsys.readouterr()
+    assert _run("diff", emulator, checkout) == 1
+    assert (
+        "deleted Ingress.networking.k8s.io/shop/web (no longer rendered" in capsys.readouterr().out
+    )
+
+    assert main(["apply", str(checkout), "--kubeconfig", str(emulator.kubeconfig_path)]) == 0
+    resource_path = "/apis/networking.k8s.io/v1/namespaces/shop/ingresses/web"
+    with Cluster(emulator.client_configuration()) as cluster:
+        cluster.transport.request(
+            "PATCH",
+            resource_path,
+            verb="patch",
+            content_type="application/merge-patch+json",
+            body={"metadata": {"annotations": {"gitops-vela.dev/prune": "disabled"}}},
+        )
+    capsys.readouterr()
+    assert _run("diff", emulator, checkout) == 0

@@ -1,5 +1,6 @@
 """A CRD and its custom resources in one app: the CRD is applied and Established first."""
 
+import json
 from typing import Any
 
 from gitops_vela.cluster import Cluster
@@ -74,3 +75,36 @@ def test_a_custom_resource_without_its_crd_fails_alone_and_says_why(cluster: Clu
     assert changes["ConfigMap"].action is Action.CREATED
     assert changes["Alert"].action is Action.FAILED
     assert "no kind Alert in example.dev/v1" in changes["Alert"].reason
+
+
+def test_a_new_kind_in_a_group_already_known_is_found_after_its_crd(cluster: Cluster) -> None:
+    assert sync_apps(cluster, [app("alerts", ALERT, CRD)]).ok  # example.dev/v1 is now cached
+    pagers = json_copy(CRD)
+    pagers["metadata"]["name"] = "pagers.example.dev"
+    pagers["spec"]["names"] = {
+        "plural": "pagers",
+        "singular": "pager",
+        "kind": "Pager",
+        "listKind": "PagerList",
+    }
+    pager = {
+        "apiVersion": "example.dev/v1",
+        "kind": "Pager",
+        "metadata": {"name": "night"},
+        "spec": {},
+    }
+
+    result = sync_apps(cluster, [app("alerts", ALERT, CRD, pagers, pager)])
+
+    assert result.ok, result.apps[0].errors
+    assert live(cluster, "example.dev/v1", "Pager", "night") is not None
+
+
+def test_a_kind_missing_in_one_run_is_looked_up_again_in_the_next(cluster: Cluster) -> None:
+    assert not sync_apps(cluster, [app("alerts", ALERT)]).ok  # no CRD yet: cached as missing
+    assert sync_apps(cluster, [app("platform", CRD, namespace="default")]).ok
+    assert sync_apps(cluster, [app("alerts", ALERT)]).ok
+
+
+def json_copy(obj: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(obj))  # type: ignore[no-any-return]

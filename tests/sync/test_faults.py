@@ -70,3 +70,12 @@ def test_an_unreachable_cluster_is_reported_as_such(emulator: Emulator) -> None:
         ),
     ):
         sync_apps(client, [app("shop", service("web"))])
+
+
+def test_a_request_that_times_out_is_retried(emulator: Emulator) -> None:
+    emulator.faults.add(verb="patch", resource="configmaps", latency=1.0, times=1)
+    quick = RetryPolicy(attempts=3, base=0.01, cap=0.01, timeout=0.3)
+    with Cluster(emulator.client_configuration(), retry=quick) as client:
+        result = sync_apps(client, [app("shop", config_map("slow", a="1"))])
+    assert result.ok, result.apps[0].errors
+    assert emulator.counters.count("patch", "configmaps") >= 2
