@@ -12,7 +12,7 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from gitops_vela.testing import crds, paging, semantics, validation
+from gitops_vela.testing import calls, crds, paging, semantics, validation
 from gitops_vela.testing.apistatus import (
     STALE,
     ApiStatus,
@@ -92,7 +92,7 @@ class Api:
 
     def list(self, call: Call) -> Obj:
         match = self.matcher(call)
-        limit = int(call.query.get("limit") or 0)
+        limit = calls.int_param(call, "limit")
         start, list_rv = paging.decode_continue(call.query.get("continue", ""), self.store)
         with self.store.lock:
             namespace = call.namespace if call.rtype.namespaced and call.namespace else None
@@ -154,7 +154,7 @@ class Api:
         """Namespace checks, server-set fields, defaults and validation of a new object."""
         rtype = call.rtype
         if rtype.namespaced:
-            self._check_namespace(call)
+            self._check_namespace(call, str((obj.get("metadata") or {}).get("name") or ""))
         obj = prepare_create(rtype, obj, namespace=call.namespace, allocator=self.allocator)
         self._default(rtype, obj)
         validation.validate(rtype, obj)
@@ -176,23 +176,24 @@ class Api:
             crds.validate_crd(obj)
         semantics.apply_defaults(obj)
 
-    def _check_namespace(self, call: Call) -> None:
-        ns = self.store.get(("", "namespaces"), "", call.namespace)
+    def _check_namespace(self, call: Call, name: str) -> None:
+        namespace = call.namespace
+        ns = self.store.get(("", "namespaces"), "", namespace)
         if ns is None:
-            raise not_found("namespaces", "", call.namespace)
+            raise not_found("namespaces", "", namespace)
         if ns["metadata"].get("deletionTimestamp"):
             raise ApiStatus(
                 403,
                 "Forbidden",
-                f'{call.rtype.resource}{"." + call.rtype.group if call.rtype.group else ""} "{call.name}" is forbidden: '
-                f"unable to create new content in namespace {call.namespace} because it is being terminated",
+                f'{call.rtype.resource}{"." + call.rtype.group if call.rtype.group else ""} "{name}" is forbidden: '
+                f"unable to create new content in namespace {namespace} because it is being terminated",
                 details={
-                    "name": call.name,
+                    "name": name,
                     "kind": call.rtype.resource,
                     "causes": [
                         {
                             "reason": "NamespaceTerminating",
-                            "message": f"namespace {call.namespace} is being terminated",
+                            "message": f"namespace {namespace} is being terminated",
                             "field": "metadata.namespace",
                         }
                     ],

@@ -61,6 +61,14 @@ class Call:
             raise bad_request(f"error decoding YAML: {exc}") from exc
 
 
+def int_param(call: Call, name: str) -> int:
+    """A non-negative integer query parameter (0 when absent); 400 otherwise."""
+    raw = call.query.get(name) or "0"
+    if not raw.isdigit():
+        raise bad_request(f'{name}: Invalid value: "{raw}": must be a non-negative integer')
+    return int(raw)
+
+
 def object_body(call: Call) -> Obj:
     body = call.json_body()
     if not isinstance(body, dict):

@@ -8,6 +8,8 @@ Custom resources are pruned and defaulted by the version's structural
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 from typing import Any
 
 from gitops_vela.testing.apistatus import invalid
@@ -99,10 +101,15 @@ def types_from_crd(crd: Obj) -> list[ResourceType]:
                 crd=crd["metadata"]["name"],
                 storage=bool(version.get("storage")),
                 schema=_version_schema(version),
+                schema_digest=_digest(_version_schema(version)),
                 printer_columns=tuple(version.get("additionalPrinterColumns") or ()),
             )
         )
     return types
+
+
+def _digest(schema: Obj | None) -> str:
+    return hashlib.sha256(json.dumps(schema, sort_keys=True).encode()).hexdigest()
 
 
 def established_status(crd: Obj) -> Obj:

@@ -43,6 +43,7 @@ class ResourceType:
     crd: str = ""  # name of the CRD that added this type, "" for built-ins
     storage: bool = True  # the version objects are stored as (CRDs with several versions)
     schema: dict[str, Any] | None = field(default=None, compare=False)
+    schema_digest: str = ""  # identifies ``schema`` in comparisons and caches (dicts do not hash)
     printer_columns: tuple[dict[str, Any], ...] = field(default=(), compare=False)
 
     @property

@@ -106,6 +106,18 @@ class Handler(BaseHTTPRequestHandler):
     server: EmulatorHTTPServer
     server_version = "gitops-vela-emulator"
 
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client went away (a stopped watch, a timeout)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        except (BrokenPipeError, ConnectionResetError):
+            return
+
     def log_message(self, format: str, *args: Any) -> None:
         return None  # quiet: tests and the CLI have their own output
 
@@ -170,6 +182,10 @@ class Handler(BaseHTTPRequestHandler):
             self._send(status.code, status.body(), headers=status.headers)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+        # The server boundary: a bug answers 500 with a Status, never a dropped connection.
+        except Exception as exc:
+            message = f"Internal error occurred: {type(exc).__name__}: {exc}"
+            self._send(500, ApiStatus(500, "InternalError", message).body())
 
     def _non_resource(self, parts: list[str], query: dict[str, str]) -> bool:
         """Discovery, OpenAPI, version and health; False when the path names resources."""

@@ -133,7 +133,8 @@ def _path_cell(path: str) -> Callable[[Obj], Any]:
 def columns_for(rtype: ResourceType) -> list[Column]:
     extra = _crd_columns(rtype) if rtype.crd else _KIND_COLUMNS.get((rtype.group, rtype.kind), [])
     name: Column = ("Name", "string", lambda o: o["metadata"]["name"])
-    has_age = any(c[0] == "Age" for c in extra)
+    # CRDs print their creation time instead of an age, as the apiserver's printer does
+    has_age = any(c[0] in ("Age", "Created At") for c in extra)
     return [name, *extra] if has_age else [name, *extra, ("Age", "date", _age)]
 
 

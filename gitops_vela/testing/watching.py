@@ -16,7 +16,7 @@ from typing import Any
 
 from gitops_vela.testing.api import Api
 from gitops_vela.testing.apistatus import bad_request, gone
-from gitops_vela.testing.calls import Call, Obj
+from gitops_vela.testing.calls import Call, Obj, int_param
 
 DEFAULT_TIMEOUT = 1800.0
 TICK = 0.5  # how often a waiting watch checks for shutdown and its deadline
@@ -47,7 +47,7 @@ def events(api: Api, call: Call, stop: threading.Event) -> Iterator[dict[str, An
 
 
 def _stream(api: Api, call: Call, match: Any, stop: threading.Event) -> Iterator[dict[str, Any]]:
-    timeout = float(call.query.get("timeoutSeconds") or DEFAULT_TIMEOUT)
+    timeout = float(int_param(call, "timeoutSeconds") or DEFAULT_TIMEOUT)
     deadline = time.monotonic() + timeout
     raw_rv = call.query.get("resourceVersion", "")
     store = api.store

@@ -222,3 +222,29 @@ def test_unknown_fields_of_custom_resources(kube: KubeTarget, kubectl: Kubectl, 
     applied = kubectl.run("apply", "--server-side", "-f", "-", stdin=to_yaml(widget))
     assert applied.returncode == 1
     assert ".spec.junk: field not declared in schema" in applied.stderr
+
+
+def test_changing_a_crd_schema_changes_pruning(kube: KubeTarget, group: str) -> None:
+    crd = widget_crd(group)
+    _establish(kube, crd)
+    client = kube.dynamic_client()
+    client.resources.invalidate_cache()
+    widgets = client.resources.get(api_version=f"{group}/v1", kind="Widget")
+    body = {
+        "apiVersion": f"{group}/v1",
+        "kind": "Widget",
+        "metadata": {"name": "w"},
+        "spec": {"color": "red"},
+    }
+    assert (
+        "color"
+        not in widgets.create(body=body, namespace=kube.namespace, field_validation="Ignore").spec
+    )
+    for version in crd["spec"]["versions"]:
+        version["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]["color"] = {
+            "type": "string"
+        }
+    _establish(kube, crd)
+    body["metadata"]["name"] = "w2"
+    created = widgets.create(body=body, namespace=kube.namespace)
+    assert created.spec.color == "red"

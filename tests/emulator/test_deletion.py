@@ -92,7 +92,9 @@ def test_terminating_namespace_refuses_new_content(kube: KubeTarget) -> None:
     with pytest.raises(ApiException) as err:
         cms.create(body=configmap("late", kube.namespace, {}), namespace=kube.namespace)
     assert err.value.status == 403
-    assert "because it is being terminated" in status_message(err.value)
+    assert status_message(err.value).endswith(
+        f'"late" is forbidden: unable to create new content in namespace {kube.namespace} because it is being terminated'
+    )
     cms.patch(
         name="held",
         namespace=kube.namespace,

@@ -130,3 +130,14 @@ def test_cluster_wide_paging_keeps_namespace_order(kube: KubeTarget) -> None:
         assert len(seen) == 4
     finally:
         namespaces.delete(name=other)
+
+
+def test_bad_limit_is_400(kube: KubeTarget) -> None:
+    client = kube.dynamic_client()
+    with pytest.raises(ApiException) as err:
+        client.request(
+            "GET",
+            f"/api/v1/namespaces/{kube.namespace}/configmaps",
+            query_params=[("limit", "abc")],
+        )
+    assert err.value.status == 400
