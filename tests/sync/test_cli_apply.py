@@ -2,6 +2,8 @@
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -96,3 +98,20 @@ def test_an_unknown_app_is_an_error(
 ) -> None:
     assert _apply(emulator, checkout, "--app", "nope") == 2
     assert "no app named 'nope'" in capsys.readouterr().err
+
+
+def test_the_console_command_runs_as_a_user_types_it(emulator: Emulator, checkout: Path) -> None:
+    command = [
+        sys.executable,
+        "-m",
+        "gitops_vela",
+        "apply",
+        str(checkout),
+        "--prune",
+        "--kubeconfig",
+        str(emulator.kubeconfig_path),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "shop: 4 created" in done.stdout
+    assert PASSWORD not in done.stdout + done.stderr

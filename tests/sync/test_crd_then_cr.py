@@ -108,3 +108,19 @@ def test_a_kind_missing_in_one_run_is_looked_up_again_in_the_next(cluster: Clust
 
 def json_copy(obj: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(obj))  # type: ignore[no-any-return]
+
+
+def test_a_dry_run_of_crd_and_custom_resource_fails_nothing(cluster: Cluster) -> None:
+    result = sync_apps(cluster, [app("alerts", ALERT, CRD)], options=SyncOptions(dry_run=True))
+    assert result.ok
+    assert [c.action for c in result.apps[0].changes.changes] == [Action.CREATED, Action.CREATED]
+    assert (
+        live(
+            cluster,
+            "apiextensions.k8s.io/v1",
+            "CustomResourceDefinition",
+            "alerts.example.dev",
+            namespace="",
+        )
+        is None
+    )
