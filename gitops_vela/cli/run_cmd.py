@@ -39,7 +39,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         ),
     )
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--config", type=Path, metavar="FILE", help="config file (DESIGN §9)")
+    source.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="config file: repositories, server, cluster (example: deploy/base/config.yaml)",
+    )
     source.add_argument("--repo", metavar="URL", help="watch one repository (URL or local path)")
     one = parser.add_argument_group("one repository (with --repo)")
     one.add_argument("--branch", help="branch to watch (default: main)")
@@ -47,7 +52,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     one.add_argument("--interval", type=duration, help="poll interval, e.g. 30s, 1m (default: 1m)")
     one.add_argument("--namespace", help="namespace for Appfiles that name none (default: default)")
     one.add_argument("--prune", action="store_true", default=None, help="delete what Git removed")
-    one.add_argument("--status-branch", metavar="B", help=f"default: {DEFAULT_STATUS_BRANCH}")
+    one.add_argument(
+        "--status-branch", metavar="B", help=f"status branch (default: {DEFAULT_STATUS_BRANCH})"
+    )
     one.add_argument("--no-status", action="store_true", default=None, help="write no status")
     one.add_argument("--name", help="repository name (default: from the URL)")
     one.add_argument("--token-file", type=Path, metavar="F", help="HTTPS token in a file")

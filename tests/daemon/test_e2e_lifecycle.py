@@ -10,7 +10,6 @@ import yaml
 from gitops_vela.cluster import Cluster, load_configuration
 from gitops_vela.testing import Emulator
 from tests.daemon.conftest import (
-    STATUS_BRANCH,
     GitRemote,
     StartDaemon,
     appfile,
@@ -62,20 +61,39 @@ def test_a_remote_that_disappears_keeps_the_cluster_and_recovers(
     wait_for(lambda: replicas(cluster) == 2, timeout=30, what="applied after the remote came back")
 
 
-def test_a_status_commit_made_by_someone_else_is_kept(
-    remote: GitRemote, start_daemon: StartDaemon, cluster: Cluster, tmp_path: Path
+# Runs once, inside the push of a status commit: someone else's commit lands on the
+# status branch first, so the daemon's push loses the race (its expected old value moved).
+RACING_HOOK = r"""#!/bin/sh
+while read old new ref; do
+  case "$old" in *[!0]*) ;; *) continue ;; esac  # the branch's first push: no race
+  if [ "$ref" = "refs/heads/gitops-vela/status" ] && [ ! -e "$GIT_DIR/raced" ]; then
+    touch "$GIT_DIR/raced"
+    unset GIT_QUARANTINE_PATH GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES
+    blob=$(echo "kept by people" | git hash-object -w --stdin)
+    tree=$( (git ls-tree "$old"; printf '100644 blob %s\tNOTES.md\n' "$blob") | git mktree)
+    commit=$(echo "notes" | GIT_AUTHOR_NAME=p GIT_AUTHOR_EMAIL=p@x GIT_COMMITTER_NAME=p \
+      GIT_COMMITTER_EMAIL=p@x git commit-tree "$tree" -p "$old")
+    git update-ref refs/heads/gitops-vela/status "$commit" "$old"
+  fi
+done
+exit 0
+"""
+
+
+def test_a_status_push_that_loses_a_race_is_redone_and_keeps_the_other_commit(
+    remote: GitRemote, start_daemon: StartDaemon, cluster: Cluster
 ) -> None:
-    start_daemon("--repo", remote.url, "--interval", "1s")
+    daemon = start_daemon("--repo", remote.url, "--interval", "1s")
     wait_for(lambda: remote.status_file("shop"), what="first status")
-    other = tmp_path / "other"
-    git("clone", "-q", "--branch", STATUS_BRANCH, str(remote.bare), str(other))
-    (other / "NOTES.md").write_text("kept by people\n")
-    git("add", "NOTES.md", cwd=other)
-    git("-c", "user.name=P", "-c", "user.email=p@x", "commit", "-q", "-m", "notes", cwd=other)
-    git("push", "-q", "origin", STATUS_BRANCH, cwd=other)
+    hook = remote.bare / "hooks" / "pre-receive"
+    hook.write_text(RACING_HOOK)
+    hook.chmod(0o755)
+    pushes = daemon.metric("gitops_vela_git_requests_total", op="push")
     head = remote.push({"apps/shop/vela.yaml": appfile("shop", replicas=3)})
     wait_for(lambda: (remote.status_file("shop") or {}).get("revision") == head, what="status")
+    assert (remote.bare / "raced").exists(), "the racing commit was made"
     assert "NOTES.md" in remote.status_files()
+    assert daemon.metric("gitops_vela_git_requests_total", op="push") >= pushes + 2
 
 
 def test_the_embedded_cluster_writes_a_kubeconfig_and_keeps_its_state(
