@@ -126,8 +126,11 @@ class _Side:
         self.cluster.close()
 
     def warm(self) -> None:
-        """Start the Jsonnet workers: paid once per process, like the daemon at start-up."""
+        """What the daemon does at start-up: its process settings, then the Jsonnet workers."""
+        from gitops_vela.daemon.main import tune_gc
         from gitops_vela.render import engine
+
+        tune_gc()
 
         engine.evaluate([engine.Job("<bench>/warm.jsonnet", "{}")] * engine.pool().size)
 
