@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import os
 import signal
 import sys
 import threading
@@ -57,16 +58,23 @@ def run(settings: Settings, *, reload: Reloader | None = None) -> int:
     configure_logging(settings)
     tune_gc()
     try:
-        return _serve(settings, reload=reload)
+        clean = _serve(settings, reload=reload)
     except GitopsVelaError as exc:  # e.g. no cluster configured, the port is taken
         log.error("cannot run the daemon", exc_info=exc)
         return 2
     except Exception:  # a bug: one JSON line with its traceback, not a raw dump
         log.exception("the daemon crashed")
         return 1
+    if not clean:
+        # A reconcile is still running past the shutdown timeout; the interpreter
+        # would wait for its thread at exit, so leave now.
+        sys.stdout.flush()
+        os._exit(1)
+    return 0
 
 
-def _serve(settings: Settings, *, reload: Reloader | None) -> int:
+def _serve(settings: Settings, *, reload: Reloader | None) -> bool:
+    """Serve until a stop signal; True when every reconcile finished in time."""
     metrics = Metrics()
     with ExitStack() as stack:
         kubeconfig = settings.cluster.kubeconfig
@@ -86,7 +94,7 @@ def _serve(settings: Settings, *, reload: Reloader | None) -> int:
             _wait(daemon, events, reload=reload)
         clean = daemon.stop(timeout=settings.shutdown_timeout)
     log.info("stopped", clean=clean)
-    return 0 if clean else 1
+    return clean
 
 
 class _Events:

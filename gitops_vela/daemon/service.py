@@ -15,24 +15,16 @@ from dataclasses import dataclass
 
 from gitops_vela.cluster import Cluster
 from gitops_vela.daemon.centers import Centers
+from gitops_vela.daemon.hooks import handle_hook
 from gitops_vela.daemon.http import HttpServer, Reply
 from gitops_vela.daemon.leases import LeaderElection, LeaseLock, default_identity
 from gitops_vela.daemon.metrics import Metrics
 from gitops_vela.daemon.reconcile import ReconcileReport, RepositoryReconciler
 from gitops_vela.daemon.scheduler import RepositoryScheduler
-from gitops_vela.daemon.webhook import (
-    EVENT_HEADER,
-    SIGNATURE_HEADER,
-    PayloadError,
-    Signature,
-    check_signature,
-    match_push,
-    parse_push,
-)
-from gitops_vela.errors import ClusterError, ConfigError, GitopsVelaError
+from gitops_vela.errors import ClusterError, ConfigError
 from gitops_vela.logs import get_logger
 from gitops_vela.model.diagnostics import Diagnostic
-from gitops_vela.settings import RepositorySettings, Settings, read_secret_file
+from gitops_vela.settings import RepositorySettings, Settings
 
 log = get_logger("gitops_vela.daemon")
 _CLUSTER_PROBE_TTL = 10.0
@@ -250,42 +242,10 @@ class Daemon:
         return self.metrics.exposition()
 
     def hook(self, *, body: bytes, headers: Mapping[str, str]) -> Reply:
-        lowered = {k.lower(): v for k, v in headers.items()}
-        secret_file = self.settings.server.webhook_secret_file
-        try:
-            secret = read_secret_file(secret_file) if secret_file else None
-        except GitopsVelaError as exc:
-            log.error("webhook secret unreadable", error=exc.message)
-            return Reply(503, {"message": "the webhook secret cannot be read"})
-        if secret is not None and not secret:
-            return Reply(503, {"message": "webhook disabled: the webhook secret is empty"})
-        verdict = check_signature(
-            secret=secret, body=body, header=lowered.get(SIGNATURE_HEADER.lower())
+        return handle_hook(
+            body=body,
+            headers=headers,
+            settings=self.settings,
+            trigger=self.trigger,
+            on_center_push=self.centers.invalidate,
         )
-        if verdict is Signature.MISSING:
-            log.warning("webhook rejected: no signature")
-            return Reply(401, {"message": f"{SIGNATURE_HEADER} is required"})
-        if verdict is Signature.INVALID:
-            log.warning("webhook rejected: bad signature")
-            return Reply(403, {"message": f"{SIGNATURE_HEADER} does not match"})
-        event = lowered.get(EVENT_HEADER.lower(), "push")
-        if event == "ping":
-            return Reply(200, {"message": "pong"})
-        if event != "push":
-            return Reply(202, {"message": f"ignored: event {event!r}", "triggered": []})
-        return self._on_push(body, content_type=lowered.get("content-type", "application/json"))
-
-    def _on_push(self, body: bytes, *, content_type: str) -> Reply:
-        try:
-            push = parse_push(body, content_type=content_type)
-        except PayloadError as exc:
-            return Reply(400, {"message": str(exc)})
-        settings = self.settings
-        match = match_push(push, settings.repositories, settings.capability_centers)
-        if match.center:
-            self.centers.invalidate()
-        triggered = [name for name in match.repositories if self.trigger(name)]
-        log.info("webhook", branch=push.branch, triggered=triggered, message=match.message)
-        if not match.known:
-            return Reply(404, {"message": match.message, "triggered": []})
-        return Reply(202, {"message": match.message, "triggered": triggered})

@@ -9,10 +9,10 @@ lives in :mod:`gitops_vela.testing.deletion`, watch in :mod:`.watching`.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from gitops_vela.testing import calls, crds, paging, semantics, validation
+from gitops_vela.testing import builtin_schemas, calls, crds, paging, semantics, validation
 from gitops_vela.testing.apistatus import (
     STALE,
     ApiStatus,
@@ -171,6 +171,11 @@ class Api:
             obj.clear()
             obj.update(pruned)
             return
+        model = builtin_schemas.model_for(rtype)
+        if model is not None:  # decoding into the Go type drops undeclared fields
+            pruned = builtin_schemas.prune(obj, model)
+            obj.clear()
+            obj.update(pruned)
         if rtype.kind == "CustomResourceDefinition":
             crds.default_crd(obj)
             crds.validate_crd(obj)
@@ -207,11 +212,18 @@ class Api:
                 "the namespace of the provided object does not match the namespace sent on the request"
             )
 
+    def _unknown_fields(self, rtype: ResourceType, obj: Any) -> Sequence[str]:
+        """Fields the kind does not declare: its CRD schema, or the built-in Go type."""
+        if rtype.crd:
+            return crds.unknown_fields(obj, rtype.schema)
+        model = builtin_schemas.model_for(rtype)
+        return builtin_schemas.unknown_fields(obj, model) if model else []
+
     def _check_fields(self, call: Call, obj: Obj) -> None:
-        """Unknown fields of a custom resource under ``fieldValidation`` (default Warn)."""
-        if not call.rtype.crd or call.subresource:
+        """Unknown fields under ``fieldValidation`` (default Warn); they are dropped anyway."""
+        if call.subresource:
             return
-        unknown = crds.unknown_fields(obj, call.rtype.schema)
+        unknown = self._unknown_fields(call.rtype, obj)
         mode = call.query.get("fieldValidation") or "Warn"
         if not unknown or mode == "Ignore":
             return
@@ -226,9 +238,7 @@ class Api:
 
     def _check_applied_fields(self, call: Call, applied: Obj) -> None:
         """A field the schema does not declare fails an apply with a 500, as in the apiserver."""
-        if not call.rtype.crd:
-            return
-        unknown = crds.unknown_fields(applied, call.rtype.schema)
+        unknown = self._unknown_fields(call.rtype, applied)
         if not unknown:
             return
         rtype = call.rtype
@@ -242,6 +252,8 @@ class Api:
             raise method_not_allowed()
         body = object_body(call)
         validation.check_identity(call.rtype, body)
+        if call.rtype.review:
+            return 201, _allow(call.rtype, body)
         self._check_fields(call, body)
         self._check_body_namespace(call, body)
         with self.store.lock:
@@ -392,6 +404,26 @@ class Api:
             new["metadata"].pop("resourceVersion", None)
             result = self._replace(call, old, new)
             return scale_view(rtype, result)
+
+
+def _allow(rtype: ResourceType, review: Obj) -> Obj:
+    """Every access review is allowed: the emulator enforces no RBAC."""
+    status: Obj = {"allowed": True, "reason": "the emulator enforces no RBAC"}
+    if rtype.kind == "SelfSubjectRulesReview":
+        rule = {"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}
+        status = {
+            "resourceRules": [rule],
+            "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}],
+            "incomplete": False,
+        }
+    meta = {k: v for k, v in (review.get("metadata") or {}).items() if k != "managedFields"}
+    return {
+        **review,
+        "apiVersion": rtype.api_version,
+        "kind": rtype.kind,
+        "metadata": meta,
+        "status": status,
+    }
 
 
 def _patch_option_invalid(field: str, reason: str, message: str) -> ApiStatus:

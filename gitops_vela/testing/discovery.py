@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from gitops_vela.testing.registry import STANDARD_VERBS, SUBRESOURCE_VERBS, Registry, ResourceType
+from gitops_vela.testing.registry import SUBRESOURCE_VERBS, Registry, ResourceType
 
 VERSION_INFO = {
     "major": "1",
@@ -32,7 +32,7 @@ def _resource(rtype: ResourceType) -> dict[str, Any]:
         "singularName": rtype.singular,
         "namespaced": rtype.namespaced,
         "kind": rtype.kind,
-        "verbs": list(STANDARD_VERBS),
+        "verbs": list(rtype.verbs),
         "storageVersionHash": _hash(rtype),
     }
     if rtype.short_names:
@@ -120,7 +120,7 @@ def _aggregated_resource(rtype: ResourceType) -> dict[str, Any]:
         "responseKind": {"group": rtype.group, "version": rtype.version, "kind": rtype.kind},
         "scope": "Namespaced" if rtype.namespaced else "Cluster",
         "singularResource": rtype.singular,
-        "verbs": list(STANDARD_VERBS),
+        "verbs": list(rtype.verbs),
     }
     if rtype.short_names:
         entry["shortNames"] = list(rtype.short_names)

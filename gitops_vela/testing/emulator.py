@@ -26,6 +26,7 @@ from typing import Any
 
 import yaml
 
+from gitops_vela.testing import crds
 from gitops_vela.testing.api import Api
 from gitops_vela.testing.calls import Call
 from gitops_vela.testing.deletion import Deleter
@@ -223,10 +224,9 @@ class Emulator:
 
     def load(self, path: str | os.PathLike[str]) -> None:
         """Replace the state with a snapshot file; CRDs in it register their kinds again."""
-        from gitops_vela.testing import crds
-
         data = json.loads(Path(path).read_text())
         with self.store.lock:
             self.store.load(data)
+            self.api.allocator.taken(self.store.items(("", "services")))
             for crd in self.store.items(("apiextensions.k8s.io", "customresourcedefinitions")):
                 self.registry.add_crd_types(crd["metadata"]["name"], crds.types_from_crd(crd))

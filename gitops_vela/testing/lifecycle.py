@@ -33,14 +33,29 @@ class Allocator:
 
     def __init__(self) -> None:
         self._ips = itertools.count(10)
-        self._ports = itertools.count(30000)
+        self._ports = itertools.count(0)
+        self._taken_ips: set[str] = set()
+        self._taken_ports: set[int] = set()
+
+    def taken(self, services: list[Obj]) -> None:
+        """Never hand out what these Services already hold (after loading a snapshot)."""
+        for svc in services:
+            spec = svc.get("spec") or {}
+            self._taken_ips.update(spec.get("clusterIPs") or [spec.get("clusterIP", "")])
+            self._taken_ports.update(p.get("nodePort", 0) for p in spec.get("ports") or [])
 
     def cluster_ip(self) -> str:
-        n = next(self._ips)
-        return f"10.96.{n // 254}.{n % 254 + 1}"
+        while True:
+            n = next(self._ips)
+            ip = f"10.96.{n // 254 % 256}.{n % 254 + 1}"
+            if ip not in self._taken_ips:
+                return ip
 
     def node_port(self) -> int:
-        return 30000 + (next(self._ports) - 30000) % 2768
+        while True:
+            port = 30000 + next(self._ports) % 2768
+            if port not in self._taken_ports:
+                return port
 
 
 def _initial_status(rtype: ResourceType) -> Obj | None:

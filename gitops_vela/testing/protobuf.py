@@ -104,7 +104,35 @@ _SERVICE_PORT: Schema = {
     4: ("targetPort", _INT_OR_STRING, False),
     5: ("nodePort", "int", False),
 }
+_RESOURCE_ATTRIBUTES: Schema = {
+    1: ("namespace", "string", False),
+    2: ("verb", "string", False),
+    3: ("group", "string", False),
+    4: ("version", "string", False),
+    5: ("resource", "string", False),
+    6: ("subresource", "string", False),
+    7: ("name", "string", False),
+}
 KINDS: dict[str, Schema] = {
+    "SelfSubjectAccessReview": {
+        1: ("metadata", _META, False),
+        2: (
+            "spec",
+            {
+                1: ("resourceAttributes", _RESOURCE_ATTRIBUTES, False),
+                2: (
+                    "nonResourceAttributes",
+                    {1: ("path", "string", False), 2: ("verb", "string", False)},
+                    False,
+                ),
+            },
+            False,
+        ),
+    },
+    "SelfSubjectRulesReview": {
+        1: ("metadata", _META, False),
+        2: ("spec", {1: ("namespace", "string", False)}, False),
+    },
     "Deployment": {
         1: ("metadata", _META, False),
         2: (

@@ -92,7 +92,9 @@ def _run_kubectl(
 
 
 # "real" joins only when a cluster is named, so runs without one are not full of skips.
-_TARGETS = ["emulator", "real"] if os.environ.get(E2E_ENV) else ["emulator"]
+_TARGETS: list[Any] = ["emulator"]
+if os.environ.get(E2E_ENV):
+    _TARGETS.append(pytest.param("real", marks=pytest.mark.e2e))
 
 
 @pytest.fixture(params=_TARGETS)

@@ -41,10 +41,15 @@ class ResourceType:
     scale: ScalePaths | None = None
     generation: bool = False  # metadata.generation tracks spec changes
     crd: str = ""  # name of the CRD that added this type, "" for built-ins
+    review: bool = False  # create-only, answered and never stored (access reviews)
     storage: bool = True  # the version objects are stored as (CRDs with several versions)
     schema: dict[str, Any] | None = field(default=None, compare=False)
     schema_digest: str = ""  # identifies ``schema`` in comparisons and caches (dicts do not hash)
     printer_columns: tuple[dict[str, Any], ...] = field(default=(), compare=False)
+
+    @property
+    def verbs(self) -> tuple[str, ...]:
+        return ("create",) if self.review else STANDARD_VERBS
 
     @property
     def api_version(self) -> str:
@@ -117,6 +122,19 @@ BUILTINS: tuple[ResourceType, ...] = (
     _b("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", namespaced=False),
     _b("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", namespaced=False, short=("crd", "crds"), status=True, generation=True),
     _b("coordination.k8s.io", "v1", "leases", "Lease"),
+    # kinds a repository may well carry, served plainly (no controller behind them)
+    _b("", "v1", "resourcequotas", "ResourceQuota", short=("quota",), status=True),
+    _b("", "v1", "limitranges", "LimitRange", short=("limits",)),
+    _b("", "v1", "persistentvolumes", "PersistentVolume", namespaced=False, short=("pv",), status=True),
+    _b("", "v1", "endpoints", "Endpoints", short=("ep",)),
+    _b("apps", "v1", "controllerrevisions", "ControllerRevision"),
+    _b("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice"),
+    _b("storage.k8s.io", "v1", "storageclasses", "StorageClass", namespaced=False, short=("sc",)),
+    _b("scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", namespaced=False, short=("pc",)),
+    _b("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations", "MutatingWebhookConfiguration", namespaced=False, generation=True),
+    _b("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "ValidatingWebhookConfiguration", namespaced=False, generation=True),
+    ResourceType("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", namespaced=False, review=True),
+    ResourceType("authorization.k8s.io", "v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview", namespaced=False, review=True),
 )  # fmt: skip
 
 _VERSION = re.compile(r"^v(\d+)(?:(alpha|beta)(\d+))?$")

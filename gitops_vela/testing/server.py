@@ -38,6 +38,7 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # socketserver's 5 drops bursts of new connections (1 s SYN retries)
 
     def __init__(
         self,
@@ -241,6 +242,8 @@ class Handler(BaseHTTPRequestHandler):
         with api.store.lock:
             rtype, namespace, name, sub = parse_resource_path(parts, api)
         verb = self._verb(name, query)
+        if rtype.review and verb != "create":
+            raise method_not_allowed()
         content_type = self.headers.get("Content-Type", "") or ""
         apply = verb == "patch" and content_type.startswith("application/apply-patch")
         self.server.counters.record(verb, rtype.resource, apply=apply)
@@ -324,7 +327,11 @@ class Handler(BaseHTTPRequestHandler):
         if verb == "get":
             return tables.table(rtype, [result], include=include)
         meta = dict(result["metadata"])
-        return tables.table(rtype, result["items"], include=include, metadata=meta)
+        typed = [
+            {"apiVersion": rtype.api_version, "kind": rtype.kind, **item}
+            for item in result["items"]
+        ]
+        return tables.table(rtype, typed, include=include, metadata=meta)
 
     def _watch(self, call: Call) -> None:
         as_table = tables.wants_table(self.headers.get("Accept", ""))

@@ -1,7 +1,8 @@
 """Status simulation, like kwok: what controllers and kubelets would write to ``status``.
 
 After each stored change of a Deployment, ReplicaSet, StatefulSet, DaemonSet,
-Job, LoadBalancer Service or PersistentVolumeClaim, the simulator writes the
+Job, Service, Ingress, HorizontalPodAutoscaler, PodDisruptionBudget or
+PersistentVolumeClaim, the simulator writes the
 status a healthy cluster would reach (as manager ``kube-controller-manager``,
 through the status subresource, so resourceVersion moves and watchers see a
 MODIFIED event). With ``delay=0`` this happens right after the write; with a
@@ -20,12 +21,18 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from gitops_vela.testing import semantics
 from gitops_vela.testing.api import Api
 from gitops_vela.testing.calls import Obj
 from gitops_vela.testing.lifecycle import now
 from gitops_vela.testing.registry import ResourceType
+from gitops_vela.testing.selectors import (
+    labels_match,
+    parse_label_selector,
+    selector_from_label_selector,
+)
 
 MANAGER = "kube-controller-manager"
 HEALTHY, PROGRESSING, FAILED = "healthy", "progressing", "failed"
@@ -218,7 +225,80 @@ _SIMULATED: dict[tuple[str, str], Callable[[Obj, str], Obj]] = {
 }
 
 
-_TRACKED = {*_SIMULATED, ("", "Service")}
+_CONTEXTUAL = {
+    ("", "Service"),
+    ("networking.k8s.io", "Ingress"),
+    ("autoscaling", "HorizontalPodAutoscaler"),
+    ("policy", "PodDisruptionBudget"),
+}
+_TRACKED = {*_SIMULATED, *_CONTEXTUAL}
+
+
+def ingress_status(obj: Obj, mode: str, *, ip: Callable[[], str]) -> Obj:
+    if mode != HEALTHY:
+        return {"loadBalancer": {}}
+    current = ((obj.get("status") or {}).get("loadBalancer") or {}).get("ingress")
+    return {"loadBalancer": {"ingress": current or [{"ip": ip()}]}}
+
+
+def hpa_status(obj: Obj, mode: str, *, target_replicas: int | None) -> Obj:
+    spec = obj.get("spec") or {}
+    low, high = int(spec.get("minReplicas", 1)), int(spec.get("maxReplicas", 1))
+    current = target_replicas if target_replicas is not None else low
+    desired = min(max(current, low), high)
+    active = mode == HEALTHY
+    return {
+        "currentReplicas": current,
+        "desiredReplicas": desired,
+        "conditions": [
+            _condition(
+                "AbleToScale", "True", "ReadyForNewScale", "recommended size matches current size"
+            ),
+            _condition(
+                "ScalingActive",
+                "True" if active else "False",
+                "ValidMetricFound" if active else "FailedGetResourceMetric",
+                "the HPA was able to successfully calculate a replica count"
+                if active
+                else "the HPA was unable to compute the replica count",
+            ),
+            _condition(
+                "ScalingLimited",
+                "False",
+                "DesiredWithinRange",
+                "the desired count is within the acceptable range",
+            ),
+        ],
+    }
+
+
+def _budget(value: Any, expected: int, *, round_up: bool) -> int:
+    if isinstance(value, str) and value.endswith("%"):
+        share = expected * int(value[:-1]) / 100
+        return int(-(-share // 1)) if round_up else int(share)
+    return int(value)
+
+
+def pdb_status(obj: Obj, mode: str, *, expected: int) -> Obj:
+    spec = obj.get("spec") or {}
+    healthy = expected if mode == HEALTHY else 0
+    if "minAvailable" in spec:
+        desired = _budget(spec["minAvailable"], expected, round_up=True)
+    else:
+        desired = expected - _budget(spec.get("maxUnavailable", 0), expected, round_up=True)
+    allowed = max(0, healthy - desired)
+    return {
+        "observedGeneration": obj["metadata"].get("generation", 1),
+        "disruptionsAllowed": allowed,
+        "currentHealthy": healthy,
+        "desiredHealthy": max(desired, 0),
+        "expectedPods": expected,
+        "conditions": [
+            _condition("DisruptionAllowed", "True", "SufficientPods", "")
+            if allowed
+            else _condition("DisruptionAllowed", "False", "InsufficientPods", "")
+        ],
+    }
 
 
 def _keep_transition_times(old: Obj, new: Obj) -> Obj:
@@ -322,10 +402,7 @@ class Simulator:
     def _simulate(self, rtype: ResourceType, obj: Obj) -> None:
         meta = obj["metadata"]
         mode = self._modes.get((rtype.kind, meta.get("namespace", ""), meta["name"]), HEALTHY)
-        if (rtype.group, rtype.kind) == ("", "Service"):
-            status = service_status(obj, mode, ip=self._next_ip)
-        else:
-            status = _SIMULATED[(rtype.group, rtype.kind)](obj, mode)
+        status = self._status_for(rtype, obj, mode)
         status = _keep_transition_times(obj.get("status") or {}, status)
         if status == obj.get("status"):
             return
@@ -334,6 +411,51 @@ class Simulator:
             rtype, obj, new, manager=MANAGER, now=now(), subresource="status"
         )
         self.api.store.put(rtype.key, new, obj)
+
+    def _status_for(self, rtype: ResourceType, obj: Obj, mode: str) -> Obj:
+        key = (rtype.group, rtype.kind)
+        if key == ("", "Service"):
+            return service_status(obj, mode, ip=self._next_ip)
+        if key == ("networking.k8s.io", "Ingress"):
+            return ingress_status(obj, mode, ip=self._next_ip)
+        if key == ("autoscaling", "HorizontalPodAutoscaler"):
+            return hpa_status(obj, mode, target_replicas=self._target_replicas(obj))
+        if key == ("policy", "PodDisruptionBudget"):
+            return pdb_status(obj, mode, expected=self._expected_pods(obj))
+        return _SIMULATED[key](obj, mode)
+
+    def _target_replicas(self, hpa: Obj) -> int | None:
+        """spec.replicas of the HPA's scale target, when it exists."""
+        ref = (hpa.get("spec") or {}).get("scaleTargetRef") or {}
+        group = str(ref.get("apiVersion", "")).rpartition("/")[0]
+        rtype = self.api.registry.by_kind(group, str(ref.get("kind", "")))
+        if rtype is None:
+            return None
+        target = self.api.store.get(
+            rtype.key, hpa["metadata"].get("namespace", ""), str(ref.get("name", ""))
+        )
+        replicas = ((target or {}).get("spec") or {}).get("replicas")
+        return replicas if isinstance(replicas, int) else None
+
+    def _expected_pods(self, pdb: Obj) -> int:
+        """Pods the PDB's selector covers: replicas of matching workloads in its namespace."""
+        wanted = parse_label_selector(
+            selector_from_label_selector((pdb.get("spec") or {}).get("selector") or {})
+        )
+        namespace = pdb["metadata"].get("namespace", "")
+        total = 0
+        for kind, resource in (
+            ("Deployment", "deployments"),
+            ("StatefulSet", "statefulsets"),
+            ("DaemonSet", "daemonsets"),
+        ):
+            for workload in self.api.store.items(("apps", resource), namespace):
+                labels = (
+                    ((workload.get("spec") or {}).get("template") or {}).get("metadata") or {}
+                ).get("labels") or {}
+                if wanted and labels_match(wanted, labels):
+                    total += 1 if kind == "DaemonSet" else _replicas(workload)
+        return total
 
     def _run(self) -> None:
         with self._wake:

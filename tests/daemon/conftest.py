@@ -121,6 +121,7 @@ class DaemonProcess:
     lines: list[str] = field(default_factory=list)
     port: int = 0
     reader: threading.Thread | None = None
+    expected_exit: int = 0
 
     def start_reading(self) -> None:
         def read() -> None:
@@ -237,7 +238,7 @@ def start_daemon(tmp_path: Path, emulator: Emulator) -> Iterator[StartDaemon]:
     yield start
     for daemon in started:
         code = daemon.stop()
-        assert code == 0, "\n".join(daemon.lines[-30:])
+        assert code == daemon.expected_exit, "\n".join(daemon.lines[-30:])
         not_json = [line for line in daemon.lines if not _is_json_object(line)]
         assert not not_json, f"log lines that are not JSON: {not_json[:5]}"
 

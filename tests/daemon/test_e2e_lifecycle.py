@@ -39,6 +39,24 @@ def test_sigterm_lets_the_apply_in_flight_finish_then_exits_0(
     assert daemon.event("stopped", clean=True)
 
 
+def test_a_reconcile_that_outlives_the_shutdown_timeout_is_abandoned(
+    remote: GitRemote, start_daemon: StartDaemon, emulator: Emulator, tmp_path: Path
+) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {"shutdownTimeout": "1s", "repositories": [{"url": str(remote.bare), "interval": "1s"}]}
+        )
+    )
+    emulator.faults.add(verb="patch", resource="deployments", latency=5)
+    applies = emulator.counters.by_verb().get("apply", 0)
+    daemon = start_daemon("--config", str(config))
+    wait_for(lambda: emulator.counters.by_verb().get("apply", 0) > applies, what="an apply")
+    daemon.expected_exit = 1
+    assert daemon.stop(signal.SIGTERM) == 1
+    assert daemon.event("shutdown timed out with a reconcile still running")
+
+
 def test_sigint_stops_too(remote: GitRemote, start_daemon: StartDaemon) -> None:
     daemon = start_daemon("--repo", remote.url, "--interval", "1s")
     assert daemon.stop(signal.SIGINT) == 0

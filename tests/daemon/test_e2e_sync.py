@@ -92,8 +92,10 @@ def test_quiet_polls_make_no_status_commit(
     daemon = start_daemon(*run_args(remote))
     wait_for(lambda: remote.status_file("shop") and remote.status_file("blog"), what="statuses")
     wait_for(
-        lambda: (s := remote.status_file("shop")) and s["health"] == "Healthy",
-        what="healthy",
+        lambda: all(
+            (remote.status_file(a) or {}).get("health") == "Healthy" for a in ("shop", "blog")
+        ),
+        what="both apps healthy on the status branch",
     )
     commits = remote.status_commits()
     polls = daemon.metric("gitops_vela_reconcile_total")

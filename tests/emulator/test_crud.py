@@ -6,8 +6,10 @@ import json
 
 import kubernetes.client
 import pytest
+from kubernetes import dynamic
 from kubernetes.client.exceptions import ApiException
 
+from gitops_vela.testing import Emulator
 from gitops_vela.testing.pytest_plugin import Kubectl, KubeTarget
 from tests.emulator.helpers import configmap, status_message, to_yaml
 
@@ -150,3 +152,26 @@ def test_body_and_url_must_agree(kube: KubeTarget) -> None:
         )
     assert err.value.status == 400
     assert "does not match the name on the URL" in status_message(err.value)
+
+
+def test_access_reviews_are_allowed(emulator: Emulator) -> None:
+    # emulator only: a real cluster answers by its RBAC
+    assert (
+        Kubectl(emulator.kubeconfig_path)("auth", "can-i", "create", "deployments").strip() == "yes"
+    )
+    dyn = dynamic.DynamicClient(kubernetes.client.ApiClient(emulator.client_configuration()))
+    reviews = dyn.resources.get(
+        api_version="authorization.k8s.io/v1", kind="SelfSubjectAccessReview"
+    )
+    spec = {
+        "resourceAttributes": {"verb": "patch", "resource": "configmaps", "namespace": "default"}
+    }
+    answer = reviews.create(
+        body={
+            "apiVersion": "authorization.k8s.io/v1",
+            "kind": "SelfSubjectAccessReview",
+            "spec": spec,
+        }
+    )
+    assert answer.status.allowed is True
+    assert answer.spec.resourceAttributes.verb == "patch"

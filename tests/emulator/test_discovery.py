@@ -39,3 +39,30 @@ def test_kubectl_lists_api_resources_with_short_names(kubectl: Kubectl) -> None:
 def test_version_is_served(kubectl: Kubectl) -> None:
     version = json.loads(kubectl("version", "-o", "json"))
     assert version["serverVersion"]["major"] == "1"
+
+
+def test_plain_kinds_a_repository_may_carry(kube: KubeTarget, kubectl: Kubectl) -> None:
+    ns = kube.namespace
+    manifest = f"""
+apiVersion: scheduling.k8s.io/v1
+kind: PriorityClass
+metadata: {{name: {ns}-high}}
+value: 1000
+---
+apiVersion: v1
+kind: ResourceQuota
+metadata: {{name: q, namespace: {ns}}}
+spec: {{hard: {{pods: "10"}}}}
+---
+apiVersion: v1
+kind: LimitRange
+metadata: {{name: l, namespace: {ns}}}
+spec: {{limits: [{{type: Container, default: {{cpu: 500m}}}}]}}
+"""
+    kubectl("apply", "--server-side", "-f", "-", stdin=manifest)
+    assert kubectl("get", "pc", f"{kube.namespace}-high", "-o", "jsonpath={.value}") == "1000"
+    assert (
+        kubectl("get", "quota", "q", "-n", kube.namespace, "-o", "jsonpath={.spec.hard.pods}")
+        == "10"
+    )
+    kubectl("delete", "pc", f"{kube.namespace}-high")

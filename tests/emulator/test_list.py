@@ -141,3 +141,22 @@ def test_bad_limit_is_400(kube: KubeTarget) -> None:
             query_params=[("limit", "abc")],
         )
     assert err.value.status == 400
+
+
+def test_kubectl_sort_by_uses_whole_objects_from_the_table(
+    labelled: KubeTarget, kubectl: Kubectl
+) -> None:
+    out = kubectl(
+        "get",
+        "cm",
+        "-n",
+        labelled.namespace,
+        "-l",
+        "tier",
+        "--sort-by=.metadata.name",
+        "-o",
+        "name",
+    )
+    assert out.split() == ["configmap/a", "configmap/b", "configmap/c"]
+    table = kubectl("get", "cm", "-n", labelled.namespace, "-l", "tier", "--sort-by=.metadata.name")
+    assert [line.split()[0] for line in table.splitlines()[1:]] == ["a", "b", "c"]

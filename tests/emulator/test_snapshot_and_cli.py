@@ -98,3 +98,25 @@ def test_cli_reports_a_busy_port(capsys: object) -> None:
         code = main(["emulator", "--port", str(running.port), "--kubeconfig", "/dev/null"])
     assert code == 2
     assert "cannot listen on 127.0.0.1:" in capsys.readouterr().err  # type: ignore[attr-defined]
+
+
+def test_services_after_a_restart_get_fresh_cluster_ips(tmp_path: Path) -> None:
+    snapshot = tmp_path / "cluster.json"
+    svc = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "a"},
+        "spec": {"type": "NodePort", "ports": [{"port": 80}]},
+    }
+    with Emulator(snapshot=snapshot) as first:
+        services = dynamic.DynamicClient(
+            client.ApiClient(first.client_configuration())
+        ).resources.get(api_version="v1", kind="Service")
+        before = services.create(body=svc, namespace="default").spec
+    with Emulator(snapshot=snapshot) as second:
+        services = dynamic.DynamicClient(
+            client.ApiClient(second.client_configuration())
+        ).resources.get(api_version="v1", kind="Service")
+        after = services.create(body={**svc, "metadata": {"name": "b"}}, namespace="default").spec
+    assert after.clusterIP != before.clusterIP
+    assert after.ports[0].nodePort != before.ports[0].nodePort

@@ -132,3 +132,48 @@ def test_kubectl_rollout_status_succeeds(kube: KubeTarget, kubectl: Kubectl) -> 
     kubectl("apply", "--server-side", "-f", "-", stdin=to_yaml(deployment("web", kube.namespace)))
     out = kubectl("rollout", "status", "deployment/web", "-n", kube.namespace, "--timeout=60s")
     assert "successfully rolled out" in out
+
+
+def test_ingress_hpa_and_pdb_status(emulator: Emulator) -> None:
+    dyn = _dyn(emulator)
+    dyn.resources.get(api_version="apps/v1", kind="Deployment").create(
+        body=deployment("web", "default", replicas=3), namespace="default"
+    )
+    ingress = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": "web"},
+        "spec": {"rules": [{"host": "web.example.com"}]},
+    }
+    hpa = {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": "web"},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+            "minReplicas": 2,
+            "maxReplicas": 5,
+        },
+    }
+    pdb = {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": {"name": "web"},
+        "spec": {"minAvailable": 2, "selector": {"matchLabels": {"app": "web"}}},
+    }
+    live = {}
+    for body in (ingress, hpa, pdb):
+        res = dyn.resources.get(api_version=body["apiVersion"], kind=body["kind"])
+        res.create(body=body, namespace="default")
+        live[body["kind"]] = res.get(name="web", namespace="default").to_dict()["status"]
+    assert live["Ingress"]["loadBalancer"]["ingress"][0]["ip"]
+    assert (
+        live["HorizontalPodAutoscaler"]["currentReplicas"],
+        live["HorizontalPodAutoscaler"]["desiredReplicas"],
+    ) == (3, 3)
+    pdb_status = live["PodDisruptionBudget"]
+    assert (
+        pdb_status["expectedPods"],
+        pdb_status["currentHealthy"],
+        pdb_status["disruptionsAllowed"],
+    ) == (3, 3, 1)
