@@ -11,17 +11,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from gitops_vela.catalog import Catalog, load_catalog
 from gitops_vela.catalog.describe import applies_text, origin_text, parameter_rows
 from gitops_vela.cli.common import command_parser
 from gitops_vela.model.definitions import Definition
 from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.model.rendered import RenderedApp, RepositoryRender
-from gitops_vela.render import render_repository
-
-_Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+from gitops_vela.render import render_repository, yamltext
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -118,12 +114,20 @@ def _render(args: argparse.Namespace) -> int:
             print(json.dumps(_as_list(result.apps), indent=2, sort_keys=False))
         else:
             _write_dir(Path(output[len("dir=") :]), result.apps)
+        sys.stdout.flush()  # a reader that left shows up here, not at interpreter exit
     except BrokenPipeError:  # `gitops-vela render | head`: the reader left, not an error
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keep interpreter exit quiet
+        _discard_stdout()
         return 0
     for name in sorted(missing):
         print(f"error: no app named {name!r}", file=sys.stderr)
     return _report(result) or (1 if missing else 0)
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush has nowhere to fail."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -150,7 +154,7 @@ def _print_yaml(apps: Sequence[RenderedApp]) -> None:
     for app in apps:
         for obj in app.objects:
             sys.stdout.write(f"---\n# app: {app.name} ({app.path})\n")
-            sys.stdout.write(yaml.dump(obj, Dumper=_Dumper, sort_keys=False))
+            sys.stdout.write(yamltext.dump(obj))
 
 
 def _as_list(apps: Sequence[RenderedApp]) -> dict[str, Any]:
@@ -166,7 +170,7 @@ def _write_dir(out: Path, apps: Sequence[RenderedApp]) -> None:
             stale.unlink()
         for index, obj in enumerate(app.objects, start=1):
             name = f"{index:03d}-{obj['kind'].lower()}-{obj['metadata']['name']}.yaml"
-            (folder / name).write_text(yaml.dump(obj, Dumper=_Dumper, sort_keys=False))
+            (folder / name).write_text(yamltext.dump(obj))
 
 
 def _catalog(path: str) -> Catalog:

@@ -36,7 +36,8 @@ class Appfile:
     """One app. ``namespace`` is "" when the Appfile names none (the repository's default applies).
 
     ``path`` is relative to the repository root; ``warnings`` are things the
-    app can live with (e.g. an ignored ``build`` block).
+    app can live with (e.g. an ignored ``build`` block); ``annotations`` are the
+    Appfile's own, read by the sync (``gitops-vela.dev/recreate: enabled``).
     """
 
     name: str
@@ -45,6 +46,7 @@ class Appfile:
     namespace: str = ""
     line: int = 1
     warnings: tuple[Diagnostic, ...] = field(default=())
+    annotations: Mapping[str, str] = field(default_factory=dict)  # e.g. the recreate opt-in
 
     @property
     def definitions(self) -> frozenset[str]:

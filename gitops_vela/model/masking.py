@@ -32,6 +32,8 @@ SERVER_METADATA = (
     "creationTimestamp",
     "generation",
     "selfLink",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
 )
 _MIN_REDACT = 3  # shorter values would redact ordinary words from messages
 
@@ -61,14 +63,18 @@ def mask(obj: Manifest) -> Manifest:
 
 
 def strip_server_fields(obj: Manifest) -> Manifest:
-    """A copy without ``status`` and the metadata the API server maintains."""
+    """A copy without ``status``, the metadata the API server maintains, and kubectl's
+    last-applied copy (it may hold Secret values and is never what Git declares)."""
     stripped = copy.deepcopy(obj)
     stripped.pop("status", None)
     metadata = stripped.get("metadata")
     if isinstance(metadata, dict):
         for name in SERVER_METADATA:
             metadata.pop(name, None)
-        if not metadata.get("annotations"):
+        annotations = metadata.get("annotations")
+        if isinstance(annotations, dict):
+            annotations.pop(LAST_APPLIED, None)
+        if not annotations:
             metadata.pop("annotations", None)
     return stripped
 

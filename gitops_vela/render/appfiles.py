@@ -21,8 +21,13 @@ from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.render.files import RepoFiles
 from gitops_vela.render.values import check_values, did_you_mean, expand_files, fill_defaults
 
-APP_KEYS = ("name", "namespace", "services")
+APP_KEYS = ("name", "namespace", "annotations", "services")
 _LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+# Kubernetes' qualified name: [DNS-1123 subdomain "/"] name
+_QUALIFIED = re.compile(
+    r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+    r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
+)
 
 
 def load_appfile(doc: Document, *, catalog: Catalog, files: RepoFiles) -> Appfile:
@@ -38,6 +43,7 @@ def load_appfile(doc: Document, *, catalog: Catalog, files: RepoFiles) -> Appfil
             problems.append(doc.diagnostic((key,), f"unknown Appfile key {key!r}", hint=hint))
     name = _label(doc, body.get("name"), ("name",), problems, what="app name", required=True)
     namespace = _label(doc, body.get("namespace"), ("namespace",), problems, what="namespace")
+    annotations = _annotations(doc, body.get("annotations"), problems)
     services = body.get("services")
     if not isinstance(services, dict) or not services:
         problems.append(doc.diagnostic(("services",), "needs a mapping of one or more services"))
@@ -55,6 +61,7 @@ def load_appfile(doc: Document, *, catalog: Catalog, files: RepoFiles) -> Appfil
         namespace=namespace,
         line=doc.line,
         warnings=tuple(warnings),
+        annotations=annotations,
     )
 
 
@@ -76,6 +83,28 @@ def _label(
         )
         return ""
     return value
+
+
+def _annotations(doc: Document, value: Any, problems: list[Diagnostic]) -> dict[str, str]:
+    """The app's ``annotations:``: Kubernetes-style keys, string values (quote ``"true"``)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        problems.append(doc.diagnostic(("annotations",), "must be a mapping of strings"))
+        return {}
+    good: dict[str, str] = {}
+    for key, text in value.items():
+        where: KeyPath = ("annotations", key)
+        if not _QUALIFIED.match(key) or len(key.rpartition("/")[2]) > 63:
+            message = f"{key!r} is not an annotation key"
+            hint = "an optional DNS prefix and '/', then letters, digits, '-', '_' or '.'"
+            problems.append(doc.diagnostic(where, message, hint=hint))
+        elif not isinstance(text, str):
+            message = f"must be a string, got {type(text).__name__}"
+            problems.append(doc.diagnostic(where, message, hint="quote it"))
+        else:
+            good[key] = text
+    return good
 
 
 def _service(

@@ -15,6 +15,7 @@ from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.model.objects import CLUSTER_SCOPED_KINDS, Manifest, ObjectRef
 
 _FIRST = {"CustomResourceDefinition": 0, "Namespace": 1}
+_METADATA_FIRST = ("name", "namespace", "labels", "annotations")
 
 
 def objects_of(
@@ -80,7 +81,7 @@ def finish(
         if ref in seen:
             problems.append(_diagnostic(app, service, f"{where}: {ref} is rendered twice"))
             continue
-        seen[ref] = obj
+        seen[ref] = canonical(obj)
         policy = definitions[definition].health_policy
         if policy:
             policies[ref] = policy
@@ -90,7 +91,23 @@ def finish(
     return tuple(obj for _, obj in ordered), policies
 
 
+def canonical(obj: Manifest) -> Manifest:
+    """The object with its keys in the order kubectl prints them.
+
+    ``apiVersion``, ``kind``, ``metadata`` (``name``, ``namespace``, ``labels``,
+    ``annotations``, then the rest), then the other top-level keys as they came.
+    Only the order changes, so the digest (which sorts keys) does not.
+    """
+    metadata = obj["metadata"]
+    head = {key: metadata[key] for key in _METADATA_FIRST if key in metadata}
+    ordered = {"apiVersion": obj["apiVersion"], "kind": obj["kind"], "metadata": head}
+    head.update((key, value) for key, value in metadata.items() if key not in head)
+    ordered.update((key, value) for key, value in obj.items() if key not in ordered)
+    return ordered
+
+
 def digest(objects: Iterable[Manifest]) -> str:
+    """A content hash of the objects, insensitive to the order of keys."""
     text = json.dumps(list(objects), sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 

@@ -151,9 +151,11 @@ def _finish_one(
         definitions=app.definitions,
         health_policies=policies,
         warnings=app.warnings,
+        annotations=app.annotations,
     )
 
 
 def _final_key(app: Appfile, key: str, kinds: frozenset[tuple[str, str]]) -> str:
-    text = json.dumps([key, app.path, sorted(kinds), [str(w) for w in app.warnings]])
+    warnings = [str(w) for w in app.warnings]
+    text = json.dumps([key, app.path, sorted(kinds), warnings, sorted(app.annotations.items())])
     return hashlib.sha256(text.encode()).hexdigest()

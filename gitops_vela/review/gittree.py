@@ -5,20 +5,18 @@ Exporting the whole tree twice would write (and delete) 2,000 Appfiles; here
 the tree is listed (``ls-tree``), the Appfiles are read from the object
 database in one ``cat-file --batch`` for the dependency index, and only the
 other files (definitions, files Appfiles refer to) plus the Appfiles that
-are rendered are written out, through a throw-away index as
-``source.export_tree`` does, so no working tree or index of the user's
-repository is touched.
+are rendered are written out (``source.trees.checkout_paths``, through a
+throw-away index), so no working tree or index of the user's repository is
+touched.
 """
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 from gitops_vela.source import GitRunner
-from gitops_vela.source.trees import drop_escaping_links
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,22 +59,3 @@ def read_blobs(runner: GitRunner, repo: Path, oids: Collection[str]) -> dict[str
         blobs[oid] = data[start : start + size]
         pos = start + size + 1
     return blobs if pos == len(data) else None
-
-
-def checkout_paths(
-    runner: GitRunner, repo: Path, sha: str, dest: Path, paths: Iterable[str]
-) -> None:
-    """Write the files at ``paths`` (repo-relative) of commit ``sha`` under ``dest``."""
-    wanted = sorted(paths)
-    if not wanted:
-        return
-    dest.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="gitops-vela-index-") as tmp:
-        env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
-        worktree = f"--work-tree={dest.resolve()}"
-        runner.run([worktree, "read-tree", sha], cwd=repo, env=env)
-        stdin = ("\0".join(wanted) + "\0").encode()
-        args = [worktree, "checkout-index", "--force", "-z", "--stdin"]
-        runner.run(args, cwd=repo, env=env, stdin=stdin)
-    # a pull request must not read the host's files through a link leaving the tree
-    drop_escaping_links(dest, [p for p in wanted if (dest / p).is_symlink()])

@@ -7,10 +7,9 @@ import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-import yaml
-
 from gitops_vela.model.masking import mask_pair
 from gitops_vela.model.objects import Manifest, ObjectRef
+from gitops_vela.render import yamltext
 
 MAX_DIFF_LINES = 400  # one object's diff past this is cut, with a note
 
@@ -80,5 +79,5 @@ def _diff(
 def _yaml_lines(obj: Manifest | None) -> list[str]:
     if obj is None:
         return []
-    text = yaml.safe_dump(obj, sort_keys=True, default_flow_style=False, allow_unicode=True)
-    return text.splitlines()
+    # both sides are rendered objects, already in kubectl's key order
+    return yamltext.dump(obj, allow_unicode=True).splitlines()

@@ -17,9 +17,9 @@ from gitops_vela.review.depindex import (
     index_from_blobs,
     match_appfiles,
 )
-from gitops_vela.review.gittree import TreeFile, checkout_paths, list_tree, read_blobs
+from gitops_vela.review.gittree import TreeFile, list_tree, read_blobs
 from gitops_vela.source import GitRunner
-from gitops_vela.source.trees import resolve_commit
+from gitops_vela.source.trees import checkout_paths, resolve_commit
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,9 +12,11 @@ files through them. Links inside the tree are kept.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from gitops_vela.errors import SourceError
@@ -38,10 +40,7 @@ def checkout_tree(runner: GitRunner, repo: Path, sha: str, dest: Path) -> None:
     if dest.exists() and any(dest.iterdir()):
         raise SourceError(f"{dest}: export destination is not empty", retryable=False)
     dest.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="gitops-vela-index-") as tmp:
-        env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
-        worktree = f"--work-tree={dest.resolve()}"
-        runner.run([worktree, "read-tree", sha], cwd=repo, env=env)
+    with _index_of(runner, repo, sha, dest) as (env, worktree):
         runner.run([worktree, "checkout-index", "--all", "--force"], cwd=repo, env=env)
         staged = runner.run(["ls-files", "--stage", "-z"], cwd=repo, env=env)
     links = [
@@ -79,17 +78,23 @@ def update_tree(runner: GitRunner, repo: Path, old: str, new: str, dest: Path) -
     for status, rel in pairs:
         if status == "D":
             _remove(dest, rel)
-    changed = [rel for status, rel in pairs if status != "D" and rel]
-    if not changed:
+    checkout_paths(runner, repo, new, dest, [rel for status, rel in pairs if status != "D" and rel])
+
+
+def checkout_paths(
+    runner: GitRunner, repo: Path, sha: str, dest: Path, paths: Iterable[str]
+) -> None:
+    """Write the files at ``paths`` (repo-relative) of commit ``sha`` under ``dest``."""
+    wanted = sorted(paths)
+    if not wanted:
         return
-    with tempfile.TemporaryDirectory(prefix="gitops-vela-index-") as tmp:
-        env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
-        worktree = f"--work-tree={dest.resolve()}"
-        runner.run([worktree, "read-tree", new], cwd=repo, env=env)
-        stdin = ("\0".join(changed) + "\0").encode()
+    dest.mkdir(parents=True, exist_ok=True)
+    with _index_of(runner, repo, sha, dest) as (env, worktree):
+        stdin = ("\0".join(wanted) + "\0").encode()
         args = [worktree, "checkout-index", "--force", "-z", "--stdin"]
         runner.run(args, cwd=repo, env=env, stdin=stdin)
-    drop_escaping_links(dest, [rel for rel in changed if (dest / rel).is_symlink()])
+    # a pull request must not read the host's files through a link leaving the tree
+    drop_escaping_links(dest, [p for p in wanted if (dest / p).is_symlink()])
 
 
 def drop_escaping_links(root: Path, links: list[str]) -> list[str]:
@@ -104,6 +109,18 @@ def drop_escaping_links(root: Path, links: list[str]) -> list[str]:
             link.unlink()
             dropped.append(rel)
     return dropped
+
+
+@contextlib.contextmanager
+def _index_of(
+    runner: GitRunner, repo: Path, sha: str, dest: Path
+) -> Iterator[tuple[dict[str, str], str]]:
+    """A throw-away index holding the tree of ``sha`` (its env) and ``--work-tree=<dest>``."""
+    with tempfile.TemporaryDirectory(prefix="gitops-vela-index-") as tmp:
+        env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
+        worktree = f"--work-tree={dest.resolve()}"
+        runner.run([worktree, "read-tree", sha], cwd=repo, env=env)
+        yield env, worktree
 
 
 def _remove(root: Path, rel: str) -> None:

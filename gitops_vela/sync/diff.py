@@ -11,21 +11,20 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import yaml
-
 from gitops_vela.errors import GitopsVelaError
 from gitops_vela.model.changes import Action
 from gitops_vela.model.labels import DIGEST_ANNOTATION, OWNER, PRUNE_ANNOTATION, owner_value
+from gitops_vela.model.masking import mask_pair, redact, secret_values, strip_server_fields
 from gitops_vela.model.objects import Manifest, ObjectRef
 from gitops_vela.model.rendered import RenderedApp
+from gitops_vela.render import yamltext
 from gitops_vela.sync import prune as pruning
 from gitops_vela.sync.apply import in_sync
 from gitops_vela.sync.desired import Desired, desired_objects
 from gitops_vela.sync.engine import Run
-from gitops_vela.sync.fields import same_object, strip_server_fields
+from gitops_vela.sync.fields import same_object
 from gitops_vela.sync.live import list_live
 from gitops_vela.sync.live import namespaces as list_namespaces
-from gitops_vela.sync.masking import mask_pair, redact, secret_values
 from gitops_vela.sync.ordering import kind_key
 
 
@@ -68,8 +67,9 @@ class DiffResult:
 def render_diff(ref: ObjectRef, live: Manifest | None, merged: Manifest | None) -> str:
     """A unified diff of two objects without server fields, Secret values masked."""
     before, after = mask_pair(_shown(live), _shown(merged))
-    a = yaml.safe_dump(before, sort_keys=True).splitlines(keepends=True) if before else []
-    b = yaml.safe_dump(after, sort_keys=True).splitlines(keepends=True) if after else []
+    # keys sorted: the two sides come from the server and from Git, in different orders
+    a = yamltext.dump(before, sort_keys=True).splitlines(keepends=True) if before else []
+    b = yamltext.dump(after, sort_keys=True).splitlines(keepends=True) if after else []
     return "".join(difflib.unified_diff(a, b, fromfile=f"live/{ref}", tofile=f"git/{ref}"))
 
 

@@ -163,6 +163,7 @@ def finish_app(
     errors = [f"{r.item.ref}: {r.error}" for r in results if r.action is Action.FAILED]
     errors += [f"{p.ref}: {p.reason}" for p in pruned if p.action is Action.FAILED]
     errors += _record(run, new, old)
+    broken = [f"{ref}: {v.message}" for ref, v in health.objects if v.check_failed]
     changes = [Change(r.item.ref, r.action, r.reason, health.of(r.item.ref)) for r in results]
     changes += [Change(p.ref, p.action, p.reason, Health.MISSING) for p in pruned]
     return AppResult(
@@ -170,18 +171,27 @@ def finish_app(
         app.name,
         ChangeSet(app.name, tuple(changes)),
         health,
-        reason=_reason(apply_failed, pruned, errors),
-        errors=tuple(errors),
+        reason=_reason(apply_failed, pruned, errors, health_failed=bool(broken)),
+        errors=tuple(errors + broken),
         prune_skipped=blocked if stale else "",
     )
 
 
-def _reason(apply_failed: bool, pruned: list[pruning.PruneResult], errors: list[str]) -> Reason:
+def _reason(
+    apply_failed: bool,
+    pruned: list[pruning.PruneResult],
+    errors: list[str],
+    *,
+    health_failed: bool,
+) -> Reason:
+    """The first stage that failed, in pipeline order: apply, prune, health."""
     if apply_failed:
         return Reason.APPLY_FAILED
     if any(p.action is Action.FAILED for p in pruned):
         return Reason.PRUNE_FAILED
-    return Reason.APPLY_FAILED if errors else Reason.SUCCEEDED
+    if errors:  # the inventory could not be recorded: part of applying
+        return Reason.APPLY_FAILED
+    return Reason.HEALTH_CHECK_FAILED if health_failed else Reason.SUCCEEDED
 
 
 def _record(run: Run, new: inv.Inventory, old: inv.Inventory | None) -> list[str]:

@@ -1,4 +1,4 @@
-"""Comparing what gitops-vela applies with what is live, and stripping server noise.
+"""Comparing what gitops-vela applies with what is live (server noise stripped first).
 
 The cheap comparison asks only "does every field we set have our value?"
 (fields the server defaulted or others own are not drift). Values the server
@@ -17,19 +17,8 @@ from typing import Any
 
 import orjson
 
+from gitops_vela.model.masking import strip_server_fields
 from gitops_vela.model.objects import Manifest
-
-# Metadata the server owns; never part of a comparison or a diff.
-SERVER_METADATA = (
-    "managedFields",
-    "resourceVersion",
-    "uid",
-    "generation",
-    "creationTimestamp",
-    "selfLink",
-    "deletionTimestamp",
-    "deletionGracePeriodSeconds",
-)
 
 
 def is_subset(desired: Any, live: Any) -> bool:
@@ -65,23 +54,6 @@ def comparable(desired: Manifest) -> Manifest:
     for key, value in (result.pop("stringData") or {}).items():
         data[key] = base64.b64encode(str(value).encode()).decode()
     result["data"] = data
-    return result
-
-
-def strip_server_fields(obj: Manifest, *, keep_status: bool = False) -> Manifest:
-    """A copy without server-owned metadata (and status), for diffs and comparisons."""
-    result = copy.deepcopy(obj)
-    meta = result.get("metadata") or {}
-    for key in SERVER_METADATA:
-        meta.pop(key, None)
-    annotations = meta.get("annotations")
-    if isinstance(annotations, dict):
-        # kubectl's client-side copy of the whole object; may hold Secret values
-        annotations.pop("kubectl.kubernetes.io/last-applied-configuration", None)
-        if not annotations:
-            meta.pop("annotations", None)
-    if not keep_status:
-        result.pop("status", None)
     return result
 
 

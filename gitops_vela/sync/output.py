@@ -32,15 +32,7 @@ def apply_text(
     lines: list[str] = []
     for app in result.apps:
         lines.extend(_app_lines(app, color=color))
-    for failure in failures:
-        lines.append(
-            paint(
-                f"app {failure.name or failure.path}: not applied, its Appfile is broken",
-                "red",
-                enabled=color,
-            )
-        )
-        lines.extend(f"  {d}" for d in failure.diagnostics)
+    lines.extend(_broken_appfiles(failures, "applied", color=color))
     failed = sum(1 for a in result.apps if not a.ok) + len(failures)
     lines.append(f"{len(result.apps) + len(failures)} app(s): {failed} failed")
     return "\n".join(lines) + "\n"
@@ -119,15 +111,7 @@ def diff_text(
             lines.append(paint(f"{obj.action.value} {obj.ref}{note}", "cyan", enabled=color))
             lines.extend(_diff_line(line, color=color) for line in obj.text.splitlines())
         lines.extend(paint(f"error: {e}", "red", enabled=color) for e in app.errors)
-    for failure in failures:
-        lines.append(
-            paint(
-                f"app {failure.name or failure.path}: not diffed, its Appfile is broken",
-                "red",
-                enabled=color,
-            )
-        )
-        lines.extend(f"  {d}" for d in failure.diagnostics)
+    lines.extend(_broken_appfiles(failures, "diffed", color=color))
     changed = sum(len(app.changed) for app in result.apps)
     lines.append(f"{changed} object(s) differ in {sum(1 for a in result.apps if a.changed)} app(s)")
     return "\n".join(lines) + "\n"
@@ -143,3 +127,13 @@ def _diff_line(line: str, *, color: bool) -> str:
     if line.startswith("@@"):
         return paint(line, "cyan", enabled=color)
     return line
+
+
+def _broken_appfiles(failures: Sequence[AppFailure], verb: str, *, color: bool) -> list[str]:
+    """Each app whose Appfile did not load or render, and why (file:line: key: message)."""
+    lines: list[str] = []
+    for failure in failures:
+        text = f"app {failure.name or failure.path}: not {verb}, its Appfile is broken"
+        lines.append(paint(text, "red", enabled=color))
+        lines.extend(f"  {d}" for d in failure.diagnostics)
+    return lines

@@ -8,11 +8,11 @@ from collections.abc import Callable, Mapping, Sequence
 from gitops_vela.cluster import Cluster, Resource
 from gitops_vela.errors import GitopsVelaError, UnknownKindError
 from gitops_vela.model.changes import Action
+from gitops_vela.model.masking import redact, secret_values
 from gitops_vela.model.objects import Manifest, ObjectRef
 from gitops_vela.sync.apply import ObjectResult, in_sync, sync_object
 from gitops_vela.sync.desired import Desired
 from gitops_vela.sync.live import list_live
-from gitops_vela.sync.masking import redact, secret_values
 from gitops_vela.sync.ordering import kind_key
 from gitops_vela.sync.waiting import ready, served_versions, wait_ready
 

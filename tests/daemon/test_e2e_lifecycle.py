@@ -30,9 +30,9 @@ def test_sigterm_lets_the_apply_in_flight_finish_then_exits_0(
     daemon = start_daemon("--repo", remote.url, "--interval", "1s")
     wait_for(lambda: remote.status_file("shop"), what="the first reconcile to finish")
     emulator.faults.add(verb="patch", resource="deployments", latency=1.5)
-    applies = emulator.counters.by_verb().get("apply", 0)
+    applies = emulator.counters.count("apply", "deployments")
     remote.push({"apps/shop/vela.yaml": appfile("shop", replicas=5)})
-    wait_for(lambda: emulator.counters.by_verb().get("apply", 0) > applies, what="an apply")
+    wait_for(lambda: emulator.counters.count("apply", "deployments") > applies, what="an apply")
     assert daemon.stop(signal.SIGTERM) == 0
     emulator.faults.clear()
     assert replicas(cluster) == 5, "\n".join(daemon.lines)
@@ -49,9 +49,9 @@ def test_a_reconcile_that_outlives_the_shutdown_timeout_is_abandoned(
         )
     )
     emulator.faults.add(verb="patch", resource="deployments", latency=5)
-    applies = emulator.counters.by_verb().get("apply", 0)
+    applies = emulator.counters.count("apply", "deployments")
     daemon = start_daemon("--config", str(config))
-    wait_for(lambda: emulator.counters.by_verb().get("apply", 0) > applies, what="an apply")
+    wait_for(lambda: emulator.counters.count("apply", "deployments") > applies, what="an apply")
     daemon.expected_exit = 1
     assert daemon.stop(signal.SIGTERM) == 1
     assert daemon.event("shutdown timed out with a reconcile still running")

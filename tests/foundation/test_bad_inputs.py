@@ -87,6 +87,19 @@ APPFILE_CASES = {
         r"^apps/broken/vela.yaml:7: services.web.scaler: trait 'scaler' does not apply to workload "
         r"'cron-task' \(it applies to: webservice, worker\)$",
     ),
+    "annotation value not a string": (
+        "name: broken\nannotations:\n  gitops-vela.dev/recreate: true\nservices:\n  web: {image: x}\n",
+        r"^apps/broken/vela.yaml:3: annotations.gitops-vela.dev/recreate: must be a string, "
+        r"got bool \(quote it\)$",
+    ),
+    "annotation key malformed": (
+        "name: broken\nannotations:\n  'bad key/x/y': 'on'\nservices:\n  web: {image: x}\n",
+        r"^apps/broken/vela.yaml:3: annotations.bad key/x/y: 'bad key/x/y' is not an annotation key",
+    ),
+    "annotations not a mapping": (
+        "name: broken\nannotations: [a]\nservices:\n  web: {image: x}\n",
+        r"^apps/broken/vela.yaml:2: annotations: must be a mapping of strings$",
+    ),
     "bad app name": (
         "name: Broken_App\nservices:\n  web: {image: x}\n",
         r"^apps/broken/vela.yaml:1: name: app name 'Broken_App' is not a DNS-1123 label",

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from gitops_vela.review.gittree import checkout_paths, list_tree, read_blobs
+from gitops_vela.review.gittree import list_tree, read_blobs
 from gitops_vela.source import GitRunner
+from gitops_vela.source.trees import checkout_paths
 from tests.review.conftest import Repo
 
 

@@ -2,34 +2,8 @@
 
 from typing import Any
 
-from gitops_vela.model.masking import (
-    CHANGED,
-    MASK,
-    mask,
-    mask_pair,
-    redact,
-    secret_values,
-    strip_server_fields,
-)
 from gitops_vela.review.objdiff import ObjectChange, diff_objects
-
-
-def deployment(replicas: int, name: str = "web") -> dict[str, Any]:
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": name, "namespace": "shop"},
-        "spec": {"replicas": replicas},
-    }
-
-
-def secret(**data: str) -> dict[str, Any]:
-    return {
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "metadata": {"name": "creds", "namespace": "shop"},
-        "data": dict(data),
-    }
+from tests.test_masking import deployment, secret
 
 
 def test_changed_object_gives_a_unified_diff_naming_it() -> None:
@@ -72,49 +46,25 @@ def test_added_secret_is_masked() -> None:
     assert "dG9rZW4=" not in diff.diff and "+  token: '***'" in diff.diff.splitlines()
 
 
-def test_mask_pair_and_inputs_untouched() -> None:
-    before = secret(a="1", b="2")
-    after = {**secret(a="1", b="3"), "stringData": {"c": "plain"}}
-    masked_before, masked_after = mask_pair(before, after)
-    assert masked_before is not None and masked_after is not None
-    assert masked_before["data"] == {"a": MASK, "b": MASK}
-    assert masked_after["data"] == {"a": MASK, "b": CHANGED}
-    assert masked_after["stringData"] == {"c": MASK}
-    assert before["data"] == {"a": "1", "b": "2"}
-    assert mask(deployment(1)) == deployment(1)
+def config_map(text: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "conf", "namespace": "shop"},
+        "data": {"app.yaml": text},
+    }
 
 
-def test_string_data_compares_with_data_as_the_server_stores_it() -> None:
-    live = secret(token="c2VjcmV0")  # base64("secret")
-    desired = {**secret(), "stringData": {"token": "secret"}}
-    desired.pop("data")
-    assert mask_pair(live, desired)[1] == {**desired, "stringData": {"token": MASK}}
-    changed = {**desired, "stringData": {"token": "other"}}
-    assert mask_pair(live, changed)[1] == {**desired, "stringData": {"token": CHANGED}}
-
-
-def test_secret_values_are_redacted_from_text_in_both_forms() -> None:
-    values = secret_values([secret(password="czNjcjN0"), deployment(1), None])
-    assert (
-        redact("apply failed: password s3cr3t (czNjcjN0)", values)
-        == "apply failed: password *** (***)"
+def test_embedded_files_diff_line_by_line_and_keys_read_like_kubectl() -> None:
+    (diff,) = diff_objects(
+        [config_map("port: 80\nlevel: info\n")], [config_map("port: 80\nlevel: debug\n")]
     )
 
+    body = diff.diff.splitlines()
+    changed = [line for line in body[2:] if line[:1] in "+-"]
+    assert changed == ["-    level: info", "+    level: debug"]
+    assert "   app.yaml: |" in body
 
-def test_last_applied_annotation_of_a_secret_is_masked() -> None:
-    live = secret(a="1")
-    live["metadata"]["annotations"] = {
-        "kubectl.kubernetes.io/last-applied-configuration": '{"data":{"a":"1"}}'
-    }
-    masked = mask(live)
-    assert masked["metadata"]["annotations"] == {
-        "kubectl.kubernetes.io/last-applied-configuration": MASK
-    }
-
-
-def test_strip_server_fields() -> None:
-    live = deployment(1)
-    live["metadata"].update(resourceVersion="7", uid="u", managedFields=[{}], annotations={})
-    live["status"] = {"readyReplicas": 1}
-    assert strip_server_fields(live) == deployment(1)
-    assert live["status"] == {"readyReplicas": 1}
+    (added,) = diff_objects([], [config_map("port: 80\n")])
+    keys = [line[1:] for line in added.diff.splitlines()[2:] if line[1:2].isalpha()]
+    assert keys == ["apiVersion: v1", "kind: ConfigMap", "metadata:", "data:"]

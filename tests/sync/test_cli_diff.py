@@ -103,3 +103,19 @@ def test_diff_lists_what_prune_would_delete_but_not_what_is_kept(
         )
     capsys.readouterr()
     assert _run("diff", emulator, checkout) == 0
+
+
+def test_a_broken_appfile_is_named_with_its_error_and_the_others_are_diffed(
+    emulator: Emulator, checkout: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (checkout / "apps" / "blog").mkdir()
+    (checkout / "apps" / "blog" / "vela.yaml").write_text(
+        "name: blog\nservices:\n  web:\n    type: site\n    image: 3\n"
+    )
+
+    assert _run("diff", emulator, checkout) != 0
+
+    out = capsys.readouterr().out
+    assert "created Deployment.apps/shop/web" in out
+    assert "app blog: not diffed, its Appfile is broken" in out
+    assert "  apps/blog/vela.yaml:5: services.web.image" in out

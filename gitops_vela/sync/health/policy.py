@@ -2,7 +2,8 @@
 
 ``healthy: true`` is Healthy; ``false`` is Progressing, or Degraded when the
 policy also returns ``degraded: true``. A policy that fails to run or returns
-something else makes the object's health Unknown, with the reason.
+something else makes the object's health Unknown, with the reason, and marks
+the check as failed (the app's reason becomes HealthCheckFailed).
 """
 
 from __future__ import annotations
@@ -10,23 +11,31 @@ from __future__ import annotations
 from typing import Any
 
 from gitops_vela.errors import GitopsVelaError
+from gitops_vela.model import labels
 from gitops_vela.model.status import Health
 from gitops_vela.render.engine import call_function
 from gitops_vela.sync.health.types import ObjectHealth
 
 
 def evaluate_policy(policy: str, obj: dict[str, Any], *, timeout: float = 5.0) -> ObjectHealth:
-    kind = obj.get("kind", "object")
-    name = f"healthPolicy for {kind} {(obj.get('metadata') or {}).get('name', '')}".strip()
+    name = _policy_name(obj)
     try:
         verdict = call_function(policy, args={"object": obj}, name=name, timeout=timeout)
     except GitopsVelaError as exc:
-        return ObjectHealth(Health.UNKNOWN, f"{name} failed: {exc.message}")
+        return ObjectHealth(Health.UNKNOWN, f"{name} failed: {exc.message}", check_failed=True)
     if not isinstance(verdict, dict) or not isinstance(verdict.get("healthy"), bool):
-        return ObjectHealth(
-            Health.UNKNOWN, f"{name} must return {{healthy: bool, message: string}}"
-        )
+        message = f"{name} must return {{healthy: bool, message: string}}"
+        return ObjectHealth(Health.UNKNOWN, message, check_failed=True)
     message = str(verdict.get("message") or "")
     if verdict["healthy"]:
         return ObjectHealth(Health.HEALTHY, message)
     return ObjectHealth(Health.DEGRADED if verdict.get("degraded") else Health.PROGRESSING, message)
+
+
+def _policy_name(obj: dict[str, Any]) -> str:
+    """``healthPolicy for Canary web (definition 'canary')``: the labels name the definition."""
+    metadata = obj.get("metadata") or {}
+    name = f"healthPolicy for {obj.get('kind', 'object')} {metadata.get('name', '')}".strip()
+    owned = metadata.get("labels") or {}
+    definition = owned.get(labels.TRAIT_TYPE) or owned.get(labels.WORKLOAD_TYPE)
+    return f"{name} (definition {definition!r})" if definition else name

@@ -11,8 +11,11 @@ from gitops_vela.model.status import Health
 
 @dataclass(frozen=True, slots=True)
 class ObjectHealth:
+    """A verdict; ``check_failed`` when the check itself broke (the app's HealthCheckFailed)."""
+
     health: Health
     message: str = ""
+    check_failed: bool = False
 
 
 Rule = Callable[[dict[str, Any]], ObjectHealth]
