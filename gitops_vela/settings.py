@@ -127,6 +127,7 @@ class LeaderElectionSettings:
     enabled: bool = False
     lease_name: str = "gitops-vela"
     lease_duration: float = 15.0
+    mode: str = "leader"  # "shard": repositories spread over replicas (daemon/shards.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +242,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
             "additionalProperties": False,
             "properties": {
                 "enabled": {"type": "boolean"},
+                "mode": {"enum": ["leader", "shard"]},
                 "leaseName": _NAME,
                 "leaseDuration": _DURATION_SCHEMA,
             },
@@ -465,9 +467,10 @@ def _leader_election(data: Mapping[str, Any], *, issues: _Collector) -> LeaderEl
     if duration < 3:
         issues.add(("leaderElection", "leaseDuration"), "must be at least 3s")
     return LeaderElectionSettings(
-        enabled=data.get("enabled", False),
+        enabled=data.get("enabled", "mode" in data),
         lease_name=data.get("leaseName", "gitops-vela"),
         lease_duration=duration,
+        mode=data.get("mode", "leader"),
     )
 
 

@@ -29,6 +29,8 @@ import structlog
 from gitops_vela.catalog import load_catalog
 from gitops_vela.cluster import Cluster
 from gitops_vela.daemon.centers import CenterDefinitions, Centers
+from gitops_vela.daemon.events import EventRecorder
+from gitops_vela.daemon.leases import default_identity
 from gitops_vela.daemon.metrics import Metrics
 from gitops_vela.daemon.report import app_statuses, repository_reason
 from gitops_vela.errors import ClusterUnreachable, GitopsVelaError, StatusError
@@ -146,6 +148,9 @@ class RepositoryReconciler:
             if settings.status.enabled
             else None
         )
+        self.events = EventRecorder(
+            cluster, repo=settings.name, namespace=inventory_namespace, instance=default_identity()
+        )
         self._memory = _Memory()
         self._cluster_reached: bool | None = None
         self.last_report: ReconcileReport | None = None
@@ -189,6 +194,7 @@ class RepositoryReconciler:
             statuses = self._statuses(snapshot, render, result, removed)
             self._log_apps(statuses)
             self._export(statuses, result, removed)
+            self.events.report(self._previous(), statuses)
             self._memory.statuses = statuses
             committed = False
             if source_error is None:

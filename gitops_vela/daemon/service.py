@@ -21,6 +21,7 @@ from gitops_vela.daemon.leases import LeaderElection, LeaseLock, default_identit
 from gitops_vela.daemon.metrics import Metrics
 from gitops_vela.daemon.reconcile import ReconcileReport, RepositoryReconciler
 from gitops_vela.daemon.scheduler import RepositoryScheduler
+from gitops_vela.daemon.shards import Sharding
 from gitops_vela.errors import ClusterError, ConfigError
 from gitops_vela.logs import get_logger
 from gitops_vela.model.diagnostics import Diagnostic
@@ -50,9 +51,11 @@ class Daemon:
         self._cluster_ok: bool | None = None
         self._cluster_checked = 0.0
         self.centers = self._make_centers(settings)
-        self.election = self._make_election(settings)
+        self.shards = self._make_shards(settings)
+        self.election = None if self.shards else self._make_election(settings)
         self.scheduler = RepositoryScheduler(
-            self._run_one, workers=min(4, max(1, len(settings.repositories)))
+            self.shards.guard(self._run_one) if self.shards else self._run_one,
+            workers=min(4, max(1, len(settings.repositories))),
         )
         try:
             self.http = HttpServer(self, host=settings.server.host, port=settings.server.port)
@@ -68,7 +71,9 @@ class Daemon:
 
     def start(self) -> None:
         self.scheduler.start()
-        if self.election is None:
+        if self.shards is not None:
+            self.shards.start()
+        elif self.election is None:
             self._apply_repositories(self.settings.repositories)
         else:
             self.election.start()
@@ -91,7 +96,7 @@ class Daemon:
         if self.election is not None and not self.election.leading:
             log.info("configuration reloaded; standing by for the leader lease")
             return
-        started = self._apply_repositories(settings.repositories)
+        started = self._apply_repositories(self._mine(settings.repositories))
         for name in set(self.scheduler.names) - started:
             self.scheduler.trigger(name)
         log.info("configuration reloaded", repositories=[r.name for r in settings.repositories])
@@ -102,6 +107,8 @@ class Daemon:
         clean = self.scheduler.stop(timeout=timeout)
         if self.election is not None:
             self.election.stop()  # after the runs: the next leader must not overlap them
+        if self.shards is not None:
+            self.shards.stop()  # after the runs too: releasing hands repositories over
         self.http.stop()
         if not clean:
             log.warning("shutdown timed out with a reconcile still running", timeout=timeout)
@@ -124,6 +131,31 @@ class Daemon:
             on_stopped_leading=self._stand_by,
             renew_every=max(1.0, election.lease_duration / 5),
         )
+
+    def _make_shards(self, settings: Settings) -> Sharding | None:
+        election = settings.leader_election
+        if not (election.enabled and election.mode == "shard"):
+            return None
+        return Sharding(
+            self.cluster,
+            namespace=settings.namespace,
+            prefix=election.lease_name,
+            identity=default_identity(),
+            duration=election.lease_duration,
+            repositories=lambda: [r.name for r in self.settings.repositories if not r.suspend],
+            on_change=self._reshard,
+            renew_every=max(1.0, election.lease_duration / 5),
+        )
+
+    def _reshard(self, held: frozenset[str]) -> None:
+        self._apply_repositories(tuple(r for r in self.settings.repositories if r.name in held))
+
+    def _mine(self, repositories: tuple[RepositorySettings, ...]) -> tuple[RepositorySettings, ...]:
+        """The repositories this replica reconciles: all, or its shard."""
+        if self.shards is None:
+            return repositories
+        held = self.shards.held
+        return tuple(r for r in repositories if r.name in held)
 
     def _lead(self) -> None:
         self._apply_repositories(self.settings.repositories)
@@ -156,7 +188,10 @@ class Daemon:
                     self.scheduler.unschedule(name)
                     del self._reconcilers[name]
                     self._attempted.discard(name)
-                    log.info("repository removed from config: objects are kept", repo=name)
+                    if self.settings.repository(name) is None:
+                        log.info("repository removed from config: objects are kept", repo=name)
+                    else:  # suspended, or (sharding) now another replica's
+                        log.info("repository no longer reconciled here", repo=name)
             for name, repo in wanted.items():
                 current = self._reconcilers.get(name)
                 if current is not None and current.settings == repo:
@@ -213,6 +248,8 @@ class Daemon:
         return Reply(200, {"status": "ok"})
 
     def ready(self) -> Reply:
+        if self.shards is not None and not self.shards.computed:
+            return Reply(503, {"status": "computing the shard"})
         if self.election is not None and not self.election.leading:
             # A standby gets no webhooks: the Service sends them to the leader only.
             return Reply(503, {"status": "standby", "lease": self.election.lock.name})

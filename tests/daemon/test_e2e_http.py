@@ -123,6 +123,11 @@ def test_not_ready_while_the_cluster_is_unreachable(
         "--repo", remote.url, "--interval", "1s", "--kubeconfig", str(kubeconfig), cluster=False
     )
     wait_for(lambda: daemon.event("reconcile failed"), what="a failed reconcile")
-    code, text = daemon.http("/readyz")
+    # The failure is logged just before the run counts as attempted: poll, briefly.
+    code, text = wait_for(
+        lambda: (reply := daemon.http("/readyz"))[1].find("notAttempted") < 0 and reply,
+        timeout=5,
+        what="the failed run to count as attempted",
+    )
     assert code == 503 and "cluster" in text
     assert daemon.http("/healthz")[0] == 200
