@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import signal
@@ -29,6 +30,14 @@ from gitops_vela.settings import Settings
 log = logs.get_logger("gitops_vela.daemon")
 CONFIG_CHECK_INTERVAL = 5.0
 
+# Python's default (700, 10, 10) runs a young collection every 700 new container
+# objects. A quiet poll of 1,000 apps parses ~9 MB of list responses (~500,000
+# dicts and lists that live until the poll ends), which triggered ~400 young and
+# 2-3 full collections per poll: a third of its CPU (bench/RESULTS.md). Refcounting
+# frees almost all garbage here; cycles are rare, so collecting less often costs
+# little memory.
+GC_THRESHOLDS = (10_000, 10, 10)
+
 Reloader = Callable[[], Settings]
 """Re-reads the settings (the config file plus the same flags and environment)."""
 
@@ -39,9 +48,15 @@ def configure_logging(settings: Settings) -> None:
     logs.configure(json=json, level=settings.log_level, stream=sys.stdout)
 
 
+def tune_gc() -> None:
+    """Collect garbage cycles less often: the daemon allocates in bursts of big lists."""
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 def run(settings: Settings, *, reload: Reloader | None = None) -> int:
     """Run until SIGTERM/SIGINT. The exit code of ``gitops-vela run``."""
     configure_logging(settings)
+    tune_gc()
     try:
         clean = _serve(settings, reload=reload)
     except GitopsVelaError as exc:  # e.g. no cluster configured, the port is taken
