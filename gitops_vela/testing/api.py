@@ -12,7 +12,15 @@ import copy
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from gitops_vela.testing import builtin_schemas, calls, crds, paging, semantics, validation
+from gitops_vela.testing import (
+    builtin_schemas,
+    bytefields,
+    calls,
+    crds,
+    paging,
+    semantics,
+    validation,
+)
 from gitops_vela.testing.apistatus import (
     STALE,
     ApiStatus,
@@ -221,6 +229,7 @@ class Api:
 
     def _check_fields(self, call: Call, obj: Obj) -> None:
         """Unknown fields under ``fieldValidation`` (default Warn); they are dropped anyway."""
+        bytefields.check_byte_fields(call.rtype, obj)  # decoding fails before anything else
         if call.subresource:
             return
         unknown = self._unknown_fields(call.rtype, obj)
@@ -350,6 +359,7 @@ class Api:
 
     def _check_apply_request(self, call: Call, applied: Any) -> None:
         validation.check_identity(call.rtype, applied)
+        bytefields.check_byte_fields(call.rtype, applied)
         if not applied.get("apiVersion") or not applied.get("kind"):
             raise bad_request("invalid object type: /, Kind=")
         self._check_applied_fields(call, applied)
