@@ -1,8 +1,9 @@
 """Status simulation, like kwok: what controllers and kubelets would write to ``status``.
 
 After each stored change of a Deployment, ReplicaSet, StatefulSet, DaemonSet,
-Job, Service, Ingress, HorizontalPodAutoscaler, PodDisruptionBudget or
-PersistentVolumeClaim, the simulator writes the
+Job, Service, Ingress, HorizontalPodAutoscaler, PodDisruptionBudget,
+PersistentVolumeClaim or a well-known custom resource (OpenKruise CloneSet,
+Flagger Canary: :mod:`~gitops_vela.testing.custom_status`), the simulator writes the
 status a healthy cluster would reach (as manager ``kube-controller-manager``,
 through the status subresource, so resourceVersion moves and watchers see a
 MODIFIED event). With ``delay=0`` this happens right after the write; with a
@@ -26,6 +27,7 @@ from typing import Any
 from gitops_vela.testing import semantics
 from gitops_vela.testing.api import Api
 from gitops_vela.testing.calls import Obj
+from gitops_vela.testing.custom_status import CUSTOM_KINDS, FAILED, HEALTHY, PROGRESSING
 from gitops_vela.testing.lifecycle import now
 from gitops_vela.testing.registry import ResourceType
 from gitops_vela.testing.selectors import (
@@ -35,7 +37,7 @@ from gitops_vela.testing.selectors import (
 )
 
 MANAGER = "kube-controller-manager"
-HEALTHY, PROGRESSING, FAILED = "healthy", "progressing", "failed"
+
 Target = tuple[str, str, str]  # kind, namespace, name
 
 
@@ -222,6 +224,7 @@ _SIMULATED: dict[tuple[str, str], Callable[[Obj, str], Obj]] = {
     ("apps", "ReplicaSet"): replicaset_status,
     ("batch", "Job"): job_status,
     ("", "PersistentVolumeClaim"): pvc_status,
+    **CUSTOM_KINDS,  # custom resources, once their CRD is registered
 }
 
 
