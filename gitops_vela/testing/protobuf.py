@@ -1,7 +1,8 @@
 """Decode the protobuf request bodies kubectl's typed clients send.
 
 kubectl 1.32 writes some built-in objects as ``application/vnd.kubernetes.protobuf``
-(``kubectl create namespace|configmap|secret|serviceaccount|deployment|service``). This reads
+(``kubectl create namespace|configmap|secret|serviceaccount|deployment|service|job|cronjob|
+ingress|role|clusterrole|rolebinding|clusterrolebinding``). This reads
 the envelope (``k8s\\x00`` + ``runtime.Unknown``) and the few message types
 those commands send, by their field numbers in ``k8s.io/api/*/generated.proto``.
 Other kinds answer 415 and clients fall back to JSON-only paths (dynamic client).
@@ -18,6 +19,7 @@ CONTENT_TYPE = "application/vnd.kubernetes.protobuf"
 
 # field number -> (json name, type, repeated); type is a scalar name, "map:<scalar>" or a schema
 Schema = dict[int, tuple[str, Any, bool]]
+INLINE = ""  # as a field name: an embedded message whose fields JSON puts on the parent
 
 _TIME: Schema = {1: ("seconds", "int", False), 2: ("nanos", "int", False)}
 _OWNER: Schema = {
@@ -113,7 +115,118 @@ _RESOURCE_ATTRIBUTES: Schema = {
     6: ("subresource", "string", False),
     7: ("name", "string", False),
 }
+_POLICY_RULE: Schema = {
+    1: ("verbs", "string", True),
+    2: ("apiGroups", "string", True),
+    3: ("resources", "string", True),
+    4: ("resourceNames", "string", True),
+    5: ("nonResourceURLs", "string", True),
+}
+_SUBJECT: Schema = {
+    1: ("kind", "string", False),
+    2: ("apiGroup", "string", False),
+    3: ("name", "string", False),
+    4: ("namespace", "string", False),
+}
+_ROLE_REF: Schema = {
+    1: ("apiGroup", "string", False),
+    2: ("kind", "string", False),
+    3: ("name", "string", False),
+}
+_BINDING: Schema = {
+    1: ("metadata", _META, False),
+    2: ("subjects", _SUBJECT, True),
+    3: ("roleRef", _ROLE_REF, False),
+}
+_JOB_SPEC: Schema = {
+    1: ("parallelism", "int", False),
+    2: ("completions", "int", False),
+    3: ("activeDeadlineSeconds", "int", False),
+    4: ("selector", _LABEL_SELECTOR, False),
+    5: ("manualSelector", "bool", False),
+    6: ("template", _POD_TEMPLATE, False),
+    7: ("backoffLimit", "int", False),
+    8: ("ttlSecondsAfterFinished", "int", False),
+    9: ("completionMode", "string", False),
+    10: ("suspend", "bool", False),
+}
+_INGRESS_BACKEND: Schema = {
+    3: (
+        "resource",
+        {
+            1: ("apiGroup", "string", False),
+            2: ("kind", "string", False),
+            3: ("name", "string", False),
+        },
+        False,
+    ),
+    4: (
+        "service",
+        {
+            1: ("name", "string", False),
+            2: ("port", {1: ("name", "string", False), 2: ("number", "int", False)}, False),
+        },
+        False,
+    ),
+}
+_HTTP_PATH: Schema = {
+    1: ("path", "string", False),
+    2: ("backend", _INGRESS_BACKEND, False),
+    3: ("pathType", "string", False),
+}
+_INGRESS_RULE: Schema = {
+    1: ("host", "string", False),
+    # IngressRuleValue is inlined in JSON (``json:",inline"``): its ``http`` sits on the rule
+    2: (INLINE, {1: ("http", {1: ("paths", _HTTP_PATH, True)}, False)}, False),
+}
 KINDS: dict[str, Schema] = {
+    "Role": {1: ("metadata", _META, False), 2: ("rules", _POLICY_RULE, True)},
+    "ClusterRole": {
+        1: ("metadata", _META, False),
+        2: ("rules", _POLICY_RULE, True),
+        3: ("aggregationRule", {1: ("clusterRoleSelectors", _LABEL_SELECTOR, True)}, False),
+    },
+    "RoleBinding": _BINDING,
+    "ClusterRoleBinding": _BINDING,
+    "Job": {1: ("metadata", _META, False), 2: ("spec", _JOB_SPEC, False)},
+    "CronJob": {
+        1: ("metadata", _META, False),
+        2: (
+            "spec",
+            {
+                1: ("schedule", "string", False),
+                2: ("startingDeadlineSeconds", "int", False),
+                3: ("concurrencyPolicy", "string", False),
+                4: ("suspend", "bool", False),
+                5: (
+                    "jobTemplate",
+                    {1: ("metadata", _META, False), 2: ("spec", _JOB_SPEC, False)},
+                    False,
+                ),
+                6: ("successfulJobsHistoryLimit", "int", False),
+                7: ("failedJobsHistoryLimit", "int", False),
+                8: ("timeZone", "string", False),
+            },
+            False,
+        ),
+    },
+    "Ingress": {
+        1: ("metadata", _META, False),
+        2: (
+            "spec",
+            {
+                1: ("defaultBackend", _INGRESS_BACKEND, False),
+                2: (
+                    "tls",
+                    {1: ("hosts", "string", True), 2: ("secretName", "string", False)},
+                    True,
+                ),
+                3: ("rules", _INGRESS_RULE, True),
+                4: ("ingressClassName", "string", False),
+            },
+            False,
+        ),
+    },
     "SelfSubjectAccessReview": {
         1: ("metadata", _META, False),
         2: (
@@ -254,7 +367,9 @@ def _message(schema: Schema, data: bytes) -> dict[str, Any]:
             if isinstance(kind, dict)
             else _scalar(kind, raw)
         )
-        if repeated:
+        if name == INLINE and isinstance(value, dict):
+            obj.update(value)
+        elif repeated:
             obj.setdefault(name, []).append(value)
         else:
             obj[name] = value

@@ -42,7 +42,7 @@ def test_secret_bytes_become_base64() -> None:
 
 
 def test_unsupported_kind_is_refused() -> None:
-    with pytest.raises(protobuf.ProtobufError, match="Job"):
-        protobuf.decode(_envelope("batch/v1", "Job", b""))
+    with pytest.raises(protobuf.ProtobufError, match="NetworkPolicy"):
+        protobuf.decode(_envelope("networking.k8s.io/v1", "NetworkPolicy", b""))
     with pytest.raises(protobuf.ProtobufError, match="magic"):
         protobuf.decode(b"{}")
