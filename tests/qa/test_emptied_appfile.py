@@ -39,3 +39,21 @@ def test_apply_prune_keeps_the_objects_of_an_emptied_appfile(
     out = capsys.readouterr().out
     assert "deleted" not in out
     assert main(["diff", str(checkout), "--app", "search", *cluster]) == 0
+
+
+def test_apply_prune_keeps_the_objects_of_an_emptied_appfile_not_named_vela_yaml(
+    emulator: Emulator, checkout: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # apps/**/*.yaml matches any name: an Appfile called shop.yaml that is emptied
+    # must hold back pruning just like an emptied vela.yaml.
+    appfile = checkout / "apps" / "shop" / "shop.yaml"
+    (checkout / "apps" / "shop" / "vela.yaml").rename(appfile)
+    cluster = ["--kubeconfig", str(emulator.kubeconfig_path)]
+    assert main(["apply", str(checkout), "--prune", *cluster]) == 0
+    appfile.write_text("# parked while we move things around\n")
+    capsys.readouterr()
+    assert main(["apply", str(checkout), "--prune", *cluster]) == 1
+    captured = capsys.readouterr()
+    assert "deleted" not in captured.out
+    assert "apps/shop/shop.yaml: empty Appfile" in captured.out
+    assert main(["diff", str(checkout), "--app", "search", *cluster]) == 0
