@@ -22,6 +22,13 @@ from gitops_vela.render.program import Part, compose
 _FRAME = re.compile(r"^\s*(\S+?):(\d+):(\d+)")
 _IN_MESSAGE = re.compile(r"(\S+?):(\d+):\d+")
 _NAMED = re.compile(r"definition '([a-z0-9-]+)'")
+# go-jsonnet's static errors (parse, unknown variable, duplicate field): "file:L:C-C message" or
+# "file:(L:C)-(L:C) message", behind "RUNTIME ERROR: " when the file was imported.
+_STATIC = re.compile(
+    r"^(?P<path>\S+?):\(?(?P<line>\d+):(?P<column>\d+)\)?(?:-\S*)?\s+(?P<message>.+)$"
+)
+_RUNTIME = "RUNTIME ERROR: "
+TRACE_FRAMES = 3  # template frames shown after a runtime error's location
 
 
 def explain_failure(
@@ -78,9 +85,41 @@ def _explain_service(trial: _Trial, service: Service, outcome: engine.Outcome) -
         message = f"definition {culprit!r} {what} in app {app.name!r}"
         return Diagnostic(app.path, message, service.line, key)
     culprit, where = _blame(outcome.text, service, trial.definitions)
-    first = outcome.text.splitlines()[0] if outcome.text else "evaluation failed"
+    broke = f"definition {culprit!r}, used by service {service.name!r} of app {app.name!r}"
+    static = _STATIC.match(_first_line(outcome.text).removeprefix(_RUNTIME))
+    if static and static.group("path") in _sources(service, trial.definitions):
+        # The template does not compile: point at the template, not at the Appfile.
+        message = f"syntax error: {static.group('message')} ({broke})"
+        line, column = int(static.group("line")), int(static.group("column"))
+        return Diagnostic(static.group("path"), message, line, column=column)
+    first = _first_line(outcome.text).removeprefix(_RUNTIME) or "evaluation failed"
     location = f" at {where}" if where else ""
-    return Diagnostic(app.path, f"definition {culprit!r}{location}: {first}", service.line, key)
+    trace = _trace(outcome.text, service, trial.definitions, skip=where)
+    message = f"definition {culprit!r}{location}: runtime error: {first}{trace}"
+    return Diagnostic(app.path, message, service.line, key)
+
+
+def _first_line(text: str) -> str:
+    return text.splitlines()[0] if text else ""
+
+
+def _sources(service: Service, definitions: Mapping[str, Definition]) -> set[str]:
+    used = [service.type, *(t.name for t in service.traits)]
+    return {path for name in used if name in definitions for path in definitions[name].sources}
+
+
+def _trace(text: str, service: Service, definitions: Mapping[str, Definition], *, skip: str) -> str:
+    """The template frames (file:line) that led to the error, after the one already shown."""
+    sources = _sources(service, definitions)
+    frames: list[str] = []
+    for path, line in _locations(text):
+        frame = f"{path}:{line}"
+        if path in sources and frame != skip and frame not in frames:
+            frames.append(frame)
+    if not frames:
+        return ""
+    more = ", ..." if len(frames) > TRACE_FRAMES else ""
+    return f" (from {', '.join(frames[:TRACE_FRAMES])}{more})"
 
 
 def _blame(text: str, service: Service, definitions: Mapping[str, Definition]) -> tuple[str, str]:
