@@ -103,6 +103,10 @@ def _render(args: argparse.Namespace) -> int:
     if output not in ("yaml", "json") and not output.startswith("dir="):
         print(f"error: -o {output}: expected yaml, json or dir=OUT", file=sys.stderr)
         return 2
+    if output.startswith("dir=") and not output[len("dir=") :].strip():
+        # An empty OUT would write the app folders into the current directory.
+        print("error: -o dir=: give the output directory, e.g. -o dir=rendered", file=sys.stderr)
+        return 2
     result = _render_args(args, args.apps)
     missing = (
         set(args.apps or ()) - {a.name for a in result.apps} - {f.name for f in result.failures}

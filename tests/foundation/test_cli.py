@@ -46,6 +46,22 @@ def test_render_to_a_directory_writes_one_file_per_object(repo: Path, tmp_path: 
     assert len(list((out / "shop").iterdir())) == 5
 
 
+def test_render_to_an_empty_directory_name_is_a_usage_error(
+    repo: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+
+    assert main(["render", str(repo), "-o", "dir="]) == 2
+
+    assert "-o dir=: give the output directory" in capsys.readouterr().err
+    assert list(here.iterdir()) == []
+
+
 def test_render_prints_good_apps_and_exits_1_when_one_fails(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
