@@ -132,6 +132,28 @@ def test_defs_show_of_an_unknown_name_suggests_one(capsys: pytest.CaptureFixture
     assert "no definition named 'scalr' (did you mean 'scaler'?)" in capsys.readouterr().err
 
 
+def test_defs_show_without_a_path_hints_at_passing_the_repository(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    assert main(["defs", "show", "cloneset"]) == 1
+
+    err = capsys.readouterr().err
+    assert "error: no definition named 'cloneset'\n" in err
+    assert "available: " in err and "webservice" in err
+    assert "gitops-vela defs show cloneset PATH" in err
+    assert main(["defs", "show", "cloneset", str(SAMPLE)]) == 0
+
+
+def test_defs_show_with_a_path_does_not_hint_at_one(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["defs", "show", "nothing-like-it", str(SAMPLE)]) == 1
+
+    err = capsys.readouterr().err
+    assert "cloneset" in err.split("available: ")[1]
+    assert "PATH" not in err
+
+
 @pytest.mark.parametrize("command", [["render"], ["validate"], ["defs", "list"], ["defs", "show"]])
 def test_every_command_has_help_with_an_example(
     command: list[str], capsys: pytest.CaptureFixture[str]
