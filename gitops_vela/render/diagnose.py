@@ -43,15 +43,22 @@ def explain_failure(
     app, services = part.app, part.services
     trial = _Trial(part, definitions, revision, timeout)
     if len(services) == 1:
-        return (_explain_service(trial, services[0], outcome),)
-    outcomes = engine.evaluate([trial.job(service) for service in services])
-    found = tuple(
-        _explain_service(trial, service, result)
-        for service, result in zip(services, outcomes, strict=True)
-        if not result.ok
-    )
+        failed = [(services[0], outcome)]
+    else:
+        outcomes = engine.evaluate([trial.job(service) for service in services])
+        failed = [(s, r) for s, r in zip(services, outcomes, strict=True) if not r.ok]
+    # A template that does not compile breaks every service using it: say so once.
+    broken: dict[_SyntaxError, list[str]] = {}
+    found: list[Diagnostic] = []
+    for service, result in failed:
+        syntax = _syntax_error(result, service, definitions)
+        if syntax is not None:
+            broken.setdefault(syntax, []).append(service.name)
+        else:
+            found.append(_explain_service(trial, service, result))
+    found[:0] = [syntax.diagnostic(app.name, names) for syntax, names in broken.items()]
     if found:
-        return found
+        return tuple(found)
     message = _reason(outcome, timeout * len(services))
     return (Diagnostic(app.path, f"app {app.name!r}: {message}", app.line, "services"),)
 
@@ -85,18 +92,45 @@ def _explain_service(trial: _Trial, service: Service, outcome: engine.Outcome) -
         message = f"definition {culprit!r} {what} in app {app.name!r}"
         return Diagnostic(app.path, message, service.line, key)
     culprit, where = _blame(outcome.text, service, trial.definitions)
-    broke = f"definition {culprit!r}, used by service {service.name!r} of app {app.name!r}"
-    static = _STATIC.match(_first_line(outcome.text).removeprefix(_RUNTIME))
-    if static and static.group("path") in _sources(service, trial.definitions):
-        # The template does not compile: point at the template, not at the Appfile.
-        message = f"syntax error: {static.group('message')} ({broke})"
-        line, column = int(static.group("line")), int(static.group("column"))
-        return Diagnostic(static.group("path"), message, line, column=column)
     first = _first_line(outcome.text).removeprefix(_RUNTIME) or "evaluation failed"
     location = f" at {where}" if where else ""
     trace = _trace(outcome.text, service, trial.definitions, skip=where)
     message = f"definition {culprit!r}{location}: runtime error: {first}{trace}"
     return Diagnostic(app.path, message, service.line, key)
+
+
+@dataclasses.dataclass(frozen=True)
+class _SyntaxError:
+    """A template that does not compile, as go-jsonnet's static error points at it."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+    definition: str
+
+    def diagnostic(self, app: str, services: list[str]) -> Diagnostic:
+        # Pointed at the template, not at the Appfile: that is where the fix goes.
+        used = "service" if len(services) == 1 else "services"
+        names = ", ".join(repr(name) for name in services)
+        message = (
+            f"syntax error: {self.message} (definition {self.definition!r}, "
+            f"used by {used} {names} of app {app!r})"
+        )
+        return Diagnostic(self.path, message, self.line, column=self.column)
+
+
+def _syntax_error(
+    outcome: engine.Outcome, service: Service, definitions: Mapping[str, Definition]
+) -> _SyntaxError | None:
+    if outcome.fatal:
+        return None
+    static = _STATIC.match(_first_line(outcome.text).removeprefix(_RUNTIME))
+    if not static or static.group("path") not in _sources(service, definitions):
+        return None
+    culprit, _ = _blame(outcome.text, service, definitions)
+    line, column = int(static.group("line")), int(static.group("column"))
+    return _SyntaxError(static.group("path"), line, column, static.group("message"), culprit)
 
 
 def _first_line(text: str) -> str:

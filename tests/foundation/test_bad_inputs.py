@@ -210,6 +210,28 @@ def test_broken_template_names_definition_and_others_render(repo: Path, case: st
     assert any(re.search(pattern, e) for e in errors), errors
 
 
+def test_template_syntax_error_is_reported_once_for_every_service_using_it(repo: Path) -> None:
+    write(
+        repo, "definitions/bad.jsonnet", "function(parameter, context)\n  { output: { kind: } }\n"
+    )
+    write(
+        repo,
+        "definitions/bad.yaml",
+        "apiVersion: core.oam.dev/v1beta1\nkind: WorkloadDefinition\nmetadata:\n  name: bad\n"
+        "spec:\n  schematic:\n    jsonnet:\n      file: bad.jsonnet\n",
+    )
+    services = "".join(f"  {name}:\n    type: bad\n" for name in ("api", "web"))
+    write(repo, BROKEN, f"name: broken\nservices:\n{services}")
+
+    (error,) = broken_app_errors(render(repo))
+
+    assert re.fullmatch(
+        r"definitions/bad.jsonnet:2:\d+: syntax error: Unexpected: .+ \(definition 'bad', "
+        r"used by services 'api', 'web' of app 'broken'\)",
+        error,
+    ), error
+
+
 def test_endless_template_times_out_naming_definition_and_app(
     repo: Path, short_timeout: None
 ) -> None:
