@@ -63,7 +63,7 @@ def parse_appfile(text: str, relative: str) -> Document | None:
     holds only comments is an error, whatever its name.
     """
     documents = load_documents(text, path=relative)
-    if not documents:
+    if all(d.value is None for d in documents):  # nothing, comments, bare '---' separators
         # Emptied, not deleted: skipping it would make its app look removed from
         # Git, and apply --prune would delete everything the app runs. Only the
         # file's content says whether it was an Appfile, and there is none left.

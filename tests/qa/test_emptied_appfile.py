@@ -28,6 +28,19 @@ def test_validate_reports_an_empty_vela_yaml(
     assert "apps/shop/vela.yaml: empty Appfile" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("text", ["", "# parked\n", "---\n", "---\n# parked\n---\n"])
+def test_validate_reports_an_emptied_appfile_whatever_its_name(
+    checkout: Path, capsys: pytest.CaptureFixture[str], text: str
+) -> None:
+    (checkout / "apps" / "shop" / "vela.yaml").rename(checkout / "apps" / "shop" / "shop.yaml")
+    (checkout / "apps" / "shop" / "shop.yaml").write_text(text)
+    (checkout / "apps" / "shop" / "kustomization.yaml").write_text("resources: [a.yaml]\n")
+    assert main(["validate", str(checkout)]) == 1
+    err = capsys.readouterr().err
+    assert "apps/shop/shop.yaml: empty Appfile (to remove the app, delete the file)" in err
+    assert "kustomization" not in err
+
+
 def test_apply_prune_keeps_the_objects_of_an_emptied_appfile(
     emulator: Emulator, checkout: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
