@@ -72,7 +72,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         example="gitops-vela defs show route sample-repo",
     )
     show.add_argument("name", help="definition name")
-    show.add_argument("path", nargs="?", default=".", help="repository (default: .)")
+    # None, not ".": a name not found hints at passing the repository only when PATH was left out
+    show.add_argument("path", nargs="?", default=None, help="repository (default: .)")
     show.set_defaults(handler=_defs_show)
 
 
@@ -102,6 +103,10 @@ def _render(args: argparse.Namespace) -> int:
     output = str(args.output)
     if output not in ("yaml", "json") and not output.startswith("dir="):
         print(f"error: -o {output}: expected yaml, json or dir=OUT", file=sys.stderr)
+        return 2
+    if output.startswith("dir=") and not output[len("dir=") :].strip():
+        # An empty OUT would write the app folders into the current directory.
+        print("error: -o dir=: give the output directory, e.g. -o dir=rendered", file=sys.stderr)
         return 2
     result = _render_args(args, args.apps)
     missing = (
@@ -201,18 +206,31 @@ def _short(definition: Definition) -> str:
     return first if len(first) <= 80 else first[:77] + "..."
 
 
+def _not_found(name: str, catalog: Catalog, *, defaulted: bool) -> None:
+    """Say a definition is missing, with what there is and where else to look."""
+    names = sorted(d.name for d in catalog)
+    close = difflib.get_close_matches(name, names, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    print(f"error: no definition named {name!r}{hint}", file=sys.stderr)
+    print(f"  available: {', '.join(names)}", file=sys.stderr)
+    if defaulted:
+        print(
+            "  looked in the current directory; a repository's own definitions need its path:"
+            f" gitops-vela defs show {name} PATH",
+            file=sys.stderr,
+        )
+
+
 def _usage(parser: argparse.ArgumentParser) -> int:
     parser.print_help(sys.stderr)
     return 2
 
 
 def _defs_show(args: argparse.Namespace) -> int:
-    catalog = _catalog(args.path)
+    catalog = _catalog(args.path or ".")
     definition = catalog.get(args.name)
     if definition is None:
-        close = difflib.get_close_matches(args.name, [d.name for d in catalog], n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        print(f"error: no definition named {args.name!r}{hint}", file=sys.stderr)
+        _not_found(args.name, catalog, defaulted=args.path is None)
         return 1
     print(f"# {definition.name} ({definition.kind.value}, {origin_text(definition)})")
     if definition.description:

@@ -18,8 +18,11 @@ class Diagnostic:
     line: int = 0
     key: str = ""
     hint: str = ""
+    column: int = 0  # 1-based, when the problem is a place in a line (a template's syntax)
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
+        if self.line and self.column:
+            where += f":{self.column}"
         text = f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
         return f"{text} ({self.hint})" if self.hint else text

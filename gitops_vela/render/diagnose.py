@@ -22,6 +22,13 @@ from gitops_vela.render.program import Part, compose
 _FRAME = re.compile(r"^\s*(\S+?):(\d+):(\d+)")
 _IN_MESSAGE = re.compile(r"(\S+?):(\d+):\d+")
 _NAMED = re.compile(r"definition '([a-z0-9-]+)'")
+# go-jsonnet's static errors (parse, unknown variable, duplicate field): "file:L:C-C message" or
+# "file:(L:C)-(L:C) message", behind "RUNTIME ERROR: " when the file was imported.
+_STATIC = re.compile(
+    r"^(?P<path>\S+?):\(?(?P<line>\d+):(?P<column>\d+)\)?(?:-\S*)?\s+(?P<message>.+)$"
+)
+_RUNTIME = "RUNTIME ERROR: "
+TRACE_FRAMES = 3  # template frames shown after a runtime error's location
 
 
 def explain_failure(
@@ -36,15 +43,22 @@ def explain_failure(
     app, services = part.app, part.services
     trial = _Trial(part, definitions, revision, timeout)
     if len(services) == 1:
-        return (_explain_service(trial, services[0], outcome),)
-    outcomes = engine.evaluate([trial.job(service) for service in services])
-    found = tuple(
-        _explain_service(trial, service, result)
-        for service, result in zip(services, outcomes, strict=True)
-        if not result.ok
-    )
+        failed = [(services[0], outcome)]
+    else:
+        outcomes = engine.evaluate([trial.job(service) for service in services])
+        failed = [(s, r) for s, r in zip(services, outcomes, strict=True) if not r.ok]
+    # A template that does not compile breaks every service using it: say so once.
+    broken: dict[_SyntaxError, list[str]] = {}
+    found: list[Diagnostic] = []
+    for service, result in failed:
+        syntax = _syntax_error(result, service, definitions)
+        if syntax is not None:
+            broken.setdefault(syntax, []).append(service.name)
+        else:
+            found.append(_explain_service(trial, service, result))
+    found[:0] = [syntax.diagnostic(app.name, names) for syntax, names in broken.items()]
     if found:
-        return found
+        return tuple(found)
     message = _reason(outcome, timeout * len(services))
     return (Diagnostic(app.path, f"app {app.name!r}: {message}", app.line, "services"),)
 
@@ -78,9 +92,68 @@ def _explain_service(trial: _Trial, service: Service, outcome: engine.Outcome) -
         message = f"definition {culprit!r} {what} in app {app.name!r}"
         return Diagnostic(app.path, message, service.line, key)
     culprit, where = _blame(outcome.text, service, trial.definitions)
-    first = outcome.text.splitlines()[0] if outcome.text else "evaluation failed"
+    first = _first_line(outcome.text).removeprefix(_RUNTIME) or "evaluation failed"
     location = f" at {where}" if where else ""
-    return Diagnostic(app.path, f"definition {culprit!r}{location}: {first}", service.line, key)
+    trace = _trace(outcome.text, service, trial.definitions, skip=where)
+    message = f"definition {culprit!r}{location}: runtime error: {first}{trace}"
+    return Diagnostic(app.path, message, service.line, key)
+
+
+@dataclasses.dataclass(frozen=True)
+class _SyntaxError:
+    """A template that does not compile, as go-jsonnet's static error points at it."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+    definition: str
+
+    def diagnostic(self, app: str, services: list[str]) -> Diagnostic:
+        # Pointed at the template, not at the Appfile: that is where the fix goes.
+        used = "service" if len(services) == 1 else "services"
+        names = ", ".join(repr(name) for name in services)
+        message = (
+            f"syntax error: {self.message} (definition {self.definition!r}, "
+            f"used by {used} {names} of app {app!r})"
+        )
+        return Diagnostic(self.path, message, self.line, column=self.column)
+
+
+def _syntax_error(
+    outcome: engine.Outcome, service: Service, definitions: Mapping[str, Definition]
+) -> _SyntaxError | None:
+    if outcome.fatal:
+        return None
+    static = _STATIC.match(_first_line(outcome.text).removeprefix(_RUNTIME))
+    if not static or static.group("path") not in _sources(service, definitions):
+        return None
+    culprit, _ = _blame(outcome.text, service, definitions)
+    line, column = int(static.group("line")), int(static.group("column"))
+    return _SyntaxError(static.group("path"), line, column, static.group("message"), culprit)
+
+
+def _first_line(text: str) -> str:
+    return text.splitlines()[0] if text else ""
+
+
+def _sources(service: Service, definitions: Mapping[str, Definition]) -> set[str]:
+    used = [service.type, *(t.name for t in service.traits)]
+    return {path for name in used if name in definitions for path in definitions[name].sources}
+
+
+def _trace(text: str, service: Service, definitions: Mapping[str, Definition], *, skip: str) -> str:
+    """The template frames (file:line) that led to the error, after the one already shown."""
+    sources = _sources(service, definitions)
+    frames: list[str] = []
+    for path, line in _locations(text):
+        frame = f"{path}:{line}"
+        if path in sources and frame != skip and frame not in frames:
+            frames.append(frame)
+    if not frames:
+        return ""
+    more = ", ..." if len(frames) > TRACE_FRAMES else ""
+    return f" (from {', '.join(frames[:TRACE_FRAMES])}{more})"
 
 
 def _blame(text: str, service: Service, definitions: Mapping[str, Definition]) -> tuple[str, str]:

@@ -59,12 +59,14 @@ def parse_appfile(text: str, relative: str) -> Document | None:
 
     A file is an Appfile when it is named ``vela.yaml`` or has a top-level
     ``services`` key; other YAML matched by the globs (kustomize files,
-    values, notes under ``apps/``) is skipped.
+    values, notes under ``apps/``) is skipped. A matched file that is empty or
+    holds only comments is an error, whatever its name.
     """
     documents = load_documents(text, path=relative)
-    if not documents and _named_vela_yaml(relative):
+    if all(d.value is None for d in documents):  # nothing, comments, bare '---' separators
         # Emptied, not deleted: skipping it would make its app look removed from
-        # Git, and apply --prune would delete everything the app runs.
+        # Git, and apply --prune would delete everything the app runs. Only the
+        # file's content says whether it was an Appfile, and there is none left.
         raise YamlError(Diagnostic(relative, "empty Appfile (to remove the app, delete the file)"))
     appfiles = [d for d in documents if _is_appfile(d)]
     if not appfiles:

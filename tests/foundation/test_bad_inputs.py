@@ -158,18 +158,18 @@ def definition(name: str, template: str, *, kind: str = "WorkloadDefinition") ->
 TEMPLATE_CASES = {
     "template syntax error": (
         "function(parameter, context) { output: { kind: } }",
-        r"^apps/broken/vela.yaml:3: services.web: definition 'bad' at definitions/bad.yaml\[bad\]:1: "
-        r"RUNTIME ERROR: definitions/bad.yaml\[bad\]:1:\d+-\d+ Unexpected: .+",
+        r"^definitions/bad.yaml\[bad\]:1:48: syntax error: Unexpected: .+ \(definition 'bad', "
+        r"used by service 'web' of app 'broken'\)$",
     ),
     "template runtime error": (
         "function(parameter, context) { output: error 'no image configured' }",
         r"^apps/broken/vela.yaml:3: services.web: definition 'bad' at "
-        r"definitions/bad.yaml\[bad\]:1: RUNTIME ERROR: no image configured$",
+        r"definitions/bad.yaml\[bad\]:1: runtime error: no image configured$",
     ),
     "endless recursion": (
         "local f(n) = f(n + 1) + 1;\nfunction(parameter, context) { output: f(0) }",
-        r"^apps/broken/vela.yaml:3: services.web: definition 'bad' at .*: RUNTIME ERROR: max stack "
-        r"frames exceeded\.$",
+        r"^apps/broken/vela.yaml:3: services.web: definition 'bad' at .*: runtime error: max stack "
+        r"frames exceeded\.( \(from [^()]+\))?$",
     ),
     "not a function": (
         "{ output: {} }",
@@ -181,18 +181,55 @@ TEMPLATE_CASES = {
         r"^apps/broken/vela.yaml:3: services.web: definition 'bad' output: ConfigMap needs "
         r"metadata.name$",
     ),
+    "imported file syntax error": (
+        "local lib = import 'lib.libsonnet';\nfunction(parameter, context) { output: lib }",
+        r"^definitions/lib.libsonnet:2:5: syntax error: Unexpected: .+ \(definition 'bad', "
+        r"used by service 'web' of app 'broken'\)$",
+    ),
+    "runtime error with a trace": (
+        "local lib = import 'lib.libsonnet';\nfunction(parameter, context) {\n"
+        "  output: lib.need(parameter, 'image'),\n}",
+        r"^apps/broken/vela.yaml:3: services.web: definition 'bad' at "
+        r"definitions/lib.libsonnet:1: runtime error: image is required "
+        r"\(from definitions/bad.yaml\[bad\]:3\)$",
+    ),
 }
 
 
 @pytest.mark.parametrize("case", sorted(TEMPLATE_CASES))
 def test_broken_template_names_definition_and_others_render(repo: Path, case: str) -> None:
     template, pattern = TEMPLATE_CASES[case]
+    lib = "{ a: 1,\n    ,}" if case == "imported file syntax error" else ""
+    lib = lib or "{ need(p, k):: if std.objectHas(p, k) then p[k] else error k + ' is required' }"
+    write(repo, "definitions/lib.libsonnet", lib)
     write(repo, "definitions/bad.yaml", definition("bad", template))
     write(repo, BROKEN, "name: broken\nservices:\n  web:\n    type: bad\n")
 
     errors = broken_app_errors(render(repo))
 
     assert any(re.search(pattern, e) for e in errors), errors
+
+
+def test_template_syntax_error_is_reported_once_for_every_service_using_it(repo: Path) -> None:
+    write(
+        repo, "definitions/bad.jsonnet", "function(parameter, context)\n  { output: { kind: } }\n"
+    )
+    write(
+        repo,
+        "definitions/bad.yaml",
+        "apiVersion: core.oam.dev/v1beta1\nkind: WorkloadDefinition\nmetadata:\n  name: bad\n"
+        "spec:\n  schematic:\n    jsonnet:\n      file: bad.jsonnet\n",
+    )
+    services = "".join(f"  {name}:\n    type: bad\n" for name in ("api", "web"))
+    write(repo, BROKEN, f"name: broken\nservices:\n{services}")
+
+    (error,) = broken_app_errors(render(repo))
+
+    assert re.fullmatch(
+        r"definitions/bad.jsonnet:2:\d+: syntax error: Unexpected: .+ \(definition 'bad', "
+        r"used by services 'api', 'web' of app 'broken'\)",
+        error,
+    ), error
 
 
 def test_endless_template_times_out_naming_definition_and_app(

@@ -46,6 +46,22 @@ def test_render_to_a_directory_writes_one_file_per_object(repo: Path, tmp_path: 
     assert len(list((out / "shop").iterdir())) == 5
 
 
+def test_render_to_an_empty_directory_name_is_a_usage_error(
+    repo: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+
+    assert main(["render", str(repo), "-o", "dir="]) == 2
+
+    assert "-o dir=: give the output directory" in capsys.readouterr().err
+    assert list(here.iterdir()) == []
+
+
 def test_render_prints_good_apps_and_exits_1_when_one_fails(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -114,6 +130,28 @@ def test_defs_show_prints_the_parameter_table(capsys: pytest.CaptureFixture[str]
 def test_defs_show_of_an_unknown_name_suggests_one(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["defs", "show", "scalr", str(SAMPLE)]) == 1
     assert "no definition named 'scalr' (did you mean 'scaler'?)" in capsys.readouterr().err
+
+
+def test_defs_show_without_a_path_hints_at_passing_the_repository(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    assert main(["defs", "show", "cloneset"]) == 1
+
+    err = capsys.readouterr().err
+    assert "error: no definition named 'cloneset'\n" in err
+    assert "available: " in err and "webservice" in err
+    assert "gitops-vela defs show cloneset PATH" in err
+    assert main(["defs", "show", "cloneset", str(SAMPLE)]) == 0
+
+
+def test_defs_show_with_a_path_does_not_hint_at_one(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["defs", "show", "nothing-like-it", str(SAMPLE)]) == 1
+
+    err = capsys.readouterr().err
+    assert "cloneset" in err.split("available: ")[1]
+    assert "PATH" not in err
 
 
 @pytest.mark.parametrize("command", [["render"], ["validate"], ["defs", "list"], ["defs", "show"]])
