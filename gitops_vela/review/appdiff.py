@@ -9,8 +9,9 @@ errors keep the renderer's ``file:line: key: message`` form.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.model.rendered import AppFailure, RenderedApp, RepositoryRender
 from gitops_vela.review.objdiff import diff_objects
 from gitops_vela.review.report import AppChange, AppStatus
@@ -120,17 +121,13 @@ class _Maker:
 
 
 def _new_errors(before: AppFailure | None, after: AppFailure) -> tuple[str, ...]:
-    known = {_without_line(str(d)) for d in before.diagnostics} if before else set()
-    return tuple(str(d) for d in after.diagnostics if _without_line(str(d)) not in known)
+    known = {_located_nowhere(d) for d in before.diagnostics} if before else set()
+    return tuple(str(d) for d in after.diagnostics if _located_nowhere(d) not in known)
 
 
-def _without_line(text: str) -> str:
-    """``path:12: key: msg`` -> ``path: key: msg``: an edit above must not look new."""
-    where, sep, rest = text.partition(": ")
-    path, colon, line = where.rpartition(":")
-    if colon and line.isdigit():
-        where = path
-    return f"{where}{sep}{rest}"
+def _located_nowhere(diagnostic: Diagnostic) -> Diagnostic:
+    """The diagnostic without line and column: an edit above it must not make it look new."""
+    return replace(diagnostic, line=0, column=0)
 
 
 def _is_conflict(error: str) -> bool:

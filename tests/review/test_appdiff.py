@@ -87,3 +87,21 @@ def test_definitions_fall_back_to_the_index_references() -> None:
         references={"x": frozenset({"route", "port"})},
     )
     assert change.definitions == ("route",)
+
+
+def test_an_error_that_only_moved_line_or_column_is_not_new() -> None:
+    moved = Diagnostic("definitions/lib.libsonnet", "syntax error: Unexpected", 2, column=5)
+    before = AppFailure("r", "old", "apps/old.yaml", (moved,))
+    after = AppFailure(
+        "r",
+        "old",
+        "apps/old.yaml",
+        (
+            Diagnostic("definitions/lib.libsonnet", "syntax error: Unexpected", 4, column=9),
+            Diagnostic("apps/old.yaml", "unknown trait", 6, "services.web"),
+        ),
+    )
+    base = RepositoryRender(apps=(), failures=(before,))
+    head = RepositoryRender(apps=(), failures=(after,))
+    (change,) = compare_apps(base, head, repo="r", changed_definitions={"tiny"})
+    assert change.errors == ("apps/old.yaml:6: services.web: unknown trait",)
