@@ -21,7 +21,7 @@ import enum
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import structlog
@@ -36,7 +36,7 @@ from gitops_vela.daemon.report import app_statuses, repository_reason
 from gitops_vela.errors import ClusterUnreachable, GitopsVelaError, StatusError
 from gitops_vela.logs import get_logger
 from gitops_vela.model.changes import Action
-from gitops_vela.model.rendered import RepositoryRender
+from gitops_vela.model.rendered import RenderedApp, RepositoryRender
 from gitops_vela.model.status import AppStatus, Reason
 from gitops_vela.render import render_repository
 from gitops_vela.settings import RepositorySettings
@@ -109,6 +109,7 @@ class _Memory:
     render_key: tuple[str, str] | None = None  # (commit, centers digest)
     render: RepositoryRender | None = None
     statuses: dict[str, AppStatus] | None = None  # as last reported (or read from the branch)
+    last_good: dict[str, RenderedApp] = field(default_factory=dict)  # per app, its last render
     logged: bool = False  # every app was logged once since the daemon started
 
 
@@ -252,6 +253,7 @@ class RepositoryReconciler:
         for diagnostic in render.catalog_diagnostics:
             log.warning("definition problem", error=str(diagnostic))
         self._memory.render_key, self._memory.render = key, render
+        self._memory.last_good.update((app.name, app) for app in render.apps)
         return render, True
 
     @property
@@ -259,9 +261,15 @@ class RepositoryReconciler:
         return SyncOptions(prune=self.settings.prune, inventory_namespace=self._inventory_namespace)
 
     def _sync(self, render: RepositoryRender) -> SyncResult:
-        # A failed app is never pruned; its objects stay as the last good render left them.
+        # A failed app is never pruned. Its last good render is still enforced (drift is
+        # corrected, health is assessed for real) until its Appfile is fixed, like Flux
+        # keeps the last applied revision.
         failed = {f.name for f in render.failures if f.name}
-        return sync_apps(self.cluster, render.apps, options=self._options, failed_apps=failed)
+        kept = [
+            self._memory.last_good[name] for name in sorted(failed & self._memory.last_good.keys())
+        ]
+        apps = [*render.apps, *kept]
+        return sync_apps(self.cluster, apps, options=self._options, failed_apps=failed)
 
     def _prune_removed(self, render: RepositoryRender) -> tuple[AppResult, ...]:
         if not self.settings.prune:

@@ -39,9 +39,12 @@ def app_statuses(
     statuses: dict[str, AppStatus] = {}
     for app in result.apps:
         statuses[app.app] = from_result(app, revision=revision, previous=previous.get(app.app))
+    live = {app.app: app for app in result.apps}
     for failure in render.failures:
         name = failure_name(failure)
-        statuses[name] = from_failure(failure, revision=revision, previous=previous.get(name))
+        statuses[name] = from_failure(
+            failure, revision=revision, previous=previous.get(name), live=live.get(name)
+        )
     for gone in removed:
         # A removed app whose prune failed keeps a status file saying so.
         if not gone.ok:
@@ -78,21 +81,32 @@ def from_result(result: AppResult, *, revision: str, previous: AppStatus | None)
     )
 
 
-def from_failure(failure: AppFailure, *, revision: str, previous: AppStatus | None) -> AppStatus:
-    """A broken Appfile: its errors; its objects (and their last known state) stay as they were."""
+def from_failure(
+    failure: AppFailure,
+    *,
+    revision: str,
+    previous: AppStatus | None,
+    live: AppResult | None = None,
+) -> AppStatus:
+    """A broken Appfile: its errors, and the health of what its last good render left.
+
+    ``live`` is the sync of that last good render when the daemon still has it; without
+    it (e.g. after a restart) the last reported health and resources are kept.
+    """
     errors = tuple(str(d) for d in failure.diagnostics)
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    last_known = from_result(live, revision=revision, previous=previous) if live else previous
     return AppStatus(
         app=failure_name(failure),
         revision=revision,
         last_applied_revision=_last_applied(previous),
         sync=SyncState.FAILED,
-        health=previous.health if previous is not None else Health.UNKNOWN,
+        health=last_known.health if last_known is not None else Health.UNKNOWN,
         message=(errors[0] + more) if errors else "the Appfile could not be rendered",
         since="",
         reason=Reason.BUILD_FAILED,
         errors=errors,
-        resources=previous.resources if previous is not None else (),
+        resources=last_known.resources if last_known is not None else (),
     )
 
 

@@ -20,6 +20,10 @@ import pytest
 import yaml
 
 from gitops_vela.cluster import Cluster
+from gitops_vela.daemon.centers import Centers
+from gitops_vela.daemon.metrics import Metrics
+from gitops_vela.daemon.reconcile import RepositoryReconciler
+from gitops_vela.settings import RepositorySettings
 from gitops_vela.testing import Emulator
 
 STATUS_BRANCH = "gitops-vela/status"
@@ -259,3 +263,17 @@ def cluster(emulator: Emulator) -> Iterator[Cluster]:
 def get(cluster: Cluster, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
     api_version = {"Deployment": "apps/v1"}.get(kind, "v1")
     return cluster.get(cluster.resource(api_version, kind), namespace=namespace, name=name)
+
+
+@pytest.fixture
+def reconciler(remote: GitRemote, cluster: Cluster, tmp_path: Path) -> RepositoryReconciler:
+    """One repository's reconciler, run in-process (no scheduler, no HTTP)."""
+    settings = RepositorySettings(name="acme", url=str(remote.bare))
+    return RepositoryReconciler(
+        settings,
+        cluster=cluster,
+        centers=lambda: Centers((), cache_dir=tmp_path / "centers"),
+        metrics=Metrics(),
+        cache_dir=tmp_path / "cache",
+        inventory_namespace="gitops-vela-system",
+    )

@@ -3,36 +3,17 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
-import pytest
-
 from gitops_vela.cluster import Cluster
-from gitops_vela.daemon.centers import Centers
 from gitops_vela.daemon.events import MESSAGE_LIMIT, EventRecorder, event_message
-from gitops_vela.daemon.metrics import Metrics
 from gitops_vela.daemon.reconcile import RepositoryReconciler
 from gitops_vela.model.status import AppStatus, Health, Reason, SyncState
-from gitops_vela.settings import RepositorySettings
 from gitops_vela.testing import Emulator
 from tests.daemon.conftest import GitRemote, appfile
 
 NAMESPACE = "gitops-vela-system"
 BROKEN = "name: shop\nnamespace: shop\nservices:\n  web:\n    image: [unclosed\n"
-
-
-@pytest.fixture
-def reconciler(remote: GitRemote, cluster: Cluster, tmp_path: Path) -> RepositoryReconciler:
-    settings = RepositorySettings(name="acme", url=str(remote.bare))
-    return RepositoryReconciler(
-        settings,
-        cluster=cluster,
-        centers=lambda: Centers((), cache_dir=tmp_path / "centers"),
-        metrics=Metrics(),
-        cache_dir=tmp_path / "cache",
-        inventory_namespace=NAMESPACE,
-    )
 
 
 def events(cluster: Cluster, app: str) -> list[dict[str, Any]]:
