@@ -13,7 +13,7 @@ from typing import Any
 
 from gitops_vela.testing import defaults, managedfields, patching
 from gitops_vela.testing.apistatus import ApiStatus, bad_request
-from gitops_vela.testing.managedfields import ListKeys
+from gitops_vela.testing.mergeschema import ListKeys
 from gitops_vela.testing.registry import ResourceType
 
 Obj = dict[str, Any]
