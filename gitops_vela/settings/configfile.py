@@ -1,0 +1,269 @@
+"""Reading and validating the config file (DESIGN §9) into a ``Settings`` tree.
+
+Every problem in the file is reported at once as ``file:line: key: message``
+(a ``ConfigError`` of ``Diagnostic`` values).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from gitops_vela.errors import ConfigError
+from gitops_vela.model.diagnostics import Diagnostic
+from gitops_vela.settings.addresses import absolute_url, parse_listen, repository_name
+from gitops_vela.settings.durations import parse_duration
+from gitops_vela.settings.environment import apply_environment
+from gitops_vela.settings.schema import CONFIG_SCHEMA
+from gitops_vela.settings.tree import (
+    DEFAULT_INTERVAL,
+    DEFAULT_LISTEN,
+    DEFAULT_NAMESPACE,
+    DEFAULT_STATUS_BRANCH,
+    CapabilityCenterSettings,
+    ClusterSettings,
+    CredentialSettings,
+    LeaderElectionSettings,
+    RepositorySettings,
+    ServerSettings,
+    Settings,
+    StatusSettings,
+    default_cache_dir,
+)
+
+
+class _Located:
+    """Maps a key path in the parsed YAML to its 1-based line (from the node tree)."""
+
+    def __init__(self, root: yaml.Node | None) -> None:
+        self._root = root
+
+    def line(self, path: Sequence[str | int]) -> int:
+        node = self._root
+        line = 1 if node is None else node.start_mark.line + 1
+        for step in path:
+            node = self._child(node, step)
+            if node is None:
+                break
+            line = node.start_mark.line + 1
+        return line
+
+    @staticmethod
+    def _child(node: yaml.Node | None, step: str | int) -> yaml.Node | None:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if key.value == step:
+                    found: yaml.Node = value
+                    return found
+        if isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+            child: yaml.Node = node.value[step]
+            return child
+        return None
+
+
+def key_path(path: Sequence[str | int]) -> str:
+    """``("repositories", 0, "url")`` -> ``repositories[0].url``."""
+    text = ""
+    for step in path:
+        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else step)
+    return text
+
+
+class _Collector:
+    """Gathers diagnostics for one file so every problem is reported at once."""
+
+    def __init__(self, file: Path, located: _Located) -> None:
+        self.file, self.located, self.items = file, located, list[Diagnostic]()
+
+    def add(self, path: Sequence[str | int], message: str) -> None:
+        line = self.located.line(path)
+        self.items.append(
+            Diagnostic(path=str(self.file), line=line, key=key_path(path), message=message)
+        )
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise ConfigError(sorted(self.items, key=lambda d: (d.line, d.key)))
+
+
+def load_config_file(path: Path, *, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate a config file (DESIGN §9), then apply the environment."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            Diagnostic(path=str(path), message=f"cannot read config: {exc.strerror}")
+        ) from exc
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 0
+        # PyYAML's str() spans several lines and quotes the text: keep the problem only.
+        problem = getattr(exc, "problem", None) or " ".join(str(exc).split())
+        raise ConfigError(
+            Diagnostic(path=str(path), line=line, message=f"invalid YAML: {problem}")
+        ) from exc
+    issues = _Collector(path, _Located(node))
+    if not isinstance(data, dict):
+        issues.add((), "the config must be a mapping with at least `repositories`")
+        issues.raise_if_any()
+    validator = jsonschema.Draft202012Validator(CONFIG_SCHEMA)
+    for error in validator.iter_errors(data):
+        issues.add(list(error.absolute_path), _schema_message(error))
+    issues.raise_if_any()
+    settings = _build(data, file=path.resolve(), issues=issues)
+    issues.raise_if_any()
+    return apply_environment(settings, os.environ if environ is None else environ)
+
+
+def _schema_message(error: jsonschema.ValidationError) -> str:
+    if error.validator == "additionalProperties":
+        schema = error.schema if isinstance(error.schema, dict) else {}
+        known = sorted((schema.get("properties") or {}).keys())
+        return f"{error.message}; known keys: {', '.join(known)}"
+    if error.validator == "pattern":
+        return f"{error.instance!r} is not a valid name (lowercase letters, digits and '-')"
+    return str(error.message)
+
+
+def _build(data: Mapping[str, Any], *, file: Path, issues: _Collector) -> Settings:
+    base = file.parent
+    cluster = data.get("cluster") or {}
+    server = data.get("server") or {}
+    log = data.get("log") or {}
+    try:
+        host, port = parse_listen(server.get("listen", DEFAULT_LISTEN))
+    except ValueError as exc:
+        issues.add(("server", "listen"), str(exc))
+        host, port = "0.0.0.0", 9440
+    repos = tuple(
+        _repository(item, index=i, base=base, issues=issues)
+        for i, item in enumerate(data["repositories"])
+    )
+    _unique([r.name for r in repos], "repositories", issues)
+    centers = tuple(
+        _center(item, index=i, base=base)
+        for i, item in enumerate(data.get("capabilityCenters") or ())
+    )
+    _unique([c.name for c in centers], "capabilityCenters", issues)
+    return Settings(
+        repositories=repos,
+        cluster=ClusterSettings(
+            kubeconfig=_path(cluster.get("kubeconfig"), base),
+            context=cluster.get("context"),
+            embedded=bool(cluster.get("embedded", False)),
+        ),
+        server=ServerSettings(
+            host=host, port=port, webhook_secret_file=_path(server.get("webhookSecretFile"), base)
+        ),
+        capability_centers=centers,
+        cache_dir=_path(data.get("cacheDir"), base) or default_cache_dir(),
+        namespace=data.get("namespace", DEFAULT_NAMESPACE),
+        log_level=log.get("level", "info"),
+        log_format=log.get("format", "auto"),
+        shutdown_timeout=_duration(data, "shutdownTimeout", 30.0, path=(), issues=issues),
+        leader_election=_leader_election(data.get("leaderElection") or {}, issues=issues),
+        config_file=file,
+    )
+
+
+def _repository(
+    item: Mapping[str, Any], *, index: int, base: Path, issues: _Collector
+) -> RepositorySettings:
+    at = ("repositories", index)
+    status = item.get("status") or {}
+    interval = _duration(item, "interval", DEFAULT_INTERVAL, path=at, issues=issues)
+    if interval < 1:
+        issues.add((*at, "interval"), "must be at least 1s")
+    subdir = Path(item.get("path", "."))
+    if subdir.is_absolute() or ".." in subdir.parts:
+        issues.add((*at, "path"), "must be a folder inside the repository (relative, no '..')")
+    return RepositorySettings(
+        name=item.get("name") or repository_name(item["url"]),
+        url=absolute_url(item["url"], base=base),
+        branch=item.get("branch", "main"),
+        path=item.get("path", "."),
+        interval=interval,
+        namespace=item.get("namespace", "default"),
+        prune=item.get("prune", True),
+        suspend=item.get("suspend", False),
+        credentials=_credentials(item.get("credentials"), base),
+        status=StatusSettings(
+            branch=status.get("branch", DEFAULT_STATUS_BRANCH),
+            enabled=status.get("enabled", True),
+            author_name=status.get("authorName", "gitops-vela"),
+            author_email=status.get("authorEmail", "gitops-vela@localhost"),
+        ),
+    )
+
+
+def _leader_election(data: Mapping[str, Any], *, issues: _Collector) -> LeaderElectionSettings:
+    duration = _duration(data, "leaseDuration", 15.0, path=("leaderElection",), issues=issues)
+    if duration < 3:
+        issues.add(("leaderElection", "leaseDuration"), "must be at least 3s")
+    return LeaderElectionSettings(
+        enabled=data.get("enabled", "mode" in data),
+        lease_name=data.get("leaseName", "gitops-vela"),
+        lease_duration=duration,
+        mode=data.get("mode", "leader"),
+    )
+
+
+def _center(item: Mapping[str, Any], *, index: int, base: Path) -> CapabilityCenterSettings:
+    return CapabilityCenterSettings(
+        name=item.get("name") or repository_name(item["url"]),
+        url=absolute_url(item["url"], base=base),
+        ref=item.get("ref", "main"),
+        path=item.get("path", "definitions"),
+        credentials=_credentials(item.get("credentials"), base),
+    )
+
+
+def _credentials(data: Mapping[str, Any] | None, base: Path) -> CredentialSettings:
+    data = data or {}
+    return CredentialSettings(
+        token_file=_path(data.get("tokenFile"), base),
+        ssh_key_file=_path(data.get("sshKeyFile"), base),
+        known_hosts_file=_path(data.get("knownHostsFile"), base),
+    )
+
+
+def _duration(
+    data: Mapping[str, Any],
+    key: str,
+    default: float,
+    *,
+    path: tuple[str | int, ...],
+    issues: _Collector,
+) -> float:
+    if data.get(key) is None:
+        return default
+    try:
+        return parse_duration(data[key])
+    except ValueError as exc:
+        issues.add((*path, key), str(exc))
+        return default
+
+
+def _unique(names: list[str], where: str, issues: _Collector) -> None:
+    seen: set[str] = set()
+    for index, name in enumerate(names):
+        if name in seen:
+            issues.add(
+                (where, index),
+                f"duplicate name {name!r}: give each entry a distinct `name`",
+            )
+        seen.add(name)
+
+
+def _path(value: str | None, base: Path) -> Path | None:
+    if not value:
+        return None
+    return (base / Path(value).expanduser()).resolve()

@@ -1,0 +1,121 @@
+"""The frozen settings dataclasses and their defaults (DESIGN §9).
+
+::
+
+    Settings
+    ├── cluster: ClusterSettings          kubeconfig, context, embedded
+    ├── server: ServerSettings            listen host/port, webhook secret file
+    ├── repositories: (RepositorySettings, ...)
+    │   ├── credentials: CredentialSettings
+    │   └── status: StatusSettings
+    ├── capability_centers: (CapabilityCenterSettings, ...)
+    ├── leader_election: LeaderElectionSettings
+    └── cache_dir, namespace, log_level, log_format, shutdown_timeout
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_LISTEN = "0.0.0.0:9440"
+DEFAULT_STATUS_BRANCH = "gitops-vela/status"
+DEFAULT_NAMESPACE = "gitops-vela-system"
+DEFAULT_INTERVAL = 60.0
+LOG_FORMATS = ("auto", "json", "console")
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialSettings:
+    """Where a repository's secrets live. Only file paths: values never enter settings."""
+
+    token_file: Path | None = None
+    ssh_key_file: Path | None = None
+    known_hosts_file: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusSettings:
+    branch: str = DEFAULT_STATUS_BRANCH
+    enabled: bool = True
+    author_name: str = "gitops-vela"
+    author_email: str = "gitops-vela@localhost"
+
+
+@dataclass(frozen=True, slots=True)
+class RepositorySettings:
+    name: str
+    url: str
+    branch: str = "main"
+    path: str = "."
+    interval: float = DEFAULT_INTERVAL
+    namespace: str = "default"
+    prune: bool = True
+    suspend: bool = False
+    credentials: CredentialSettings = field(default_factory=CredentialSettings)
+    status: StatusSettings = field(default_factory=StatusSettings)
+
+
+@dataclass(frozen=True, slots=True)
+class CapabilityCenterSettings:
+    name: str
+    url: str
+    ref: str = "main"
+    path: str = "definitions"
+    credentials: CredentialSettings = field(default_factory=CredentialSettings)
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterSettings:
+    """Nothing set: in-cluster, then kubeconfig (like kubectl)."""
+
+    kubeconfig: Path | None = None
+    context: str | None = None
+    embedded: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    host: str = "0.0.0.0"
+    port: int = 9440
+    webhook_secret_file: Path | None = None
+
+    @property
+    def listen(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+@dataclass(frozen=True, slots=True)
+class LeaderElectionSettings:
+    """Several replicas: only the holder of the Lease ``namespace/lease_name`` reconciles."""
+
+    enabled: bool = False
+    lease_name: str = "gitops-vela"
+    lease_duration: float = 15.0
+    mode: str = "leader"  # "shard": repositories spread over replicas (daemon/shards.py)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    repositories: tuple[RepositorySettings, ...]
+    cluster: ClusterSettings = field(default_factory=ClusterSettings)
+    server: ServerSettings = field(default_factory=ServerSettings)
+    capability_centers: tuple[CapabilityCenterSettings, ...] = ()
+    cache_dir: Path = field(default_factory=lambda: default_cache_dir())
+    namespace: str = DEFAULT_NAMESPACE  # where inventories and leases live
+    log_level: str = "info"
+    log_format: str = "auto"
+    shutdown_timeout: float = 30.0
+    leader_election: LeaderElectionSettings = field(
+        default_factory=lambda: LeaderElectionSettings()
+    )
+    config_file: Path | None = None  # re-read on SIGHUP
+
+    def repository(self, name: str) -> RepositorySettings | None:
+        return next((r for r in self.repositories if r.name == name), None)
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "gitops-vela"
