@@ -29,6 +29,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "path", nargs="?", default=".", metavar="PATH", help="in the Git repository (default: .)"
     )
     parser.add_argument(
+        "-o",
         "--format",
         choices=("markdown", "json"),
         default="markdown",
@@ -54,7 +55,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=DEFAULT_LIMIT,
         help=f"truncate the Markdown past this many characters (default {DEFAULT_LIMIT})",
     )
-    parser.add_argument("-o", "--output", type=Path, help="write the report here, not stdout")
+    parser.add_argument(
+        "--out", dest="output", type=Path, metavar="FILE", help="write the report here, not stdout"
+    )
     parser.add_argument(
         "--cluster",
         action="store_true",

@@ -476,3 +476,20 @@ def test_missing_apps_repo_exits_2(
         str(tmp_path / "missing"),
     )
     assert code == 2 and "--apps-repo" in err and "not a directory" in err
+
+
+def test_o_means_format_as_in_render_and_out_writes_a_file(
+    platform: Repo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    platform.edit(
+        "definitions/annotate.yaml",
+        "owner: parameter.owner }",
+        "owner: parameter.owner, 'team.example.com/owner': parameter.owner }",
+    )
+    platform.commit("annotate: also write the team annotation")
+    out = tmp_path / "review.json"
+    args = ["--base", "main", "--head", "feature", str(platform.path), "-o", "json"]
+    code = main(["review", *args, "--out", str(out)])
+    assert code == 0
+    assert capsys.readouterr().out == ""
+    assert json.loads(out.read_text(encoding="utf-8"))
