@@ -25,15 +25,20 @@ def review_json(capsys: pytest.CaptureFixture[str], repo: Repo, *extra: str) -> 
     return code, json.loads(out)
 
 
-def test_trait_change_touches_only_the_app_using_it(
-    platform: Repo, capsys: pytest.CaptureFixture[str]
-) -> None:
+def add_team_annotation(platform: Repo) -> None:
+    """A compatible change to the `annotate` trait, committed on the feature branch."""
     platform.edit(
         "definitions/annotate.yaml",
         "owner: parameter.owner }",
         "owner: parameter.owner, 'team.example.com/owner': parameter.owner }",
     )
     platform.commit("annotate: also write the team annotation")
+
+
+def test_trait_change_touches_only_the_app_using_it(
+    platform: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    add_team_annotation(platform)
 
     code, out, err = review(capsys, "--base", "main", "--head", "feature", str(platform.path))
 
@@ -280,12 +285,7 @@ def test_cluster_flag_diffs_affected_apps_against_live(
 ) -> None:
     kubeconfig = str(emulator.kubeconfig_path)
     assert main(["apply", str(platform.path), "--kubeconfig", kubeconfig]) == 0
-    platform.edit(
-        "definitions/annotate.yaml",
-        "owner: parameter.owner }",
-        "owner: parameter.owner, 'team.example.com/owner': parameter.owner }",
-    )
-    platform.commit("annotate: also write the team annotation")
+    add_team_annotation(platform)
     capsys.readouterr()
 
     code, data = review_json(capsys, platform, "--cluster", "--kubeconfig", kubeconfig)
@@ -481,12 +481,7 @@ def test_missing_apps_repo_exits_2(
 def test_o_means_format_as_in_render_and_out_writes_a_file(
     platform: Repo, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    platform.edit(
-        "definitions/annotate.yaml",
-        "owner: parameter.owner }",
-        "owner: parameter.owner, 'team.example.com/owner': parameter.owner }",
-    )
-    platform.commit("annotate: also write the team annotation")
+    add_team_annotation(platform)
     out = tmp_path / "review.json"
     args = ["--base", "main", "--head", "feature", str(platform.path), "-o", "json"]
     code = main(["review", *args, "--out", str(out)])
