@@ -3,12 +3,9 @@
 Pure functions over JSON-like dicts; the emulator's HTTP layer calls them.
 
 Field paths, field sets and FieldsV1 are in ``fieldsets``; how lists and maps
-merge per kind (``ListKeys``) is in ``mergeschema``.
-
-What a write changed (``compare``) includes every node it added or removed,
-so Update entries show ``.`` on new maps (``f:data: {.: {}}``); fields of
-non-pointer Go structs (``spec``, ``template``, ``status``, ``resources``)
-count as present in an empty built-in object, as they are on a real server.
+merge per kind (``ListKeys``) is in ``mergeschema``; what a write changed
+(``compare``) is in ``comparison``; the managedFields entries (``ManagerId``,
+``Entry``, their decoding and encoding) are in ``managers``.
 
 Server-side apply (``server_side_apply``)
     The applied configuration is merged into the live object; the applier
@@ -31,11 +28,6 @@ Updates (``record_update``)
     field it added or changed, and takes those fields away from other
     managers; removed fields leave every manager's set.
 
-Managers are keyed like the apiserver's manager identifier: (manager,
-operation, subresource) plus the apiVersion for ``Update`` entries. Entries
-whose field set becomes empty are dropped; entries are ordered as the
-apiserver orders them (operation, time, manager, apiVersion, subresource).
-
 Known differences from the apiserver: no conversion between API versions (all
 entries are read as the object's version); named struct fields are not added as
 owned parents when pruning (removal follows leaves and list items, then drops
@@ -46,25 +38,27 @@ schema validation of the applied values (type errors pass through).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 
+from gitops_vela.testing.comparison import Comparison, compare, elements_or_none
 from gitops_vela.testing.fieldsets import (
     FieldSet,
     FieldSetError,
     Path,
     field_path_str,
     fields_of,
-    from_fields_v1,
     iterate_sorted,
-    list_elements,
-    to_fields_v1,
+)
+from gitops_vela.testing.managers import (
+    Entry,
+    ManagerId,
+    decode_managed_fields,
+    encode_managed_fields,
 )
 from gitops_vela.testing.mergeschema import JSON, ListKeys, Node
 
-# Public here: this module's own names, and the schema and field-set names
-# its importers have always taken from it.
+# Public here: this module's own names, and the schema, field-set, comparison
+# and manager names its importers have always taken from it.
 __all__ = [
     "ApplyConflict",
     "ApplyInvalid",
@@ -82,104 +76,7 @@ __all__ = [
     "server_side_apply",
 ]
 
-# ------------------------------------------------------------------ comparison
-
-
-@dataclass
-class Comparison:
-    """What changed between two objects, as field sets (structured-merge-diff's Compare)."""
-
-    added: FieldSet = field(default_factory=set)
-    modified: FieldSet = field(default_factory=set)
-    removed: FieldSet = field(default_factory=set)
-
-
-def compare(old: JSON, new: JSON, list_keys: ListKeys) -> Comparison:
-    result = Comparison()
-    _compare(old, new, list_keys.root, (), result)
-    return result
-
-
-def _subtree(value: JSON, node: Node, path: Path, out: FieldSet) -> None:
-    out.add(path)
-    if isinstance(value, dict) and not node.atomic_map:
-        for name, sub in value.items():
-            _subtree(sub, node.child(name), (*path, "f:" + name), out)
-    elif isinstance(value, list):
-        elements = _elements_or_none(value, node, path)
-        if elements is not None and node.list_type == "map":
-            for element, item in zip(elements, value, strict=True):
-                _subtree(item, node.item(), (*path, element), out)
-        elif elements is not None:
-            out.update((*path, e) for e in elements)
-
-
-def _elements_or_none(value: list[JSON], node: Node, path: Path) -> list[str] | None:
-    # Updates are tracked even when a list is malformed; it is then owned whole.
-    try:
-        return list_elements(value, node, path)
-    except FieldSetError:
-        return None
-
-
-def _compare(old: JSON, new: JSON, node: Node, path: Path, out: Comparison) -> None:
-    if isinstance(old, dict) and isinstance(new, dict) and not node.atomic_map:
-        for name in {**old, **new}:
-            child, sub = node.child(name), (*path, "f:" + name)
-            if name in old and name in new:
-                _compare(old[name], new[name], child, sub, out)
-            elif name in new:
-                _compare_one_sided(new[name], child, sub, out.added, out)
-            else:
-                _compare_one_sided(old[name], child, sub, out.removed, out, new_side=False)
-        return
-    if isinstance(old, list) and isinstance(new, list):
-        old_el, new_el = _elements_or_none(old, node, path), _elements_or_none(new, node, path)
-        if old_el is not None and new_el is not None:
-            _compare_lists(
-                dict(zip(old_el, old, strict=True)),
-                dict(zip(new_el, new, strict=True)),
-                node,
-                path,
-                out,
-            )
-            return
-    if old != new:
-        out.modified.add(path)
-
-
-def _compare_one_sided(
-    value: JSON, node: Node, path: Path, into: FieldSet, out: Comparison, *, new_side: bool = True
-) -> None:
-    # A non-pointer Go struct exists (empty) on both sides, so only its content changes.
-    if node.always and isinstance(value, dict | list):
-        empty: JSON = {} if isinstance(value, dict) else []
-        _compare(empty, value, node, path, out) if new_side else _compare(
-            value, empty, node, path, out
-        )
-    else:
-        _subtree(value, node, path, into)
-
-
-def _compare_lists(
-    old: dict[str, JSON], new: dict[str, JSON], node: Node, path: Path, out: Comparison
-) -> None:
-    for element in {**old, **new}:
-        sub = (*path, element)
-        if element in old and element in new:
-            if node.list_type == "map":
-                _compare(old[element], new[element], node.item(), sub, out)
-        elif element in new:
-            _subtree(
-                new[element], node.item(), sub, out.added
-            ) if node.list_type == "map" else out.added.add(sub)
-        else:
-            _subtree(
-                old[element], node.item(), sub, out.removed
-            ) if node.list_type == "map" else out.removed.add(sub)
-
-
-# ------------------------------------------------------------------ managers
+# ------------------------------------------------------------ managed fields
 
 # Fields no manager ever owns (apiserver's stripMetaManager).
 _STRIPPED: frozenset[Path] = frozenset(
@@ -203,86 +100,6 @@ _STRIPPED: frozenset[Path] = frozenset(
         ),
     }
 )
-
-
-@dataclass(frozen=True)
-class ManagerId:
-    """The apiserver's manager identifier (apiVersion only counts for Update entries)."""
-
-    manager: str
-    operation: str
-    subresource: str = ""
-    api_version: str = ""
-
-    def __str__(self) -> str:
-        # apiserver's printManager, given an identifier (which never carries a time).
-        text = json.dumps(self.manager, ensure_ascii=False)
-        if self.subresource:
-            text += f" with subresource {json.dumps(self.subresource)}"
-        if self.operation == "Update":
-            text += f" using {self.api_version}"
-        return text
-
-
-@dataclass
-class Entry:
-    """One managedFields entry, decoded."""
-
-    ident: ManagerId
-    api_version: str
-    time: str
-    fields: FieldSet
-
-    def encode(self) -> dict[str, JSON]:
-        out: dict[str, JSON] = {
-            "manager": self.ident.manager,
-            "operation": self.ident.operation,
-            "apiVersion": self.api_version,
-        }
-        if self.time:
-            out["time"] = self.time
-        out["fieldsType"] = "FieldsV1"
-        out["fieldsV1"] = to_fields_v1(self.fields)
-        if self.ident.subresource:
-            out["subresource"] = self.ident.subresource
-        return out
-
-
-def decode_managed_fields(entries: JSON) -> dict[ManagerId, Entry]:
-    """Decode ``metadata.managedFields``; entries that do not decode are dropped."""
-    out: dict[ManagerId, Entry] = {}
-    for raw in entries if isinstance(entries, list) else []:
-        if not isinstance(raw, dict) or not isinstance(raw.get("fieldsV1", {}), dict):
-            continue
-        operation = str(raw.get("operation", ""))
-        api_version = str(raw.get("apiVersion", ""))
-        ident = ManagerId(
-            manager=str(raw.get("manager", "")),
-            operation=operation,
-            subresource=str(raw.get("subresource", "")),
-            api_version=api_version if operation != "Apply" else "",
-        )
-        fields = from_fields_v1(raw.get("fieldsV1") or {})
-        if ident in out:
-            out[ident].fields |= fields
-        else:
-            out[ident] = Entry(ident, api_version, str(raw.get("time", "") or ""), fields)
-    return out
-
-
-def encode_managed_fields(managers: Mapping[ManagerId, Entry]) -> list[dict[str, JSON]]:
-    """Encode in the apiserver's order, dropping entries that own nothing."""
-    kept = [e for e in managers.values() if e.fields]
-    kept.sort(
-        key=lambda e: (
-            e.ident.operation,
-            e.time,
-            e.ident.manager,
-            e.api_version,
-            e.ident.subresource,
-        )
-    )
-    return [e.encode() for e in kept]
 
 
 def _owned_scope(paths: Iterable[Path], *, subresource: str, reset_status: bool) -> FieldSet:
@@ -473,8 +290,8 @@ def _merge_values(live: JSON, config: JSON, node: Node) -> JSON:
                 out[name] = _without_nulls(value)
         return out
     if isinstance(live, list) and isinstance(config, list):
-        live_el = _elements_or_none(live, node, ())
-        config_el = _elements_or_none(config, node, ())
+        live_el = elements_or_none(live, node, ())
+        config_el = elements_or_none(config, node, ())
         if live_el is not None and config_el is not None:
             return _merge_lists(
                 list(zip(live_el, live, strict=True)),
@@ -572,7 +389,7 @@ def _step(container: JSON, element: str, node: Node) -> tuple[JSON, Node] | None
         name = element[2:]
         return (name, node.child(name)) if name in container else None
     if isinstance(container, list):
-        elements = _elements_or_none(container, node, ())
+        elements = elements_or_none(container, node, ())
         if elements is not None and element in elements:
             return elements.index(element), node.item()
     return None
