@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from gitops_vela.cli.common import add_cluster_args, command_parser
+from gitops_vela.cli.common import add_cluster_args, command_parser, duration
 from gitops_vela.cluster import Cluster
 from gitops_vela.errors import ConfigError
 from gitops_vela.model.diagnostics import Diagnostic
@@ -22,6 +22,7 @@ from gitops_vela.sync import (
     sync_repository,
 )
 from gitops_vela.sync.output import apply_json, apply_text, diff_text
+from gitops_vela.sync.rollout import wait_for_health
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -45,6 +46,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     apply.add_argument(
         "--dry-run", action="store_true", help="send only dry-run requests; change nothing"
+    )
+    apply.add_argument(
+        "--wait",
+        action="store_true",
+        help="then wait until every app is Healthy (exit 1 if one is Degraded or time runs out)",
+    )
+    apply.add_argument(
+        "--timeout",
+        type=duration,
+        default=300.0,
+        metavar="DURATION",
+        help="how long --wait waits, e.g. 90s, 5m (default: 5m)",
     )
     apply.add_argument(
         "-o", "--output", choices=("text", "json"), default="text", help="output format"
@@ -85,12 +98,17 @@ def _render(args: argparse.Namespace) -> tuple[str, RepositoryRender]:
 
 
 def run_apply(args: argparse.Namespace) -> int:
+    if args.wait and args.dry_run:
+        raise ConfigError(
+            Diagnostic(args.path, "a dry run changes nothing to wait for", key="--wait")
+        )
     repo, render = _render(args)
+    show = args.output == "text" and sys.stderr.isatty()
     options = SyncOptions(
         prune=args.prune,
         dry_run=args.dry_run,
         inventory_namespace=args.inventory_namespace,
-        progress=_progress_printer() if args.output == "text" and sys.stderr.isatty() else None,
+        progress=_progress_printer("applying", ends=True) if show else None,
     )
     with Cluster.connect(args.kubeconfig, args.context) as cluster:
         if args.app:
@@ -98,6 +116,13 @@ def run_apply(args: argparse.Namespace) -> int:
             result = sync_apps(cluster, render.apps, options=options, failed_apps=failed)
         else:
             result = sync_repository(cluster, render, repo=repo, options=options)
+        if args.wait:
+            progress = _progress_printer("healthy", ends=False) if show else None
+            result = wait_for_health(
+                cluster, result, render.apps, timeout=args.timeout, progress=progress
+            )
+            if progress is not None:
+                print(file=sys.stderr)  # end the progress line, however the wait ended
     if args.output == "json":
         print(json.dumps(apply_json(result, render.failures), indent=2))
     else:
@@ -116,9 +141,11 @@ def run_diff(args: argparse.Namespace) -> int:
     return 1 if result.changed else 0
 
 
-def _progress_printer() -> Callable[[int, int], None]:
+def _progress_printer(label: str, *, ends: bool) -> Callable[[int, int], None]:
+    """One line on stderr rewritten in place; ``ends``: a newline once all are done."""
+
     def show(done: int, total: int) -> None:
-        end = "\n" if done >= total else ""
-        print(f"\rapplying: {done}/{total} objects", end=end, file=sys.stderr, flush=True)
+        end = "\n" if done >= total and ends else ""
+        print(f"\r{label}: {done}/{total} objects", end=end, file=sys.stderr, flush=True)
 
     return show

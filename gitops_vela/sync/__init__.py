@@ -9,6 +9,9 @@ Entry points (the daemon calls ``sync_repository`` every poll; the CLI too):
 - ``prune_removed_apps(cluster, *, repo, known_apps, options)``.
 - ``diff_apps(cluster, apps, *, options)`` -- what ``apply`` would change, as
   unified diffs with Secret values masked.
+- ``rollout.wait_for_health(cluster, result, apps, *, timeout)`` -- after a
+  sync, re-read the apps' health until Healthy, Degraded or the timeout
+  (``apply --wait``).
 
 Results are values: ``SyncResult`` holds one ``AppResult`` per app with its
 ``ChangeSet`` (created | configured | unchanged | deleted | skipped | failed,
