@@ -265,6 +265,12 @@ def get(cluster: Cluster, kind: str, namespace: str, name: str) -> dict[str, Any
     return cluster.get(cluster.resource(api_version, kind), namespace=namespace, name=name)
 
 
+def replicas(cluster: Cluster, app: str = "shop") -> int | None:
+    """``spec.replicas`` of the app's ``web`` Deployment (the Appfiles ``appfile`` writes)."""
+    found = get(cluster, "Deployment", app, "web")
+    return None if found is None else int(found["spec"]["replicas"])
+
+
 @pytest.fixture
 def reconciler(remote: GitRemote, cluster: Cluster, tmp_path: Path) -> RepositoryReconciler:
     """One repository's reconciler, run in-process (no scheduler, no HTTP)."""

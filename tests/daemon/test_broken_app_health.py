@@ -7,7 +7,7 @@ import kubernetes
 from gitops_vela.cluster import Cluster
 from gitops_vela.daemon.reconcile import RepositoryReconciler
 from gitops_vela.testing import Emulator
-from tests.daemon.conftest import GitRemote, appfile
+from tests.daemon.conftest import GitRemote, appfile, replicas
 
 BROKEN_PORT = appfile("shop", replicas=1, port="http")
 
@@ -33,8 +33,7 @@ def test_a_broken_app_reports_the_live_health_of_its_last_good_render(
     assert remote.status_file("shop")["health"] == "Degraded"  # type: ignore[index]
     _scale_by_hand(emulator, 4)
     reconciler.run()
-    live = cluster.get(cluster.resource("apps/v1", "Deployment"), namespace="shop", name="web")
-    assert live is not None and live["spec"]["replicas"] == 1
+    assert replicas(cluster) == 1
 
 
 def _scale_by_hand(emulator: Emulator, count: int) -> None:

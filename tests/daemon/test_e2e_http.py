@@ -7,7 +7,14 @@ from pathlib import Path
 
 from gitops_vela.cluster import Cluster
 from gitops_vela.daemon.webhook import sign
-from tests.daemon.conftest import DaemonProcess, GitRemote, StartDaemon, appfile, get, wait_for
+from tests.daemon.conftest import (
+    DaemonProcess,
+    GitRemote,
+    StartDaemon,
+    appfile,
+    replicas,
+    wait_for,
+)
 
 SECRET = b"s3cr3t-for-tests"
 
@@ -28,11 +35,6 @@ def hook(daemon: DaemonProcess, body: bytes, **headers: str) -> tuple[int, dict[
         headers={"Content-Type": "application/json", "X-GitHub-Event": "push", **headers},
     )
     return code, json.loads(text)
-
-
-def replicas(cluster: Cluster) -> int | None:
-    found = get(cluster, "Deployment", "shop", "web")
-    return None if found is None else int(found["spec"]["replicas"])
 
 
 def slow_daemon(start_daemon: StartDaemon, remote: GitRemote, tmp_path: Path) -> DaemonProcess:

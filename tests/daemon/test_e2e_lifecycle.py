@@ -13,15 +13,10 @@ from tests.daemon.conftest import (
     GitRemote,
     StartDaemon,
     appfile,
-    get,
     git,
+    replicas,
     wait_for,
 )
-
-
-def replicas(cluster: Cluster, app: str = "shop") -> int | None:
-    found = get(cluster, "Deployment", app, "web")
-    return None if found is None else int(found["spec"]["replicas"])
 
 
 def test_sigterm_lets_the_apply_in_flight_finish_then_exits_0(

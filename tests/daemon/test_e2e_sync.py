@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 from gitops_vela.cluster import Cluster
-from tests.daemon.conftest import GitRemote, StartDaemon, appfile, get, wait_for
-
-
-def replicas(cluster: Cluster, app: str) -> int | None:
-    found = get(cluster, "Deployment", app, "web")
-    return None if found is None else int(found["spec"]["replicas"])
+from tests.daemon.conftest import GitRemote, StartDaemon, appfile, replicas, wait_for
 
 
 def run_args(remote: GitRemote, *more: str) -> list[str]:
