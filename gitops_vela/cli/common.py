@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
+from gitops_vela.errors import ConfigError
+from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.settings import parse_duration
 
 
@@ -38,3 +41,22 @@ def command_parser(
         epilog=f"example:\n  {example}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+
+
+def add_checkout_args(parser: argparse.ArgumentParser) -> None:
+    """PATH, ``--repo`` and ``--namespace``: a checkout rendered as the daemon would."""
+    parser.add_argument("path", nargs="?", default=".", help="repository checkout (default: .)")
+    parser.add_argument(
+        "--repo", help="repository name in ownership labels (default: the folder's name)"
+    )
+    parser.add_argument(
+        "--namespace", default="default", help="namespace for Appfiles that name none"
+    )
+
+
+def checkout(path: str, repo: str | None = None) -> tuple[Path, str]:
+    """The checkout's directory and the repository name its labels use (default: its folder)."""
+    root = Path(path).resolve()
+    if not root.is_dir():
+        raise ConfigError(Diagnostic(path, "not a directory"))
+    return root, repo or root.name

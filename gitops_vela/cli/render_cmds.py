@@ -13,7 +13,7 @@ from typing import Any
 
 from gitops_vela.catalog import Catalog, load_catalog
 from gitops_vela.catalog.describe import applies_text, origin_text, parameter_rows
-from gitops_vela.cli.common import command_parser
+from gitops_vela.cli.common import add_checkout_args, checkout, command_parser
 from gitops_vela.model.definitions import Definition
 from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.model.rendered import RenderedApp, RepositoryRender
@@ -78,21 +78,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _repo_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", nargs="?", default=".", help="repository checkout (default: .)")
-    parser.add_argument("--repo", help="repository name for labels (default: the directory name)")
-    parser.add_argument(
-        "--namespace", default="default", help="namespace of Appfiles that name none"
-    )
+    add_checkout_args(parser)
     parser.add_argument("--revision", default="", help="Git commit passed as context.revision")
 
 
 def _render_args(args: argparse.Namespace, apps: Sequence[str] | None = None) -> RepositoryRender:
-    root = Path(args.path)
-    if not root.is_dir():
-        raise SystemExit(f"error: {root} is not a directory")
+    root, repo = checkout(args.path, args.repo)
     return render_repository(
         root,
-        repo=args.repo or root.resolve().name,
+        repo=repo,
         revision=args.revision,
         default_namespace=args.namespace,
         apps=apps,
@@ -179,10 +173,8 @@ def _write_dir(out: Path, apps: Sequence[RenderedApp]) -> None:
 
 
 def _catalog(path: str) -> Catalog:
-    root = Path(path)
-    if not root.is_dir():
-        raise SystemExit(f"error: {root} is not a directory")
-    catalog = load_catalog(root, origin=root.resolve().name)
+    root, repo = checkout(path)
+    catalog = load_catalog(root, origin=repo)
     for problem in catalog.diagnostics:
         print(str(problem), file=sys.stderr)
     return catalog

@@ -6,9 +6,14 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from pathlib import Path
 
-from gitops_vela.cli.common import add_cluster_args, command_parser, duration
+from gitops_vela.cli.common import (
+    add_checkout_args,
+    add_cluster_args,
+    checkout,
+    command_parser,
+    duration,
+)
 from gitops_vela.cluster import Cluster
 from gitops_vela.errors import ConfigError
 from gitops_vela.model.diagnostics import Diagnostic
@@ -66,14 +71,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("path", nargs="?", default=".", help="repository checkout (default: .)")
+    add_checkout_args(parser)
     parser.add_argument("--app", help="only this app")
-    parser.add_argument(
-        "--namespace", default="default", help="namespace for Appfiles that name none"
-    )
-    parser.add_argument(
-        "--repo", help="repository name in ownership labels (default: the folder's name)"
-    )
     parser.add_argument(
         "--inventory-namespace",
         default=DEFAULT_INVENTORY_NAMESPACE,
@@ -83,10 +82,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def _render(args: argparse.Namespace) -> tuple[str, RepositoryRender]:
-    root = Path(args.path).resolve()
-    if not root.is_dir():
-        raise ConfigError(Diagnostic(args.path, "not a directory"))
-    repo = args.repo or root.name
+    root, repo = checkout(args.path, args.repo)
     render = render_repository(
         root, repo=repo, default_namespace=args.namespace, apps=[args.app] if args.app else None
     )

@@ -192,3 +192,12 @@ def test_validate_as_a_subprocess_prints_file_line_key_message(repo: Path) -> No
         "apps/broken/vela.yaml:4: services.web.type: unknown workload type 'webservise' "
         "(did you mean 'webservice'?)\n"
     )
+
+
+def test_a_missing_checkout_is_a_usage_error_for_every_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = str(tmp_path / "nowhere")
+    for command in (["render", missing], ["validate", missing], ["defs", "list", missing]):
+        assert main(command) == 2, command
+        assert f"{missing}: not a directory" in capsys.readouterr().err
