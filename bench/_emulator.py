@@ -1,6 +1,6 @@
 """The emulator in its own process, so it never shares a GIL or CPU accounting with gitops-vela.
 
-``EmulatorProcess`` starts ``gitops_vela.testing.Emulator`` in a ``spawn``
+``EmulatorProcess`` starts ``vela_emulator.Emulator`` in a ``spawn``
 child and talks to it over a pipe: ``counters()`` (requests served, reads,
 writes that changed or could change state, i.e. without dry runs), ``reset()``
 (an empty cluster and zeroed counters) and ``close()``. The kubeconfig it
@@ -71,7 +71,7 @@ class EmulatorProcess:
 
 def serve(conn: Connection, kubeconfig: str) -> None:
     """Child side: run the emulator until told to stop."""
-    from gitops_vela.testing import Emulator
+    from vela_emulator import Emulator
 
     emulator = Emulator(port=0, kubeconfig=kubeconfig)
     dry_runs = _count_dry_runs(emulator)

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from vela_emulator import Emulator
 
 from gitops_vela import logs
 from gitops_vela.cluster import Cluster
@@ -36,7 +37,6 @@ from gitops_vela.daemon.centers import Centers
 from gitops_vela.daemon.metrics import Metrics
 from gitops_vela.daemon.reconcile import RepositoryReconciler
 from gitops_vela.settings import RepositorySettings
-from gitops_vela.testing import Emulator
 
 
 def git(*args: str, cwd: Path) -> None:

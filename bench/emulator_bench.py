@@ -15,8 +15,8 @@ import time
 import tracemalloc
 from collections.abc import Callable
 
-from gitops_vela.testing import Emulator
-from gitops_vela.testing.calls import Call
+from vela_emulator import Emulator
+from vela_emulator.calls import Call
 
 Request = Callable[[http.client.HTTPConnection, int], None]
 

@@ -101,7 +101,7 @@ def build_app(index: int, *, namespaces: int, image: str = "nginx:1.25") -> Rend
 @contextmanager
 def emulator(in_process: bool) -> Iterator[Any]:
     if in_process:
-        from gitops_vela.testing import Emulator
+        from vela_emulator import Emulator
 
         with Emulator() as emu:
             yield emu.client_configuration()

@@ -8,11 +8,11 @@ PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]' -e './emulator[pytest]'
 
 echo "== ruff"
-.venv/bin/ruff check gitops_vela tests bench
-.venv/bin/ruff format --check gitops_vela tests bench
+.venv/bin/ruff check gitops_vela emulator tests bench
+.venv/bin/ruff format --check gitops_vela emulator tests bench
 echo "== mypy"
 .venv/bin/mypy
 echo "== layers (import-linter)"

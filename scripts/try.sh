@@ -15,7 +15,8 @@ PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e .
+# The emulator is its own distribution (the daemon image does not carry it).
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e . -e ./emulator
 
 WORK=${TRY_DIR:-$ROOT/.try}
 PORT=${TRY_PORT:-9440}

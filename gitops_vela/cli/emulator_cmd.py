@@ -9,7 +9,7 @@ import threading
 from types import FrameType
 
 from gitops_vela.cli.common import command_parser, duration
-from gitops_vela.testing import Emulator
+from gitops_vela.daemon.embedded import emulator_class
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         stop.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
-    emulator = Emulator(
+    emulator = emulator_class()(
         port=args.port,
         kubeconfig=args.kubeconfig,
         snapshot=args.snapshot,

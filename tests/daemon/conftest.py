@@ -18,13 +18,13 @@ from typing import Any
 
 import pytest
 import yaml
+from vela_emulator import Emulator
 
 from gitops_vela.cluster import Cluster
 from gitops_vela.daemon.centers import Centers
 from gitops_vela.daemon.metrics import Metrics
 from gitops_vela.daemon.reconcile import RepositoryReconciler
 from gitops_vela.settings import RepositorySettings
-from gitops_vela.testing import Emulator
 
 STATUS_BRANCH = "gitops-vela/status"
 DEADLINE = 30.0

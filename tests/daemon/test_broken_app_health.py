@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import kubernetes
+from vela_emulator import Emulator
 
 from gitops_vela.cluster import Cluster
 from gitops_vela.daemon.reconcile import RepositoryReconciler
-from gitops_vela.testing import Emulator
 from tests.daemon.conftest import GitRemote, appfile, replicas
 
 BROKEN_PORT = appfile("shop", replicas=1, port="http")

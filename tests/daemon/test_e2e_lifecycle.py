@@ -6,9 +6,9 @@ import signal
 from pathlib import Path
 
 import yaml
+from vela_emulator import Emulator
 
 from gitops_vela.cluster import Cluster, load_configuration
-from gitops_vela.testing import Emulator
 from tests.daemon.conftest import (
     GitRemote,
     StartDaemon,

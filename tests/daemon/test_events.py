@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from vela_emulator import Emulator
+
 from gitops_vela.cluster import Cluster
 from gitops_vela.daemon.events import MESSAGE_LIMIT, EventRecorder, event_message
 from gitops_vela.daemon.reconcile import RepositoryReconciler
 from gitops_vela.model.status import AppStatus, Health, Reason, SyncState
-from gitops_vela.testing import Emulator
 from tests.daemon.conftest import GitRemote, appfile
 
 NAMESPACE = "gitops-vela-system"

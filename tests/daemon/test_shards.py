@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from vela_emulator import Emulator
 
 from gitops_vela.cluster import Cluster
 from gitops_vela.daemon.shards import Sharding, assign, lease_name, owner
 from gitops_vela.errors import ConfigError
 from gitops_vela.settings import load_config_file
-from gitops_vela.testing import Emulator
 from tests.daemon.conftest import DaemonProcess, GitRemote, StartDaemon, appfile, git, wait_for
 
 REPOS = [f"repo-{i}" for i in range(1000)]

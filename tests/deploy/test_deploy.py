@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 import yaml
+from vela_emulator import Emulator
 
 from gitops_vela.catalog import load_catalog
 from gitops_vela.catalog.loader import BUILTIN_DIR
 from gitops_vela.cluster import Cluster
 from gitops_vela.settings import load_config_file
-from gitops_vela.testing import Emulator
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 KUBECTL = shutil.which("kubectl")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from gitops_vela.testing.pytest_plugin import Kubectl, KubeTarget
+from vela_emulator.pytest_plugin import Kubectl, KubeTarget
+
 from tests.emulator.helpers import deployment, to_yaml
 
 

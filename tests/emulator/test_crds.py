@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 import yaml
 from kubernetes.client.exceptions import ApiException
+from vela_emulator import Emulator
+from vela_emulator.pytest_plugin import Kubectl, KubeTarget
 
-from gitops_vela.testing import Emulator
-from gitops_vela.testing.pytest_plugin import Kubectl, KubeTarget
 from tests.emulator.helpers import to_yaml
 
 TESTDATA = Path(__file__).parent.parent / "testdata" / "crds"

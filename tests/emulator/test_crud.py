@@ -8,9 +8,9 @@ import kubernetes.client
 import pytest
 from kubernetes import dynamic
 from kubernetes.client.exceptions import ApiException
+from vela_emulator import Emulator
+from vela_emulator.pytest_plugin import Kubectl, KubeTarget
 
-from gitops_vela.testing import Emulator
-from gitops_vela.testing.pytest_plugin import Kubectl, KubeTarget
 from tests.emulator.helpers import configmap, status_message, to_yaml
 
 

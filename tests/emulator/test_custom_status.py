@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 import yaml
 from kubernetes import client, dynamic
+from vela_emulator import Emulator
 
 from gitops_vela.cli import main
-from gitops_vela.testing import Emulator
 from tests.emulator.helpers import deployment
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample-repo"

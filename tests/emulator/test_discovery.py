@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from gitops_vela.testing.pytest_plugin import Kubectl, KubeTarget
+from vela_emulator.pytest_plugin import Kubectl, KubeTarget
 
 
 def test_dynamic_client_resolves_builtin_kinds(kube: KubeTarget) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from kubernetes.client.exceptions import ApiException
+from vela_emulator.pytest_plugin import Kubectl, KubeTarget
 
-from gitops_vela.testing.pytest_plugin import Kubectl, KubeTarget
 from tests.emulator.helpers import configmap, deployment, to_yaml
 
 

@@ -8,8 +8,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-
-from gitops_vela.testing import Emulator
+from vela_emulator import Emulator
 
 
 def _get(emulator: Emulator, path: str) -> tuple[int, dict, dict]:

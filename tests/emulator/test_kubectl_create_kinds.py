@@ -7,8 +7,7 @@ import json
 from typing import Any
 
 import pytest
-
-from gitops_vela.testing.pytest_plugin import Kubectl, KubeTarget
+from vela_emulator.pytest_plugin import Kubectl, KubeTarget
 
 _COMMANDS = {
     "role": ["role", "reader", "--verb=get,list", "--resource=pods,deployments.apps"],

@@ -5,8 +5,7 @@ from __future__ import annotations
 import base64
 
 import pytest
-
-from gitops_vela.testing import protobuf
+from vela_emulator import protobuf
 
 
 def _field(number: int, payload: bytes) -> bytes:

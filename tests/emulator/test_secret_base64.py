@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
+from vela_emulator.bytefields import corrupt_offset
+from vela_emulator.pytest_plugin import Kubectl, KubeTarget
 
-from gitops_vela.testing.bytefields import corrupt_offset
-from gitops_vela.testing.pytest_plugin import Kubectl, KubeTarget
 from tests.emulator.helpers import status_message, to_yaml
 
 _REFUSED = (

@@ -6,8 +6,8 @@ import json
 
 import pytest
 from kubernetes.client.exceptions import ApiException
+from vela_emulator.pytest_plugin import Kubectl, KubeTarget
 
-from gitops_vela.testing.pytest_plugin import Kubectl, KubeTarget
 from tests.emulator.helpers import configmap, deployment, status_message, to_yaml
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import yaml
 from kubernetes import client, dynamic
+from vela_emulator import Emulator
 
 from gitops_vela.cli import main
-from gitops_vela.testing import Emulator
 from tests.emulator.helpers import configmap
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from kubernetes import client, dynamic
+from vela_emulator import Emulator
+from vela_emulator.pytest_plugin import Kubectl, KubeTarget
 
-from gitops_vela.testing import Emulator
-from gitops_vela.testing.pytest_plugin import Kubectl, KubeTarget
 from tests.emulator.helpers import deployment, to_yaml
 
 

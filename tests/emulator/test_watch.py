@@ -9,9 +9,9 @@ import urllib.request
 from typing import Any
 
 from kubernetes import watch
+from vela_emulator import Emulator
+from vela_emulator.pytest_plugin import Kubectl, KubeTarget
 
-from gitops_vela.testing import Emulator
-from gitops_vela.testing.pytest_plugin import Kubectl, KubeTarget
 from tests.emulator.helpers import configmap
 
 

@@ -6,8 +6,7 @@ import copy
 from typing import Any
 
 import pytest
-
-from gitops_vela.testing.defaults import apply_defaults, canonical_quantity
+from vela_emulator.defaults import apply_defaults, canonical_quantity
 
 from .conftest import deployment
 

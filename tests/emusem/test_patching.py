@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from gitops_vela.testing.patching import PatchError, json_patch, merge_patch, strategic_merge_patch
+from vela_emulator.patching import PatchError, json_patch, merge_patch, strategic_merge_patch
 
 from .conftest import configmap, deployment
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from gitops_vela.testing.managedfields import ApplyConflict, record_update, server_side_apply
+from vela_emulator.managedfields import ApplyConflict, record_update, server_side_apply
 
 from .conftest import configmap, deployment, managers
 

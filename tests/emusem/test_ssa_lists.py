@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from gitops_vela.testing.managedfields import (
+from vela_emulator.managedfields import (
     ApplyInvalid,
     ListKeys,
     field_path_str,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gitops_vela.testing.managedfields import server_side_apply
+from vela_emulator.managedfields import server_side_apply
 
 from .conftest import deployment, managers
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gitops_vela.testing.managedfields import record_update, server_side_apply
+from vela_emulator.managedfields import record_update, server_side_apply
 
 from .conftest import configmap, deployment, managers
 

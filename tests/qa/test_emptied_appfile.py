@@ -6,9 +6,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from vela_emulator import Emulator
 
 from gitops_vela.cli import main
-from gitops_vela.testing import Emulator
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample-repo"
 

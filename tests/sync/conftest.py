@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from vela_emulator import Emulator
 
 from gitops_vela.cluster import Cluster, RetryPolicy
 from gitops_vela.model.labels import OWNER, owner_value
 from gitops_vela.model.rendered import RenderedApp
-from gitops_vela.testing import Emulator
 
 REPO = "acme"
 

@@ -4,11 +4,11 @@ delete and recreate an object whose immutable field changed in Git."""
 from pathlib import Path
 
 import pytest
+from vela_emulator import Emulator
 
 from gitops_vela.cli import main
 from gitops_vela.cluster import Cluster
 from gitops_vela.model.labels import RECREATE_ANNOTATION
-from gitops_vela.testing import Emulator
 from tests.sync.conftest import live
 
 # A workload whose Deployment selector comes from a parameter, so a Git change can

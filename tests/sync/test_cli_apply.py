@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from vela_emulator import Emulator
 
 from gitops_vela.cli import main
-from gitops_vela.testing import Emulator
 
 REPO = Path(__file__).parent / "testdata" / "repo"
 PASSWORD = "hunter2-very-secret"

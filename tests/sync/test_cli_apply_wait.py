@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from vela_emulator import Emulator
 
 from gitops_vela.cli import main
-from gitops_vela.testing import Emulator
 
 REPO = Path(__file__).parent / "testdata" / "repo"
 WEB = "Deployment.apps/shop/web"

@@ -4,10 +4,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from vela_emulator import Emulator
 
 from gitops_vela.cli import main
 from gitops_vela.cluster import Cluster
-from gitops_vela.testing import Emulator
 
 REPO = Path(__file__).parent / "testdata" / "repo"
 PASSWORD = "hunter2-very-secret"

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from vela_emulator import Emulator
 
 from gitops_vela.cluster import Cluster, load_configuration
 from gitops_vela.errors import ConfigError
-from gitops_vela.testing import Emulator
 
 
 def _two_contexts(emulator: Emulator, path: Path) -> Path:

@@ -1,9 +1,10 @@
 """Only what changed is sent: a Git change is one write; a change made live is corrected."""
 
+from vela_emulator import Emulator
+
 from gitops_vela.cluster import Cluster
 from gitops_vela.model.changes import Action
 from gitops_vela.sync import sync_apps
-from gitops_vela.testing import Emulator
 from tests.sync.conftest import app, config_map, deployment, live, service
 
 

@@ -4,12 +4,12 @@ object does not stop the others; a re-run converges."""
 import re
 
 import pytest
+from vela_emulator import Emulator
 
 from gitops_vela.cluster import Cluster, RetryPolicy
 from gitops_vela.errors import ClusterUnreachable
 from gitops_vela.model.changes import Action
 from gitops_vela.sync import sync_apps
-from gitops_vela.testing import Emulator
 from tests.sync.conftest import app, config_map, deployment, live, service
 
 

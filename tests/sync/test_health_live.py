@@ -1,9 +1,10 @@
 """Health read from the cluster after apply, driven by the emulator's status controls."""
 
+from vela_emulator import Emulator
+
 from gitops_vela.cluster import Cluster
 from gitops_vela.model.status import Health
 from gitops_vela.sync import sync_apps
-from gitops_vela.testing import Emulator
 from tests.sync.conftest import app, deployment, service
 
 

@@ -1,12 +1,13 @@
 """A bad day deletes nothing: failed renders, failed applies and empty renders never prune."""
 
+from vela_emulator import Emulator
+
 from gitops_vela.cluster import Cluster
 from gitops_vela.model.changes import Action
 from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.model.rendered import AppFailure, RepositoryRender
 from gitops_vela.model.status import Reason
 from gitops_vela.sync import SyncOptions, sync_apps, sync_repository
-from gitops_vela.testing import Emulator
 from tests.sync.conftest import REPO, app, config_map, deployment, live, service
 
 PRUNE = SyncOptions(prune=True)

@@ -1,10 +1,11 @@
 """``wait_for_health`` on its own: several apps, a Degraded one ends the wait for all."""
 
+from vela_emulator import Emulator
+
 from gitops_vela.cluster import Cluster
 from gitops_vela.model.status import Health, Reason
 from gitops_vela.sync import sync_apps
 from gitops_vela.sync.rollout import wait_for_health
-from gitops_vela.testing import Emulator
 from tests.sync.conftest import app, deployment, service
 
 

@@ -36,7 +36,7 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
-from gitops_vela.testing.mergeschema import ListKeys, Node
+from vela_emulator.mergeschema import ListKeys, Node
 
 JSON = Any
 

@@ -1,7 +1,7 @@
 """pytest fixtures (registered through the ``pytest11`` entry point ``gitops_vela``).
 
 ``emulator``
-    A running :class:`~gitops_vela.testing.Emulator` with fresh state for each
+    A running :class:`~vela_emulator.Emulator` with fresh state for each
     test (one server per session, :meth:`~Emulator.reset` between tests).
 ``kube``
     The fidelity suite's target, parametrized: ``emulator`` always, and ``real``
@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from gitops_vela.testing.emulator import Emulator
+from vela_emulator.emulator import Emulator
 
 E2E_ENV = "GITOPS_VELA_E2E_KUBECONFIG"
 

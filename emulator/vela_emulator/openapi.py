@@ -14,8 +14,8 @@ import hashlib
 import json
 from typing import Any
 
-from gitops_vela.testing import schemas
-from gitops_vela.testing.registry import Registry, ResourceType
+from vela_emulator import schemas
+from vela_emulator.registry import Registry, ResourceType
 
 _QUERY = ("dryRun", "fieldManager", "fieldValidation", "force", "pretty")
 

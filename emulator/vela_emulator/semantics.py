@@ -11,10 +11,10 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from gitops_vela.testing import defaults, managedfields, patching
-from gitops_vela.testing.apistatus import ApiStatus, bad_request
-from gitops_vela.testing.mergeschema import ListKeys
-from gitops_vela.testing.registry import ResourceType
+from vela_emulator import defaults, managedfields, patching
+from vela_emulator.apistatus import ApiStatus, bad_request
+from vela_emulator.mergeschema import ListKeys
+from vela_emulator.registry import ResourceType
 
 Obj = dict[str, Any]
 PatchError = patching.PatchError

@@ -3,7 +3,7 @@
 Only the kinds in :data:`CUSTOM_KINDS` are simulated, and only once their CRD
 is registered (the emulator serves no such kind before). Each function takes
 the stored object and a mode (``healthy``, ``progressing``, ``failed``, the
-controls of :class:`~gitops_vela.testing.simulation.Simulator`) and returns
+controls of :class:`~vela_emulator.simulation.Simulator`) and returns
 the whole ``status``:
 
 - OpenKruise ``CloneSet`` (``apps.kruise.io``): like a Deployment's
@@ -20,7 +20,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from gitops_vela.testing.lifecycle import now
+from vela_emulator.lifecycle import now
 
 Obj = dict[str, Any]
 HEALTHY, PROGRESSING, FAILED = "healthy", "progressing", "failed"

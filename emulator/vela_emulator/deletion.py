@@ -11,12 +11,12 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from gitops_vela.testing import crds
-from gitops_vela.testing.api import Api
-from gitops_vela.testing.apistatus import bad_request, conflict
-from gitops_vela.testing.calls import Call, Obj
-from gitops_vela.testing.lifecycle import now
-from gitops_vela.testing.registry import ResourceType
+from vela_emulator import crds
+from vela_emulator.api import Api
+from vela_emulator.apistatus import bad_request, conflict
+from vela_emulator.calls import Call, Obj
+from vela_emulator.lifecycle import now
+from vela_emulator.registry import ResourceType
 
 POLICIES = ("Orphan", "Background", "Foreground")
 

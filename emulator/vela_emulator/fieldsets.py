@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping
 
-from gitops_vela.testing.mergeschema import JSON, ListKeys, Node
+from vela_emulator.mergeschema import JSON, ListKeys, Node
 
 Path = tuple[str, ...]
 FieldSet = set[Path]

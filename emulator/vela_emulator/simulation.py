@@ -3,7 +3,7 @@
 After each stored change of a Deployment, ReplicaSet, StatefulSet, DaemonSet,
 Job, Service, Ingress, HorizontalPodAutoscaler, PodDisruptionBudget,
 PersistentVolumeClaim or a well-known custom resource (OpenKruise CloneSet,
-Flagger Canary: :mod:`~gitops_vela.testing.custom_status`), the simulator writes the
+Flagger Canary: :mod:`~vela_emulator.custom_status`), the simulator writes the
 status a healthy cluster would reach (as manager ``kube-controller-manager``,
 through the status subresource, so resourceVersion moves and watchers see a
 MODIFIED event). With ``delay=0`` this happens right after the write; with a
@@ -24,13 +24,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from gitops_vela.testing import semantics
-from gitops_vela.testing.api import Api
-from gitops_vela.testing.calls import Obj
-from gitops_vela.testing.custom_status import CUSTOM_KINDS, FAILED, HEALTHY, PROGRESSING
-from gitops_vela.testing.lifecycle import now
-from gitops_vela.testing.registry import ResourceType
-from gitops_vela.testing.selectors import (
+from vela_emulator import semantics
+from vela_emulator.api import Api
+from vela_emulator.calls import Obj
+from vela_emulator.custom_status import CUSTOM_KINDS, FAILED, HEALTHY, PROGRESSING
+from vela_emulator.lifecycle import now
+from vela_emulator.registry import ResourceType
+from vela_emulator.selectors import (
     labels_match,
     parse_label_selector,
     selector_from_label_selector,

@@ -9,8 +9,8 @@ from typing import Any
 
 import yaml
 
-from gitops_vela.testing.apistatus import ApiStatus, bad_request
-from gitops_vela.testing.registry import ResourceType
+from vela_emulator.apistatus import ApiStatus, bad_request
+from vela_emulator.registry import ResourceType
 
 Obj = dict[str, Any]
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gitops_vela.testing.registry import ResourceType
+from vela_emulator.registry import ResourceType
 
 Schema = dict[str, Any]
 

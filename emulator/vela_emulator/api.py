@@ -3,7 +3,7 @@
 Every verb runs under the store lock. Writes go through one path,
 :meth:`Api.commit`, which stores the object (unless dry-run), logs the watch
 event and lets the status simulation and CRD registration react. Deletion
-lives in :mod:`gitops_vela.testing.deletion`, watch in :mod:`.watching`.
+lives in :mod:`vela_emulator.deletion`, watch in :mod:`.watching`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import copy
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from gitops_vela.testing import (
+from vela_emulator import (
     builtin_schemas,
     bytefields,
     calls,
@@ -21,7 +21,7 @@ from gitops_vela.testing import (
     semantics,
     validation,
 )
-from gitops_vela.testing.apistatus import (
+from vela_emulator.apistatus import (
     STALE,
     ApiStatus,
     already_exists,
@@ -32,16 +32,16 @@ from gitops_vela.testing.apistatus import (
     not_found,
     unsupported_media_type,
 )
-from gitops_vela.testing.calls import Call, Obj, get_path, object_body, set_path, strip_times
-from gitops_vela.testing.lifecycle import Allocator, now, prepare_create, prepare_update
-from gitops_vela.testing.registry import Registry, ResourceType
-from gitops_vela.testing.selectors import (
+from vela_emulator.calls import Call, Obj, get_path, object_body, set_path, strip_times
+from vela_emulator.lifecycle import Allocator, now, prepare_create, prepare_update
+from vela_emulator.registry import Registry, ResourceType
+from vela_emulator.selectors import (
     labels_match,
     parse_field_selector,
     parse_label_selector,
     selector_from_label_selector,
 )
-from gitops_vela.testing.store import Store
+from vela_emulator.store import Store
 
 PATCH_TYPES = (
     "application/json-patch+json",

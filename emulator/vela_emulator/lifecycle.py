@@ -15,7 +15,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from gitops_vela.testing.registry import ResourceType
+from vela_emulator.registry import ResourceType
 
 Obj = dict[str, Any]
 

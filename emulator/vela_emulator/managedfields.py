@@ -40,8 +40,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from gitops_vela.testing.comparison import Comparison, compare, elements_or_none
-from gitops_vela.testing.fieldsets import (
+from vela_emulator.comparison import Comparison, compare, elements_or_none
+from vela_emulator.fieldsets import (
     FieldSet,
     FieldSetError,
     Path,
@@ -49,13 +49,13 @@ from gitops_vela.testing.fieldsets import (
     fields_of,
     iterate_sorted,
 )
-from gitops_vela.testing.managers import (
+from vela_emulator.managers import (
     Entry,
     ManagerId,
     decode_managed_fields,
     encode_managed_fields,
 )
-from gitops_vela.testing.mergeschema import JSON, ListKeys, Node
+from vela_emulator.mergeschema import JSON, ListKeys, Node
 
 # Public here: this module's own names, and the schema, field-set, comparison
 # and manager names its importers have always taken from it.

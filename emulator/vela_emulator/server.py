@@ -15,18 +15,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from gitops_vela.testing import discovery, openapi, protobuf, tables, watching
-from gitops_vela.testing.api import Api
-from gitops_vela.testing.apistatus import (
+from vela_emulator import discovery, openapi, protobuf, tables, watching
+from vela_emulator.api import Api
+from vela_emulator.apistatus import (
     ApiStatus,
     method_not_allowed,
     path_not_found,
     unsupported_media_type,
 )
-from gitops_vela.testing.calls import Call
-from gitops_vela.testing.deletion import Deleter
-from gitops_vela.testing.faults import Counters, Faults
-from gitops_vela.testing.registry import ResourceType
+from vela_emulator.calls import Call
+from vela_emulator.deletion import Deleter
+from vela_emulator.faults import Counters, Faults
+from vela_emulator.registry import ResourceType
 
 JSON = "application/json"
 _METHOD_VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch"}

@@ -14,9 +14,9 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from gitops_vela.testing.api import Api
-from gitops_vela.testing.apistatus import bad_request, gone
-from gitops_vela.testing.calls import Call, Obj, int_param
+from vela_emulator.api import Api
+from vela_emulator.apistatus import bad_request, gone
+from vela_emulator.calls import Call, Obj, int_param
 
 DEFAULT_TIMEOUT = 1800.0
 TICK = 0.5  # how often a waiting watch checks for shutdown and its deadline

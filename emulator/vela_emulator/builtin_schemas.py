@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from gitops_vela.testing.registry import ResourceType
+from vela_emulator.registry import ResourceType
 
 _LIST = re.compile(r"^list\[(.+)\]$", re.IGNORECASE)
 _DICT = re.compile(r"^dict\(str, (.+)\)$|^dict\[str, (.+)\]$", re.IGNORECASE)

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gitops_vela.testing.fieldsets import FieldSet, FieldSetError, Path, list_elements
-from gitops_vela.testing.mergeschema import JSON, ListKeys, Node
+from vela_emulator.fieldsets import FieldSet, FieldSetError, Path, list_elements
+from vela_emulator.mergeschema import JSON, ListKeys, Node
 
 __all__ = ["Comparison", "compare", "elements_or_none"]
 

@@ -15,8 +15,8 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from gitops_vela.testing.fieldsets import FieldSet, from_fields_v1, to_fields_v1
-from gitops_vela.testing.mergeschema import JSON
+from vela_emulator.fieldsets import FieldSet, from_fields_v1, to_fields_v1
+from vela_emulator.mergeschema import JSON
 
 __all__ = ["Entry", "ManagerId", "decode_managed_fields", "encode_managed_fields"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import base64
 import json
 
-from gitops_vela.testing.apistatus import bad_request, gone
-from gitops_vela.testing.calls import Obj
-from gitops_vela.testing.store import Store
+from vela_emulator.apistatus import bad_request, gone
+from vela_emulator.calls import Obj
+from vela_emulator.store import Store
 
 
 def position(obj: Obj) -> tuple[str, str]:

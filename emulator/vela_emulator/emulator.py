@@ -26,15 +26,15 @@ from typing import Any
 
 import yaml
 
-from gitops_vela.testing import crds
-from gitops_vela.testing.api import Api
-from gitops_vela.testing.calls import Call
-from gitops_vela.testing.deletion import Deleter
-from gitops_vela.testing.faults import Counters, Faults
-from gitops_vela.testing.registry import Registry
-from gitops_vela.testing.server import EmulatorHTTPServer
-from gitops_vela.testing.simulation import Simulator
-from gitops_vela.testing.store import WATCH_LOG_SIZE, Store
+from vela_emulator import crds
+from vela_emulator.api import Api
+from vela_emulator.calls import Call
+from vela_emulator.deletion import Deleter
+from vela_emulator.faults import Counters, Faults
+from vela_emulator.registry import Registry
+from vela_emulator.server import EmulatorHTTPServer
+from vela_emulator.simulation import Simulator
+from vela_emulator.store import WATCH_LOG_SIZE, Store
 
 INITIAL_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 CONTEXT = "gitops-vela-emulator"

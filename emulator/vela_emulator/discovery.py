@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from gitops_vela.testing.registry import SUBRESOURCE_VERBS, Registry, ResourceType
+from vela_emulator.registry import SUBRESOURCE_VERBS, Registry, ResourceType
 
 VERSION_INFO = {
     "major": "1",

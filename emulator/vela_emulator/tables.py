@@ -10,8 +10,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from gitops_vela.testing.calls import Obj, get_path
-from gitops_vela.testing.registry import ResourceType
+from vela_emulator.calls import Obj, get_path
+from vela_emulator.registry import ResourceType
 
 Column = tuple[str, str, Callable[[Obj], Any]]  # name, type, cell
 

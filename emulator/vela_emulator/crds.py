@@ -12,9 +12,9 @@ import hashlib
 import json
 from typing import Any
 
-from gitops_vela.testing.apistatus import invalid
-from gitops_vela.testing.lifecycle import now
-from gitops_vela.testing.registry import ResourceType, ScalePaths
+from vela_emulator.apistatus import invalid
+from vela_emulator.lifecycle import now
+from vela_emulator.registry import ResourceType, ScalePaths
 
 Obj = dict[str, Any]
 CRD_GROUP = "apiextensions.k8s.io"

@@ -11,8 +11,8 @@ import json
 import re
 from typing import Any
 
-from gitops_vela.testing.apistatus import ApiStatus, invalid
-from gitops_vela.testing.registry import ResourceType
+from vela_emulator.apistatus import ApiStatus, invalid
+from vela_emulator.registry import ResourceType
 
 Cause = tuple[str, str, str]  # field, reason, message
 

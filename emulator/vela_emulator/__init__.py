@@ -3,11 +3,11 @@
 Public surface: :class:`Emulator` (see its docstring and docs/emulator.md),
 with ``emu.faults`` (:class:`Faults`), ``emu.counters`` (:class:`Counters`)
 and ``emu.simulation`` (:class:`Simulator`). The pytest fixtures live in
-:mod:`gitops_vela.testing.pytest_plugin`.
+:mod:`vela_emulator.pytest_plugin`.
 """
 
-from gitops_vela.testing.emulator import Emulator
-from gitops_vela.testing.faults import Counters, Fault, Faults
-from gitops_vela.testing.simulation import Simulator
+from vela_emulator.emulator import Emulator
+from vela_emulator.faults import Counters, Fault, Faults
+from vela_emulator.simulation import Simulator
 
 __all__ = ["Counters", "Emulator", "Fault", "Faults", "Simulator"]

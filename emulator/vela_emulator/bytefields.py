@@ -12,8 +12,8 @@ from __future__ import annotations
 import string
 from typing import Any
 
-from gitops_vela.testing.apistatus import bad_request
-from gitops_vela.testing.registry import ResourceType
+from vela_emulator.apistatus import bad_request
+from vela_emulator.registry import ResourceType
 
 _ALPHABET = frozenset(string.ascii_letters + string.digits + "+/")
 _NEWLINES = "\r\n"
