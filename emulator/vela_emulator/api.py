@@ -307,7 +307,7 @@ class Api:
         obj = prepare_update(
             rtype, old, new, allocator=self.allocator, subresource=call.subresource
         )
-        validation.validate(rtype, obj)
+        validation.validate(rtype, obj, old=old)
         validation.validate_update(rtype, old, obj)
         if record:
             obj = semantics.record_update(

@@ -11,7 +11,7 @@ import json
 import re
 from typing import Any
 
-from vela_emulator import fielderrors, metavalidation, podvalidation
+from vela_emulator import celrules, fielderrors, metavalidation, podvalidation, structural
 from vela_emulator.apistatus import ApiStatus, invalid
 from vela_emulator.fielderrors import Cause
 from vela_emulator.registry import ResourceType
@@ -187,11 +187,19 @@ def _kind_causes(rtype: ResourceType, obj: dict[str, Any]) -> list[Cause]:
     return []
 
 
-def validate(rtype: ResourceType, obj: dict[str, Any]) -> None:
-    """Raise 422 Invalid for what the apiserver would reject on create and update."""
+def validate(rtype: ResourceType, obj: Obj, *, old: Obj | None = None) -> None:
+    """Raise 422 Invalid for what the apiserver would reject on create and update.
+
+    ``old`` is the stored object on updates (CEL transition rules compare with it).
+    """
     meta = obj.get("metadata") or {}
     name = str(meta.get("name") or "")
-    causes = _name_causes(rtype, name) + metavalidation.meta_causes(meta) + _kind_causes(rtype, obj)
+    causes = _name_causes(rtype, name) + metavalidation.meta_causes(meta)
+    if rtype.crd:
+        causes += structural.causes(obj, rtype.schema)
+        causes += celrules.causes(obj, old, rtype.schema, digest=rtype.schema_digest)
+    else:
+        causes += _kind_causes(rtype, obj)
     if causes:
         raise invalid(rtype.kind, rtype.group, name, causes)
 
