@@ -100,6 +100,9 @@ class ReconcileReport:
     changed: int = 0  # objects created, configured or deleted
     status_committed: bool = False
     cluster_reached: bool | None = None  # None: the run never got to the cluster
+    # Objects or apps that failed on an unexpected exception (a bug): the run went on
+    # for the others. Readiness and metrics may flag a repository that keeps doing it.
+    internal_errors: int = 0
 
 
 @dataclass(slots=True)
@@ -215,6 +218,7 @@ class RepositoryReconciler:
             failed_apps=sum(1 for s in statuses.values() if s.reason is not Reason.SUCCEEDED),
             changed=_changed(result, removed),
             status_committed=committed,
+            internal_errors=result.internal_errors + sum(a.internal_errors for a in removed),
             cluster_reached=self._cluster_reached,
         )
 
@@ -402,6 +406,8 @@ class RepositoryReconciler:
             failed_apps=report.failed_apps,
             **fields,
         )
+        if report.internal_errors:
+            log.error("objects failed on an internal error", count=report.internal_errors)
 
 
 _CHANGES = (Action.CREATED, Action.CONFIGURED, Action.DELETED)

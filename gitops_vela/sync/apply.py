@@ -37,6 +37,7 @@ class ObjectResult:
     reason: str = ""
     live: Manifest | None = None  # the object as the server holds it now
     error: str = ""
+    internal: bool = False  # failed on an unexpected exception (a bug), not a refusal
 
     @property
     def in_inventory(self) -> bool:

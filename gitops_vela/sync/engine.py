@@ -25,7 +25,7 @@ from gitops_vela.sync.health import ObjectHealth, PolicyEvaluator, assess, repor
 from gitops_vela.sync.live import namespaces as list_namespaces
 from gitops_vela.sync.ordering import Stage, stage_of
 from gitops_vela.sync.results import AppResult, SyncOptions
-from gitops_vela.sync.stages import apply_stage, failed, settle_definitions
+from gitops_vela.sync.stages import apply_stage, describe, failed, settle_definitions
 
 Books = tuple["inv.Inventory | None", "inv.Inventory", "set[ObjectRef]"]
 """An app's old inventory, its new one before pruning, and its stale objects."""
@@ -95,11 +95,8 @@ def apply_apps(
     outcomes = dict(zip(map(id, busy), run.cluster.map(finish, busy), strict=True))
     finished: list[AppResult] = []
     for app in apps:
-        outcome = outcomes.get(id(app))
-        if outcome is None:
-            finished.append(finish(app))
-        else:
-            finished.append(outcome.value or _crashed(app, outcome.error))
+        outcome = outcomes.get(id(app)) or run.cluster.map(finish, [app])[0]  # inline, guarded
+        finished.append(outcome.value or _crashed(app, outcome.error))
     return tuple(finished)
 
 
@@ -125,14 +122,14 @@ def _quiet(run: Run, books: Books) -> bool:
 
 def _crashed(app: RenderedApp, error: BaseException | None) -> AppResult:
     """An app whose finishing steps raised: reported, never silently dropped."""
-    text = error.message if isinstance(error, GitopsVelaError) else repr(error)
     return AppResult(
         app.repo,
         app.name,
         ChangeSet(app.name),
         report(app.name, ()),
         reason=Reason.APPLY_FAILED,
-        errors=(text,),
+        errors=(describe(error),),
+        internal_errors=0 if isinstance(error, GitopsVelaError) else 1,
     )
 
 
@@ -174,6 +171,7 @@ def finish_app(
         reason=_reason(apply_failed, pruned, errors, health_failed=bool(broken)),
         errors=tuple(errors + broken),
         prune_skipped=blocked if stale else "",
+        internal_errors=sum(1 for r in results if r.internal),
     )
 
 

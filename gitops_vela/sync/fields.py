@@ -88,15 +88,30 @@ _SUFFIX = {
 }
 
 
+# Kubernetes stores quantities in an int64 of milli-units: a larger exponent is no
+# quantity (and ``23e8269628698407`` is a digest that looks like one).
+_MAX_EXPONENT = 30
+
+
 def _quantity(value: int | float | str) -> Decimal | None:
-    """A Kubernetes quantity's value (``500m`` -> 0.5, ``1Gi`` -> 2**30), else None."""
+    """A Kubernetes quantity's value (``500m`` -> 0.5, ``1Gi`` -> 2**30), else None.
+
+    Never raises: a value that cannot be a quantity is None (compared as text).
+    """
     match = _QUANTITY.match(str(value).strip())
     if not match:
         return None
-    number, suffix = Decimal(match.group(1)), match.group(2) or ""
-    if suffix[:1] in ("e", "E") and len(suffix) > 1:
-        return number * Decimal(10) ** int(suffix[1:])
-    return number * _SUFFIX[suffix]
+    suffix = match.group(2) or ""
+    try:
+        number = Decimal(match.group(1))
+        if suffix[:1] in ("e", "E") and len(suffix) > 1:
+            exponent = int(suffix[1:]) if len(suffix) <= 6 else _MAX_EXPONENT + 1
+            if abs(exponent) > _MAX_EXPONENT:
+                return None
+            return number.scaleb(exponent)
+        return number * _SUFFIX[suffix]
+    except (ArithmeticError, ValueError):  # decimal signals, an over-long number
+        return None
 
 
 def _same_quantity(desired: int | float | str, live: str) -> bool:

@@ -34,6 +34,7 @@ class AppResult:
     reason: Reason = Reason.SUCCEEDED
     errors: tuple[str, ...] = ()
     prune_skipped: str = ""  # why stale objects were kept, when they were
+    internal_errors: int = 0  # objects (or the app) failed by a bug, not by a refusal
 
     @property
     def ok(self) -> bool:
@@ -74,6 +75,11 @@ class SyncResult:
     @property
     def ok(self) -> bool:
         return all(app.ok for app in self.apps)
+
+    @property
+    def internal_errors(self) -> int:
+        """Objects and apps that failed on an unexpected exception (a bug to report)."""
+        return sum(app.internal_errors for app in self.apps)
 
     def app(self, name: str) -> AppResult | None:
         return next((a for a in self.apps if a.app == name), None)

@@ -83,7 +83,12 @@ def _apply_kind(
     pending: list[Desired] = []
     for item in batch:
         current = live.get(item.ref)
-        if current is not None and in_sync(item, current):
+        try:
+            unchanged = current is not None and in_sync(item, current)
+        except Exception as exc:  # a bug comparing one object fails that object only
+            results[id(item)] = failed(item, exc, current)
+            continue
+        if unchanged:
             results[id(item)] = ObjectResult(item, Action.UNCHANGED, live=current)
         else:
             pending.append(item)
@@ -115,9 +120,16 @@ def _live(
 
 def failed(item: Desired, error: BaseException | None, live: Manifest | None) -> ObjectResult:
     """A failed object, its error text free of secret values."""
-    text = error.message if isinstance(error, GitopsVelaError) else str(error)
-    text = redact(text, secret_values([item.manifest, live]))
-    return ObjectResult(item, Action.FAILED, text, live=live, error=text)
+    text = redact(describe(error), secret_values([item.manifest, live]))
+    internal = error is not None and not isinstance(error, GitopsVelaError)
+    return ObjectResult(item, Action.FAILED, text, live=live, error=text, internal=internal)
+
+
+def describe(error: BaseException | None) -> str:
+    """An error as one line: ours by its message, anything else as the bug it is."""
+    if isinstance(error, GitopsVelaError):
+        return error.message
+    return f"internal error ({type(error).__name__}: {error}); please report it"
 
 
 def settle_definitions(
