@@ -23,7 +23,6 @@ from gitops_vela.sync import (
     DEFAULT_INVENTORY_NAMESPACE,
     SyncOptions,
     diff_apps,
-    sync_apps,
     sync_repository,
 )
 from gitops_vela.sync.output import apply_json, apply_text, diff_text
@@ -107,11 +106,7 @@ def run_apply(args: argparse.Namespace) -> int:
         progress=_progress_printer("applying", ends=True) if show else None,
     )
     with Cluster.connect(args.kubeconfig, args.context) as cluster:
-        if args.app:
-            failed = {f.name for f in render.failures}
-            result = sync_apps(cluster, render.apps, options=options, failed_apps=failed)
-        else:
-            result = sync_repository(cluster, render, repo=repo, options=options)
+        result = sync_repository(cluster, render, repo=repo, options=options, whole=not args.app)
         if args.wait:
             progress = _progress_printer("healthy", ends=False) if show else None
             result = wait_for_health(

@@ -19,7 +19,7 @@ from gitops_vela.cluster import Cluster
 from gitops_vela.errors import GitopsVelaError, UnknownKindError
 from gitops_vela.model.changes import Action
 from gitops_vela.model.labels import OWNER, PRUNE_ANNOTATION
-from gitops_vela.model.objects import ObjectRef
+from gitops_vela.model.objects import Manifest, ObjectRef
 from gitops_vela.sync.ordering import kind_key
 
 
@@ -29,6 +29,8 @@ class PruneResult:
     action: Action  # DELETED, SKIPPED or FAILED
     reason: str = ""
     keep: bool = False  # stays in the inventory (to be pruned later)
+    dry_run: bool = False  # would be deleted; a dry run deleted nothing
+    live: Manifest | None = None  # the object that would be deleted (dry run only)
 
 
 def guard(
@@ -110,6 +112,8 @@ def _prune_one(cluster: Cluster, ref: ObjectRef, *, owner: str, dry_run: bool) -
     if (meta.get("annotations") or {}).get(PRUNE_ANNOTATION) == "disabled":
         return PruneResult(ref, Action.SKIPPED, f"kept: annotated {PRUNE_ANNOTATION}: disabled")
     if dry_run:
-        return PruneResult(ref, Action.DELETED, "dry run: would be deleted", keep=True)
+        return PruneResult(
+            ref, Action.DELETED, "dry run: would be deleted", keep=True, dry_run=True, live=live
+        )
     cluster.delete(resource, namespace=ref.namespace, name=ref.name)
     return PruneResult(ref, Action.DELETED, "stale: no longer rendered")

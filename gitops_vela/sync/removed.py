@@ -1,8 +1,9 @@
 """Apps deleted from Git: prune what their inventory recorded, then the inventory.
 
-Only runs when the caller knows the full set of apps in the repository: an
-Appfile that failed to parse may be an app whose name is unknown, so any
-failure without a name keeps every inventory (nothing is pruned on doubt).
+Only runs when the full set of apps in the repository is known
+(``removal_blocked``): an Appfile that failed to parse may be an app whose
+name is unknown, and a broken definition may hide one, so either keeps every
+inventory (nothing is pruned on doubt).
 """
 
 from __future__ import annotations
@@ -11,12 +12,22 @@ from collections.abc import Collection
 
 from gitops_vela.model.changes import Change, ChangeSet
 from gitops_vela.model.objects import ObjectRef
+from gitops_vela.model.rendered import RepositoryRender
 from gitops_vela.model.status import Health, Reason
 from gitops_vela.sync import inventory as inv
 from gitops_vela.sync import prune as pruning
-from gitops_vela.sync.engine import Run
 from gitops_vela.sync.health import report
+from gitops_vela.sync.pipeline import Run
 from gitops_vela.sync.results import AppResult
+
+
+def removal_blocked(render: RepositoryRender) -> str:
+    """Why apps removed from Git must be kept this run, or "" when they may be pruned."""
+    if any(not f.name for f in render.failures):
+        return "an Appfile is too broken to name its app (it may be one of them)"
+    if render.catalog_diagnostics:
+        return "a definition is broken (it may hide an app)"
+    return ""
 
 
 def prune_removed(run: Run, *, repo: str, known_apps: Collection[str]) -> tuple[AppResult, ...]:
@@ -49,6 +60,7 @@ def _prune_app(run: Run, found: inv.Inventory) -> AppResult:
         reason=Reason.PRUNE_FAILED if errors else Reason.SUCCEEDED,
         errors=errors,
         prune_skipped="" if run.options.prune else "prune is off",
+        removed=True,
     )
 
 

@@ -35,6 +35,7 @@ class AppResult:
     errors: tuple[str, ...] = ()
     prune_skipped: str = ""  # why stale objects were kept, when they were
     internal_errors: int = 0  # objects (or the app) failed by a bug, not by a refusal
+    removed: bool = False  # the app was removed from Git: this is its prune
 
     @property
     def ok(self) -> bool:
@@ -44,7 +45,7 @@ class AppResult:
     def sync(self) -> SyncState:
         if self.reason in (Reason.APPLY_FAILED, Reason.PRUNE_FAILED, Reason.BUILD_FAILED):
             return SyncState.FAILED
-        pending = any(c.reason.startswith("dry run") for c in self.changes.changes)
+        pending = any(c.dry_run for c in self.changes.changes)
         return SyncState.OUT_OF_SYNC if pending else SyncState.SYNCED
 
     def count(self, action: Action) -> int:
@@ -67,10 +68,11 @@ class AppResult:
 
 @dataclass(frozen=True, slots=True)
 class SyncResult:
-    """Every app's result, plus the requests the run sent (by verb)."""
+    """Every app's result (apps removed from Git included), and the requests sent (by verb)."""
 
     apps: tuple[AppResult, ...]
     requests: Mapping[str, int] = field(default_factory=dict)
+    removed_kept: str = ""  # why apps removed from Git were not pruned, when they were not
 
     @property
     def ok(self) -> bool:

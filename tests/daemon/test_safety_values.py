@@ -8,7 +8,7 @@ import pytest
 
 from gitops_vela.cluster import Cluster
 from gitops_vela.daemon.reconcile import RepositoryReconciler
-from gitops_vela.sync import stages
+from gitops_vela.sync import plan
 from tests.daemon.conftest import GitRemote, appfile, replicas
 
 pytestmark = pytest.mark.reliability
@@ -21,14 +21,14 @@ def test_a_crash_on_one_object_fails_its_app_and_the_others_are_applied(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     assert reconciler.run().ok
-    real = stages.in_sync
+    real = plan.in_sync
 
     def broken(item: Any, current: Any) -> bool:
         if item.ref.namespace == "shop":
             raise OverflowError("boom")
         return real(item, current)
 
-    monkeypatch.setattr(stages, "in_sync", broken)
+    monkeypatch.setattr(plan, "in_sync", broken)
     remote.push({"apps/blog/vela.yaml": appfile("blog", replicas=3)})
 
     report = reconciler.run()

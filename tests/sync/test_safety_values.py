@@ -9,7 +9,7 @@ from vela_emulator import Emulator
 
 from gitops_vela.cluster import Cluster
 from gitops_vela.model.changes import Action
-from gitops_vela.sync import stages, sync_apps
+from gitops_vela.sync import plan, sync_apps
 from tests.sync.conftest import app, config_map, live
 
 pytestmark = pytest.mark.reliability
@@ -38,14 +38,14 @@ def test_a_bug_while_comparing_one_object_fails_it_and_its_app_only(
     shop = app("shop", config_map("good", a="1"), config_map("bad", a="2"))
     blog = app("blog", config_map("post", a="3"), namespace="blog")
     assert sync_apps(cluster, [shop, blog]).ok
-    real = stages.in_sync
+    real = plan.in_sync
 
     def broken(item: Any, current: Any) -> bool:
         if item.ref.name == "bad":
             raise OverflowError("boom")
         return real(item, current)
 
-    monkeypatch.setattr(stages, "in_sync", broken)
+    monkeypatch.setattr(plan, "in_sync", broken)
     shop = app("shop", config_map("good", a="changed"), config_map("bad", a="2"))
 
     result = sync_apps(cluster, [shop, blog])

@@ -1,7 +1,8 @@
-"""One sync of many apps: read state, apply in stages, record, prune, assess health.
+"""One sync of many apps: read state, plan and apply in stages, record, prune, assess health.
 
-The top-level function reads like the pipeline (DESIGN §6); each step is a
-function of its inputs and every failure becomes data on the app's result.
+``apply_apps`` reads like the pipeline; each step is a function of its inputs
+and every failure becomes data on the app's result. ``Run`` is what one sync
+shares: the cluster, its options and the inventories read once at the start.
 """
 
 from __future__ import annotations
@@ -24,11 +25,18 @@ from gitops_vela.sync.desired import Desired, desired_objects
 from gitops_vela.sync.health import ObjectHealth, PolicyEvaluator, assess, report
 from gitops_vela.sync.live import namespaces as list_namespaces
 from gitops_vela.sync.ordering import Stage, stage_of
+from gitops_vela.sync.plan import describe, refused
 from gitops_vela.sync.results import AppResult, SyncOptions
-from gitops_vela.sync.stages import apply_stage, describe, failed, settle_definitions
+from gitops_vela.sync.stages import apply_stage, failed, settle_definitions
 
-Books = tuple["inv.Inventory | None", "inv.Inventory", "set[ObjectRef]"]
-"""An app's old inventory, its new one before pruning, and its stale objects."""
+
+@dataclass(frozen=True, slots=True)
+class Books:
+    """An app's old inventory, its new one before pruning, and its stale objects."""
+
+    old: inv.Inventory | None
+    new: inv.Inventory
+    stale: frozenset[ObjectRef]
 
 
 @dataclass
@@ -111,13 +119,13 @@ def _bookkeeping(
     before = old.objects if old else frozenset()
     keep = {r.item.ref for r in results if r.in_inventory or r.item.ref in before}
     new = inv.Inventory(app.repo, app.name, app.namespace, frozenset(keep))
-    return old, new, pruning.stale(before, wanted=wanted, protected={_namespace_ref(app)})
+    stale = pruning.stale(before, wanted=wanted, protected={_namespace_ref(app)})
+    return Books(old, new, frozenset(stale))
 
 
 def _quiet(run: Run, books: Books) -> bool:
     """Nothing to delete and nothing new to record: finishing sends no request."""
-    old, new, stale = books
-    return not stale and (old == new or run.options.dry_run)
+    return not books.stale and (books.old == books.new or run.options.dry_run)
 
 
 def _crashed(app: RenderedApp, error: BaseException | None) -> AppResult:
@@ -142,9 +150,9 @@ def finish_app(
     render_failed: bool,
 ) -> AppResult:
     """Health, inventory and prune for one app whose objects were applied."""
-    health = report(app.name, (_verdict(run, app, r) for r in results))
+    verdicts = [_verdict(run, app, r) for r in results]
+    health = report(app.name, ((r.item.ref, v) for r, v in zip(results, verdicts, strict=True)))
     apply_failed = any(r.action is Action.FAILED for r in results)
-    old, new, stale = books
     blocked = pruning.guard(
         prune=run.options.prune,
         render_failed=render_failed,
@@ -152,17 +160,20 @@ def finish_app(
         desired_count=len(app.objects),
     )
     if blocked:
-        pruned = pruning.kept(stale, blocked)
+        pruned = pruning.kept(books.stale, blocked)
     else:
         owner = owner_value(app.repo, app.name)
-        pruned = pruning.prune(run.cluster, stale, owner=owner, dry_run=run.options.dry_run)
-    new = new.with_objects(new.objects | {p.ref for p in pruned if p.keep})
+        pruned = pruning.prune(run.cluster, books.stale, owner=owner, dry_run=run.options.dry_run)
+    new = books.new.with_objects(books.new.objects | {p.ref for p in pruned if p.keep})
     errors = [f"{r.item.ref}: {r.error}" for r in results if r.action is Action.FAILED]
     errors += [f"{p.ref}: {p.reason}" for p in pruned if p.action is Action.FAILED]
-    errors += _record(run, new, old)
+    errors += _record(run, new, books.old)
     broken = [f"{ref}: {v.message}" for ref, v in health.objects if v.check_failed]
-    changes = [Change(r.item.ref, r.action, r.reason, health.of(r.item.ref)) for r in results]
-    changes += [Change(p.ref, p.action, p.reason, Health.MISSING) for p in pruned]
+    changes = [
+        Change(r.item.ref, r.action, r.reason, v.health, dry_run=r.dry_run)
+        for r, v in zip(results, verdicts, strict=True)
+    ]
+    changes += [Change(p.ref, p.action, p.reason, Health.MISSING, p.dry_run) for p in pruned]
     return AppResult(
         app.repo,
         app.name,
@@ -170,7 +181,7 @@ def finish_app(
         health,
         reason=_reason(apply_failed, pruned, errors, health_failed=bool(broken)),
         errors=tuple(errors + broken),
-        prune_skipped=blocked if stale else "",
+        prune_skipped=blocked if books.stale else "",
         internal_errors=sum(1 for r in results if r.internal),
     )
 
@@ -204,11 +215,11 @@ def _record(run: Run, new: inv.Inventory, old: inv.Inventory | None) -> list[str
     return []
 
 
-def _verdict(run: Run, app: RenderedApp, result: ObjectResult) -> tuple[ObjectRef, ObjectHealth]:
-    if result.live is None and result.reason.startswith("dry run"):
-        return result.item.ref, assess(None)
+def _verdict(run: Run, app: RenderedApp, result: ObjectResult) -> ObjectHealth:
+    if not result.assessed:
+        return assess(None)
     policy = app.health_policies.get(result.item.ref)
-    return result.item.ref, assess(result.live, policy=policy, evaluate=run.evaluate)
+    return assess(result.live, policy=policy, evaluate=run.evaluate)
 
 
 def _progress(run: Run, total: int) -> Callable[[int], None] | None:
@@ -241,7 +252,7 @@ def _unique(items: list[Desired]) -> tuple[list[Desired], list[ObjectResult]]:
             clash = GitopsVelaError(
                 f"also rendered by app {first.app.name}; an object has one owner"
             )
-            clashes.append(failed(item, clash, None))
+            clashes.append(failed(refused(item, clash, None)))
     return unique, clashes
 
 
