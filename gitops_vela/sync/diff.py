@@ -66,7 +66,15 @@ def diff_run(run: Run, apps: Sequence[RenderedApp]) -> tuple[AppDiff, ...]:
     namespaces = list_namespaces(run.cluster)
     found: dict[int, ObjectDiff] = {}
     for batch, live in by_kind(run.cluster, items, namespaces):
-        entries = plan_kind(run.cluster, batch, live, namespaces=namespaces, mode=Mode.DIFF)
+        entries = plan_kind(
+            run.cluster,
+            batch,
+            live,
+            namespaces=namespaces,
+            mode=Mode.DIFF,
+            adoption=run.options.adoption,
+            releasing={owner_value(a.repo, a.name) for a in apps},
+        )
         found.update((id(e.item), _shown(e)) for e in entries)
     wanted = {i.ref for i in items}
     return tuple(

@@ -63,4 +63,25 @@ def _read(
     resource = cluster.resource(batch[0].api_version, batch[0].ref.kind)
     if resource.kind == "Namespace" and not resource.group:
         return {ObjectRef.from_manifest(ns): ns for ns in namespaces.values()}
-    return list_live(cluster, resource, batch)
+    found = list_live(cluster, resource, batch)
+    return found | _unlabelled(cluster, resource, [i for i in batch if i.ref not in found])
+
+
+def _unlabelled(
+    cluster: Cluster, resource: Resource, missing: Sequence[Desired]
+) -> dict[ObjectRef, Manifest]:
+    """Objects that exist without this app's label (another owner's, or nobody's).
+
+    The planner must see them before it creates anything (it never applies over
+    another owner's object). One list per namespace, only when something is missing:
+    a quiet poll sends none.
+    """
+    refs = {item.ref for item in missing}
+    spaces = sorted({ref.namespace for ref in refs}) if resource.namespaced else [""]
+    found: dict[ObjectRef, Manifest] = {}
+    for namespace in spaces:
+        for obj in cluster.list_objects(resource, namespace=namespace):
+            ref = ObjectRef.from_manifest(obj)
+            if ref in refs:
+                found[ref] = obj
+    return found

@@ -61,11 +61,13 @@ class Run:
 def apply_apps(
     run: Run, apps: Sequence[RenderedApp], *, failed_apps: Collection[str]
 ) -> tuple[AppResult, ...]:
-    items, duplicates = _unique(desired_objects(apps))
+    items, duplicates = _unique(run, desired_objects(apps))
     namespaces = list_namespaces(run.cluster)
     _ensure_namespaces(run, apps, items, namespaces)
     results = list(duplicates)
     progress = _progress(run, len(items))
+    # Apps that rendered let go of what they no longer render (to an app of this run).
+    releasing = {owner_value(a.repo, a.name) for a in apps if a.name not in failed_apps}
     for stage in Stage:
         batch = [i for i in items if stage_of(i.ref.kind) is stage]
         if not batch:
@@ -76,6 +78,8 @@ def apply_apps(
             namespaces=namespaces,
             dry_run=run.options.dry_run,
             wait_timeout=run.options.wait_timeout,
+            adoption=run.options.adoption,
+            releasing=releasing,
             progress=progress,
         )
         if stage is Stage.DEFINITIONS and not run.options.dry_run:
@@ -239,21 +243,26 @@ def _namespace_ref(app: RenderedApp) -> ObjectRef:
     return ObjectRef("", "Namespace", "", app.namespace)
 
 
-def _unique(items: list[Desired]) -> tuple[list[Desired], list[ObjectResult]]:
-    """Drop objects a second app also renders; they fail on the later app."""
-    seen: dict[ObjectRef, Desired] = {}
-    unique: list[Desired] = []
-    clashes: list[ObjectResult] = []
+def _unique(run: Run, items: list[Desired]) -> tuple[list[Desired], list[ObjectResult]]:
+    """One app per object: when two apps render it, the one whose inventory holds it
+    keeps it (a newcomer never takes it over), else the first; the other fails."""
+    holders = {ref: i.owner for i in run.inventories.values() for ref in i.objects}
+    chosen: dict[ObjectRef, Desired] = {}
     for item in items:
-        first = seen.setdefault(item.ref, item)
-        if first is item:
-            unique.append(item)
-        else:
-            clash = GitopsVelaError(
-                f"also rendered by app {first.app.name}; an object has one owner"
-            )
-            clashes.append(failed(refused(item, clash, None)))
+        first = chosen.setdefault(item.ref, item)
+        if first is not item and holders.get(item.ref) == item.owner != first.owner:
+            chosen[item.ref] = item
+    unique = [item for item in items if chosen[item.ref] is item]
+    clashes = [
+        failed(refused(item, _clash(chosen[item.ref]), None))
+        for item in items
+        if chosen[item.ref] is not item
+    ]
     return unique, clashes
+
+
+def _clash(owner: Desired) -> GitopsVelaError:
+    return GitopsVelaError(f"also rendered by app {owner.app.name}; an object has one owner")
 
 
 def _ensure_namespaces(

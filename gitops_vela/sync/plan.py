@@ -13,18 +13,28 @@ Deciding one object, cheapest first:
    one write; a dry run or a diff asks the server for the merged form);
 3. it drifted live: a server-side dry run decides (server defaults and
    normalised values are not drift).
+
+Before any of that, ownership (``ownership``): an object carrying another
+app's ownership label is never applied over (the app that wants it fails,
+saying who owns it and how to hand it over); one without any may be adopted.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from gitops_vela.cluster import Cluster, Outcome
 from gitops_vela.errors import GitopsVelaError, UnknownKindError
 from gitops_vela.model.changes import Action
-from gitops_vela.model.labels import DIGEST_ANNOTATION
+from gitops_vela.model.labels import (
+    DIGEST_ANNOTATION,
+    HAND_OVER_ANNOTATION,
+    MANAGED_BY,
+    MANAGED_BY_VALUE,
+    OWNER,
+)
 from gitops_vela.model.masking import redact, secret_values
 from gitops_vela.model.objects import Manifest, ObjectRef
 from gitops_vela.sync.desired import Desired, applied_digest
@@ -66,8 +76,15 @@ def plan_kind(
     *,
     namespaces: Mapping[str, Manifest],
     mode: Mode,
+    adoption: bool = True,
+    releasing: Collection[str] = (),
 ) -> list[PlanEntry]:
-    """Plan the objects of one kind from what was read live (``live_objects``)."""
+    """Plan the objects of one kind from what was read live (``live.by_kind``).
+
+    ``adoption``: an existing object without any owner label may be taken over.
+    ``releasing``: owners (apps of this run that rendered) letting go of what they
+    no longer render, so another app of the run may take it (an object moved).
+    """
     if live.value is None:
         return [_unreadable(item, live.error, mode) for item in batch]
     current = live.value
@@ -85,7 +102,16 @@ def plan_kind(
             pending.append(item)
 
     def one(item: Desired) -> PlanEntry:
-        return plan_one(cluster, item, current.get(item.ref), namespaces=namespaces, mode=mode)
+        live = current.get(item.ref)
+        return plan_one(
+            cluster,
+            item,
+            live,
+            namespaces=namespaces,
+            mode=mode,
+            adoption=adoption,
+            releasing=releasing,
+        )
 
     for item, outcome in zip(pending, cluster.map(one, pending), strict=True):
         entries[id(item)] = outcome.value or refused(item, outcome.error, current.get(item.ref))
@@ -99,13 +125,19 @@ def plan_one(
     *,
     namespaces: Mapping[str, Manifest],
     mode: Mode,
+    adoption: bool = True,
+    releasing: Collection[str] = (),
 ) -> PlanEntry:
     """Decide for one object that is not (cheaply) in sync (see the module docstring)."""
     if live is None:
         return _create(cluster, item, namespaces=namespaces, mode=mode)
+    refusal, taken = ownership(item, live, adoption=adoption, releasing=releasing)
+    if refusal:
+        return PlanEntry(item, Action.FAILED, refusal, live=live)
     drifted = _drifted(item, live)
     same_desired = applied_digest(live) == item.digest
     why = f"{_named(drifted)} drifted in the cluster" if same_desired else "changed in Git"
+    why = taken or why
     if not same_desired and mode is Mode.APPLY:
         return PlanEntry(item, Action.CONFIGURED, why, drifted, live)
     preview = cluster.apply(item.manifest, dry_run=True).object
@@ -127,6 +159,40 @@ def _create(
     if mode is Mode.DIFF:
         return PlanEntry(item, Action.CREATED, diff=render_diff(item.ref, None, preview))
     return PlanEntry(item, Action.CREATED, "would be created")
+
+
+def ownership(
+    item: Desired, live: Manifest, *, adoption: bool, releasing: Collection[str] = ()
+) -> tuple[str, str]:
+    """(why the object must not be applied over, how it is being taken): one is "".
+
+    One owner per object: another app's object (of this repository or another) is
+    never applied over, unless its owner is ``releasing`` it in this very run (it
+    rendered and no longer wants it: moved between apps in one commit) or its
+    live object names this app in the hand-over annotation. An object with no
+    owner label may be adopted, unless the repository turned adoption off
+    (namespaces gitops-vela created itself always may).
+    """
+    meta = live.get("metadata") or {}
+    labels, annotations = meta.get("labels") or {}, meta.get("annotations") or {}
+    owner = str(labels.get(OWNER) or "")
+    if owner == item.owner:
+        return "", ""
+    if owner in releasing:
+        return "", f"moved from app {owner}"
+    if owner and annotations.get(HAND_OVER_ANNOTATION) == item.owner:
+        return "", f"handed over by {owner} ({HAND_OVER_ANNOTATION})"
+    if owner:
+        return (
+            f"owned by app {owner}; it is not applied over. To hand it over, remove it from"
+            f" {owner} first, or annotate the live object {HAND_OVER_ANNOTATION}={item.owner}"
+        ), ""
+    if adoption or labels.get(MANAGED_BY) == MANAGED_BY_VALUE:
+        return "", "adopted an existing object (it had no gitops-vela owner)"
+    return (
+        "exists without a gitops-vela owner and this repository does not adopt objects;"
+        f" label it {OWNER}={item.owner} to adopt it, or delete it"
+    ), ""
 
 
 def _unreadable(item: Desired, error: BaseException | None, mode: Mode) -> PlanEntry:

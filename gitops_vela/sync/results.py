@@ -21,6 +21,7 @@ class SyncOptions:
     inventory_namespace: str = DEFAULT_INVENTORY_NAMESPACE
     wait_timeout: float = 30.0  # for CRDs to be Established and Namespaces Active
     progress: Callable[[int, int], None] | None = None  # (objects done, total), per kind
+    adoption: bool = True  # an existing object without an owner label may be taken over
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ Each kind is planned (``plan``) and then the entries that write are executed
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 from gitops_vela.cluster import Cluster
 from gitops_vela.model.changes import Action
@@ -25,13 +25,26 @@ def apply_stage(
     namespaces: Mapping[str, Manifest],
     dry_run: bool,
     wait_timeout: float,
+    adoption: bool = True,
+    releasing: Collection[str] = (),
     progress: Callable[[int], None] | None = None,
 ) -> list[ObjectResult]:
-    """Every object of one stage, one kind at a time in the fixed order."""
+    """Every object of one stage, one kind at a time in the fixed order.
+
+    ``adoption`` and ``releasing``: the planner's ownership options (``plan.ownership``).
+    """
     mode = Mode.DRY_RUN if dry_run else Mode.APPLY
     results: list[ObjectResult] = []
     for batch, live in by_kind(cluster, items, namespaces):
-        entries = plan_kind(cluster, batch, live, namespaces=namespaces, mode=mode)
+        entries = plan_kind(
+            cluster,
+            batch,
+            live,
+            namespaces=namespaces,
+            mode=mode,
+            adoption=adoption,
+            releasing=releasing,
+        )
         if dry_run:
             results.extend(map(_dry_run_result, entries))
         else:
