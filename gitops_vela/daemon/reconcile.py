@@ -281,6 +281,9 @@ class RepositoryReconciler:
             log.info(
                 "app removed from Git: pruned", app=app.app, ok=app.ok, errors=list(app.errors)
             )
+        for app in result.apps:
+            for why in app.kept:  # an ongoing condition a person must resolve: every run
+                log.warning("stale object kept", app=app.app, why=why)
         applied = tuple(a for a in result.apps if not a.removed)
         return replace(result, apps=applied), removed if self.settings.prune else ()
 

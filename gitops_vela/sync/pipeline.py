@@ -186,6 +186,7 @@ def finish_app(
         reason=_reason(apply_failed, pruned, errors, health_failed=bool(broken)),
         errors=tuple(errors + broken),
         prune_skipped=blocked if books.stale else "",
+        kept=tuple(p.reason for p in pruned if p.held),
         internal_errors=sum(1 for r in results if r.internal),
     )
 

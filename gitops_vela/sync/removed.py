@@ -60,6 +60,7 @@ def _prune_app(run: Run, found: inv.Inventory) -> AppResult:
         reason=Reason.PRUNE_FAILED if errors else Reason.SUCCEEDED,
         errors=errors,
         prune_skipped="" if run.options.prune else "prune is off",
+        kept=tuple(r.reason for r in results if r.held),
         removed=True,
     )
 

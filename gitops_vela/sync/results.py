@@ -35,6 +35,7 @@ class AppResult:
     reason: Reason = Reason.SUCCEEDED
     errors: tuple[str, ...] = ()
     prune_skipped: str = ""  # why stale objects were kept, when they were
+    kept: tuple[str, ...] = ()  # stale objects kept: they hold others' objects (dependents)
     internal_errors: int = 0  # objects (or the app) failed by a bug, not by a refusal
     removed: bool = False  # the app was removed from Git: this is its prune
 
