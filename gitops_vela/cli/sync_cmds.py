@@ -49,6 +49,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--prune", action="store_true", help="delete objects the apps no longer render"
     )
     apply.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="with --prune: a checkout that renders no app prunes every app of the repository",
+    )
+    apply.add_argument(
         "--dry-run", action="store_true", help="send only dry-run requests; change nothing"
     )
     apply.add_argument(
@@ -103,6 +108,7 @@ def run_apply(args: argparse.Namespace) -> int:
         prune=args.prune,
         dry_run=args.dry_run,
         inventory_namespace=args.inventory_namespace,
+        allow_empty=args.allow_empty,
         progress=_progress_printer("applying", ends=True) if show else None,
     )
     with Cluster.connect(args.kubeconfig, args.context) as cluster:

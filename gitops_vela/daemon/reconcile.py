@@ -260,7 +260,12 @@ class RepositoryReconciler:
 
     @property
     def _options(self) -> SyncOptions:
-        return SyncOptions(prune=self.settings.prune, inventory_namespace=self._inventory_namespace)
+        return SyncOptions(
+            prune=self.settings.prune,
+            inventory_namespace=self._inventory_namespace,
+            allow_empty=self.settings.allow_empty,
+            prune_limit=self.settings.prune_limit,
+        )
 
     def _sync(self, render: RepositoryRender) -> tuple[SyncResult, tuple[AppResult, ...]]:
         """The repository's one sync; its result split into rendered apps and removed ones."""

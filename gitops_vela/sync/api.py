@@ -10,6 +10,7 @@ from gitops_vela.model.rendered import RenderedApp, RepositoryRender
 from gitops_vela.sync.diff import DiffResult, diff_run
 from gitops_vela.sync.health import PolicyEvaluator
 from gitops_vela.sync.health.policy import evaluate_policy
+from gitops_vela.sync.limits import prune_hold
 from gitops_vela.sync.pipeline import Run, apply_apps
 from gitops_vela.sync.removed import prune_removed, removal_blocked
 from gitops_vela.sync.results import SyncOptions, SyncResult
@@ -32,13 +33,19 @@ def sync_repository(
     else it has no entry in the result (its status comes from the failure).
     With ``whole`` (the render is the whole repository, not a chosen app), apps
     of ``repo`` removed from Git are then pruned (with ``options.prune``)
-    through their inventories, unless ``removal_blocked`` says why not.
+    through their inventories, unless ``removal_blocked`` says why not; and
+    nothing at all is pruned when ``limits.prune_hold`` trips (an empty render,
+    more than ``options.prune_limit`` percent at once): those apps fail instead.
     """
     before = Counter(cluster.requests)
     run = Run.start(cluster, options or SyncOptions(), evaluate or evaluate_policy)
     failed = {f.name for f in render.failures}
     rendered = {a.name for a in render.apps}
     kept = [app for name, app in sorted((last_good or {}).items()) if name in failed - rendered]
+    if whole:
+        wanted = {ref for app in [*render.apps, *kept] for ref in app.refs}
+        inventories = run.inventories.values()
+        run.prune_hold = prune_hold(run.options, inventories, render, repo=repo, wanted=wanted)
     results = apply_apps(run, [*render.apps, *kept], failed_apps=failed)
     blocked = removal_blocked(render) if whole else "only some apps were rendered"
     if not blocked:

@@ -47,6 +47,7 @@ class Run:
     options: SyncOptions
     inventories: dict[str, inv.Inventory] = field(default_factory=dict)
     evaluate: PolicyEvaluator | None = None
+    prune_hold: str = ""  # the repository's guard tripped: nothing is pruned, apps fail (limits)
 
     @classmethod
     def start(
@@ -162,7 +163,7 @@ def finish_app(
         render_failed=render_failed,
         apply_failed=apply_failed,
         desired_count=len(app.objects),
-    )
+    ) or (run.prune_hold if books.stale else "")
     if blocked:
         pruned = pruning.kept(books.stale, blocked)
     else:
@@ -172,6 +173,7 @@ def finish_app(
     errors = [f"{r.item.ref}: {r.error}" for r in results if r.action is Action.FAILED]
     errors += [f"{p.ref}: {p.reason}" for p in pruned if p.action is Action.FAILED]
     errors += _record(run, new, books.old)
+    held = run.prune_hold if books.stale and blocked == run.prune_hold else ""
     broken = [f"{ref}: {v.message}" for ref, v in health.objects if v.check_failed]
     changes = [
         Change(r.item.ref, r.action, r.reason, v.health, dry_run=r.dry_run)
@@ -183,8 +185,10 @@ def finish_app(
         app.name,
         ChangeSet(app.name, tuple(changes)),
         health,
-        reason=_reason(apply_failed, pruned, errors, health_failed=bool(broken)),
-        errors=tuple(errors + broken),
+        reason=Reason.PRUNE_FAILED
+        if held and not apply_failed
+        else _reason(apply_failed, pruned, errors, health_failed=bool(broken)),
+        errors=tuple(errors + broken + ([held] if held else [])),
         prune_skipped=blocked if books.stale else "",
         kept=tuple(p.reason for p in pruned if p.held),
         internal_errors=sum(1 for r in results if r.internal),

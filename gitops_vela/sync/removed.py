@@ -41,6 +41,8 @@ def _prune_app(run: Run, found: inv.Inventory) -> AppResult:
     stale = pruning.stale(found.objects, wanted=(), protected=protected)
     if not run.options.prune:
         results = pruning.kept(stale, "the app was removed from Git; prune is off")
+    elif run.prune_hold:
+        return _held(run, found, stale)
     else:
         results = pruning.prune(run.cluster, stale, owner=found.owner, dry_run=run.options.dry_run)
     remaining = {r.ref for r in results if r.keep}
@@ -61,6 +63,22 @@ def _prune_app(run: Run, found: inv.Inventory) -> AppResult:
         errors=errors,
         prune_skipped="" if run.options.prune else "prune is off",
         kept=tuple(r.reason for r in results if r.held),
+        removed=True,
+    )
+
+
+def _held(run: Run, found: inv.Inventory, stale: set[ObjectRef]) -> AppResult:
+    """The repository's prune guard tripped: everything kept, the app fails saying why."""
+    kept = pruning.kept(stale, run.prune_hold)
+    changes = tuple(Change(r.ref, r.action, r.reason, Health.MISSING) for r in kept)
+    return AppResult(
+        found.repo,
+        found.app,
+        ChangeSet(found.app, changes),
+        report(found.app, ()),
+        reason=Reason.PRUNE_FAILED,
+        errors=(run.prune_hold,),
+        prune_skipped=run.prune_hold,
         removed=True,
     )
 

@@ -22,6 +22,8 @@ class SyncOptions:
     wait_timeout: float = 30.0  # for CRDs to be Established and Namespaces Active
     progress: Callable[[int, int], None] | None = None  # (objects done, total), per kind
     adoption: bool = True  # an existing object without an owner label may be taken over
+    allow_empty: bool = False  # a repository that renders no app may prune all of its apps
+    prune_limit: float | None = None  # percent of a repository's objects one sync may prune
 
 
 @dataclass(frozen=True, slots=True)
