@@ -19,7 +19,7 @@ Callers import from here: ``from gitops_vela.settings import Settings``.
 """
 
 from gitops_vela.settings.addresses import absolute_url, parse_listen, repository_name
-from gitops_vela.settings.configfile import key_path, load_config_file
+from gitops_vela.settings.configfile import load_config_file
 from gitops_vela.settings.durations import parse_duration
 from gitops_vela.settings.environment import ENV_PREFIX, apply_environment
 from gitops_vela.settings.flags import (
@@ -69,7 +69,6 @@ __all__ = [
     "apply_environment",
     "apply_overrides",
     "default_cache_dir",
-    "key_path",
     "load_config_file",
     "parse_duration",
     "parse_listen",

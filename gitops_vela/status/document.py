@@ -20,14 +20,12 @@ import yaml
 from gitops_vela.errors import StatusError
 from gitops_vela.model.status import AppStatus, Health, ResourceStatus, SyncState
 from gitops_vela.source import redact_text
+from gitops_vela.yamldoc import DUMPER, YamlError, load
 
 APPS_DIR = "apps"
 README = "README.md"
 _APP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$")
 _MAX_MESSAGE = 500
-# libyaml when available: a repository with 1,000 apps reads and writes 1,000 files.
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 Significant = tuple[object, ...]
 
@@ -101,14 +99,17 @@ def to_yaml(status: AppStatus) -> str:
         "since": status.since,
     }
     return str(
-        yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=10_000)
+        yaml.dump(document, Dumper=DUMPER, sort_keys=False, allow_unicode=True, width=10_000)
     )
 
 
 def from_yaml(text: str, *, path: str) -> AppStatus:
     """Parse a status file; ``StatusError`` when it is not one."""
     try:
-        doc = yaml.load(text, Loader=_Loader)
+        doc = load(text, path=path)
+    except YamlError as exc:
+        raise StatusError(f"not a status file: {exc.diagnostic}", retryable=False) from exc
+    try:
         if not isinstance(doc, dict):
             raise TypeError("not a mapping")
         return AppStatus(
@@ -122,7 +123,7 @@ def from_yaml(text: str, *, path: str) -> AppStatus:
             resources=tuple(_resource(r) for r in doc.get("resources") or ()),
             since=str(doc.get("since") or ""),
         )
-    except (yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError) as exc:
         raise StatusError(f"{path}: not a status file: {exc}", retryable=False) from exc
 
 

@@ -132,7 +132,9 @@ def test_two_repositories_with_one_derived_name_must_be_named(tmp_path: Path) ->
 
 def test_invalid_yaml_points_at_the_line(tmp_path: Path) -> None:
     path = write(tmp_path, "repositories:\n  - url: [unclosed\n")
-    with pytest.raises(ConfigError, match=rf"{path}:3: invalid YAML") as raised:
+    # The line of the construct left open, then where the parser noticed (issue 15.3).
+    expected = rf"{path}:2: YAML syntax error: while parsing a flow sequence; {path}:3: "
+    with pytest.raises(ConfigError, match=expected) as raised:
         load_config_file(path, environ={})
     assert len(str(raised.value).splitlines()) == 1, "one line, like every other error"
 
