@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
 
@@ -19,6 +20,7 @@ from gitops_vela.errors import ConfigError
 from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.model.rendered import RepositoryRender
 from gitops_vela.render import render_repository
+from gitops_vela.settings import render_settings
 from gitops_vela.sync import (
     DEFAULT_INVENTORY_NAMESPACE,
     SyncOptions,
@@ -84,7 +86,11 @@ def _common(parser: argparse.ArgumentParser) -> None:
 def _render(args: argparse.Namespace) -> tuple[str, RepositoryRender]:
     root, repo = checkout(args.path, args.repo)
     render = render_repository(
-        root, repo=repo, default_namespace=args.namespace, apps=[args.app] if args.app else None
+        root,
+        repo=repo,
+        default_namespace=args.namespace,
+        apps=[args.app] if args.app else None,
+        settings=render_settings(os.environ),
     )
     if args.app and not render.apps and not render.failures:
         raise ConfigError(Diagnostic(args.path, f"no app named {args.app!r}", key="--app"))

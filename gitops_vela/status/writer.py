@@ -16,6 +16,7 @@ from pathlib import Path
 
 from gitops_vela.errors import SourceError, StatusError
 from gitops_vela.model.status import AppStatus
+from gitops_vela.settings.tree import DEFAULT_STATUS_BRANCH
 from gitops_vela.source import Credentials, GitSource
 from gitops_vela.source.cache import RemoteCache
 from gitops_vela.source.gitcmd import DEFAULT_TIMEOUT, OpHook
@@ -32,7 +33,7 @@ from gitops_vela.status.document import (
     to_yaml,
 )
 
-DEFAULT_BRANCH = "gitops-vela/status"
+DEFAULT_BRANCH = DEFAULT_STATUS_BRANCH  # written once, in the settings tree
 Clock = Callable[[], str]
 
 

@@ -9,10 +9,14 @@ import pytest
 from gitops_vela.errors import ConfigError
 from gitops_vela.settings import (
     Overrides,
+    RenderSettings,
+    Settings,
     SingleRepository,
+    apply_environment,
     apply_overrides,
     load_config_file,
     parse_listen,
+    render_settings,
     repository_name,
     single_repository_settings,
 )
@@ -204,3 +208,13 @@ def test_repository_names_derive_from_urls(url: str, name: str) -> None:
 )
 def test_listen_addresses(text: str, address: tuple[str, int]) -> None:
     assert parse_listen(text) == address
+
+
+def test_render_settings_come_from_the_environment_once() -> None:
+    environ = {"GITOPS_VELA_RENDER_WORKERS": "3", "GITOPS_VELA_RENDER_MEMORY_MB": "2048"}
+    assert render_settings(environ) == RenderSettings(workers=3, memory_mb=2048)
+    assert render_settings({}) == RenderSettings()
+    tree = apply_environment(Settings(repositories=()), environ)
+    assert (tree.render.workers, tree.render.memory_mb) == (3, 2048)
+    with pytest.raises(ConfigError, match="GITOPS_VELA_RENDER_WORKERS: expected a positive"):
+        render_settings({"GITOPS_VELA_RENDER_WORKERS": "many"})
