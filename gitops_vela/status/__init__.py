@@ -7,25 +7,28 @@ Public API::
         .write(statuses, complete=True) -> commit sha | None   (None: nothing worth a commit)
         .read() -> {app: AppStatus}                          (what the branch says now)
     Author(name=, email=)
-    significant(status)                    what a commit is worth: revision, sync, health,
-                                           errors, the resource set
+    status_delta(previous, current) -> StatusDelta   did each app change? (once per run:
+                                           worth a commit, news for an Event, removed apps)
     carry_since(previous, new, now=)       ``since`` moves only when sync/health change
     read_status(target, branch=, timeout=) -> StatusReport | None   (``gitops-vela status``)
     format_table(report) -> str
 """
 
 from gitops_vela.status.branch import Author
-from gitops_vela.status.document import carry_since, significant
+from gitops_vela.status.delta import AppChange, StatusDelta, status_delta
+from gitops_vela.status.document import carry_since
 from gitops_vela.status.reader import StatusReport, format_table, read_status
 from gitops_vela.status.writer import DEFAULT_BRANCH, StatusWriter
 
 __all__ = [
     "DEFAULT_BRANCH",
+    "AppChange",
     "Author",
+    "StatusDelta",
     "StatusReport",
     "StatusWriter",
     "carry_since",
     "format_table",
     "read_status",
-    "significant",
+    "status_delta",
 ]

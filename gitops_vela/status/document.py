@@ -1,11 +1,7 @@
 """The files of the status branch (DESIGN §7): ``apps/<app>.yaml`` and ``README.md``.
 
-Also the two rules that decide what a commit is worth:
-
-* ``significant(status)``: what a person cares about (revision, sync, health,
-  errors, the resource set and each object's health). Anything else changing alone (``since``, the
-  message, per-object actions) never makes a commit.
-* ``carry_since(previous, new)``: ``since`` moves only when sync or health change.
+Also ``carry_since(previous, new)``: ``since`` moves only when sync or health
+change. What a commit is worth is ``status.delta``'s to decide.
 """
 
 from __future__ import annotations
@@ -26,8 +22,6 @@ APPS_DIR = "apps"
 README = "README.md"
 _APP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$")
 _MAX_MESSAGE = 500
-
-Significant = tuple[object, ...]
 
 
 def app_path(app: str) -> str:
@@ -52,20 +46,6 @@ def sanitise(status: AppStatus) -> AppStatus:
         message = message[: _MAX_MESSAGE - 1] + "…"
     errors = tuple(redact_text(e) for e in status.errors)
     return _replace(status, message=message, errors=errors)
-
-
-def significant(status: AppStatus) -> Significant:
-    # Per-object health counts: when the app stays Progressing but the object
-    # holding it back changes, the recorded message and resources must follow.
-    resources = frozenset((r.kind, r.namespace, r.name, r.health) for r in status.resources)
-    return (
-        status.revision,
-        status.last_applied_revision,
-        status.sync,
-        status.health,
-        status.errors,
-        resources,
-    )
 
 
 def carry_since(previous: AppStatus | None, new: AppStatus, *, now: str) -> AppStatus:

@@ -1,7 +1,8 @@
 """``StatusWriter``: the outcome of each app, committed to the status branch.
 
 One ``write()`` per reconcile with every app of the repository. It commits
-only when something a person cares about changed (``document.significant``);
+only when something a person cares about changed (``delta.status_delta``,
+against what the branch holds);
 a quiet poll costs nothing (not even a network call). A push that loses a
 race re-reads the branch and re-applies only our files (``README.md`` and
 ``apps/*.yaml``), so files other writers keep on the branch survive.
@@ -21,6 +22,7 @@ from gitops_vela.source import Credentials, GitSource
 from gitops_vela.source.cache import RemoteCache
 from gitops_vela.source.gitcmd import DEFAULT_TIMEOUT, OpHook
 from gitops_vela.status.branch import Author, BranchState, StatusBranch
+from gitops_vela.status.delta import status_delta
 from gitops_vela.status.document import (
     README,
     app_of_path,
@@ -29,7 +31,6 @@ from gitops_vela.status.document import (
     from_yaml,
     render_readme,
     sanitise,
-    significant,
     to_yaml,
 )
 
@@ -193,12 +194,8 @@ class StatusWriter:
     def _differs(
         known: Mapping[str, AppStatus], desired: Mapping[str, AppStatus], complete: bool
     ) -> bool:
-        if complete and set(known) - set(desired):
-            return True
-        return any(
-            app not in known or significant(known[app]) != significant(status)
-            for app, status in desired.items()
-        )
+        delta = status_delta(known, desired)
+        return any(a.worth_a_commit for a in delta.apps) or (complete and bool(delta.removed))
 
     def _plan(
         self,
@@ -212,13 +209,12 @@ class StatusWriter:
         put: dict[str, str] = {}
         changed: list[str] = []
         now = self._clock()
-        for app, status in sorted(desired.items()):
-            old = previous.get(app)
-            if old is not None and significant(old) == significant(status):
+        for change in status_delta(previous, desired).apps:
+            if not change.worth_a_commit:
                 continue
-            result[app] = carry_since(old, status, now=now)
-            put[app_path(app)] = to_yaml(result[app])
-            changed.append(app)
+            result[change.app] = carry_since(change.previous, change.status, now=now)
+            put[app_path(change.app)] = to_yaml(result[change.app])
+            changed.append(change.app)
         # apps/*.yaml are ours, parseable or not: a complete write removes every other app.
         ours = {path for path in state.files if app_of_path(path)}
         stale = {p for p in ours if app_of_path(p) not in desired} if complete else set()
