@@ -15,6 +15,7 @@ from gitops_vela.cli.common import (
     command_parser,
     duration,
 )
+from gitops_vela.cli.sync_output import apply_json, apply_text, diff_text
 from gitops_vela.cluster import Cluster
 from gitops_vela.errors import ConfigError
 from gitops_vela.model.diagnostics import Diagnostic
@@ -28,7 +29,6 @@ from gitops_vela.sync import (
     sync_apps,
     sync_repository,
 )
-from gitops_vela.sync.output import apply_json, apply_text, diff_text
 from gitops_vela.sync.rollout import wait_for_health
 
 

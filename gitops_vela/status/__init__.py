@@ -2,8 +2,8 @@
 
 Public API::
 
-    StatusWriter(url, cache_dir=, branch=, author=, credentials=, on_op=)   or
-    StatusWriter.for_source(git_source, branch=, author=)
+    StatusWriter.for_url(url, cache_dir=, branch=, author=, credentials=, on_op=)   or
+    StatusWriter.for_source(git_source, branch=, author=)   (or StatusWriter(remote_cache))
         .write(statuses, complete=True) -> commit sha | None   (None: nothing worth a commit)
         .read() -> {app: AppStatus}                          (what the branch says now)
     Author(name=, email=)

@@ -16,7 +16,7 @@ from pathlib import Path
 import git
 
 from gitops_vela.errors import SourceError, StatusError
-from gitops_vela.source.cache import RemoteCache
+from gitops_vela.source import RemoteCache
 
 _ZERO = "0" * 40
 

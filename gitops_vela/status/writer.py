@@ -18,9 +18,7 @@ from pathlib import Path
 from gitops_vela.errors import SourceError, StatusError
 from gitops_vela.model.status import AppStatus
 from gitops_vela.settings.tree import DEFAULT_STATUS_BRANCH
-from gitops_vela.source import Credentials, GitSource
-from gitops_vela.source.cache import RemoteCache
-from gitops_vela.source.gitcmd import DEFAULT_TIMEOUT, OpHook
+from gitops_vela.source import DEFAULT_TIMEOUT, Credentials, GitSource, OpHook, RemoteCache
 from gitops_vela.status.branch import Author, BranchState, StatusBranch
 from gitops_vela.status.delta import status_delta
 from gitops_vela.status.document import (
@@ -61,6 +59,22 @@ class StatusWriter:
 
     def __init__(
         self,
+        remote: RemoteCache,
+        *,
+        branch: str = DEFAULT_BRANCH,
+        author: Author | None = None,
+        max_attempts: int = 5,
+        clock: Clock = utc_now,
+    ) -> None:
+        self._branch = StatusBranch(remote, branch=branch, author=author or Author())
+        self._max_attempts = max(1, max_attempts)
+        self._clock = clock
+        self._known: dict[str, AppStatus] | None = None  # the branch as last read or written
+        self._parsed: dict[str, AppStatus] = {}  # blob sha -> parsed status
+
+    @classmethod
+    def for_url(
+        cls,
         url: str,
         *,
         cache_dir: Path,
@@ -72,7 +86,8 @@ class StatusWriter:
         name: str | None = None,
         max_attempts: int = 5,
         clock: Clock = utc_now,
-    ) -> None:
+    ) -> StatusWriter:
+        """A writer with a cache of its own for the remote at ``url``."""
         remote = RemoteCache(
             url,
             cache_dir=cache_dir,
@@ -82,7 +97,7 @@ class StatusWriter:
             name=name,
             key=f"status:{branch}",
         )
-        self._init(remote, branch=branch, author=author, max_attempts=max_attempts, clock=clock)
+        return cls(remote, branch=branch, author=author, max_attempts=max_attempts, clock=clock)
 
     @classmethod
     def for_source(
@@ -95,30 +110,13 @@ class StatusWriter:
         clock: Clock = utc_now,
     ) -> StatusWriter:
         """A writer sharing the source's cache and credentials (one object store)."""
-        writer = cls.__new__(cls)
-        writer._init(
+        return cls(
             source.remote_cache,
             branch=branch,
             author=author,
             max_attempts=max_attempts,
             clock=clock,
         )
-        return writer
-
-    def _init(
-        self,
-        remote: RemoteCache,
-        *,
-        branch: str,
-        author: Author | None,
-        max_attempts: int,
-        clock: Clock,
-    ) -> None:
-        self._branch = StatusBranch(remote, branch=branch, author=author or Author())
-        self._max_attempts = max(1, max_attempts)
-        self._clock = clock
-        self._known: dict[str, AppStatus] | None = None  # the branch as last read or written
-        self._parsed: dict[str, AppStatus] = {}  # blob sha -> parsed status
 
     @property
     def branch(self) -> str:
