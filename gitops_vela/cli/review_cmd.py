@@ -11,9 +11,9 @@ from pathlib import Path
 from gitops_vela.cli.common import add_cluster_args, command_parser
 from gitops_vela.cluster import Cluster
 from gitops_vela.review import ReviewRequest, render_json, render_markdown, review
-from gitops_vela.review.engine import LiveDiff
 from gitops_vela.review.live import live_diffs
 from gitops_vela.review.markdown import DEFAULT_LIMIT
+from gitops_vela.review.reviewer import LiveDiff
 from gitops_vela.settings import render_settings
 from gitops_vela.sync import DEFAULT_INVENTORY_NAMESPACE, SyncOptions
 

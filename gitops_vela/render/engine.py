@@ -45,7 +45,7 @@ class Job:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class JobResult:
     """The JSON text a program produced, or its error.
 
     ``timed_out``: it ran out of time; ``crashed``: the worker died under it
@@ -93,7 +93,7 @@ def _limit_memory(memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-def _evaluate(jsonnet: Any, job: Job) -> Outcome:
+def _evaluate(jsonnet: Any, job: Job) -> JobResult:
     try:
         text = jsonnet.evaluate_snippet(
             job.filename,
@@ -105,10 +105,10 @@ def _evaluate(jsonnet: Any, job: Job) -> Outcome:
             max_stack=MAX_STACK,
         )
     except RuntimeError as exc:
-        return Outcome(False, str(exc).strip())
+        return JobResult(False, str(exc).strip())
     except Exception as exc:  # a binding failure must not kill the worker
-        return Outcome(False, f"the Jsonnet engine failed: {type(exc).__name__}: {exc}")
-    return Outcome(True, text)
+        return JobResult(False, f"the Jsonnet engine failed: {type(exc).__name__}: {exc}")
+    return JobResult(True, text)
 
 
 def _importer(job: Job) -> Any:
@@ -191,9 +191,9 @@ class Pool:
         self._closed = False
         self._lock = threading.Condition()
 
-    def run(self, jobs: Sequence[Job]) -> list[Outcome]:
+    def run(self, jobs: Sequence[Job]) -> list[JobResult]:
         """Evaluate ``jobs`` in parallel on up to ``size`` workers; outcomes in job order."""
-        results: list[Outcome | None] = [None] * len(jobs)
+        results: list[JobResult | None] = [None] * len(jobs)
         pending = list(range(len(jobs)))[::-1]
         busy: dict[Connection, tuple[_Worker, int, float]] = {}
         free: list[_Worker] = [self._blocking_acquire()] if jobs else []
@@ -219,7 +219,7 @@ class Pool:
             for worker, _, _ in busy.values():
                 self._discard(worker)
             self._release(free)
-        return [r if r is not None else Outcome(False, "not evaluated") for r in results]
+        return [r if r is not None else JobResult(False, "not evaluated") for r in results]
 
     def _blocking_acquire(self) -> _Worker:
         worker = self._acquire(block=True)
@@ -237,7 +237,7 @@ class Pool:
         self,
         busy: dict[Connection, tuple[_Worker, int, float]],
         free: list[_Worker],
-        results: list[Outcome | None],
+        results: list[JobResult | None],
     ) -> None:
         deadline = min(entry[2] for entry in busy.values())
         ready = wait(list(busy), timeout=max(0.0, deadline - time.monotonic()))
@@ -254,13 +254,13 @@ class Pool:
                 except subprocess.TimeoutExpired:
                     code = None
                 text = f"the Jsonnet worker died (exit code {code})"
-                results[index] = Outcome(False, text, crashed=True)
+                results[index] = JobResult(False, text, crashed=True)
                 self._discard(worker)
         now = time.monotonic()
         for conn, (worker, index, ends) in list(busy.items()):
             if ends <= now:
                 del busy[conn]
-                results[index] = Outcome(False, "evaluation timed out", timed_out=True)
+                results[index] = JobResult(False, "evaluation timed out", timed_out=True)
                 self._discard(worker)
 
     def _acquire(self, *, block: bool) -> _Worker | None:
@@ -350,7 +350,7 @@ def shutdown() -> None:
         current.close()
 
 
-def evaluate(jobs: Sequence[Job], *, settings: RenderSettings | None = None) -> list[Outcome]:
+def evaluate(jobs: Sequence[Job], *, settings: RenderSettings | None = None) -> list[JobResult]:
     return pool(settings).run(jobs)
 
 

@@ -93,13 +93,13 @@ def _assemble(
     repo: str,
 ) -> tuple[list[tuple[Appfile, str, dict[str, Any]]], list[AppFailure]]:
     """Per app: its parts' results merged (and a key naming them), or all its parts' problems."""
-    owned: dict[int, list[int]] = {}
+    owned: dict[str, list[int]] = {}  # Appfile path (one app each) -> its parts
     for i, part in enumerate(parts):
-        owned.setdefault(id(part.app), []).append(i)
+        owned.setdefault(part.app.path, []).append(i)
     evaluated: list[tuple[Appfile, str, dict[str, Any]]] = []
     failures: list[AppFailure] = []
     for app in loaded:
-        mine = owned.get(id(app), [])
+        mine = owned.get(app.path, [])
         problems = tuple(d for i in mine for d in failed.get(i, ()))
         if problems or any(i not in entries for i in mine):
             failures.append(AppFailure(repo, app.name, app.path, problems))

@@ -15,14 +15,14 @@ Public API::
 """
 
 from gitops_vela.status.branch import Author
-from gitops_vela.status.delta import AppChange, StatusDelta, status_delta
+from gitops_vela.status.delta import AppDelta, StatusDelta, status_delta
 from gitops_vela.status.document import carry_since
 from gitops_vela.status.reader import StatusReport, format_table, read_status
 from gitops_vela.status.writer import DEFAULT_BRANCH, StatusWriter
 
 __all__ = [
     "DEFAULT_BRANCH",
-    "AppChange",
+    "AppDelta",
     "Author",
     "StatusDelta",
     "StatusReport",

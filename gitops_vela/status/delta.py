@@ -1,7 +1,7 @@
 """Did an app change? Decided once per run, by one function, for every consumer.
 
 ``status_delta(previous, current)`` compares the statuses of a run with the
-ones last reported and gives every app one ``AppChange`` with two answers:
+ones last reported and gives every app one ``AppDelta`` with two answers:
 
 - ``worth_a_commit``: what a person reading the status branch cares about
   changed: the revisions, sync, health, errors, the objects and their health
@@ -25,7 +25,7 @@ from gitops_vela.model.status import AppStatus
 
 
 @dataclass(frozen=True, slots=True)
-class AppChange:
+class AppDelta:
     app: str
     status: AppStatus
     previous: AppStatus | None
@@ -37,11 +37,11 @@ class AppChange:
 class StatusDelta:
     """How one run's statuses differ from the ones reported before it."""
 
-    apps: tuple[AppChange, ...]  # every app of ``current``, by name
+    apps: tuple[AppDelta, ...]  # every app of ``current``, by name
     removed: tuple[str, ...]  # reported before, gone now
 
     @property
-    def news(self) -> tuple[AppChange, ...]:
+    def news(self) -> tuple[AppDelta, ...]:
         return tuple(a for a in self.apps if a.news)
 
     @property
@@ -56,15 +56,15 @@ class StatusDelta:
 def status_delta(
     previous: Mapping[str, AppStatus], current: Mapping[str, AppStatus]
 ) -> StatusDelta:
-    apps = tuple(app_change(previous.get(app), status) for app, status in sorted(current.items()))
+    apps = tuple(app_delta(previous.get(app), status) for app, status in sorted(current.items()))
     return StatusDelta(apps=apps, removed=tuple(sorted(set(previous) - set(current))))
 
 
-def app_change(old: AppStatus | None, new: AppStatus) -> AppChange:
+def app_delta(old: AppStatus | None, new: AppStatus) -> AppDelta:
     if old is None:
-        return AppChange(new.app, new, None, worth_a_commit=True, news=True)
+        return AppDelta(new.app, new, None, worth_a_commit=True, news=True)
     same_outcome = _outcome(old) == _outcome(new)
-    return AppChange(
+    return AppDelta(
         new.app,
         new,
         old,
