@@ -113,9 +113,6 @@ class StatusBranch:
         }
         return self._git(args, env=identity, stdin=message).strip()
 
-    def tree_of(self, commit: str) -> str:
-        return self._git(["rev-parse", f"{commit}^{{tree}}"]).strip()
-
     def push(self, commit: str) -> bool:
         """Push ``commit`` to the branch; False when the remote moved (non-fast-forward)."""
         try:
