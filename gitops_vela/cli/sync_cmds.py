@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
 
@@ -14,18 +15,19 @@ from gitops_vela.cli.common import (
     command_parser,
     duration,
 )
+from gitops_vela.cli.sync_output import apply_json, apply_text, diff_text
 from gitops_vela.cluster import Cluster
 from gitops_vela.errors import ConfigError
 from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.model.rendered import RepositoryRender
 from gitops_vela.render import render_repository
+from gitops_vela.settings import render_settings
 from gitops_vela.sync import (
     DEFAULT_INVENTORY_NAMESPACE,
     SyncOptions,
     diff_apps,
     sync_repository,
 )
-from gitops_vela.sync.output import apply_json, apply_text, diff_text
 from gitops_vela.sync.rollout import wait_for_health
 
 
@@ -88,7 +90,11 @@ def _common(parser: argparse.ArgumentParser) -> None:
 def _render(args: argparse.Namespace) -> tuple[str, RepositoryRender]:
     root, repo = checkout(args.path, args.repo)
     render = render_repository(
-        root, repo=repo, default_namespace=args.namespace, apps=[args.app] if args.app else None
+        root,
+        repo=repo,
+        default_namespace=args.namespace,
+        apps=[args.app] if args.app else None,
+        settings=render_settings(os.environ),
     )
     if args.app and not render.apps and not render.failures:
         raise ConfigError(Diagnostic(args.path, f"no app named {args.app!r}", key="--app"))

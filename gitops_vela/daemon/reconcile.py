@@ -42,7 +42,7 @@ from gitops_vela.model.status import AppStatus, Reason
 from gitops_vela.render import render_repository
 from gitops_vela.settings import RepositorySettings
 from gitops_vela.source import Credentials, GitSource, OpHook, Snapshot
-from gitops_vela.status import Author, StatusWriter, significant
+from gitops_vela.status import Author, StatusDelta, StatusWriter, status_delta
 from gitops_vela.sync import AppResult, SyncOptions, SyncResult, sync_repository
 
 log = get_logger("gitops_vela.daemon")
@@ -194,9 +194,10 @@ class RepositoryReconciler:
 
             # 4. Report: logs and metrics; the status branch unless the remote is down.
             statuses = self._statuses(snapshot, render, result, removed)
-            self._log_apps(statuses)
-            self._export(statuses, result, removed)
-            self.events.report(self._previous(), statuses)
+            delta = status_delta(self._previous(), statuses)  # "did it change?", once
+            self._log_apps(delta)
+            self._export(delta, result, removed)
+            self.events.report(delta)
             self._memory.statuses = statuses
             committed = False
             if source_error is None:
@@ -328,27 +329,26 @@ class RepositoryReconciler:
 
     # ------------------------------------------------------------------ reporting
 
-    def _log_apps(self, statuses: dict[str, AppStatus]) -> None:
-        """One line per app whose outcome changed (every app on the first run)."""
-        previous = self._previous()
+    def _log_apps(self, delta: StatusDelta) -> None:
+        """One line per app worth a status commit (every app on the first run)."""
         first, self._memory.logged = not self._memory.logged, True
-        for app, status in sorted(statuses.items()):
-            old = previous.get(app)
-            if not first and old is not None and significant(old) == significant(status):
+        for change in delta.apps:
+            if not first and not change.worth_a_commit:
                 continue
-            fields = {"app": app, "sync": str(status.sync), "health": str(status.health)}
+            status = change.status
+            fields = {"app": change.app, "sync": str(status.sync), "health": str(status.health)}
             if status.reason is Reason.SUCCEEDED:
                 log.info("app reconciled", message=status.message, **fields)
             else:
                 log.warning(
                     "app failed", reason=str(status.reason), errors=list(status.errors), **fields
                 )
-        for app in sorted(set(previous) - set(statuses)):
+        for app in delta.removed:
             log.info("app removed", app=app)
 
     def _export(
         self,
-        statuses: dict[str, AppStatus],
+        delta: StatusDelta,
         result: SyncResult,
         removed: tuple[AppResult, ...],
     ) -> None:
@@ -356,12 +356,12 @@ class RepositoryReconciler:
             for change in app_result.changes.changes:
                 if change.action in _CHANGES:
                     self.metrics.objects_changed.labels(self.name, str(change.action)).inc()
-        for status in statuses.values():
+        for status in delta.statuses.values():
             synced = status.reason is Reason.SUCCEEDED
             self.metrics.set_app(
                 repo=self.name, app=status.app, health=status.health, synced=synced
             )
-        for app in set(self._previous()) - set(statuses):
+        for app in delta.removed:
             self.metrics.forget_app(repo=self.name, app=app)
 
     def _failed(self, failed: StageFailed, *, started: float) -> ReconcileReport:

@@ -1,4 +1,5 @@
-"""Results as text a person reads, or JSON a machine reads. No secret ever gets here:
+"""diff and apply results as text a person reads, or JSON a machine reads (the terminal
+is the CLI's business, not sync's). No secret ever gets here:
 changes carry only names, actions and reasons, and diffs are masked upstream."""
 
 from __future__ import annotations
