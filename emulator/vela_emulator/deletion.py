@@ -37,14 +37,25 @@ def _options(call: Call) -> dict[str, Any]:
     return options
 
 
-def _success(rtype: ResourceType, obj: Obj) -> Obj:
-    details: Obj = {
-        "name": obj["metadata"]["name"],
-        "kind": rtype.resource,
-        "uid": obj["metadata"].get("uid", ""),
+# Registries with ReturnDeletedObject: a DELETE answers with the object, not a Status.
+_RETURNS_DELETED = frozenset(
+    {
+        ("", "pods"),
+        ("", "services"),
+        ("", "serviceaccounts"),
+        ("", "persistentvolumeclaims"),
+        ("", "persistentvolumes"),
+        ("storage.k8s.io", "storageclasses"),
     }
+)
+
+
+def _success(rtype: ResourceType, obj: Obj) -> Obj:
+    details: Obj = {"name": obj["metadata"]["name"]}  # StatusDetails order: name, group, kind
     if rtype.group:
         details["group"] = rtype.group
+    details["kind"] = rtype.resource
+    details["uid"] = obj["metadata"].get("uid", "")
     return {
         "kind": "Status",
         "apiVersion": "v1",
@@ -73,9 +84,9 @@ class Deleter:
             result = self._delete_one(
                 call.rtype, obj, options.get("propagationPolicy") or "Background"
             )
-        if result is None:
+        if result is None and call.rtype.key not in _RETURNS_DELETED:
             return _success(call.rtype, obj)
-        return self.api.view(call.rtype, result)
+        return self.api.view(call.rtype, result or obj)
 
     def delete_collection(self, call: Call) -> Obj:
         options = _options(call)
