@@ -170,10 +170,14 @@ class Api:
         obj = prepare_create(rtype, obj, namespace=call.namespace, allocator=self.allocator)
         self._default(rtype, obj)
         validation.validate(rtype, obj)
-        if self.store.get(
+        existing = self.store.get(
             rtype.key, call.namespace if rtype.namespaced else "", obj["metadata"]["name"]
-        ):
-            raise already_exists(rtype.resource, rtype.group, obj["metadata"]["name"])
+        )
+        if existing is not None:
+            exists = already_exists(rtype.resource, rtype.group, obj["metadata"]["name"])
+            if existing["metadata"].get("deletionTimestamp"):
+                exists.message = f"object is being deleted: {exists.message}"
+            raise exists
         return obj
 
     def _default(self, rtype: ResourceType, obj: Obj) -> None:
