@@ -112,8 +112,79 @@ def _workload_causes(kind: str, obj: Obj) -> list[Cause]:
             )
     causes.extend(podvalidation.template_causes(template, "spec.template"))
     causes.extend(_restart_only(template, "spec.template", ["Always"]))
+    if kind == "Deployment":
+        causes.extend(_strategy_causes(spec.get("strategy")))
     causes.extend(_nonnegative(spec, "minReadySeconds"))
     causes.extend(_nonnegative(spec, "revisionHistoryLimit"))
+    return causes
+
+
+_PERCENT = re.compile(r"^[0-9]+%$")
+
+
+def _int_or_string(value: Any) -> str:
+    """How field errors print an intstr.IntOrString passed by value (Go's %#v)."""
+    if isinstance(value, str):
+        return f'intstr.IntOrString{{Type:1, IntVal:0, StrVal:"{value}"}}'
+    return f'intstr.IntOrString{{Type:0, IntVal:{value}, StrVal:""}}'
+
+
+def _int_or_percent_causes(value: Any, field: str) -> list[Cause]:
+    """ValidatePositiveIntOrPercent and IsNotMoreThan100Percent."""
+    if isinstance(value, str):
+        if not _PERCENT.match(value):
+            detail = fielderrors.regex_error(
+                "a valid percent string must be a numeric string followed by an ending '%'",
+                "[0-9]+%",
+                "1%",
+                "93%",
+            )
+            return [
+                (field, "FieldValueInvalid", f"Invalid value: {_int_or_string(value)}: {detail}")
+            ]
+        return []
+    if isinstance(value, int) and value < 0:
+        return [fielderrors.invalid(field, value, fielderrors.NEGATIVE)]
+    return []
+
+
+def _zero(value: Any) -> bool:
+    return value in (0, None) or (isinstance(value, str) and value.rstrip("%") in ("0", ""))
+
+
+def _strategy_causes(strategy: Any) -> list[Cause]:
+    """ValidateDeploymentStrategy: Recreate has no rollingUpdate; a rolling update must move."""
+    strategy = strategy if isinstance(strategy, dict) else {}
+    rolling = strategy.get("rollingUpdate")
+    field = "spec.strategy.rollingUpdate"
+    if strategy.get("type") == "Recreate":
+        if rolling is None:
+            return []
+        return [
+            fielderrors.forbidden(field, "may not be specified when strategy `type` is 'Recreate'")
+        ]
+    if strategy.get("type") != "RollingUpdate" or not isinstance(rolling, dict):
+        return []
+    unavailable, surge = rolling.get("maxUnavailable"), rolling.get("maxSurge")
+    causes = _int_or_percent_causes(unavailable, f"{field}.maxUnavailable")
+    causes += _int_or_percent_causes(surge, f"{field}.maxSurge")
+    if _zero(unavailable) and _zero(surge):
+        shown = unavailable if unavailable is not None else 0
+        causes.append(
+            (
+                f"{field}.maxUnavailable",
+                "FieldValueInvalid",
+                f"Invalid value: {shown}: may not be 0 when `maxSurge` is 0",
+            )
+        )
+    if isinstance(unavailable, str) and _PERCENT.match(unavailable) and int(unavailable[:-1]) > 100:
+        causes.append(
+            (
+                f"{field}.maxUnavailable",
+                "FieldValueInvalid",
+                f"Invalid value: {_int_or_string(unavailable)}: must not be greater than 100%",
+            )
+        )
     return causes
 
 
