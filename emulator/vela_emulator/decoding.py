@@ -323,9 +323,47 @@ def check(rtype: ResourceType, obj: Any) -> None:
         )
 
 
+_SCALAR_FITS = {
+    "integer": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "string": lambda v: isinstance(v, str),
+    "boolean": lambda v: isinstance(v, bool),
+}
+
+
+def _custom_mismatch(value: Any, schema: Any, segments: tuple[Any, ...]) -> Mismatch | None:
+    """The first scalar a CRD schema types otherwise (what the typed conversion refuses)."""
+    if value is None or not isinstance(schema, dict) or schema.get("x-kubernetes-int-or-string"):
+        return None
+    if isinstance(value, dict):
+        props, extra = schema.get("properties") or {}, schema.get("additionalProperties")
+        for key, item in value.items():
+            if not segments and key in ("apiVersion", "kind", "metadata"):
+                continue
+            found = _custom_mismatch(item, props.get(key, extra), (*segments, key))
+            if found:
+                return found
+        return None
+    if isinstance(value, list):
+        keys = schema.get("x-kubernetes-list-map-keys") or ()
+        for index, item in enumerate(value):
+            found = _custom_mismatch(item, schema.get("items"), (*segments, (index, item, keys)))
+            if found:
+                return found
+        return None
+    kind = schema.get("type")
+    fits = _SCALAR_FITS.get(str(kind))
+    if fits is None or fits(value):
+        return None
+    return Mismatch("", "", segments, "", str(kind), value)
+
+
 def check_applied(rtype: ResourceType, obj: Any, *, namespace: str, name: str) -> None:
     """An applied configuration: a wrongly typed scalar fails the typed patch (500), else as above."""
-    found = first_mismatch(rtype, obj)
+    if rtype.crd:
+        found = _custom_mismatch(obj, rtype.schema, ()) if isinstance(obj, dict) else None
+    else:
+        found = first_mismatch(rtype, obj)
     message = typed_message(found) if found else None
     if message:
         where = f"{namespace}/{name}; {rtype.api_version}, Kind={rtype.kind}"

@@ -307,3 +307,20 @@ def test_kubectl_apply_of_an_invalid_custom_resource(kube: KubeTarget, kubectl: 
         "spec.instances in body should be less than or equal to 9"
     ) in refused.stderr
     assert kubectl.run("get", "innodbclusters", "-o", "name").stdout == ""
+
+
+def test_server_side_apply_of_a_wrongly_typed_field_fails_the_typed_patch(clusters: Any) -> None:
+    body = _sample()
+    body["spec"]["instances"] = "three"
+    with pytest.raises(ApiException) as err:
+        clusters.server_side_apply(body=body, namespace="default", field_manager="t")
+    assert err.value.status == 500
+    assert json.loads(str(err.value.body))["message"] == (
+        "failed to create typed patch object (default/mycluster; mysql.oracle.com/v2, "
+        "Kind=InnoDBCluster): .spec.instances: expected numeric (int or float), got string"
+    )
+    body["spec"]["instances"] = 12  # well typed, out of range: the schema's 422
+    with pytest.raises(ApiException) as err:
+        clusters.server_side_apply(body=body, namespace="default", field_manager="t")
+    assert err.value.status == 422
+    assert clusters.get(namespace="default").items == []
