@@ -182,6 +182,14 @@ def _replicas_crd() -> Obj:
             "replicas": {"type": "integer"},
             "maxReplicas": {"type": "integer"},
             "mode": {"type": "string", "enum": ["fast", "safe"]},
+            "tags": {
+                "type": "array",
+                "items": {"type": "string"},
+                "x-kubernetes-validations": [
+                    {"rule": "self.isSorted()", "message": "tags must be sorted"},
+                    {"rule": "self.all(t, t.lowerAscii() == t && t.split('/').size() <= 2)"},
+                ],
+            },
             "storage": {
                 "type": "string",
                 "x-kubernetes-validations": [
@@ -324,3 +332,17 @@ def test_server_side_apply_of_a_wrongly_typed_field_fails_the_typed_patch(cluste
         clusters.server_side_apply(body=body, namespace="default", field_manager="t")
     assert err.value.status == 422
     assert clusters.get(namespace="default").items == []
+
+
+def test_kubernetes_cel_library_functions(pools: Any) -> None:
+    with pytest.raises(ApiException) as err:
+        pools.create(body=_pool(replicas=1, maxReplicas=2, tags=["b", "A"]), namespace="default")
+    assert [c["message"] for c in _refusal(err)["details"]["causes"]] == [
+        'Invalid value: "array": tags must be sorted',
+        'Invalid value: "array": failed rule: '
+        "self.all(t, t.lowerAscii() == t && t.split('/').size() <= 2)",
+    ]
+    created = pools.create(
+        body=_pool(replicas=1, maxReplicas=2, tags=["a", "b/c"]), namespace="default"
+    )
+    assert created.spec.tags == ["a", "b/c"]
