@@ -200,6 +200,26 @@ def _job_causes(spec: Any, prefix: str) -> list[Cause]:
     return causes
 
 
+def _hpa_causes(spec: Obj) -> list[Cause]:
+    """validateHorizontalPodAutoscalerSpec: replica bounds and the scale target."""
+    causes: list[Cause] = []
+    low, high = spec.get("minReplicas"), spec.get("maxReplicas")
+    if isinstance(low, int) and low < 1:
+        causes.append(
+            fielderrors.invalid("spec.minReplicas", low, "must be greater than or equal to 1")
+        )
+    if isinstance(high, int) and high < 1:
+        causes.append(fielderrors.invalid("spec.maxReplicas", high, "must be greater than 0"))
+    if isinstance(low, int) and isinstance(high, int) and high < low:
+        detail = "must be greater than or equal to `minReplicas`"
+        causes.append(fielderrors.invalid("spec.maxReplicas", high, detail))
+    target: Obj = spec["scaleTargetRef"] if isinstance(spec.get("scaleTargetRef"), dict) else {}
+    for key in ("kind", "name"):
+        if not target.get(key):
+            causes.append(fielderrors.required(f"spec.scaleTargetRef.{key}"))
+    return causes
+
+
 def _service_causes(spec: Obj) -> list[Cause]:
     """ValidateService: ports (required unless headless or ExternalName) and the type."""
     causes: list[Cause] = []
@@ -245,6 +265,8 @@ def _kind_causes(rtype: ResourceType, obj: dict[str, Any]) -> list[Cause]:
     if rtype.group == "batch" and rtype.kind == "CronJob":
         job_template = spec.get("jobTemplate") or {}
         return _job_causes(job_template.get("spec"), "spec.jobTemplate.spec")
+    if rtype.group == "autoscaling" and rtype.kind == "HorizontalPodAutoscaler":
+        return _hpa_causes(spec)
     if rtype.group:
         return []
     if rtype.kind == "Pod":

@@ -238,6 +238,24 @@ CASES: list[tuple[str, Callable[[str], Obj], int, str, str, str]] = [
         "FieldValueInvalid",
     ),
     (
+        "hpa-max-below-min",
+        lambda ns: {
+            "apiVersion": "autoscaling/v2",
+            "kind": "HorizontalPodAutoscaler",
+            "metadata": {"name": "web", "namespace": ns},
+            "spec": {
+                "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+                "minReplicas": 5,
+                "maxReplicas": 3,
+            },
+        },
+        422,
+        'HorizontalPodAutoscaler.autoscaling "web" is invalid: spec.maxReplicas: Invalid value: '
+        "3: must be greater than or equal to `minReplicas`",
+        "spec.maxReplicas",
+        "FieldValueInvalid",
+    ),
+    (
         "service-type",
         _service({"type": "Magic", "ports": [{"port": 80}]}),
         422,
