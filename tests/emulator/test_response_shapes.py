@@ -139,3 +139,13 @@ def test_delete_success_status_details_in_field_order(emulator: Emulator, group:
     details = json.loads(_raw(emulator, "DELETE", path))["details"]
     expected = ["name", "group", "kind", "uid"] if group else ["name", "kind", "uid"]
     assert list(details) == expected
+
+
+def test_injected_failures_have_the_status_field_order(emulator: Emulator) -> None:
+    emulator.faults.add(verb="get", status=429, retry_after=2, times=1)
+    body = _raw(emulator, "GET", "/api/v1/namespaces/default/configmaps/x")
+    assert body == (
+        b'{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",'
+        b'"message":"Too many requests, please try again later.","reason":"TooManyRequests",'
+        b'"details":{"retryAfterSeconds":2},"code":429}'
+    )
