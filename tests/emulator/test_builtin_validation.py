@@ -256,6 +256,34 @@ CASES: list[tuple[str, Callable[[str], Obj], int, str, str, str]] = [
         "FieldValueInvalid",
     ),
     (
+        "env-name-with-equals",
+        _deploy(lambda d: _container(d).update(env=[{"name": "A=B", "value": "x"}])),
+        422,
+        _DEPLOY_422 + f'{_C0}.env[0].name: Invalid value: "A=B": a valid environment variable '
+        "name must consist only of printable ASCII characters other than '='",
+        f"{_C0}.env[0].name",
+        "FieldValueInvalid",
+    ),
+    (
+        "env-value-and-value-from",
+        _deploy(
+            lambda d: _container(d).update(
+                env=[
+                    {
+                        "name": "A",
+                        "value": "x",
+                        "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}},
+                    }
+                ]
+            )
+        ),
+        422,
+        _DEPLOY_422 + f'{_C0}.env[0].valueFrom: Invalid value: "": may not be specified when '
+        "`value` is not empty",
+        f"{_C0}.env[0].valueFrom",
+        "FieldValueInvalid",
+    ),
+    (
         "service-type",
         _service({"type": "Magic", "ports": [{"port": 80}]}),
         422,
