@@ -25,7 +25,7 @@ from gitops_vela.sync.desired import Desired, desired_objects
 from gitops_vela.sync.health import ObjectHealth, PolicyEvaluator, assess, report
 from gitops_vela.sync.live import namespaces as list_namespaces
 from gitops_vela.sync.ordering import Stage, stage_of
-from gitops_vela.sync.plan import describe, refused
+from gitops_vela.sync.plan import Context, Mode, defined_kinds, describe, refused
 from gitops_vela.sync.results import AppResult, SyncOptions
 from gitops_vela.sync.stages import apply_stage, failed, settle_definitions
 from gitops_vela.sync.writeahead import write_ahead
@@ -76,8 +76,14 @@ def apply_apps(
         )
         results.extend(unrecorded)
     progress = _progress(run, len(items))
-    # Apps that rendered let go of what they no longer render (to an app of this run).
-    releasing = {owner_value(a.repo, a.name) for a in apps if a.name not in failed_apps}
+    context = Context(
+        mode=Mode.DRY_RUN if run.options.dry_run else Mode.APPLY,
+        namespaces=namespaces,
+        adoption=run.options.adoption,
+        # Apps that rendered let go of what they no longer render (to an app of this run).
+        releasing={owner_value(a.repo, a.name) for a in apps if a.name not in failed_apps},
+        defined=defined_kinds(items),
+    )
     for stage in Stage:
         batch = [i for i in items if stage_of(i.ref.kind) is stage]
         if not batch:
@@ -85,11 +91,8 @@ def apply_apps(
         done = apply_stage(
             run.cluster,
             batch,
-            namespaces=namespaces,
-            dry_run=run.options.dry_run,
+            context,
             wait_timeout=run.options.wait_timeout,
-            adoption=run.options.adoption,
-            releasing=releasing,
             progress=progress,
         )
         if stage is Stage.DEFINITIONS and not run.options.dry_run:
