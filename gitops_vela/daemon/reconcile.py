@@ -5,7 +5,8 @@
     source ──> load + render ──> plan + apply + prune + health (per app) ──> prune removed apps ──> status
 
 Each stage runs inside ``stage(Stage.X)``: a failure there ends the run with
-the reason of ``STAGE_REASONS`` (one table). Per-app problems never end the
+the stage's reason (``PipelineStage``, the one table, in ``model.status``), and
+the error's ``retryable`` tells the scheduler whether to back off and retry. Per-app problems never end the
 run: a broken Appfile is reported in its own status file with ``file:line``
 errors and its objects are left alone, the other apps go on.
 
@@ -17,7 +18,6 @@ the status branch is written only when something a person cares about changed.
 
 from __future__ import annotations
 
-import enum
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -33,13 +33,13 @@ from gitops_vela.daemon.events import EventRecorder
 from gitops_vela.daemon.leases import default_identity
 from gitops_vela.daemon.metrics import Metrics
 from gitops_vela.daemon.report import app_statuses, repository_reason
-from gitops_vela.errors import ClusterUnreachable, GitopsVelaError, StatusError
+from gitops_vela.errors import ClusterUnreachable, GitopsVelaError, SourceError, StatusError
 from gitops_vela.logs import get_logger
 from gitops_vela.model.changes import Action
 from gitops_vela.model.rendered import RenderedApp, RepositoryRender
-from gitops_vela.model.status import AppStatus, Reason
+from gitops_vela.model.status import AppStatus, PipelineStage, Reason
 from gitops_vela.render import render_repository
-from gitops_vela.settings import RepositorySettings
+from gitops_vela.settings import RenderSettings, RepositorySettings
 from gitops_vela.source import Credentials, GitSource, OpHook, Snapshot
 from gitops_vela.status import Author, StatusDelta, StatusWriter, status_delta
 from gitops_vela.sync import AppResult, SyncOptions, SyncResult, prune_removed_apps, sync_apps
@@ -47,22 +47,7 @@ from gitops_vela.sync import AppResult, SyncOptions, SyncResult, prune_removed_a
 log = get_logger("gitops_vela.daemon")
 
 
-class Stage(enum.Enum):
-    SOURCE = "source"
-    BUILD = "build"
-    APPLY = "apply"
-    PRUNE = "prune"
-    STATUS = "status"
-
-
-STAGE_REASONS: dict[Stage, Reason] = {
-    Stage.SOURCE: Reason.SOURCE_FAILED,
-    Stage.BUILD: Reason.BUILD_FAILED,
-    Stage.APPLY: Reason.APPLY_FAILED,
-    Stage.PRUNE: Reason.PRUNE_FAILED,
-    Stage.STATUS: Reason.STATUS_FAILED,
-}
-"""The one table: a failure in a stage ends the run with this reason."""
+Stage = PipelineStage  # the stages of this pipeline, each with its reason
 
 
 class StageFailed(Exception):
@@ -72,7 +57,7 @@ class StageFailed(Exception):
 
     @property
     def reason(self) -> Reason:
-        return STAGE_REASONS[self.stage]
+        return self.stage.reason
 
 
 @contextmanager
@@ -91,9 +76,10 @@ class ReconcileReport:
     repo: str
     revision: str
     reason: Reason
-    ok: bool  # False: a stage failed (retried with backoff)
+    ok: bool  # False: a stage failed
     duration: float
     message: str = ""
+    retryable: bool = False  # a failure worth retrying with backoff (else: the next interval)
     rendered: bool = False  # False when the previous render was reused
     apps: int = 0
     failed_apps: int = 0
@@ -126,8 +112,10 @@ class RepositoryReconciler:
         cache_dir: Path,
         inventory_namespace: str,
         on_git_op: OpHook | None = None,
+        render: RenderSettings | None = None,
     ) -> None:
         self.settings = settings
+        self._render_settings = render or RenderSettings()
         self.cluster = cluster
         self.metrics = metrics
         self._centers = centers
@@ -154,6 +142,7 @@ class RepositoryReconciler:
         )
         self._memory = _Memory()
         self._cluster_reached: bool | None = None
+        self._center_errors: tuple[str, ...] = ()  # centers this run could not fetch
         self.last_report: ReconcileReport | None = None
 
     @property
@@ -163,6 +152,7 @@ class RepositoryReconciler:
     def run(self) -> ReconcileReport:
         started = time.monotonic()
         self._cluster_reached = None
+        self._center_errors = ()
         with structlog.contextvars.bound_contextvars(repo=self.name):
             try:
                 report = self._pipeline(started)
@@ -204,6 +194,9 @@ class RepositoryReconciler:
                     committed = self._write_status(statuses)
         if source_error is not None:
             raise source_error
+        if self._center_errors:  # their last good definitions were used: still a failure
+            message = "capability center unavailable: " + "; ".join(self._center_errors)
+            raise StageFailed(Stage.SOURCE, SourceError(message))
         return ReconcileReport(
             repo=self.name,
             revision=snapshot.sha,
@@ -237,6 +230,7 @@ class RepositoryReconciler:
     def _render(
         self, snapshot: Snapshot, centers: CenterDefinitions
     ) -> tuple[RepositoryRender, bool]:
+        self._center_errors = centers.errors
         key = (snapshot.sha, centers.digest)
         if self._memory.render is not None and self._memory.render_key == key:
             return self._memory.render, False
@@ -249,6 +243,7 @@ class RepositoryReconciler:
             revision=snapshot.sha,
             default_namespace=self.settings.namespace,
             catalog=catalog,
+            settings=self._render_settings,
         )
         self.metrics.render_duration.labels(self.name).observe(time.monotonic() - started)
         for diagnostic in render.catalog_diagnostics:
@@ -373,6 +368,7 @@ class RepositoryReconciler:
             revision=current.sha if current else "",
             reason=failed.reason,
             ok=False,
+            retryable=failed.error.retryable,
             duration=time.monotonic() - started,
             message=failed.error.message,
             cluster_reached=reached,
@@ -391,8 +387,7 @@ class RepositoryReconciler:
         if not report.ok:
             log.warning("reconcile failed", error=report.message, **fields)
             return
-        if report.ok:
-            self.metrics.last_success.labels(self.name).set(time.time())
+        self.metrics.last_success.labels(self.name).set(time.time())
         # A quiet poll (nothing rendered, nothing changed) is debug noise at one a minute.
         level = "info" if report.rendered or report.changed or report.status_committed else "debug"
         getattr(log, level)(

@@ -210,6 +210,7 @@ class Daemon:
             cache_dir=self.settings.cache_dir,
             inventory_namespace=self.settings.namespace,
             on_git_op=self._count_git,
+            render=self.settings.render,
         )
 
     def _count_git(self, op: str) -> None:
@@ -232,7 +233,7 @@ class Daemon:
             if report is not None and report.cluster_reached is not None:
                 self._cluster_ok = report.cluster_reached
                 self._cluster_checked = time.monotonic()
-        return report is not None and report.ok
+        return report is not None and (report.ok or not report.retryable)  # no backoff for those
 
     def trigger(self, name: str) -> bool:
         return self.scheduler.trigger(name)
