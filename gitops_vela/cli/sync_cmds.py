@@ -26,7 +26,6 @@ from gitops_vela.sync import (
     DEFAULT_INVENTORY_NAMESPACE,
     SyncOptions,
     diff_apps,
-    sync_apps,
     sync_repository,
 )
 from gitops_vela.sync.rollout import wait_for_health
@@ -50,6 +49,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     _common(apply)
     apply.add_argument(
         "--prune", action="store_true", help="delete objects the apps no longer render"
+    )
+    apply.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="with --prune: a checkout that renders no app prunes every app of the repository",
     )
     apply.add_argument(
         "--dry-run", action="store_true", help="send only dry-run requests; change nothing"
@@ -110,14 +114,11 @@ def run_apply(args: argparse.Namespace) -> int:
         prune=args.prune,
         dry_run=args.dry_run,
         inventory_namespace=args.inventory_namespace,
+        allow_empty=args.allow_empty,
         progress=_progress_printer("applying", ends=True) if show else None,
     )
     with Cluster.connect(args.kubeconfig, args.context) as cluster:
-        if args.app:
-            failed = {f.name for f in render.failures}
-            result = sync_apps(cluster, render.apps, options=options, failed_apps=failed)
-        else:
-            result = sync_repository(cluster, render, repo=repo, options=options)
+        result = sync_repository(cluster, render, repo=repo, options=options, whole=not args.app)
         if args.wait:
             progress = _progress_printer("healthy", ends=False) if show else None
             result = wait_for_health(

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import PurePosixPath
 
-from gitops_vela.model.changes import Action
 from gitops_vela.model.rendered import AppFailure, RepositoryRender
 from gitops_vela.model.status import (
     AppStatus,
@@ -69,9 +68,7 @@ def from_result(result: AppResult, *, revision: str, previous: AppStatus | None)
                 name=change.ref.name,
                 namespace=change.ref.namespace,
                 action=str(change.action),
-                health=result.health.of(change.ref)
-                if change.action is not Action.DELETED
-                else change.health,
+                health=change.health,
             )
             for change in result.changes.changes
         ),

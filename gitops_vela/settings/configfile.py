@@ -23,6 +23,7 @@ from gitops_vela.settings.tree import (
     DEFAULT_INTERVAL,
     DEFAULT_LISTEN,
     DEFAULT_NAMESPACE,
+    DEFAULT_PRUNE_LIMIT,
     DEFAULT_STATUS_BRANCH,
     CapabilityCenterSettings,
     ClusterSettings,
@@ -152,6 +153,8 @@ def _repository(
         prune=item.get("prune", True),
         suspend=item.get("suspend", False),
         credentials=_credentials(item.get("credentials"), base),
+        allow_empty=item.get("allowEmpty", False),
+        prune_limit=_percent(item, "pruneLimit", at, issues=issues),
         status=StatusSettings(
             branch=status.get("branch", DEFAULT_STATUS_BRANCH),
             enabled=status.get("enabled", True),
@@ -159,6 +162,22 @@ def _repository(
             author_email=status.get("authorEmail", "gitops-vela@localhost"),
         ),
     )
+
+
+def _percent(
+    item: Mapping[str, Any], key: str, at: Sequence[str | int], *, issues: _Collector
+) -> float | None:
+    """``pruneLimit: 50%`` (or a number of percent); ``100%`` means no limit."""
+    raw = item.get(key, DEFAULT_PRUNE_LIMIT)
+    text = str(raw).strip().removesuffix("%")
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 100:
+        issues.add((*at, key), f"must be a percentage from 0% to 100% (got {raw!r})")
+        return DEFAULT_PRUNE_LIMIT
+    return None if value == 100 else value
 
 
 def _leader_election(data: Mapping[str, Any], *, issues: _Collector) -> LeaderElectionSettings:

@@ -47,6 +47,10 @@ class StatusSettings:
     author_email: str = "gitops-vela@localhost"
 
 
+DEFAULT_PRUNE_LIMIT = 50.0
+"""``pruneLimit``: one sync may prune at most this percentage of a repository's objects."""
+
+
 @dataclass(frozen=True, slots=True)
 class RepositorySettings:
     name: str
@@ -59,6 +63,8 @@ class RepositorySettings:
     suspend: bool = False
     credentials: CredentialSettings = field(default_factory=CredentialSettings)
     status: StatusSettings = field(default_factory=StatusSettings)
+    allow_empty: bool = False  # a render of zero apps may prune every app (allowEmpty)
+    prune_limit: float | None = DEFAULT_PRUNE_LIMIT  # percent of objects per sync; None: no limit
 
 
 @dataclass(frozen=True, slots=True)
