@@ -19,7 +19,8 @@ from gitops_vela.daemon.hooks import handle_hook
 from gitops_vela.daemon.http import HttpServer, Reply
 from gitops_vela.daemon.leases import LeaderElection, LeaseLock, default_identity
 from gitops_vela.daemon.metrics import Metrics
-from gitops_vela.daemon.reconcile import ReconcileReport, RepositoryReconciler
+from gitops_vela.daemon.reconcile import RepositoryReconciler
+from gitops_vela.daemon.reporting import ReconcileReport
 from gitops_vela.daemon.scheduler import RepositoryScheduler
 from gitops_vela.daemon.shards import Sharding
 from gitops_vela.errors import ClusterError, ConfigError
