@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from gitops_vela.cli.identity import repository_identity
 from gitops_vela.errors import ConfigError
 from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.settings import parse_duration
@@ -46,17 +47,24 @@ def command_parser(
 def add_checkout_args(parser: argparse.ArgumentParser) -> None:
     """PATH, ``--repo`` and ``--namespace``: a checkout rendered as the daemon would."""
     parser.add_argument("path", nargs="?", default=".", help="repository checkout (default: .)")
-    parser.add_argument(
-        "--repo", help="repository name in ownership labels (default: the folder's name)"
-    )
+    add_repo_arg(parser)
     parser.add_argument(
         "--namespace", default="default", help="namespace for Appfiles that name none"
     )
 
 
+def add_repo_arg(parser: argparse.ArgumentParser) -> None:
+    """``--repo``: the repository name in ownership labels, derived as the daemon does."""
+    parser.add_argument(
+        "--repo",
+        help="repository name in ownership labels (default: from the origin remote's URL,"
+        " as the daemon names it; without a remote, the folder's name)",
+    )
+
+
 def checkout(path: str, repo: str | None = None) -> tuple[Path, str]:
-    """The checkout's directory and the repository name its labels use (default: its folder)."""
+    """The checkout's directory and the repository name its labels use (``identity``)."""
     root = Path(path).resolve()
     if not root.is_dir():
         raise ConfigError(Diagnostic(path, "not a directory"))
-    return root, repo or root.name
+    return root, repository_identity(root, repo)

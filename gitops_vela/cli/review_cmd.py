@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-from functools import partial
+from collections.abc import Sequence
 from pathlib import Path
 
-from gitops_vela.cli.common import add_cluster_args, command_parser
+from gitops_vela.cli.common import add_cluster_args, add_repo_arg, command_parser
+from gitops_vela.cli.identity import repository_identity, warn_foreign_owners
 from gitops_vela.cluster import Cluster
+from gitops_vela.model.rendered import RenderedApp
 from gitops_vela.review import ReviewRequest, render_json, render_markdown, review
 from gitops_vela.review.engine import LiveDiff
 from gitops_vela.review.live import live_diffs
 from gitops_vela.review.markdown import DEFAULT_LIMIT
+from gitops_vela.review.report import ClusterDiff
 from gitops_vela.sync import DEFAULT_INVENTORY_NAMESPACE, SyncOptions
 
 
@@ -43,9 +46,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="PATH",
         help="another repository's apps that use these definitions (repeatable)",
     )
-    parser.add_argument(
-        "--repo", help="repository name in ownership labels (default: the folder's name)"
-    )
+    add_repo_arg(parser)
     parser.add_argument(
         "--namespace", default="default", help="namespace of Appfiles that name none"
     )
@@ -77,7 +78,12 @@ def run(args: argparse.Namespace) -> int:
         return _review(args, live=None)
     options = SyncOptions(inventory_namespace=args.inventory_namespace, dry_run=True)
     with Cluster.connect(args.kubeconfig, args.context) as cluster:
-        return _review(args, live=partial(live_diffs, cluster, options=options))
+
+        def live(apps: Sequence[RenderedApp]) -> tuple[ClusterDiff, ...]:
+            warn_foreign_owners(cluster, apps, namespace=args.inventory_namespace)
+            return live_diffs(cluster, apps, options=options)
+
+        return _review(args, live=live)
 
 
 def _review(args: argparse.Namespace, *, live: LiveDiff | None) -> int:
@@ -87,7 +93,7 @@ def _review(args: argparse.Namespace, *, live: LiveDiff | None) -> int:
         head=args.head,
         apps_repos=tuple(args.apps_repo),
         live=live,
-        repo=args.repo or "",
+        repo=repository_identity(Path(args.path).resolve(), args.repo),
         namespace=args.namespace,
     )
     report = review(request)

@@ -14,6 +14,7 @@ from gitops_vela.cli.common import (
     command_parser,
     duration,
 )
+from gitops_vela.cli.identity import warn_foreign_owners
 from gitops_vela.cluster import Cluster
 from gitops_vela.errors import ConfigError
 from gitops_vela.model.diagnostics import Diagnostic
@@ -107,6 +108,7 @@ def run_apply(args: argparse.Namespace) -> int:
         progress=_progress_printer("applying", ends=True) if show else None,
     )
     with Cluster.connect(args.kubeconfig, args.context) as cluster:
+        warn_foreign_owners(cluster, render.apps, namespace=args.inventory_namespace)
         if args.app:
             failed = {f.name for f in render.failures}
             result = sync_apps(cluster, render.apps, options=options, failed_apps=failed)
@@ -130,6 +132,7 @@ def run_diff(args: argparse.Namespace) -> int:
     _, render = _render(args)
     options = SyncOptions(inventory_namespace=args.inventory_namespace)
     with Cluster.connect(args.kubeconfig, args.context) as cluster:
+        warn_foreign_owners(cluster, render.apps, namespace=args.inventory_namespace)
         result = diff_apps(cluster, render.apps, options=options)
     sys.stdout.write(diff_text(result, render.failures, color=sys.stdout.isatty()))
     if render.failures or not result.ok:
