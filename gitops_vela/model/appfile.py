@@ -47,6 +47,7 @@ class Appfile:
     line: int = 1
     warnings: tuple[Diagnostic, ...] = field(default=())
     annotations: Mapping[str, str] = field(default_factory=dict)  # e.g. the recreate opt-in
+    labels: Mapping[str, str] = field(default_factory=dict)  # for selecting apps (``-l``)
 
     @property
     def definitions(self) -> frozenset[str]:

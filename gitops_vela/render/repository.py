@@ -152,10 +152,16 @@ def _finish_one(
         health_policies=policies,
         warnings=app.warnings,
         annotations=app.annotations,
+        labels=app.labels,
     )
 
 
 def _final_key(app: Appfile, key: str, kinds: frozenset[tuple[str, str]]) -> str:
     warnings = [str(w) for w in app.warnings]
-    text = json.dumps([key, app.path, sorted(kinds), warnings, sorted(app.annotations.items())])
+    text = json.dumps(
+        [
+            *(key, app.path, sorted(kinds), warnings),
+            *(sorted(app.annotations.items()), sorted(app.labels.items())),
+        ]
+    )
     return hashlib.sha256(text.encode()).hexdigest()
