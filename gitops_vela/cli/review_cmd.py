@@ -7,7 +7,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from gitops_vela.cli.common import add_cluster_args, add_repo_arg, command_parser
+from gitops_vela.cli.common import (
+    add_cluster_args,
+    add_namespace_arg,
+    add_repo_arg,
+    command_parser,
+)
 from gitops_vela.cli.identity import repository_identity, warn_foreign_owners
 from gitops_vela.cluster import Cluster
 from gitops_vela.model.rendered import RenderedApp
@@ -24,7 +29,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         subparsers,
         "review",
         help="report what the head revision changes for every app (exit 1 when it breaks any)",
-        example="gitops-vela review --base origin/main --head HEAD . > review.md",
+        example=(
+            "gitops-vela review --base origin/main --head HEAD . > review.md\n"
+            "  gitops-vela review --base main --head HEAD --app shop --app search -o json"
+        ),
     )
     parser.add_argument("--base", required=True, metavar="REF", help="the revision merged into")
     parser.add_argument("--head", required=True, metavar="REF", help="the revision under review")
@@ -33,10 +41,20 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "-o",
-        "--format",
+        "--output",
+        "--format",  # the first spelling, kept working
+        dest="output",
         choices=("markdown", "json"),
         default="markdown",
+        metavar="markdown|json",
         help="Markdown for a pull-request comment (default) or JSON, with the same content",
+    )
+    parser.add_argument(
+        "--app",
+        action="append",
+        dest="apps",
+        metavar="APP",
+        help="report only this app (repeatable; default: every app the change touches)",
     )
     parser.add_argument(
         "--apps-repo",
@@ -47,9 +65,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="another repository's apps that use these definitions (repeatable)",
     )
     add_repo_arg(parser)
-    parser.add_argument(
-        "--namespace", default="default", help="namespace of Appfiles that name none"
-    )
+    add_namespace_arg(parser)
     parser.add_argument(
         "--max-chars",
         type=int,
@@ -57,7 +73,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help=f"truncate the Markdown past this many characters (default {DEFAULT_LIMIT})",
     )
     parser.add_argument(
-        "--out", dest="output", type=Path, metavar="FILE", help="write the report here, not stdout"
+        "--out", dest="out", type=Path, metavar="FILE", help="write the report here, not stdout"
     )
     parser.add_argument(
         "--cluster",
@@ -95,17 +111,18 @@ def _review(args: argparse.Namespace, *, live: LiveDiff | None) -> int:
         live=live,
         repo=repository_identity(Path(args.path).resolve(), args.repo),
         namespace=args.namespace,
+        apps=frozenset(args.apps or ()),
     )
     report = review(request)
     text = (
         render_json(report)
-        if args.format == "json"
+        if args.output == "json"
         else render_markdown(report, limit=args.max_chars)
     )
-    if args.output is None:
+    if args.out is None:
         sys.stdout.write(text)
     else:
-        args.output.write_text(text, encoding="utf-8")
+        args.out.write_text(text, encoding="utf-8")
     for line in report.breaking:
         print(f"review: {line}", file=sys.stderr)
     return 0 if report.ok else 1

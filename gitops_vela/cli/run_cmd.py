@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "run",
         help="run the daemon: poll Git, render, apply, prune, report status back to Git",
         example=(
-            "gitops-vela run --repo https://git.example.com/acme/shop.git --interval 1m --prune\n"
+            "gitops-vela run --repo https://git.example.com/acme/shop.git --interval 2m30s --prune\n"
             "  gitops-vela run --repo ./shop.git --embedded-cluster   # try it without a cluster\n"
             "  gitops-vela run --config /etc/gitops-vela/config.yaml"
         ),
@@ -49,8 +49,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     one = parser.add_argument_group("one repository (with --repo)")
     one.add_argument("--branch", help="branch to watch (default: main)")
     one.add_argument("--path", help="folder holding apps/ and definitions/ (default: .)")
-    one.add_argument("--interval", type=duration, help="poll interval, e.g. 30s, 1m (default: 1m)")
-    one.add_argument("--namespace", help="namespace for Appfiles that name none (default: default)")
+    one.add_argument(
+        "--interval", type=duration, help="poll interval, e.g. 30s, 1m, 1h30m (default: 1m)"
+    )
+    one.add_argument(
+        "-n", "--namespace", help="namespace for Appfiles that name none (default: default)"
+    )
     one.add_argument("--prune", action="store_true", default=None, help="delete what Git removed")
     one.add_argument(
         "--status-branch", metavar="B", help=f"status branch (default: {DEFAULT_STATUS_BRANCH})"
