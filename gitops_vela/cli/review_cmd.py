@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gitops_vela.cli.common import (
+    add_app_glob_arg,
     add_cluster_args,
     add_namespace_arg,
     add_repo_arg,
@@ -15,6 +16,7 @@ from gitops_vela.cli.common import (
 )
 from gitops_vela.cli.identity import repository_identity, warn_foreign_owners
 from gitops_vela.cluster import Cluster
+from gitops_vela.model.appfile import DEFAULT_APP_GLOBS
 from gitops_vela.model.rendered import RenderedApp
 from gitops_vela.review import ReviewRequest, render_json, render_markdown, review
 from gitops_vela.review.engine import LiveDiff
@@ -66,6 +68,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     add_repo_arg(parser)
     add_namespace_arg(parser)
+    add_app_glob_arg(parser)
     parser.add_argument(
         "--max-chars",
         type=int,
@@ -112,6 +115,7 @@ def _review(args: argparse.Namespace, *, live: LiveDiff | None) -> int:
         repo=repository_identity(Path(args.path).resolve(), args.repo),
         namespace=args.namespace,
         apps=frozenset(args.apps or ()),
+        app_globs=tuple(args.app_globs or DEFAULT_APP_GLOBS),
     )
     report = review(request)
     text = (

@@ -9,6 +9,8 @@ from typing import Any
 from gitops_vela.model.diagnostics import Diagnostic
 
 DEFAULT_WORKLOAD = "webservice"
+# Where a repository's Appfiles are found (relative to its root; configurable per repository).
+DEFAULT_APP_GLOBS = ("**/vela.yaml", "apps/**/*.yaml")
 
 
 @dataclass(frozen=True, slots=True)

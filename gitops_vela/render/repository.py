@@ -17,12 +17,11 @@ from typing import Any
 
 from gitops_vela.catalog import Catalog, load_catalog
 from gitops_vela.errors import UserError
-from gitops_vela.model.appfile import Appfile
+from gitops_vela.model.appfile import DEFAULT_APP_GLOBS, Appfile
 from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.model.objects import ObjectRef
 from gitops_vela.model.rendered import AppFailure, RenderedApp, RepositoryRender
 from gitops_vela.render.cache import LruCache
-from gitops_vela.render.discover import DEFAULT_APP_GLOBS
 from gitops_vela.render.evaluate import evaluate_apps
 from gitops_vela.render.finalize import cluster_scoped_custom_kinds, digest, finish
 from gitops_vela.render.loading import load_apps

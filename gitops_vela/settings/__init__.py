@@ -18,7 +18,12 @@ Modules:
 Callers import from here: ``from gitops_vela.settings import Settings``.
 """
 
-from gitops_vela.settings.addresses import absolute_url, parse_listen, repository_name
+from gitops_vela.settings.addresses import (
+    absolute_url,
+    glob_problem,
+    parse_listen,
+    repository_name,
+)
 from gitops_vela.settings.configfile import key_path, load_config_file
 from gitops_vela.settings.durations import parse_duration
 from gitops_vela.settings.environment import ENV_PREFIX, apply_environment
@@ -69,6 +74,7 @@ __all__ = [
     "apply_environment",
     "apply_overrides",
     "default_cache_dir",
+    "glob_problem",
     "key_path",
     "load_config_file",
     "parse_duration",

@@ -70,6 +70,11 @@ CONFIG_SCHEMA: dict[str, Any] = {
                     "namespace": _NAME,
                     "prune": {"type": "boolean"},
                     "suspend": {"type": "boolean"},
+                    "appGlobs": {
+                        "type": "array",
+                        "minItems": 1,
+                        "items": {"type": "string", "minLength": 1},
+                    },
                     "credentials": _CREDENTIALS,
                     "status": {
                         "type": ["object", "null"],

@@ -19,6 +19,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gitops_vela.model.appfile import DEFAULT_APP_GLOBS
+
 DEFAULT_LISTEN = "0.0.0.0:9440"
 DEFAULT_STATUS_BRANCH = "gitops-vela/status"
 DEFAULT_NAMESPACE = "gitops-vela-system"
@@ -55,6 +57,7 @@ class RepositorySettings:
     suspend: bool = False
     credentials: CredentialSettings = field(default_factory=CredentialSettings)
     status: StatusSettings = field(default_factory=StatusSettings)
+    app_globs: tuple[str, ...] = DEFAULT_APP_GLOBS  # where its Appfiles are (``appGlobs``)
 
 
 @dataclass(frozen=True, slots=True)

@@ -97,7 +97,7 @@ def test_errors_name_file_line_and_key_all_at_once(tmp_path: Path) -> None:
     lines = str(caught.value).splitlines()
     assert lines == [
         f"{path}:2: repositories[0]: Additional properties are not allowed ('prnue' was unexpected); "
-        "known keys: branch, credentials, interval, name, namespace, path, prune, status, suspend, url",
+        "known keys: appGlobs, branch, credentials, interval, name, namespace, path, prune, status, suspend, url",
         f"{path}:5: repositories[1]: 'url' is a required property",
     ]
 
