@@ -250,6 +250,7 @@ class RepositoryReconciler:
             repo=self.name,
             revision=snapshot.sha,
             default_namespace=self.settings.namespace,
+            app_globs=self.settings.app_globs,
             catalog=catalog,
         )
         self.metrics.render_duration.labels(self.name).observe(time.monotonic() - started)

@@ -53,6 +53,7 @@ class ReviewRequest:
     live: LiveDiff | None = None  # --cluster: diffs the affected apps at head against live
     repo: str = ""  # name in ownership labels; default: the folder's name (as render/apply)
     namespace: str = "default"  # for Appfiles that name none
+    apps: frozenset[str] = frozenset()  # --app: only these apps (all when empty)
     render: RenderSettings = field(default_factory=RenderSettings)  # Jsonnet workers, limits
 
 
@@ -74,7 +75,7 @@ def review(request: ReviewRequest, *, runner: GitRunner | None = None) -> Report
         base_index = base_tree.index(reuse=head_index)
         base = _load_sides(request, name, base_tree.root, base_index)
         head = _load_sides(request, name, head_tree.root, head_index, reuse=base)
-        plans = [_plan(b, h) for b, h in zip(base, head, strict=True)]
+        plans = [_plan(b, h, only=request.apps) for b, h in zip(base, head, strict=True)]
         base_tree.write(plans[0].paths)
         head_tree.write(plans[0].paths)
         renders = [
@@ -163,13 +164,14 @@ def _definitions(catalog: Catalog) -> list[Definition]:
     return [*catalog.workloads, *catalog.traits]
 
 
-def _plan(base: _Side, head: _Side) -> _Plan:
+def _plan(base: _Side, head: _Side, *, only: frozenset[str]) -> _Plan:
     deltas = compare_definitions(_definitions(base.catalog), _definitions(head.catalog))
     changed = {d.name for d in deltas}
+    paths = _candidates(base.index, head.index, changed)
     return _Plan(
         name=head.name,
         deltas=deltas,
-        paths=_candidates(base.index, head.index, changed),
+        paths={p: a for p, a in paths.items() if a in only} if only else paths,
         refs={e.name: e.references for e in head.index.entries.values() if e.name},
         total=len(base.index.names | head.index.names),
     )
