@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gitops_vela.cli.identity import repository_identity
+from gitops_vela.cli.progress import spinner, terminal
 from gitops_vela.errors import ConfigError
 from gitops_vela.model.appfile import DEFAULT_APP_GLOBS
 from gitops_vela.model.diagnostics import Diagnostic
@@ -132,15 +133,16 @@ def render_checkout(
     root, repo = checkout(args.path, args.repo)
     globs = app_globs(args, root)
     names = tuple(getattr(args, "apps", None) or ())
-    render = render_repository(
-        root,
-        repo=repo,
-        revision=revision,
-        default_namespace=args.namespace,
-        app_globs=globs,
-        apps=names or None,
-        settings=render_settings(os.environ),
-    )
+    with spinner(f"rendering {args.path}", console=terminal()):
+        render = render_repository(
+            root,
+            repo=repo,
+            revision=revision,
+            default_namespace=args.namespace,
+            app_globs=globs,
+            apps=names or None,
+            settings=render_settings(os.environ),
+        )
     if not names and not render.apps and not render.failures:
         print(f"warning: {nothing_found(args.path, root, globs)}", file=sys.stderr)
     chosen = select_apps(render, root=root, names=names, selector=getattr(args, "selector", None))

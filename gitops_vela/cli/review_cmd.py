@@ -16,6 +16,7 @@ from gitops_vela.cli.common import (
     command_parser,
 )
 from gitops_vela.cli.identity import repository_identity, warn_foreign_owners
+from gitops_vela.cli.progress import spinner, terminal
 from gitops_vela.cluster import Cluster
 from gitops_vela.model.appfile import DEFAULT_APP_GLOBS
 from gitops_vela.model.rendered import RenderedApp
@@ -120,7 +121,8 @@ def _review(args: argparse.Namespace, *, live: LiveDiff | None) -> int:
         app_globs=tuple(args.app_globs or DEFAULT_APP_GLOBS),
         render=render_settings(os.environ),
     )
-    report = review(request)
+    with spinner(f"reviewing {args.head} against {args.base}", console=terminal()):
+        report = review(request)
     text = (
         render_json(report)
         if args.output == "json"

@@ -8,6 +8,8 @@ from typing import Any
 
 from gitops_vela.cli.common import add_output_arg, command_parser, duration
 from gitops_vela.cli.outputs import MACHINE, emit
+from gitops_vela.cli.progress import spinner, terminal
+from gitops_vela.cli.status_table import print_table
 from gitops_vela.source import redact_url
 from gitops_vela.status import DEFAULT_BRANCH, format_table, read_status
 from gitops_vela.status.document import as_document
@@ -42,7 +44,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    report = read_status(args.target, branch=args.branch, timeout=args.timeout)
+    with spinner(f"reading {args.branch}", console=terminal()):
+        report = read_status(args.target, branch=args.branch, timeout=args.timeout)
     if report is None:
         print(
             f"no status yet: branch {args.branch!r} not found in {redact_url(args.target)} "
@@ -56,7 +59,11 @@ def run(args: argparse.Namespace) -> int:
     if not report.apps:
         print(f"no apps on {report.branch} ({report.commit[:12]})", file=sys.stderr)
         return 0
-    sys.stdout.write(format_table(report))
+    console = terminal(sys.stdout)
+    if console is None:  # piped: the plain table, no escape codes
+        sys.stdout.write(format_table(report))
+    else:
+        print_table(report, console)
     return 0
 
 

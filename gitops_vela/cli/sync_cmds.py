@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from typing import Any
 
 from gitops_vela.cli.common import (
@@ -18,6 +17,7 @@ from gitops_vela.cli.common import (
 )
 from gitops_vela.cli.identity import warn_foreign_owners
 from gitops_vela.cli.outputs import MACHINE, diff_json, emit
+from gitops_vela.cli.progress import counter, spinner, terminal
 from gitops_vela.cli.sync_output import apply_json, apply_text, diff_text
 from gitops_vela.cluster import Cluster
 from gitops_vela.errors import ConfigError
@@ -132,26 +132,25 @@ def run_apply(args: argparse.Namespace) -> int:
     repo, render = _render(args)
     if args.dry_run == "client":
         return _client_dry_run(args, render)
-    show = args.output == "text" and sys.stderr.isatty()
-    options = SyncOptions(
-        prune=args.prune,
-        dry_run=args.dry_run == "server",
-        inventory_namespace=args.inventory_namespace,
-        allow_empty=args.allow_empty,
-        progress=_progress_printer("applying", ends=True) if show else None,
-    )
+    console = terminal()
     with Cluster.connect(args.kubeconfig, args.context) as cluster:
         warn_foreign_owners(cluster, render.apps, namespace=args.inventory_namespace)
-        result = sync_repository(
-            cluster, render, repo=repo, options=options, whole=not _chosen(args)
-        )
-        if args.wait:
-            progress = _progress_printer("healthy", ends=False) if show else None
-            result = wait_for_health(
-                cluster, result, render.apps, timeout=args.timeout, progress=progress
+        with counter("applying", "objects", console=console) as progress:
+            options = SyncOptions(
+                prune=args.prune,
+                dry_run=args.dry_run == "server",
+                inventory_namespace=args.inventory_namespace,
+                allow_empty=args.allow_empty,
+                progress=progress,
             )
-            if progress is not None:
-                print(file=sys.stderr)  # end the progress line, however the wait ended
+            result = sync_repository(
+                cluster, render, repo=repo, options=options, whole=not _chosen(args)
+            )
+        if args.wait:
+            with counter("waiting until Healthy", "objects", console=console) as progress:
+                result = wait_for_health(
+                    cluster, result, render.apps, timeout=args.timeout, progress=progress
+                )
     if args.output in MACHINE:
         emit(apply_json(result, render.failures), args.output)
     else:
@@ -187,7 +186,8 @@ def run_diff(args: argparse.Namespace) -> int:
     options = SyncOptions(inventory_namespace=args.inventory_namespace)
     with Cluster.connect(args.kubeconfig, args.context) as cluster:
         warn_foreign_owners(cluster, render.apps, namespace=args.inventory_namespace)
-        result = diff_apps(cluster, render.apps, options=options)
+        with spinner("comparing with the cluster", console=terminal()):
+            result = diff_apps(cluster, render.apps, options=options)
     if args.output in MACHINE:
         emit(diff_json(result, render.failures), args.output)
     else:
@@ -195,13 +195,3 @@ def run_diff(args: argparse.Namespace) -> int:
     if render.failures or not result.ok:
         return 2
     return 1 if result.changed else 0
-
-
-def _progress_printer(label: str, *, ends: bool) -> Callable[[int, int], None]:
-    """One line on stderr rewritten in place; ``ends``: a newline once all are done."""
-
-    def show(done: int, total: int) -> None:
-        end = "\n" if done >= total and ends else ""
-        print(f"\r{label}: {done}/{total} objects", end=end, file=sys.stderr, flush=True)
-
-    return show
