@@ -8,7 +8,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from gitops_vela.cli.identity import repository_identity
 from gitops_vela.cli.progress import spinner, terminal
 from gitops_vela.errors import ConfigError
 from gitops_vela.model.appfile import DEFAULT_APP_GLOBS
@@ -18,6 +17,7 @@ from gitops_vela.render import render_repository
 from gitops_vela.render.discover import IGNORE_FILE
 from gitops_vela.render.selection import Selector, SelectorError, parse_selector, select_apps
 from gitops_vela.settings import glob_problem, parse_duration, render_settings
+from gitops_vela.source.identity import repository_identity
 
 
 def add_cluster_args(parser: argparse.ArgumentParser) -> None:

@@ -15,7 +15,7 @@ from gitops_vela.cli.common import (
     add_repo_arg,
     command_parser,
 )
-from gitops_vela.cli.identity import repository_identity, warn_foreign_owners
+from gitops_vela.cli.ownership import warn_foreign_owners
 from gitops_vela.cli.progress import spinner, terminal
 from gitops_vela.cluster import Cluster
 from gitops_vela.model.appfile import DEFAULT_APP_GLOBS
@@ -26,6 +26,7 @@ from gitops_vela.review.markdown import DEFAULT_LIMIT
 from gitops_vela.review.report import ClusterDiff
 from gitops_vela.review.reviewer import LiveDiff
 from gitops_vela.settings import render_settings
+from gitops_vela.source.identity import repository_identity
 from gitops_vela.sync import DEFAULT_INVENTORY_NAMESPACE, SyncOptions
 
 

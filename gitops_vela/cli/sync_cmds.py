@@ -15,8 +15,8 @@ from gitops_vela.cli.common import (
     duration,
     render_checkout,
 )
-from gitops_vela.cli.identity import warn_foreign_owners
 from gitops_vela.cli.outputs import MACHINE, diff_json, emit
+from gitops_vela.cli.ownership import warn_foreign_owners
 from gitops_vela.cli.progress import counter, spinner, terminal
 from gitops_vela.cli.sync_output import apply_json, apply_text, diff_text
 from gitops_vela.cluster import Cluster

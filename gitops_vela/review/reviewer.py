@@ -39,6 +39,7 @@ from gitops_vela.review.sparse import SparseTree
 from gitops_vela.review.validate import validate_definitions
 from gitops_vela.settings import RenderSettings
 from gitops_vela.source import GitRunner
+from gitops_vela.source.identity import repository_identity
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +52,7 @@ class ReviewRequest:
     apps_repos: tuple[Path, ...] = ()
     app_globs: tuple[str, ...] = tuple(DEFAULT_APP_GLOBS)
     live: LiveDiff | None = None  # --cluster: diffs the affected apps at head against live
-    repo: str = ""  # name in ownership labels; default: the folder's name (as render/apply)
+    repo: str = ""  # name in ownership labels; default: named as every command names a checkout
     namespace: str = "default"  # for Appfiles that name none
     apps: frozenset[str] = frozenset()  # --app: only these apps (all when empty)
     render: RenderSettings = field(default_factory=RenderSettings)  # Jsonnet workers, limits
@@ -104,8 +105,9 @@ DEFINITIONS_DIR = "definitions"  # where a repository keeps its definitions (DES
 
 
 def repo_name(repo: Path) -> str:
-    """The repository's name in labels and reports: its folder's name."""
-    return repo.resolve().name.removesuffix(".git") or "repo"
+    """The repository's name in labels and reports, as every command names a checkout:
+    from its origin remote's URL, else its folder (``source.identity``)."""
+    return repository_identity(repo)
 
 
 @dataclass(frozen=True, slots=True)

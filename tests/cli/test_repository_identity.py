@@ -13,10 +13,11 @@ import yaml
 from vela_emulator import Emulator
 
 from gitops_vela.cli import main
-from gitops_vela.cli.identity import without_secrets
 from gitops_vela.cluster import Cluster
 from gitops_vela.model.labels import OWNER
+from gitops_vela.review.reviewer import repo_name
 from gitops_vela.settings import SingleRepository, single_repository_settings
+from gitops_vela.source.identity import without_secrets
 from tests.cli.conftest import cli, clone, git
 
 
@@ -46,10 +47,16 @@ def test_a_clone_is_named_after_its_origin_whatever_its_folder(
 def test_without_a_remote_the_folder_names_it(
     remote: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    checkout = clone(remote, tmp_path / "loose")
+    checkout = clone(remote, tmp_path / "Loose_Copy")
     git("remote", "remove", "origin", cwd=checkout)
 
-    assert _owners(capsys, checkout) == {"loose.shop"}
+    # named as the daemon names a local path: a DNS label, whatever the folder is called
+    assert _daemon_name(str(checkout)) == "loose-copy"
+    assert _owners(capsys, checkout) == {"loose-copy.shop"}
+
+
+def test_review_names_other_app_repositories_the_same_way(remote: Path, tmp_path: Path) -> None:
+    assert repo_name(clone(remote, tmp_path / "apps-checkout")) == "sample"
 
 
 def test_credentials_in_the_origin_url_never_reach_a_name(
