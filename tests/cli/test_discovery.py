@@ -6,10 +6,15 @@ import shutil
 from pathlib import Path
 
 import pytest
+from vela_emulator import Emulator
 
 from gitops_vela.cli import build_parser, main
 from gitops_vela.cli.run_cmd import settings_loader
-from gitops_vela.settings import load_config_file
+from gitops_vela.cluster import Cluster
+from gitops_vela.daemon.centers import Centers
+from gitops_vela.daemon.metrics import Metrics
+from gitops_vela.daemon.reconcile import RepositoryReconciler
+from gitops_vela.settings import RepositorySettings, load_config_file
 from gitops_vela.source import GitSource
 from tests.cli.conftest import REPO, clone, git
 from tests.review.conftest import APPS, DEFINITIONS, Repo
@@ -118,3 +123,29 @@ def test_review_honours_the_ignore_file(tmp_path: Path, capsys: pytest.CaptureFi
     args = ["review", "--base", "main", "--head", "feature", str(repo.path), "-o", "json"]
     assert main(args) == 0
     assert '"beta"' not in capsys.readouterr().out
+
+
+def test_the_daemon_reads_app_globs_and_the_ignore_file(emulator: Emulator, tmp_path: Path) -> None:
+    """A repository whose Appfiles live in deploy/, with drafts ignored: the daemon applies
+    exactly the Appfiles the config and the ignore file name."""
+    origin = Path(shutil.copytree(REPO, tmp_path / "origin"))
+    shutil.move(origin / "apps" / "shop" / "vela.yaml", origin / "deploy.yaml")
+    _broken(origin / "drafts" / "deploy.yaml")
+    (origin / ".gitops-vela-ignore").write_text("drafts/\n")
+    git("init", "-q", "-b", "main", cwd=origin)
+    git("add", "-A", cwd=origin)
+    git("commit", "-q", "-m", "apps", cwd=origin)
+    settings = RepositorySettings(name="acme", url=str(origin), app_globs=("**/deploy.yaml",))
+
+    with Cluster(emulator.client_configuration()) as cluster:
+        reconciler = RepositoryReconciler(
+            settings,
+            cluster=cluster,
+            centers=lambda: Centers((), cache_dir=tmp_path / "centers"),
+            metrics=Metrics(),
+            cache_dir=tmp_path / "cache",
+            inventory_namespace="gitops-vela-system",
+        )
+        assert reconciler.run().ok
+        live = cluster.get(cluster.resource("apps/v1", "Deployment"), namespace="shop", name="web")
+    assert live is not None and live["metadata"]["labels"]["gitops-vela.dev/app"] == "acme.shop"
