@@ -245,7 +245,7 @@ def test_status_prints_json_and_yaml(tmp_path: Path, capsys: pytest.CaptureFixtu
 
     remote = make_remote(tmp_path)
     try:
-        StatusWriter(remote.url, cache_dir=tmp_path / "cache").write(
+        StatusWriter.for_url(remote.url, cache_dir=tmp_path / "cache").write(
             [status("shop"), status("web", sync=SyncState.FAILED, health=Health.UNKNOWN)]
         )
         assert main(["status", remote.url, "-o", "json"]) == 0
