@@ -225,6 +225,7 @@ class RepositoryReconciler:
             repo=self.name,
             revision=snapshot.sha,
             default_namespace=self.settings.namespace,
+            app_globs=self.settings.app_globs,
             catalog=catalog,
             settings=self._render_settings,
         )
