@@ -17,6 +17,7 @@ from vela_emulator import (
     bytefields,
     calls,
     crds,
+    decoding,
     paging,
     semantics,
     validation,
@@ -234,6 +235,7 @@ class Api:
     def _check_fields(self, call: Call, obj: Obj) -> None:
         """Unknown fields under ``fieldValidation`` (default Warn); they are dropped anyway."""
         bytefields.check_byte_fields(call.rtype, obj)  # decoding fails before anything else
+        decoding.check(call.rtype, obj)
         if call.subresource:
             return
         unknown = self._unknown_fields(call.rtype, obj)
@@ -309,7 +311,7 @@ class Api:
         obj = prepare_update(
             rtype, old, new, allocator=self.allocator, subresource=call.subresource
         )
-        validation.validate(rtype, obj)
+        validation.validate(rtype, obj, old=old)
         validation.validate_update(rtype, old, obj)
         if record:
             obj = semantics.record_update(
@@ -367,6 +369,7 @@ class Api:
         if not applied.get("apiVersion") or not applied.get("kind"):
             raise bad_request("invalid object type: /, Kind=")
         self._check_applied_fields(call, applied)
+        decoding.check_applied(call.rtype, applied, namespace=call.namespace, name=call.name)
         if not call.query.get("fieldManager"):
             raise _patch_option_invalid(
                 "fieldManager", "FieldValueRequired", "Required value: is required for apply patch"

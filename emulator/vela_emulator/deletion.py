@@ -47,6 +47,19 @@ def _options(call: Call) -> dict[str, Any]:
     return options
 
 
+# Registries with ReturnDeletedObject: a DELETE answers with the object, not a Status.
+_RETURNS_DELETED = frozenset(
+    {
+        ("", "pods"),
+        ("", "services"),
+        ("", "serviceaccounts"),
+        ("", "persistentvolumeclaims"),
+        ("", "persistentvolumes"),
+        ("storage.k8s.io", "storageclasses"),
+    }
+)
+
+
 def _policy(options: dict[str, Any]) -> str:
     policy = options.get("propagationPolicy")
     if policy:
@@ -56,13 +69,11 @@ def _policy(options: dict[str, Any]) -> str:
 
 
 def _success(rtype: ResourceType, obj: Obj) -> Obj:
-    details: Obj = {
-        "name": obj["metadata"]["name"],
-        "kind": rtype.resource,
-        "uid": obj["metadata"].get("uid", ""),
-    }
+    details: Obj = {"name": obj["metadata"]["name"]}  # StatusDetails order: name, group, kind
     if rtype.group:
         details["group"] = rtype.group
+    details["kind"] = rtype.resource
+    details["uid"] = obj["metadata"].get("uid", "")
     return {
         "kind": "Status",
         "apiVersion": "v1",
@@ -100,9 +111,9 @@ class Deleter:
             if options.get("dryRun"):
                 return self.api.view(call.rtype, obj)
             result = self.delete_object(call.rtype, obj, _policy(options))
-        if result is None:
+        if result is None and call.rtype.key not in _RETURNS_DELETED:
             return _success(call.rtype, obj)
-        return self.api.view(call.rtype, result)
+        return self.api.view(call.rtype, result or obj)
 
     def delete_collection(self, call: Call) -> Obj:
         options = _options(call)
