@@ -8,7 +8,7 @@ from typing import Any
 
 from gitops_vela.model.objects import ObjectRef
 from gitops_vela.model.status import Health, worst
-from gitops_vela.sync.health import core, generic, workloads
+from gitops_vela.sync.health import core, generic, pods, workloads
 from gitops_vela.sync.health.types import ObjectHealth, Rule
 
 PolicyEvaluator = Callable[[str, dict[str, Any]], ObjectHealth]
@@ -21,12 +21,14 @@ RULES: dict[tuple[str, str], Rule] = {
     ("apps", "ReplicaSet"): workloads.replica_set,
     ("batch", "Job"): workloads.job,
     ("batch", "CronJob"): workloads.cron_job,
+    ("", "Pod"): pods.pod,
     ("", "Service"): core.service,
     ("networking.k8s.io", "Ingress"): core.ingress,
     ("", "PersistentVolumeClaim"): core.persistent_volume_claim,
     ("autoscaling", "HorizontalPodAutoscaler"): core.horizontal_pod_autoscaler,
     ("apiextensions.k8s.io", "CustomResourceDefinition"): core.custom_resource_definition,
     ("", "Namespace"): core.namespace,
+    ("apiregistration.k8s.io", "APIService"): core.api_service,
 }
 
 

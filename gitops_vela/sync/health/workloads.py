@@ -74,7 +74,9 @@ def daemon_set(obj: dict[str, Any]) -> ObjectHealth:
         return progressing("waiting for the rollout to be observed")
     wanted = int(status.get("desiredNumberScheduled") or 0)
     updated = int(status.get("updatedNumberScheduled") or 0)
-    if updated < wanted:
+    # OnDelete: pods change only when someone deletes them, so old ones are the intent.
+    on_delete = ((obj.get("spec") or {}).get("updateStrategy") or {}).get("type") == "OnDelete"
+    if updated < wanted and not on_delete:
         return progressing(f"{updated} of {wanted} pods updated")
     available = int(status.get("numberAvailable") or 0)
     if available < wanted:
