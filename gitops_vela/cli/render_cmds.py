@@ -13,6 +13,7 @@ from typing import Any
 
 from gitops_vela.catalog import Catalog, load_catalog
 from gitops_vela.catalog.describe import applies_text, origin_text, parameter_rows
+from gitops_vela.catalog.healthlib import policy_rows
 from gitops_vela.cli.common import add_checkout_args, checkout, command_parser
 from gitops_vela.model.definitions import Definition
 from gitops_vela.model.diagnostics import Diagnostic
@@ -189,6 +190,10 @@ def _defs_list(args: argparse.Namespace) -> int:
         applies = applies if len(applies) <= 48 else applies[:45] + "..."
         rows.append((definition.name, kind, applies, origin_text(definition), _short(definition)))
     _table(rows)
+    print("health policies by kind (a definition's own healthPolicy wins for what it renders):")
+    _table(
+        [("KIND", "POLICY", "FROM"), *((r.kind, r.policy, r.origin) for r in policy_rows(catalog))]
+    )
     return 0
 
 

@@ -2,7 +2,8 @@
 
 ``DIFFERENCES`` are deliberate: where the peers disagree with each other, or
 where a fixture shows a state no controller writes, we keep our own verdict
-and say why. Nothing else may disagree.
+and say why. Nothing else may disagree. Library kinds (CloneSet, Canary,
+cert-manager, Flux) are judged by the health library's Jsonnet policies.
 """
 
 from __future__ import annotations
@@ -90,40 +91,15 @@ DIFFERENCES: dict[str, tuple[Health, str]] = {
             "receiver",
         )
     },
-    **{
-        f"argocd-{name}-progressing_noStatus.yaml": (
-            H,
-            "no status at all: cert-manager always writes conditions, so an object without "
-            "any has no controller; kstatus calls it Current, as we do (Argo waits)",
-        )
-        for name in ("certificate", "issuer", "clusterissuer")
-    },
-}
-
-# file -> the bug still open (xfail, strict: fixing one makes the test say so)
-KNOWN_BUGS: dict[str, str] = {
-    "argocd-certificate-progressing_issuing.yaml": "no library policy for cert-manager",
-    "argocd-certificate-progressing_issuing_last.yaml": "no library policy for cert-manager",
-    "argocd-canary-degraded.yaml": "no library policy for Flagger Canary",
-    "argocd-canary-finalising.yaml": "no library policy for Flagger Canary",
-    "argocd-canary-progressing.yaml": "no library policy for Flagger Canary",
-    "argocd-canary-promoting.yaml": "no library policy for Flagger Canary",
-    "argocd-cloneset-degraded.yaml": "no library policy for CloneSet",
-    "argocd-cloneset-partition_suspended.yaml": "no library policy for CloneSet",
-    "argocd-cloneset-suspended.yaml": "no library policy for CloneSet",
-    "argocd-cloneset-unknown.yaml": "no library policy for CloneSet",
+    "argocd-cloneset-degraded.yaml": (
+        P,
+        "fewer updated-available replicas than wanted is a rollout under way (as for a "
+        "Deployment); Argo's Lua calls any shortfall Degraded",
+    ),
 }
 
 
-def _params() -> list[object]:
-    marks = {
-        name: pytest.mark.xfail(reason=f"gitops-vela bug: {why}", strict=True)
-        for name, why in KNOWN_BUGS.items()
-    }
-    return [pytest.param(case, id=case.file, marks=marks.get(case.file, ())) for case in cases()]
-
-
-@pytest.mark.parametrize("case", _params())
+@pytest.mark.parametrize("case", cases(), ids=lambda case: case.file)
 def test_our_verdict_is_the_peers_unless_we_differ_on_purpose(case: Case) -> None:
     wanted = DIFFERENCES[case.file][0] if case.file in DIFFERENCES else case.expected
     found = verdict(case)
@@ -137,6 +113,7 @@ def test_each_difference_names_a_case_that_really_differs_from_its_peer() -> Non
     for name, (ours, why) in DIFFERENCES.items():
         assert name in by_file and why
         assert ours is not by_file[name].expected, f"{name} agrees with its peer: drop it"
+        assert by_file[name].judged, f"{name} agreed with its peer in 0.1.0: it must still"
 
 
 def test_no_case_judged_our_bug_is_kept_as_a_difference() -> None:

@@ -6,9 +6,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from gitops_vela.catalog.healthlib import library_policy
 from gitops_vela.model.objects import ObjectRef
 from gitops_vela.model.status import Health, worst
 from gitops_vela.sync.health import core, generic, pods, workloads
+from gitops_vela.sync.health.policy import evaluate_policy
 from gitops_vela.sync.health.types import ObjectHealth, Rule
 
 PolicyEvaluator = Callable[[str, dict[str, Any]], ObjectHealth]
@@ -44,9 +46,13 @@ def assess(
     if policy and evaluate is not None:
         return evaluate(policy, obj)
     ref = ObjectRef.from_manifest(obj)
-    rule = RULES.get((ref.group, ref.kind), generic.generic)
+    rule = RULES.get((ref.group, ref.kind))
+    library = library_policy(obj) if rule is None else None
+    if library is not None:
+        file, source = library
+        return evaluate_policy(source, obj, name=f"health library {file} for {ref.kind} {ref.name}")
     try:
-        return rule(obj)
+        return (rule or generic.generic)(obj)
     except (TypeError, ValueError, AttributeError) as exc:  # a malformed status
         return ObjectHealth(Health.UNKNOWN, f"cannot read status: {exc}")
 

@@ -85,7 +85,8 @@ def reason_text(found: dict[str, Any] | None, default: str) -> str:
     """``Reason: message``: what a person needs to act on a condition."""
     if not found:
         return default
-    reason, message = found.get("reason"), found.get("message")
+    reason = found.get("reason")
+    message = " ".join(str(found.get("message") or "").split())  # one line, for status
     if reason and message:
         return f"{reason}: {message}"
     return str(message or reason or default)

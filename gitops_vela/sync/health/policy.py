@@ -17,8 +17,10 @@ from gitops_vela.render.engine import call_function
 from gitops_vela.sync.health.types import ObjectHealth
 
 
-def evaluate_policy(policy: str, obj: dict[str, Any], *, timeout: float = 5.0) -> ObjectHealth:
-    name = _policy_name(obj)
+def evaluate_policy(
+    policy: str, obj: dict[str, Any], *, name: str | None = None, timeout: float = 5.0
+) -> ObjectHealth:
+    name = name or _policy_name(obj)
     try:
         verdict = call_function(policy, args={"object": obj}, name=name, timeout=timeout)
     except GitopsVelaError as exc:
