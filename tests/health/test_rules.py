@@ -137,3 +137,18 @@ def test_a_crashing_pod_says_which_container_exited_and_how() -> None:
         Health.DEGRADED,
         "container main exited with code 1 (Error), restarted 2 times",
     )
+
+
+def test_a_running_job_says_how_far_it_got() -> None:
+    job = {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": "migrate"},
+        "spec": {"completions": 3},
+        "status": {"active": 1, "succeeded": 1, "failed": 2},
+    }
+    verdict = assess(job)
+    assert (verdict.health, verdict.message) == (
+        Health.PROGRESSING,
+        "running: 1 of 3 completions, 2 failed and retried",
+    )

@@ -105,8 +105,12 @@ def job(obj: dict[str, Any]) -> ObjectHealth:
     if is_true(obj, "Complete") or is_true(obj, "SuccessCriteriaMet"):
         return HEALTHY
     if (obj.get("spec") or {}).get("suspend"):
-        return progressing("job is suspended")
-    return progressing("job is running")
+        return progressing("job is suspended (spec.suspend)")
+    status = _status(obj)
+    wanted = int((obj.get("spec") or {}).get("completions") or 1)
+    done, failed = int(status.get("succeeded") or 0), int(status.get("failed") or 0)
+    retries = f", {failed} failed and retried" if failed else ""
+    return progressing(f"running: {done} of {wanted} completions{retries}")
 
 
 def cron_job(obj: dict[str, Any]) -> ObjectHealth:
