@@ -18,8 +18,11 @@ function(object)
   local paused = pauses != null && std.length(pauses) > 0;
   local observed = std.get(status, 'observedGeneration');
   local generation = std.get(health.obj(object.metadata), 'generation');
-  // Rollouts write observedGeneration as a string in some versions.
-  local seen = observed == null || generation == null || std.toString(observed) == std.toString(generation);
+  // observedGeneration is a number written as a string; versions before v0.10 wrote a
+  // hash of the spec instead, which says nothing about the generation.
+  local numeric = observed != null
+    && std.all([std.member('0123456789', c) for c in std.stringChars(std.toString(observed))]);
+  local seen = !numeric || generation == null || std.toString(observed) == std.toString(generation);
   if status == {} then
     health.progressing('waiting for the Argo Rollouts controller')
   else if invalid != null && std.get(invalid, 'status') == 'True' then
