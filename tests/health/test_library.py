@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gitops_vela.catalog.healthlib import COMPOSITE_FILE, LIBRARY, library_policy
+from gitops_vela.catalog.healthlib import COMPOSITE_FILE, HEALTH_DIR, LIBRARY, library_policy
 from gitops_vela.model.status import Health
 from gitops_vela.sync.health import assess
+from gitops_vela.sync.health.policy import evaluate_policy
 
 GOLDEN = sorted((Path(__file__).parent / "library").glob("*.yaml"))
 STATES = {h.value.lower(): h for h in Health}
@@ -83,3 +84,30 @@ def test_a_kind_outside_the_library_is_left_to_the_generic_rule() -> None:
     assert library_policy({"apiVersion": "example.io/v1", "kind": "Widget", "spec": {}}) is None
     crossplane_like = {"apiVersion": "example.io/v1", "kind": "X", "spec": {"compositionRef": {}}}
     assert library_policy(crossplane_like) is None  # a claim also names its composite
+
+
+# Objects a controller may leave half-written: nulls and missing fields everywhere.
+HALF_WRITTEN: list[dict[str, object]] = [
+    {},
+    {"metadata": {"name": "x"}, "spec": None, "status": None},
+    {"metadata": {"name": "x", "generation": 2}, "status": {"observedGeneration": 1}},
+    {"metadata": {"name": "x"}, "status": {"conditions": None, "bindings": None, "cluster": None}},
+    {
+        "metadata": {"name": "x"},
+        "status": {
+            "conditions": [{"type": "Ready", "status": "False", "reason": None}, "junk"],
+            "bindings": [{"conditions": None}],
+            "cluster": {"status": None},
+            "pauseConditions": None,
+        },
+    },
+]
+
+
+@pytest.mark.parametrize("file", sorted({e.file for e in LIBRARY} | {COMPOSITE_FILE}))
+def test_no_library_policy_breaks_on_a_half_written_object(file: str) -> None:
+    source = (HEALTH_DIR / file).read_text()
+    for obj in HALF_WRITTEN:
+        verdict = evaluate_policy(source, dict(obj), name=file)
+        assert not verdict.check_failed, verdict.message
+        assert verdict.health is Health.HEALTHY or verdict.message

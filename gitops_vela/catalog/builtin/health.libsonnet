@@ -5,11 +5,16 @@
   // A field that may be absent or null, as an object.
   obj(value):: if value == null then {} else value,
 
+  // A field that may be absent, null or not a list, as a list.
+  list(value):: if std.isArray(value) then value else [],
+  // A count that may be absent, null or malformed, as a number.
+  num(value, default=0):: if std.isNumber(value) then value else default,
+
   status(object):: self.obj(std.get(object, 'status', {})),
   spec(object):: self.obj(std.get(object, 'spec', {})),
 
   conditions(object)::
-    [c for c in std.get(self.status(object), 'conditions', []) if std.isObject(c)],
+    [c for c in self.list(std.get(self.status(object), 'conditions')) if std.isObject(c)],
 
   // The condition of a type, or null.
   condition(object, type)::

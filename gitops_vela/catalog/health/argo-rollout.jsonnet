@@ -9,13 +9,12 @@ function(object)
   local phase = std.get(status, 'phase', '');
   local message = std.get(status, 'message', '');
   local said(default) = if message == null || message == '' then default else message;
-  local want = std.get(spec, 'replicas', 1);
-  local updated = std.get(status, 'updatedReplicas', 0);
-  local available = std.get(status, 'availableReplicas', 0);
+  local want = health.num(std.get(spec, 'replicas'), 1);
+  local updated = health.num(std.get(status, 'updatedReplicas'));
+  local available = health.num(std.get(status, 'availableReplicas'));
   local progress = health.condition(object, 'Progressing');
   local invalid = health.condition(object, 'InvalidSpec');
-  local pauses = std.get(status, 'pauseConditions', []);
-  local paused = pauses != null && std.length(pauses) > 0;
+  local paused = std.length(health.list(std.get(status, 'pauseConditions'))) > 0;
   local observed = std.get(status, 'observedGeneration');
   local generation = std.get(health.obj(object.metadata), 'generation');
   // observedGeneration is a number written as a string; versions before v0.10 wrote a

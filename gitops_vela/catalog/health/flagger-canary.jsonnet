@@ -8,7 +8,7 @@ function(object)
   local phase = std.get(status, 'phase', '');
   local promoted = health.condition(object, 'Promoted');
   local said = health.text(promoted, phase);
-  local weight = std.get(status, 'canaryWeight', 0);
+  local weight = health.num(std.get(status, 'canaryWeight'));
   if phase == null || phase == '' then
     health.progressing('waiting for Flagger to initialize the canary')
   else if std.member(['Initialized', 'Succeeded'], phase) then

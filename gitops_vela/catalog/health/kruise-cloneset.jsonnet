@@ -9,11 +9,11 @@ function(object)
   local spec = health.spec(object);
   local status = health.status(object);
   local strategy = health.obj(std.get(spec, 'updateStrategy', {}));
-  local want = std.get(spec, 'replicas', 1);
+  local want = health.num(std.get(spec, 'replicas'), 1);
   local partition = std.get(strategy, 'partition', 0);
   local kept = if std.isNumber(partition) then partition else 0;
-  local expected = std.get(status, 'expectedUpdatedReplicas', std.max(want - kept, 0));
-  local ready = std.get(status, 'updatedReadyReplicas', 0);
+  local expected = health.num(std.get(status, 'expectedUpdatedReplicas'), std.max(want - kept, 0));
+  local ready = health.num(std.get(status, 'updatedReadyReplicas'));
   local failed = health.condition(object, 'FailedUpdate');
   if std.get(status, 'observedGeneration') == null then
     health.progressing('waiting for the Kruise controller to report status')

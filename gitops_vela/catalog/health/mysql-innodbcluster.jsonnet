@@ -9,8 +9,8 @@ local failed = ['NO_QUORUM', 'NO_QUORUM_UNCERTAIN', 'SPLIT_BRAIN', 'SPLIT_BRAIN_
 function(object)
   local cluster = health.obj(std.get(health.status(object), 'cluster', {}));
   local state = std.get(cluster, 'status', '');
-  local want = std.get(health.spec(object), 'instances', 3);
-  local online = std.get(cluster, 'onlineInstances', 0);
+  local want = health.num(std.get(health.spec(object), 'instances'), 3);
+  local online = health.num(std.get(cluster, 'onlineInstances'));
   local counted = health.count(online, want, 'instances online');
   if state == null || state == '' then
     health.progressing('waiting for the MySQL operator to create the cluster')

@@ -6,14 +6,14 @@
 local health = import 'health.libsonnet';
 
 local accepted(binding) =
-  local found = [c for c in std.get(binding, 'conditions', []) if std.get(c, 'type') == 'Accepted'];
+  local found = [c for c in health.list(std.get(binding, 'conditions')) if std.isObject(c) && std.get(c, 'type') == 'Accepted'];
   if std.length(found) > 0 then found[0] else null;
 
 local where(binding) =
   std.get(binding, 'resource', 'prometheus') + ' ' + std.get(binding, 'namespace', '') + '/' + std.get(binding, 'name', '');
 
 function(object)
-  local bindings = [b for b in std.get(health.status(object), 'bindings', []) if std.isObject(b)];
+  local bindings = [b for b in health.list(std.get(health.status(object), 'bindings')) if std.isObject(b)];
   local refused = [b for b in bindings if accepted(b) != null && std.get(accepted(b), 'status') == 'False'];
   local unsure = [b for b in bindings if accepted(b) == null || std.get(accepted(b), 'status') != 'True'];
   if std.length(refused) > 0 then

@@ -108,8 +108,8 @@ def job(obj: dict[str, Any]) -> ObjectHealth:
         return progressing("job is suspended (spec.suspend)")
     status = _status(obj)
     wanted = int((obj.get("spec") or {}).get("completions") or 1)
-    done, failed = int(status.get("succeeded") or 0), int(status.get("failed") or 0)
-    retries = f", {failed} failed and retried" if failed else ""
+    done, retried = int(status.get("succeeded") or 0), int(status.get("failed") or 0)
+    retries = f", {retried} failed and retried" if retried else ""
     return progressing(f"running: {done} of {wanted} completions{retries}")
 
 
