@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gitops_vela.catalog.sandbox import PathRefused, confined_file
-from gitops_vela.catalog.yamldoc import Document, YamlError, load_documents, read_text
 from gitops_vela.model.diagnostics import Diagnostic
+from gitops_vela.yamldoc import Document, YamlError, load_documents, read_text
 
 DEFAULT_APP_GLOBS = ("**/vela.yaml", "apps/**/*.yaml")
 MAX_APPFILE_BYTES = 1024 * 1024
