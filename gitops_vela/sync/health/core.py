@@ -22,6 +22,8 @@ def _load_balancer_ready(obj: dict[str, Any]) -> bool:
 
 
 def service(obj: dict[str, Any]) -> ObjectHealth:
+    # A LoadBalancer is usable once it has an address (Argo agrees; kstatus accepts
+    # a clusterIP).
     if (obj.get("spec") or {}).get("type") == "LoadBalancer" and not _load_balancer_ready(obj):
         return progressing("waiting for a load balancer address")
     return HEALTHY
