@@ -103,3 +103,13 @@ def test_the_samples_custom_resources_are_judged_by_the_library() -> None:
         found = library_policy(kinds[kind])
         assert found is not None and found[0] == file
     assert not app.health_policies  # no definition of the sample brings its own
+
+
+def test_adding_an_override_reaches_apps_already_rendered(tmp_path: Path) -> None:
+    """The render cache must not keep the library verdict once a definition replaces it."""
+    root = _repo(tmp_path, override=False)
+    (before,) = render_repository(root, repo="acme").apps
+    assert CLONESET not in before.health_policies
+    (root / "definitions" / "cloneset-health.yaml").write_text(OVERRIDE)
+    (after,) = render_repository(root, repo="acme").apps
+    assert "'ours'" in after.health_policies[CLONESET]
