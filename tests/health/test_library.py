@@ -52,6 +52,7 @@ MESSAGES = {
         "Fallback: FallbackExists: At least one trigger is falling back on this scaled object"
     ),
     "kustomization-progressing-suspended": "reconciliation is suspended (spec.suspend)",
+    "scaledobject-progressing-terminating": "being deleted; waiting for finalizers: example.com/finalizer",
 }
 
 

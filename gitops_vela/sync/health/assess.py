@@ -43,6 +43,9 @@ def assess(
     """One live object's health; ``None`` (not found) is Missing."""
     if obj is None:
         return ObjectHealth(Health.MISSING, "not found in the cluster")
+    deleting = _deleting(obj)
+    if deleting is not None:
+        return deleting
     if policy and evaluate is not None:
         return evaluate(policy, obj)
     ref = ObjectRef.from_manifest(obj)
@@ -55,6 +58,16 @@ def assess(
         return (rule or generic.generic)(obj)
     except (TypeError, ValueError, AttributeError) as exc:  # a malformed status
         return ObjectHealth(Health.UNKNOWN, f"cannot read status: {exc}")
+
+
+def _deleting(obj: dict[str, Any]) -> ObjectHealth | None:
+    """An object on its way out is Progressing whatever its status says (both peers agree)."""
+    metadata = obj.get("metadata") or {}
+    if not metadata.get("deletionTimestamp"):
+        return None
+    finalizers = [str(f) for f in metadata.get("finalizers") or []]
+    waiting = f"; waiting for finalizers: {', '.join(finalizers)}" if finalizers else ""
+    return ObjectHealth(Health.PROGRESSING, f"being deleted{waiting}")
 
 
 @dataclass(frozen=True, slots=True)

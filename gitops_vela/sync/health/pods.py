@@ -31,8 +31,6 @@ _CANNOT_START = ("InvalidImageName", "CreateContainerConfigError", "CreateContai
 def pod(obj: dict[str, Any]) -> ObjectHealth:
     status = obj.get("status") or {}
     phase = status.get("phase")
-    if (obj.get("metadata") or {}).get("deletionTimestamp"):
-        return progressing("pod is being deleted")
     if phase == "Succeeded":
         return HEALTHY
     if phase == "Failed":
