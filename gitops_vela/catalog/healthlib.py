@@ -48,58 +48,62 @@ class LibraryPolicy:
         return _read(self.file)
 
 
-def _entry(group: str, kind: str, plural: str, file: str, project: str) -> LibraryPolicy:
-    return LibraryPolicy(group, kind, plural, file, project)
-
-
 LIBRARY: tuple[LibraryPolicy, ...] = (
-    _entry("apps.kruise.io", "CloneSet", "clonesets", "kruise-cloneset.jsonnet", "OpenKruise"),
-    _entry("flagger.app", "Canary", "canaries", "flagger-canary.jsonnet", "Flagger"),
-    _entry("argoproj.io", "Rollout", "rollouts", "argo-rollout.jsonnet", "Argo Rollouts"),
-    _entry(
+    LibraryPolicy(
+        "apps.kruise.io", "CloneSet", "clonesets", "kruise-cloneset.jsonnet", "OpenKruise"
+    ),
+    LibraryPolicy("flagger.app", "Canary", "canaries", "flagger-canary.jsonnet", "Flagger"),
+    LibraryPolicy("argoproj.io", "Rollout", "rollouts", "argo-rollout.jsonnet", "Argo Rollouts"),
+    LibraryPolicy(
         "cert-manager.io",
         "Certificate",
         "certificates",
         "cert-manager-certificate.jsonnet",
         "cert-manager",
     ),
-    _entry("cert-manager.io", "Issuer", "issuers", "cert-manager-issuer.jsonnet", "cert-manager"),
-    _entry(
+    LibraryPolicy(
+        "cert-manager.io", "Issuer", "issuers", "cert-manager-issuer.jsonnet", "cert-manager"
+    ),
+    LibraryPolicy(
         "cert-manager.io",
         "ClusterIssuer",
         "clusterissuers",
         "cert-manager-issuer.jsonnet",
         "cert-manager",
     ),
-    _entry(
+    LibraryPolicy(
         "kustomize.toolkit.fluxcd.io", "Kustomization", "kustomizations", "flux.jsonnet", "Flux"
     ),
-    _entry("helm.toolkit.fluxcd.io", "HelmRelease", "helmreleases", "flux.jsonnet", "Flux"),
-    _entry("source.toolkit.fluxcd.io", "GitRepository", "gitrepositories", "flux.jsonnet", "Flux"),
-    _entry("source.toolkit.fluxcd.io", "OCIRepository", "ocirepositories", "flux.jsonnet", "Flux"),
-    _entry("keda.sh", "ScaledObject", "scaledobjects", "keda-scaledobject.jsonnet", "KEDA"),
-    _entry(
+    LibraryPolicy("helm.toolkit.fluxcd.io", "HelmRelease", "helmreleases", "flux.jsonnet", "Flux"),
+    LibraryPolicy(
+        "source.toolkit.fluxcd.io", "GitRepository", "gitrepositories", "flux.jsonnet", "Flux"
+    ),
+    LibraryPolicy(
+        "source.toolkit.fluxcd.io", "OCIRepository", "ocirepositories", "flux.jsonnet", "Flux"
+    ),
+    LibraryPolicy("keda.sh", "ScaledObject", "scaledobjects", "keda-scaledobject.jsonnet", "KEDA"),
+    LibraryPolicy(
         "external-secrets.io",
         "ExternalSecret",
         "externalsecrets",
         "external-secret.jsonnet",
         "External Secrets",
     ),
-    _entry(
+    LibraryPolicy(
         "monitoring.coreos.com",
         "ServiceMonitor",
         "servicemonitors",
         "prometheus-monitor.jsonnet",
         "Prometheus Operator",
     ),
-    _entry(
+    LibraryPolicy(
         "monitoring.coreos.com",
         "PodMonitor",
         "podmonitors",
         "prometheus-monitor.jsonnet",
         "Prometheus Operator",
     ),
-    _entry(
+    LibraryPolicy(
         "mysql.oracle.com",
         "InnoDBCluster",
         "innodbclusters",
