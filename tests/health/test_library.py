@@ -112,3 +112,18 @@ def test_no_library_policy_breaks_on_a_half_written_object(file: str) -> None:
         verdict = evaluate_policy(source, dict(obj), name=file)
         assert not verdict.check_failed, verdict.message
         assert verdict.health is Health.HEALTHY or verdict.message
+
+
+def test_a_cloneset_partition_may_be_a_percentage() -> None:
+    obj = {
+        "apiVersion": "apps.kruise.io/v1alpha1",
+        "kind": "CloneSet",
+        "metadata": {"name": "ledger", "generation": 2},
+        "spec": {"replicas": 5, "updateStrategy": {"partition": "50%"}},
+        "status": {"observedGeneration": 2, "updatedReadyReplicas": 2},
+    }
+    verdict = assess(obj)
+    assert verdict.health is Health.HEALTHY  # 3 of 5 stay at the old revision: 2 to update
+    assert (
+        verdict.message == "2/5 replicas updated and ready, 3 kept at the old revision (partition)"
+    )

@@ -11,7 +11,12 @@ function(object)
   local strategy = health.obj(std.get(spec, 'updateStrategy', {}));
   local want = health.num(std.get(spec, 'replicas'), 1);
   local partition = std.get(strategy, 'partition', 0);
-  local kept = if std.isNumber(partition) then partition else 0;
+  // A percentage is of spec.replicas, rounded up (as Kruise scales it).
+  local percent = std.isString(partition) && std.endsWith(partition, '%');
+  local kept =
+    if std.isNumber(partition) then partition
+    else if percent then std.ceil(want * std.parseInt(std.rstripChars(partition, '%')) / 100)
+    else 0;
   local expected = health.num(std.get(status, 'expectedUpdatedReplicas'), std.max(want - kept, 0));
   local ready = health.num(std.get(status, 'updatedReadyReplicas'));
   local failed = health.condition(object, 'FailedUpdate');
