@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,15 @@ def test_defs_list_says_when_a_repository_replaces_a_library_policy(
     rows = _policies(capsys.readouterr().out)
     assert "definition cloneset-health" in rows["CloneSet.apps.kruise.io"]
     assert "flagger-canary.jsonnet" in rows["Canary.flagger.app"]
+
+
+def test_defs_list_json_carries_the_health_policies(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["defs", "list", str(tmp_path), "-o", "json"]) == 0
+    policies = json.loads(capsys.readouterr().out)["healthPolicies"]
+    assert {
+        "kind": "Rollout.argoproj.io",
+        "policy": "argo-rollout.jsonnet",
+        "from": "library (Argo Rollouts)",
+    } in policies
