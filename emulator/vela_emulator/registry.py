@@ -105,6 +105,9 @@ BUILTINS: tuple[ResourceType, ...] = (
     _b("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", short=("pvc",), status=True),
     _b("", "v1", "pods", "Pod", short=("po",), all_=True, status=True),
     _b("", "v1", "events", "Event", short=("ev",)),
+    _b("", "v1", "nodes", "Node", namespaced=False, short=("no",), status=True),
+    _b("", "v1", "replicationcontrollers", "ReplicationController", short=("rc",), all_=True, status=True, scale=True, generation=True),
+    _b("", "v1", "podtemplates", "PodTemplate"),
     _b("apps", "v1", "deployments", "Deployment", short=("deploy",), all_=True, status=True, scale=True, generation=True),
     _b("apps", "v1", "replicasets", "ReplicaSet", short=("rs",), all_=True, status=True, scale=True, generation=True),
     _b("apps", "v1", "statefulsets", "StatefulSet", short=("sts",), all_=True, status=True, scale=True, generation=True),
@@ -135,6 +138,9 @@ BUILTINS: tuple[ResourceType, ...] = (
     _b("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "ValidatingWebhookConfiguration", namespaced=False, generation=True),
     ResourceType("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", namespaced=False, review=True),
     ResourceType("authorization.k8s.io", "v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview", namespaced=False, review=True),
+    ResourceType("authorization.k8s.io", "v1", "subjectaccessreviews", "SubjectAccessReview", namespaced=False, review=True),
+    ResourceType("authorization.k8s.io", "v1", "localsubjectaccessreviews", "LocalSubjectAccessReview", namespaced=True, review=True),
+    _b("apiregistration.k8s.io", "v1", "apiservices", "APIService", namespaced=False, status=True),
 )  # fmt: skip
 
 _VERSION = re.compile(r"^v(\d+)(?:(alpha|beta)(\d+))?$")
