@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from vela_emulator import conversion
 from vela_emulator.calls import Obj
 
 
@@ -192,6 +193,10 @@ def _event_source(event: Obj) -> str:
     return f"{component}, {source['host']}" if source.get("host") else str(component)
 
 
+def _as_core_event(cell: Callable[[Obj], Any]) -> Callable[[Obj], Any]:
+    return lambda o: cell(o if "involvedObject" in o else conversion.to_core_event(o))
+
+
 _EVENT = [  # no leading Name column: events print their name last, wide only
     Column("Last Seen", "string", _event_last_seen),
     Column("Type", "string", lambda o: o.get("type", "")),
@@ -252,6 +257,9 @@ def _completions(job: Obj) -> str:
 
 
 def _hpa_targets(hpa: Obj) -> str:
+    percent = _spec(hpa).get("targetCPUUtilizationPercentage")  # autoscaling/v1
+    if percent is not None:
+        return f"cpu: <unknown>/{percent}%"
     parts = []
     for metric in _spec(hpa).get("metrics") or []:
         if metric.get("type") != "Resource":
@@ -393,6 +401,9 @@ KIND_COLUMNS: dict[tuple[str, str], list[Column]] = {
     ],
     ("", "Pod"): _POD,
     ("", "Event"): _EVENT,
+    ("events.k8s.io", "Event"): [  # the same printer, over the core fields
+        Column(c.name, c.type, _as_core_event(c.cell), c.priority) for c in _EVENT
+    ],
     ("apps", "Deployment"): [
         Column("Ready", "string", _ready),
         Column("Up-to-date", "integer", _count("updatedReplicas")),

@@ -95,7 +95,7 @@ def _can_i(kubectl: Kubectl, ns: str) -> None:
     assert done.stdout.strip() == "yes" and not done.stderr
 
 
-@case("api-resources lists events.k8s.io", gap="events.k8s.io/v1 is not served")
+@case("api-resources lists events.k8s.io")
 def _events_group(kubectl: Kubectl, ns: str) -> None:
     assert "events.k8s.io/v1" in kubectl("api-resources", "--api-group=events.k8s.io")
 
@@ -245,11 +245,14 @@ def _hpa(kubectl: Kubectl, ns: str) -> None:
     assert re.search(r"web\s+Deployment/web\s+\S.*\s1\s+3\s", out)
 
 
-@case("autoscale", gap="autoscaling/v1 is not served")
+@case("autoscale")
 def _autoscale(kubectl: Kubectl, ns: str) -> None:
     _web(kubectl, ns)
-    out = kubectl("autoscale", "deployment/web", "--max=3", "-n", ns)
+    out = kubectl("autoscale", "deployment/web", "--max=3", "--cpu-percent=70", "-n", ns)
     assert out.strip() == "horizontalpodautoscaler.autoscaling/web autoscaled"
+    assert re.search(
+        r"web\s+Deployment/web\s+cpu: \S+/70%\s+1\s+3\s", kubectl("get", "hpa", "-n", ns)
+    )
 
 
 @case("get rc and podtemplates")
