@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from vela_emulator.pytest_plugin import Kubectl, KubeTarget
@@ -296,6 +297,50 @@ def _ssa(kubectl: Kubectl, ns: str) -> None:
         "apply", "--server-side", "--field-manager=other", "-f", "-", stdin=to_yaml(cm)
     )
     assert done.returncode == 1 and "conflict" in done.stderr.lower()
+
+
+CLONESET_CRD = Path(__file__).parents[1] / "testdata" / "crds" / "apps.kruise.io_clonesets.yaml"
+
+
+@case("get cloneset: CRD columns, priority 1 only with -o wide")
+def _cloneset(kubectl: Kubectl, ns: str) -> None:
+    kubectl("apply", "--server-side", "-f", str(CLONESET_CRD))
+    kubectl("wait", "--for=condition=Established", "crd/clonesets.apps.kruise.io", "--timeout=30s")
+    cloneset = {
+        "apiVersion": "apps.kruise.io/v1alpha1",
+        "kind": "CloneSet",
+        "metadata": {"name": "web", "namespace": ns},
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": {"app": "web"}},
+            "template": {
+                "metadata": {"labels": {"app": "web"}},
+                "spec": {
+                    "containers": [
+                        {"name": "web", "image": "nginx:1.25"},
+                        {"name": "side", "image": "busybox"},
+                    ]
+                },
+            },
+        },
+    }
+    kubectl("apply", "--server-side", "-f", "-", stdin=to_yaml(cloneset))
+    out = kubectl("get", "clonesets.apps.kruise.io", "-n", ns)
+    names = [
+        "NAME",
+        "DESIRED",
+        "UPDATED",
+        "UPDATED_READY",
+        "UPDATED_AVAILABLE",
+        "READY",
+        "TOTAL",
+        "AGE",
+    ]
+    assert header(out) == names
+    wide = kubectl("get", "clonesets.apps.kruise.io", "-n", ns, "-o", "wide")
+    assert header(wide) == [*names, "CONTAINERS", "IMAGES", "SELECTOR"]
+    # a [*] path prints its first match
+    assert re.search(r"\s+web\s+nginx:1\.25\s+\S+\s*$", wide.splitlines()[1])
 
 
 def _params() -> list[object]:
