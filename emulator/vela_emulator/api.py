@@ -196,16 +196,11 @@ class Api:
 
     def _default(self, rtype: ResourceType, obj: Obj) -> None:
         if rtype.crd:
-            schema = rtype.schema
-            pruned = crds.prune_and_default(obj, schema)
-            obj.clear()
-            obj.update(pruned)
+            _replace(obj, crds.prune_and_default(obj, rtype.schema))
             return
         model = builtin_schemas.model_for(rtype)
         if model is not None:  # decoding into the Go type drops undeclared fields
-            pruned = builtin_schemas.prune(obj, model)
-            obj.clear()
-            obj.update(pruned)
+            _replace(obj, builtin_schemas.prune(obj, model))
         if rtype.kind == "CustomResourceDefinition":
             crds.default_crd(obj)
             crds.validate_crd(obj)
@@ -517,3 +512,11 @@ def scale_view(rtype: ResourceType, obj: Obj) -> Obj:
         "spec": {"replicas": get_path(obj, paths.spec_replicas) or 0},
         "status": status,
     }
+
+
+def _replace(obj: Obj, pruned: Obj) -> None:
+    """Make ``obj`` the pruned object in place; a pruner returns ``obj`` itself when
+    its schema keeps every field (a root ``x-kubernetes-preserve-unknown-fields``)."""
+    if pruned is not obj:
+        obj.clear()
+        obj.update(pruned)

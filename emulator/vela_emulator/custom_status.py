@@ -22,8 +22,9 @@ the whole ``status``:
   the ``Accepted`` condition (prometheus-operator v0.79 and later).
 - MySQL Operator ``InnoDBCluster``: ``cluster.status`` and ``onlineInstances``.
 
-Crossplane claims and composites have kinds of their users' choosing, so
-they are not simulated.
+Crossplane claims and composite resources have kinds of their users' choosing:
+they are recognised on the object (:func:`is_composite`: what Crossplane's own
+fields look like in it) and get ``Synced`` and ``Ready`` as Crossplane writes them.
 """
 
 from __future__ import annotations
@@ -319,6 +320,37 @@ def innodbcluster_status(obj: Obj, mode: str) -> Obj:
         "cluster": {"status": state, "onlineInstances": online, "lastProbeTime": now()},
         "createTime": obj["metadata"].get("creationTimestamp") or now(),
     }
+
+
+def is_composite(obj: Obj) -> bool:
+    """A Crossplane claim or composite: v2 keeps Crossplane's fields under
+    ``spec.crossplane``; v1 claims and composites have them in ``spec`` itself."""
+    spec = obj.get("spec")
+    if not isinstance(spec, dict):
+        return False
+    crossplane = spec.get("crossplane")
+    if isinstance(crossplane, dict):
+        return "compositionRef" in crossplane or "compositionSelector" in crossplane
+    return "compositionRef" in spec and ("resourceRef" in spec or "resourceRefs" in spec)
+
+
+def composite_status(obj: Obj, mode: str) -> Obj:
+    """What Crossplane writes: Synced (the composition applied) and Ready (composed
+    resources available), with its reasons."""
+    synced = _condition("Synced", "True", "ReconcileSuccess", "")
+    if mode == HEALTHY:
+        ready = _condition("Ready", "True", "Available", "")
+    elif mode == PROGRESSING:
+        ready = _condition("Ready", "False", "Creating", "Unready resources: database")
+    else:
+        synced = _condition(
+            "Synced",
+            "False",
+            "ReconcileError",
+            'cannot compose resources: cannot apply composed resource "database"',
+        )
+        ready = _condition("Ready", "False", "Creating", "")
+    return {"conditions": [synced, ready]}
 
 
 # (group, kind) -> status writer; the Simulator adds these to the built-in workloads.

@@ -26,7 +26,14 @@ from typing import Any
 from vela_emulator import semantics
 from vela_emulator.api import Api
 from vela_emulator.calls import Obj
-from vela_emulator.custom_status import CUSTOM_KINDS, FAILED, HEALTHY, PROGRESSING
+from vela_emulator.custom_status import (
+    CUSTOM_KINDS,
+    FAILED,
+    HEALTHY,
+    PROGRESSING,
+    composite_status,
+    is_composite,
+)
 from vela_emulator.lifecycle import now
 from vela_emulator.pods import UNSCHEDULABLE
 from vela_emulator.registry import ResourceType
@@ -247,6 +254,14 @@ _CONTEXTUAL = {
 _TRACKED = {*_SIMULATED, *_CONTEXTUAL}
 
 
+def _tracked(rtype: ResourceType, obj: Obj) -> bool:
+    """Whether the simulator writes this object's status: a kind it knows, or a
+    Crossplane claim/composite (whose kinds its users choose)."""
+    if (rtype.group, rtype.kind) in _TRACKED:
+        return True
+    return bool(rtype.crd) and is_composite(obj)
+
+
 def ingress_status(obj: Obj, mode: str, *, ip: Callable[[], str]) -> Obj:
     if mode != HEALTHY:
         return {"loadBalancer": {}}
@@ -391,9 +406,9 @@ class Simulator:
             for changed in self.mode_changed:
                 changed(kind, namespace, name)
             for rtype in self.api.registry:
-                if rtype.kind == kind and (rtype.group, kind) in _TRACKED:
+                if rtype.kind == kind:
                     obj = self.api.store.get(rtype.key, namespace if rtype.namespaced else "", name)
-                    if obj is not None:
+                    if obj is not None and _tracked(rtype, obj):
                         self._simulate(rtype, obj)
 
     def settle(self) -> None:
@@ -408,7 +423,7 @@ class Simulator:
     # ----- machinery -------------------------------------------------------------------------
 
     def _on_write(self, rtype: ResourceType, obj: Obj) -> None:
-        if (rtype.group, rtype.kind) not in _TRACKED:
+        if not _tracked(rtype, obj):
             return
         if obj["metadata"].get("deletionTimestamp"):
             return
@@ -448,7 +463,7 @@ class Simulator:
             return hpa_status(obj, mode, target_replicas=self._target_replicas(obj))
         if key == ("policy", "PodDisruptionBudget"):
             return pdb_status(obj, mode, expected=self._expected_pods(obj))
-        return _SIMULATED[key](obj, mode)
+        return _SIMULATED.get(key, composite_status)(obj, mode)
 
     def _target_replicas(self, hpa: Obj) -> int | None:
         """spec.replicas of the HPA's scale target, when it exists."""

@@ -142,6 +142,45 @@ def test_unknown_fields_are_pruned_where_the_schema_does_not_preserve_them(clust
     assert live["spec"]["podSpec"] == {"anything": {"goes": True}}
 
 
+def test_a_root_schema_that_keeps_unknown_fields_keeps_the_whole_object(emulator: Emulator) -> None:
+    """A CRD whose whole schema is ``x-kubernetes-preserve-unknown-fields`` stores the
+    object as sent (metadata included), as the apiserver does."""
+    target = KubeTarget("emulator", emulator.kubeconfig_path, "default", emulator)
+    free = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
+    _establish(
+        target,
+        {
+            "apiVersion": "apiextensions.k8s.io/v1",
+            "kind": "CustomResourceDefinition",
+            "metadata": {"name": "things.example.com"},
+            "spec": {
+                "group": "example.com",
+                "scope": "Namespaced",
+                "names": {"kind": "Thing", "plural": "things"},
+                "versions": [
+                    {
+                        "name": "v1",
+                        "served": True,
+                        "storage": True,
+                        "schema": {"openAPIV3Schema": free},
+                    }
+                ],
+            },
+        },
+    )
+    things = target.dynamic_client().resources.get(api_version="example.com/v1", kind="Thing")
+    body = {
+        "apiVersion": "example.com/v1",
+        "kind": "Thing",
+        "metadata": {"name": "a", "labels": {"tier": "1"}},
+        "spec": {"anything": {"goes": [1, "two"]}},
+    }
+    things.create(body=body, namespace="default")
+    live = things.get(name="a", namespace="default").to_dict()
+    assert live["metadata"]["labels"] == {"tier": "1"}
+    assert live["spec"] == {"anything": {"goes": [1, "two"]}}
+
+
 @pytest.fixture
 def canaries(emulator: Emulator) -> Any:
     target = KubeTarget("emulator", emulator.kubeconfig_path, "default", emulator)

@@ -91,6 +91,23 @@ KINDS: dict[str, tuple[str, str, str | None, dict[str, Any]]] = {
         None,
         {"secretStoreRef": {"name": "vault", "kind": "ClusterSecretStore"}},
     ),
+    # Crossplane kinds are the user's (an XRD names them): a v2 composite and a v1 claim.
+    "XDatabase": (
+        "platform.example.org/v1alpha1",
+        "xdatabases",
+        None,
+        {"crossplane": {"compositionRef": {"name": "xdatabases-aws"}}, "size": "small"},
+    ),
+    "DatabaseClaim": (
+        "claims.example.org/v1alpha1",
+        "databaseclaims",
+        None,
+        {
+            "compositionRef": {"name": "xdatabases-aws"},
+            "resourceRef": {"kind": "XDatabase", "name": "x-abcde"},
+            "size": "small",
+        },
+    ),
 }
 
 
