@@ -51,6 +51,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         example="gitops-vela validate sample-repo   # or -o json for CI annotations",
     )
     _repo_args(validate)
+    add_selection_args(validate)
     add_output_arg(
         validate, ("text", "json", "yaml"), help="text on stderr (default), or JSON/YAML on stdout"
     )
@@ -99,7 +100,11 @@ def _discard_stdout() -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    _, result, _ = render_checkout(args, revision=args.revision)
+    _, result, missing = render_checkout(args, revision=args.revision)
+    for name in missing:
+        print(f"error: no app named {name!r}", file=sys.stderr)
+    if missing:
+        return 1
     if args.output != "text":
         document = validate_json(result)
         emit(document, args.output)

@@ -14,6 +14,7 @@ from gitops_vela.cli.common import (
     add_namespace_arg,
     add_repo_arg,
     command_parser,
+    label_selector,
 )
 from gitops_vela.cli.ownership import warn_foreign_owners
 from gitops_vela.cli.progress import spinner, terminal
@@ -61,6 +62,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         dest="apps",
         metavar="APP",
         help="report only this app (repeatable; default: every app the change touches)",
+    )
+    parser.add_argument(
+        "-l",
+        "--selector",
+        type=label_selector,
+        metavar="SELECTOR",
+        help="report only apps whose Appfile labels match, e.g. tier=web (kubectl's syntax)",
     )
     parser.add_argument(
         "--apps-repo",
@@ -119,6 +127,7 @@ def _review(args: argparse.Namespace, *, live: LiveDiff | None) -> int:
         repo=repository_identity(Path(args.path).resolve(), args.repo),
         namespace=args.namespace,
         apps=frozenset(args.apps or ()),
+        selector=args.selector,
         app_globs=tuple(args.app_globs or DEFAULT_APP_GLOBS),
         render=render_settings(os.environ),
     )

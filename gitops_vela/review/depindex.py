@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ class AppEntry:
     path: str  # relative to the scanned root
     digest: str  # of the file's bytes
     references: frozenset[str]  # workload types and service keys: candidate definition names
+    labels: Mapping[str, str] = field(default_factory=dict)  # the Appfile's, for ``--selector``
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +107,14 @@ def read_entry(data: bytes, rel: str, *, digest: str = "") -> AppEntry:
         path=rel,
         digest=digest,
         references=frozenset(_references(doc.get("services"))),
+        labels=_labels(doc.get("labels")),
     )
+
+
+def _labels(value: Any) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        return {}
+    return {str(k): str(v) for k, v in value.items()}
 
 
 def _references(services: Any) -> Iterable[str]:

@@ -25,6 +25,7 @@ from gitops_vela.model.definitions import Definition
 from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.model.rendered import RenderedApp, RepositoryRender
 from gitops_vela.render import DEFAULT_APP_GLOBS, render_repository
+from gitops_vela.render.selection import Selector
 from gitops_vela.review.appdiff import compare_apps
 from gitops_vela.review.catalogdiff import DefinitionDelta, compare_definitions
 from gitops_vela.review.depindex import DependencyIndex, build_index
@@ -55,6 +56,7 @@ class ReviewRequest:
     repo: str = ""  # name in ownership labels; default: named as every command names a checkout
     namespace: str = "default"  # for Appfiles that name none
     apps: frozenset[str] = frozenset()  # --app: only these apps (all when empty)
+    selector: Selector | None = None  # -l: only apps whose Appfile labels match
     render: RenderSettings = field(default_factory=RenderSettings)  # Jsonnet workers, limits
 
 
@@ -76,7 +78,7 @@ def review(request: ReviewRequest, *, runner: GitRunner | None = None) -> Report
         base_index = base_tree.index(reuse=head_index)
         base = _load_sides(request, name, base_tree.root, base_index)
         head = _load_sides(request, name, head_tree.root, head_index, reuse=base)
-        plans = [_plan(b, h, only=request.apps) for b, h in zip(base, head, strict=True)]
+        plans = [_plan(b, h, request=request) for b, h in zip(base, head, strict=True)]
         base_tree.write(plans[0].paths)
         head_tree.write(plans[0].paths)
         renders = [
@@ -166,17 +168,27 @@ def _definitions(catalog: Catalog) -> list[Definition]:
     return [*catalog.workloads, *catalog.traits]
 
 
-def _plan(base: _Side, head: _Side, *, only: frozenset[str]) -> _Plan:
+def _plan(base: _Side, head: _Side, *, request: ReviewRequest) -> _Plan:
     deltas = compare_definitions(_definitions(base.catalog), _definitions(head.catalog))
     changed = {d.name for d in deltas}
     paths = _candidates(base.index, head.index, changed)
     return _Plan(
         name=head.name,
         deltas=deltas,
-        paths={p: a for p, a in paths.items() if a in only} if only else paths,
+        paths={p: a for p, a in paths.items() if _picked(p, a, base, head, request)},
         refs={e.name: e.references for e in head.index.entries.values() if e.name},
         total=len(base.index.names | head.index.names),
     )
+
+
+def _picked(path: str, app: str, base: _Side, head: _Side, request: ReviewRequest) -> bool:
+    """Whether ``--app``/``-l`` keep an Appfile; one that does not parse is always kept."""
+    if request.apps and app not in request.apps:
+        return False
+    if request.selector is None:
+        return True
+    entries = [e for e in (base.index.entries.get(path), head.index.entries.get(path)) if e]
+    return any(not e.name or request.selector.matches(e.labels) for e in entries)
 
 
 def _compare(

@@ -225,7 +225,13 @@ def test_review_output_and_format_are_one_flag_and_app_repeats(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     repo = Repo(tmp_path / "platform")
-    repo.write({**DEFINITIONS, **APPS})
+    labelled = {
+        **APPS,
+        "apps/beta/vela.yaml": APPS["apps/beta/vela.yaml"].replace(
+            "name: beta\n", "name: beta\nlabels: {team: b}\n"
+        ),
+    }
+    repo.write({**DEFINITIONS, **labelled})
     repo.commit("definitions and apps")
     repo.branch("feature")
     repo.edit("definitions/tiny.yaml", "default: 1", "default: 2")  # touches alpha and beta
@@ -238,6 +244,10 @@ def test_review_output_and_format_are_one_flag_and_app_repeats(
         assert apps == {"alpha", "beta"}
     assert main([*base, "--output", "json", "--app", "beta"]) == 0
     assert {a["name"] for a in json.loads(capsys.readouterr().out)["apps"]} == {"beta"}
+    assert main([*base, "-o", "json", "-l", "team=b"]) == 0
+    assert {a["name"] for a in json.loads(capsys.readouterr().out)["apps"]} == {"beta"}
+    assert main([*base, "-o", "json", "-l", "!team"]) == 0
+    assert {a["name"] for a in json.loads(capsys.readouterr().out)["apps"]} == {"alpha"}
 
 
 def test_status_prints_json_and_yaml(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

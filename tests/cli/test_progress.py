@@ -118,3 +118,28 @@ def test_status_through_a_terminal_and_a_pipe(tmp_path: Path) -> None:
     assert "\x1b[" in on_screen.stdout and "Degraded" in on_screen.stdout
     assert not ESCAPE.search(piped.stdout) and piped.stderr == ""
     assert piped.stdout.splitlines()[0].split()[:3] == ["APP", "SYNC", "HEALTH"]
+
+
+@pytest.mark.slow
+def test_review_and_diff_on_a_terminal_spin_and_pipe_clean(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    from tests.review.conftest import APPS, DEFINITIONS, Repo
+
+    repo = Repo(tmp_path / "platform")
+    repo.write({**DEFINITIONS, **APPS})
+    repo.commit("definitions and apps")
+    repo.branch("feature")
+    repo.edit("definitions/tiny.yaml", "default: 1", "default: 2")
+    repo.commit("two replicas")
+    review = ("review", "--base", "main", "--head", "feature", str(repo.path), "-o", "json")
+
+    shown, piped = run_cli(*review, tty="stderr"), run_cli(*review)
+    assert shown.code == piped.code == 0
+    assert "reviewing feature against main" in shown.stderr and piped.stderr == ""
+    assert json.loads(shown.stdout) == json.loads(piped.stdout)
+
+    diff = ("diff", str(REPO), "--kubeconfig", str(emulator.kubeconfig_path))
+    shown = run_cli(*diff, tty="stderr")
+    assert shown.code == 1 and "comparing with the cluster" in shown.stderr
+    assert not ESCAPE.search(shown.stdout) and "created Deployment.apps/shop/web" in shown.stdout

@@ -57,3 +57,21 @@ def test_appfile_labels_are_checked_like_kubernetes_labels(
     assert "apps/shop/vela.yaml:4: labels.tier: 'web!' is not a label value" in err
     assert "apps/shop/vela.yaml:5: labels.bad key: 'bad key' is not a label key" in err
     assert "apps/shop/vela.yaml:6: labels.n: must be a string, got int (quote it)" in err
+
+
+def test_validate_checks_only_the_apps_picked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = Path(shutil.copytree(REPO, tmp_path / "acme"))
+    broken = root / "apps" / "draft" / "vela.yaml"
+    broken.parent.mkdir()
+    broken.write_text("name: draft\nlabels: {tier: batch}\nservices:\n  x:\n    type: nope\n")
+
+    assert main(["validate", str(root)]) == 1
+    capsys.readouterr()
+    assert main(["validate", str(root), "-l", "tier!=batch"]) == 0
+    assert "ok: 1 apps rendered" in capsys.readouterr().out
+    assert main(["validate", str(root), "--app", "draft"]) == 1
+    assert "apps/draft/vela.yaml" in capsys.readouterr().err
+    assert main(["validate", str(root), "--app", "nope"]) == 1
+    assert "no app named 'nope'" in capsys.readouterr().err
