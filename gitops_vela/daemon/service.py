@@ -19,7 +19,8 @@ from gitops_vela.daemon.hooks import handle_hook
 from gitops_vela.daemon.http import HttpServer, Reply
 from gitops_vela.daemon.leases import LeaderElection, LeaseLock, default_identity
 from gitops_vela.daemon.metrics import Metrics
-from gitops_vela.daemon.reconcile import ReconcileReport, RepositoryReconciler
+from gitops_vela.daemon.reconcile import RepositoryReconciler
+from gitops_vela.daemon.reporting import ReconcileReport
 from gitops_vela.daemon.scheduler import RepositoryScheduler
 from gitops_vela.daemon.shards import Sharding
 from gitops_vela.errors import ClusterError, ConfigError
@@ -210,6 +211,7 @@ class Daemon:
             cache_dir=self.settings.cache_dir,
             inventory_namespace=self.settings.namespace,
             on_git_op=self._count_git,
+            render=self.settings.render,
         )
 
     def _count_git(self, op: str) -> None:
@@ -232,7 +234,7 @@ class Daemon:
             if report is not None and report.cluster_reached is not None:
                 self._cluster_ok = report.cluster_reached
                 self._cluster_checked = time.monotonic()
-        return report is not None and report.ok
+        return report is not None and (report.ok or not report.retryable)  # no backoff for those
 
     def trigger(self, name: str) -> bool:
         return self.scheduler.trigger(name)

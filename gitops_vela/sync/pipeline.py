@@ -17,7 +17,7 @@ from gitops_vela.model.changes import Action, Change, ChangeSet
 from gitops_vela.model.labels import MANAGED_BY, MANAGED_BY_VALUE, owner_value
 from gitops_vela.model.objects import Manifest, ObjectRef
 from gitops_vela.model.rendered import RenderedApp
-from gitops_vela.model.status import Health, Reason
+from gitops_vela.model.status import Health, PipelineStage, Reason, first_failure
 from gitops_vela.sync import inventory as inv
 from gitops_vela.sync import prune as pruning
 from gitops_vela.sync.apply import ObjectResult
@@ -218,14 +218,15 @@ def _reason(
     *,
     health_failed: bool,
 ) -> Reason:
-    """The first stage that failed, in pipeline order: apply, prune, health."""
-    if apply_failed:
-        return Reason.APPLY_FAILED
-    if any(p.action is Action.FAILED for p in pruned):
-        return Reason.PRUNE_FAILED
-    if errors:  # the inventory could not be recorded: part of applying
-        return Reason.APPLY_FAILED
-    return Reason.HEALTH_CHECK_FAILED if health_failed else Reason.SUCCEEDED
+    """The first stage that failed, in pipeline order (the one table, ``PipelineStage``)."""
+    prune_failed = any(p.action is Action.FAILED for p in pruned)
+    # Other errors (the inventory could not be recorded) are part of applying.
+    failed = {
+        PipelineStage.APPLY: apply_failed or (bool(errors) and not prune_failed),
+        PipelineStage.PRUNE: prune_failed,
+        PipelineStage.HEALTH: health_failed,
+    }
+    return first_failure(stage for stage, yes in failed.items() if yes)
 
 
 def _record(run: Run, new: inv.Inventory, old: inv.Inventory | None) -> list[str]:
