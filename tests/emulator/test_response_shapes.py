@@ -17,6 +17,8 @@ from kubernetes.client import ApiClient
 from vela_emulator import Emulator
 from vela_emulator.pytest_plugin import KubeTarget
 
+from tests.emulator.helpers import own
+
 Obj = dict[str, Any]
 
 
@@ -87,7 +89,7 @@ def test_delete_of_a_pod_or_service_answers_with_the_object(kube: KubeTarget) ->
         status = answer if isinstance(answer, dict) else answer.to_dict()
         assert status["kind"] == "Status" and status["details"]["name"] == "c"
         assert not core.list_namespaced_service(ns).items
-        assert not core.list_namespaced_config_map(ns).items
+        assert not own(core.list_namespaced_config_map(ns).items)
 
 
 def _raw(emulator: Emulator, method: str, path: str) -> bytes:
