@@ -130,14 +130,17 @@ def _bookkeeping(
 ) -> Books:
     """The app's old inventory, the new one before pruning, and its stale objects.
 
-    Applied objects are recorded; failed ones keep their old entry (never forgotten).
+    Applied objects are recorded; failed ones keep the entry they had, also one
+    written ahead (harmless: prune deletes only what carries the app's label, and
+    dropping it would rewrite the inventory on every sync the object fails).
     """
     old = run.inventories.get(owner_value(app.repo, app.name))
     before = old.objects if old else frozenset()
-    keep = {r.item.ref for r in results if r.in_inventory or r.item.ref in before}
+    written = run.written.get(owner_value(app.repo, app.name), old)
+    listed = written.objects if written else frozenset()
+    keep = {r.item.ref for r in results if r.in_inventory or r.item.ref in listed}
     new = inv.Inventory(app.repo, app.name, app.namespace, frozenset(keep))
     stale = pruning.stale(before, wanted=wanted, protected={_namespace_ref(app)})
-    written = run.written.get(owner_value(app.repo, app.name), old)
     return Books(old, written, new, frozenset(stale))
 
 

@@ -193,7 +193,7 @@ def _unreadable(item: Desired, error: BaseException | None, context: Context) ->
     if mode is Mode.DRY_RUN:
         note = f"would be created if a CRD in this run defines {item.ref.kind}"
         if crd:
-            note = f"would be created once its CustomResourceDefinition {crd} is"
+            note = f"would be created after its CustomResourceDefinition {crd}"
         return PlanEntry(item, Action.CREATED, note)
     # Only hint at a missing CRD when the same apply does not create it.
     why = f"its CustomResourceDefinition {crd} is created by this apply" if crd else error.message

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from gitops_vela.daemon.metrics import Metrics
 from gitops_vela.daemon.reconcile import RepositoryReconciler
 from gitops_vela.model.labels import OWNER
 from gitops_vela.settings import RepositorySettings
-from tests.daemon.conftest import GitRemote, appfile, get, git
+from tests.daemon.conftest import GitRemote, StartDaemon, appfile, get, git, wait_for
 
 pytestmark = pytest.mark.reliability
 
@@ -56,3 +57,37 @@ def test_a_second_repository_never_flips_the_owner_of_an_object(
     status = other_remote.status_file("shop")
     assert status is not None and status["sync"] == "Failed"
     assert any("owned by app acme.shop" in error for error in status["errors"])
+
+
+@pytest.mark.slow
+def test_one_daemon_with_two_repositories_rendering_one_object_never_flips_it(
+    remote: GitRemote, start_daemon: StartDaemon, cluster: Cluster, tmp_path: Path
+) -> None:
+    other = _remote(tmp_path / "other")
+    other.push({"apps/shop/vela.yaml": appfile("shop", replicas=5, image="evil:1")})
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "repositories:\n"
+        f"  - {{name: first, url: {remote.url}, interval: 1s, prune: true}}\n"
+        f"  - {{name: second, url: {other.url}, interval: 1s, prune: true}}\n"
+    )
+    start_daemon("--config", str(config))
+    status = wait_for(lambda: other.status_file("shop"), what="the second repository's status")
+    web = get(cluster, "Deployment", "shop", "web")
+    assert web is not None
+    owner = web["metadata"]["labels"][OWNER]
+    generation = web["metadata"]["generation"]
+
+    time.sleep(4)  # several polls of both repositories
+
+    web = get(cluster, "Deployment", "shop", "web")
+    assert web is not None and web["metadata"]["labels"][OWNER] == owner
+    assert web["metadata"]["generation"] == generation
+    loser = other if owner == "first.shop" else remote
+    status = wait_for(
+        lambda: (
+            (loser.status_file("shop") or {}).get("sync") == "Failed" and loser.status_file("shop")
+        ),
+        what="the newcomer's shop failed",
+    )
+    assert any(f"owned by app {owner}" in error for error in status["errors"])

@@ -1,9 +1,13 @@
 """Rapid A -> B -> A never deletes a live object the newest render wants."""
 
+import pytest
+
 from gitops_vela.cluster import Cluster
 from gitops_vela.model.changes import Action
 from gitops_vela.sync import SyncOptions, sync_apps
 from tests.sync.conftest import app, config_map, live, service
+
+pytestmark = pytest.mark.reliability  # issue 10: a bad day deletes nothing
 
 PRUNE = SyncOptions(prune=True)
 A = app("shop", service("web"), config_map("feature"))

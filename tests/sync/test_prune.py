@@ -1,10 +1,14 @@
 """What an app stops rendering is deleted, with --prune, through its inventory."""
 
+import pytest
+
 from gitops_vela.cluster import Cluster
 from gitops_vela.model.changes import Action
 from gitops_vela.model.labels import OWNER, PRUNE_ANNOTATION
 from gitops_vela.sync import SyncOptions, sync_apps
 from tests.sync.conftest import app, config_map, deployment, ingress, live, service
+
+pytestmark = pytest.mark.reliability  # issue 10: a bad day deletes nothing
 
 PRUNE = SyncOptions(prune=True)
 

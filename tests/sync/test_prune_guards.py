@@ -1,5 +1,6 @@
 """A bad day deletes nothing: failed renders, failed applies and empty renders never prune."""
 
+import pytest
 from vela_emulator import Emulator
 
 from gitops_vela.cluster import Cluster
@@ -9,6 +10,8 @@ from gitops_vela.model.rendered import AppFailure, RepositoryRender
 from gitops_vela.model.status import Reason
 from gitops_vela.sync import SyncOptions, sync_apps, sync_repository
 from tests.sync.conftest import REPO, app, config_map, deployment, live, service
+
+pytestmark = pytest.mark.reliability  # issue 10: a bad day deletes nothing
 
 PRUNE = SyncOptions(prune=True)
 

@@ -134,3 +134,18 @@ def test_an_unowned_object_is_adopted_and_says_so_unless_adoption_is_off(
     taken = live(cluster, "v1", "ConfigMap", "settings")
     assert taken is not None and taken["data"] == {"mode": "git"}
     assert taken["metadata"]["labels"][OWNER] == "acme.shop"
+
+
+def test_a_refused_object_does_not_rewrite_the_inventory_on_every_sync(
+    cluster: Cluster, emulator: Emulator
+) -> None:
+    shop = app("shop", deployment("frontend", image="shop:1"))
+    assert sync_apps(cluster, [shop]).ok
+    evil = app("evil", config_map("mine"), deployment("frontend", image="evil:1"), namespace="shop")
+    assert not sync_apps(cluster, [evil]).ok
+    emulator.counters.reset()
+
+    again = sync_apps(cluster, [evil])
+
+    assert not again.ok and emulator.counters.writes == 0
+    assert _image(live(cluster, "apps/v1", "Deployment", "frontend") or {}) == "shop:1"
