@@ -225,6 +225,7 @@ class RepositoryReconciler:
             repo=self.name,
             revision=snapshot.sha,
             default_namespace=self.settings.namespace,
+            app_globs=self.settings.app_globs,
             catalog=catalog,
             settings=self._render_settings,
         )
@@ -232,8 +233,20 @@ class RepositoryReconciler:
         for diagnostic in render.catalog_diagnostics:
             log.warning("definition problem", error=str(diagnostic))
         self._memory.render_key, self._memory.render = key, render
-        self._memory.last_good.update((app.name, app) for app in render.apps)
+        self._remember_good(render)
         return render, True
+
+    def _remember_good(self, render: RepositoryRender) -> None:
+        """Keep each app's last good render; forget apps no longer in Git.
+
+        An app removed from Git (and so pruned) must not come back from memory
+        when an Appfile of the same name reappears broken.
+        """
+        in_git = {a.name for a in render.apps} | {f.name for f in render.failures if f.name}
+        memory = self._memory.last_good
+        for name in set(memory) - in_git:
+            del memory[name]
+        memory.update((app.name, app) for app in render.apps)
 
     @property
     def _options(self) -> SyncOptions:
