@@ -101,27 +101,30 @@ def _mib(size: int) -> str:
 
 def load(text: str | bytes, *, path: str) -> Any:
     """The one document of ``text`` as plain values (``None`` when it is empty)."""
+    decoded = _decoded(text, path=path)
     try:
-        return yaml.load(_decoded(text, path=path), Loader=LOADER)
+        return yaml.load(decoded, Loader=LOADER)
     except yaml.YAMLError as exc:
-        raise YamlError(diagnostic_of(exc, path=path)) from exc
+        raise YamlError(diagnostic_of(exc, path=path, text=decoded)) from exc
 
 
 def load_all(text: str | bytes, *, path: str) -> list[Any]:
     """Every document of a YAML stream as plain values (empty documents skipped)."""
+    decoded = _decoded(text, path=path)
     try:
-        documents = list(yaml.load_all(_decoded(text, path=path), Loader=LOADER))
+        documents = list(yaml.load_all(decoded, Loader=LOADER))
     except yaml.YAMLError as exc:
-        raise YamlError(diagnostic_of(exc, path=path)) from exc
+        raise YamlError(diagnostic_of(exc, path=path, text=decoded)) from exc
     return [d for d in documents if d is not None]
 
 
 def load_documents(text: str | bytes, *, path: str) -> list[Document]:
     """Every document of a YAML stream, with lines (empty documents skipped)."""
+    decoded = _decoded(text, path=path)
     try:
-        nodes = list(yaml.compose_all(_decoded(text, path=path), Loader=LOADER))
+        nodes = list(yaml.compose_all(decoded, Loader=LOADER))
     except yaml.YAMLError as exc:
-        raise YamlError(diagnostic_of(exc, path=path)) from exc
+        raise YamlError(diagnostic_of(exc, path=path, text=decoded)) from exc
     return [_document(node, path=path) for node in nodes if node is not None]
 
 
@@ -134,8 +137,15 @@ def load_document(text: str | bytes, *, path: str) -> Document:
     return documents[0] if documents else Document(None, path)
 
 
-def diagnostic_of(exc: yaml.YAMLError, *, path: str) -> Diagnostic:
-    """The one translation of a PyYAML error: both of its marks, on one line."""
+def diagnostic_of(exc: yaml.YAMLError, *, path: str, text: str = "") -> Diagnostic:
+    """The one translation of a PyYAML error: both of its marks, on one line.
+
+    ``text`` (what was parsed) turns a bad character's offset into its line.
+    """
+    if isinstance(exc, yaml.reader.ReaderError):
+        line = text.count("\n", 0, exc.position) + 1 if text else 0
+        what = f"unacceptable character #x{exc.character:04x}: {exc.reason}"
+        return Diagnostic(path, f"YAML error: {what}", line)
     if not isinstance(exc, yaml.MarkedYAMLError):
         return Diagnostic(path, f"YAML error: {' '.join(str(exc).split())}")
     what = (

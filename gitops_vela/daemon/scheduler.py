@@ -77,6 +77,12 @@ class RepositoryScheduler:
         with self._cond:
             return tuple(self._states)
 
+    def failures(self, name: str) -> int:
+        """Failed runs in a row that back ``name`` off (0: on its plain interval)."""
+        with self._cond:
+            state = self._states.get(name)
+            return state.failures if state is not None else 0
+
     def schedule(self, name: str, *, interval: float) -> None:
         """Add a repository, or replace its schedule; it runs at once, then every interval."""
         with self._cond:

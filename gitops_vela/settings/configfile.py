@@ -26,11 +26,8 @@ from gitops_vela.settings.durations import parse_duration
 from gitops_vela.settings.environment import apply_environment
 from gitops_vela.settings.schema import CONFIG_SCHEMA
 from gitops_vela.settings.tree import (
-    DEFAULT_INTERVAL,
     DEFAULT_LISTEN,
-    DEFAULT_NAMESPACE,
     DEFAULT_PRUNE_LIMIT,
-    DEFAULT_STATUS_BRANCH,
     CapabilityCenterSettings,
     ClusterSettings,
     CredentialSettings,
@@ -106,7 +103,7 @@ def _build(data: Mapping[str, Any], *, file: Path, issues: _Collector) -> Settin
         host, port = parse_listen(server.get("listen", DEFAULT_LISTEN))
     except ValueError as exc:
         issues.add(("server", "listen"), str(exc))
-        host, port = "0.0.0.0", 9440
+        host, port = parse_listen(DEFAULT_LISTEN)
     repos = tuple(
         _repository(item, index=i, base=base, issues=issues)
         for i, item in enumerate(data["repositories"])
@@ -121,20 +118,18 @@ def _build(data: Mapping[str, Any], *, file: Path, issues: _Collector) -> Settin
         repositories=repos,
         cluster=ClusterSettings(
             kubeconfig=_path(cluster.get("kubeconfig"), base),
-            context=cluster.get("context"),
-            embedded=bool(cluster.get("embedded", False)),
+            **_given(cluster, context="context", embedded="embedded"),
         ),
         server=ServerSettings(
             host=host, port=port, webhook_secret_file=_path(server.get("webhookSecretFile"), base)
         ),
         capability_centers=centers,
         cache_dir=_path(data.get("cacheDir"), base) or default_cache_dir(),
-        namespace=data.get("namespace", DEFAULT_NAMESPACE),
-        log_level=log.get("level", "info"),
-        log_format=log.get("format", "auto"),
-        shutdown_timeout=_duration(data, "shutdownTimeout", 30.0, path=(), issues=issues),
         leader_election=_leader_election(data.get("leaderElection") or {}, issues=issues),
         config_file=file,
+        **_given(data, namespace="namespace"),
+        **_given(log, log_level="level", log_format="format"),
+        **_present(shutdown_timeout=_duration(data, "shutdownTimeout", path=(), issues=issues)),
     )
 
 
@@ -143,8 +138,8 @@ def _repository(
 ) -> RepositorySettings:
     at = ("repositories", index)
     status = item.get("status") or {}
-    interval = _duration(item, "interval", DEFAULT_INTERVAL, path=at, issues=issues)
-    if interval < 1:
+    interval = _duration(item, "interval", path=at, issues=issues)
+    if interval is not None and interval < 1:
         issues.add((*at, "interval"), "must be at least 1s")
     subdir = Path(item.get("path", "."))
     if subdir.is_absolute() or ".." in subdir.parts:
@@ -157,21 +152,27 @@ def _repository(
         name=item.get("name") or repository_name(item["url"]),
         url=absolute_url(item["url"], base=base),
         app_globs=globs,
-        branch=item.get("branch", "main"),
-        path=item.get("path", "."),
-        interval=interval,
-        namespace=item.get("namespace", "default"),
-        prune=item.get("prune", True),
-        suspend=item.get("suspend", False),
         credentials=_credentials(item.get("credentials"), base),
-        allow_empty=item.get("allowEmpty", False),
         prune_limit=_percent(item, "pruneLimit", at, issues=issues),
         status=StatusSettings(
-            branch=status.get("branch", DEFAULT_STATUS_BRANCH),
-            enabled=status.get("enabled", True),
-            author_name=status.get("authorName", "gitops-vela"),
-            author_email=status.get("authorEmail", "gitops-vela@localhost"),
+            **_given(
+                status,
+                branch="branch",
+                enabled="enabled",
+                author_name="authorName",
+                author_email="authorEmail",
+            )
         ),
+        **_given(
+            item,
+            branch="branch",
+            path="path",
+            namespace="namespace",
+            prune="prune",
+            suspend="suspend",
+            allow_empty="allowEmpty",
+        ),
+        **_present(interval=interval),
     )
 
 
@@ -192,14 +193,13 @@ def _percent(
 
 
 def _leader_election(data: Mapping[str, Any], *, issues: _Collector) -> LeaderElectionSettings:
-    duration = _duration(data, "leaseDuration", 15.0, path=("leaderElection",), issues=issues)
-    if duration < 3:
+    duration = _duration(data, "leaseDuration", path=("leaderElection",), issues=issues)
+    if duration is not None and duration < 3:
         issues.add(("leaderElection", "leaseDuration"), "must be at least 3s")
     return LeaderElectionSettings(
-        enabled=data.get("enabled", "mode" in data),
-        lease_name=data.get("leaseName", "gitops-vela"),
-        lease_duration=duration,
-        mode=data.get("mode", "leader"),
+        enabled=data.get("enabled", "mode" in data),  # naming a mode turns it on
+        **_given(data, lease_name="leaseName", mode="mode"),
+        **_present(lease_duration=duration),
     )
 
 
@@ -207,9 +207,8 @@ def _center(item: Mapping[str, Any], *, index: int, base: Path) -> CapabilityCen
     return CapabilityCenterSettings(
         name=item.get("name") or repository_name(item["url"]),
         url=absolute_url(item["url"], base=base),
-        ref=item.get("ref", "main"),
-        path=item.get("path", "definitions"),
         credentials=_credentials(item.get("credentials"), base),
+        **_given(item, ref="ref", path="path"),
     )
 
 
@@ -222,21 +221,27 @@ def _credentials(data: Mapping[str, Any] | None, base: Path) -> CredentialSettin
     )
 
 
+def _given(data: Mapping[str, Any], **fields: str) -> dict[str, Any]:
+    """The settings ``data`` gives (field name = config key); the others keep the
+    defaults of the settings tree, written there once."""
+    return {name: data[key] for name, key in fields.items() if data.get(key) is not None}
+
+
+def _present(**values: Any) -> dict[str, Any]:
+    return {name: value for name, value in values.items() if value is not None}
+
+
 def _duration(
-    data: Mapping[str, Any],
-    key: str,
-    default: float,
-    *,
-    path: tuple[str | int, ...],
-    issues: _Collector,
-) -> float:
+    data: Mapping[str, Any], key: str, *, path: tuple[str | int, ...], issues: _Collector
+) -> float | None:
+    """The duration at ``key``; None when absent or wrong (the wrong one is reported)."""
     if data.get(key) is None:
-        return default
+        return None
     try:
         return parse_duration(data[key])
     except ValueError as exc:
         issues.add((*path, key), str(exc))
-        return default
+        return None
 
 
 def _unique(names: list[str], where: str, issues: _Collector) -> None:

@@ -19,7 +19,10 @@ from gitops_vela.settings.addresses import (
 )
 from gitops_vela.settings.environment import apply_environment
 from gitops_vela.settings.tree import (
+    DEFAULT_APP_NAMESPACE,
+    DEFAULT_BRANCH,
     DEFAULT_INTERVAL,
+    DEFAULT_PATH,
     DEFAULT_STATUS_BRANCH,
     CredentialSettings,
     RepositorySettings,
@@ -33,10 +36,10 @@ class SingleRepository:
     """The ``run --repo`` flags: one repository, no config file (DESIGN §8)."""
 
     url: str
-    branch: str = "main"
-    path: str = "."
+    branch: str = DEFAULT_BRANCH
+    path: str = DEFAULT_PATH
     interval: float = DEFAULT_INTERVAL
-    namespace: str = "default"
+    namespace: str = DEFAULT_APP_NAMESPACE
     prune: bool = False
     status_branch: str = DEFAULT_STATUS_BRANCH
     status_enabled: bool = True

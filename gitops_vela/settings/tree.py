@@ -26,6 +26,9 @@ DEFAULT_LISTEN = "0.0.0.0:9440"
 DEFAULT_STATUS_BRANCH = "gitops-vela/status"
 DEFAULT_NAMESPACE = "gitops-vela-system"
 DEFAULT_INTERVAL = 60.0
+DEFAULT_BRANCH = "main"  # of a repository, and the ref of a capability center
+DEFAULT_PATH = "."  # the folder of a repository that holds its apps
+DEFAULT_APP_NAMESPACE = "default"  # for Appfiles that name none
 LOG_FORMATS = ("auto", "json", "console")
 DEFAULT_RENDER_TIMEOUT = 10.0  # seconds per template evaluation
 DEFAULT_RENDER_MEMORY_MB = 4096  # address space per Jsonnet worker
@@ -57,10 +60,10 @@ DEFAULT_PRUNE_LIMIT = 50.0
 class RepositorySettings:
     name: str
     url: str
-    branch: str = "main"
-    path: str = "."
+    branch: str = DEFAULT_BRANCH
+    path: str = DEFAULT_PATH
     interval: float = DEFAULT_INTERVAL
-    namespace: str = "default"
+    namespace: str = DEFAULT_APP_NAMESPACE
     prune: bool = True
     suspend: bool = False
     credentials: CredentialSettings = field(default_factory=CredentialSettings)
@@ -74,7 +77,7 @@ class RepositorySettings:
 class CapabilityCenterSettings:
     name: str
     url: str
-    ref: str = "main"
+    ref: str = DEFAULT_BRANCH
     path: str = "definitions"
     credentials: CredentialSettings = field(default_factory=CredentialSettings)
 

@@ -9,9 +9,15 @@ from gitops_vela.cluster import Cluster
 from gitops_vela.daemon.centers import Centers
 from gitops_vela.daemon.metrics import Metrics
 from gitops_vela.daemon.reconcile import RepositoryReconciler
+from gitops_vela.daemon.service import Daemon
 from gitops_vela.model.status import Reason
-from gitops_vela.settings import CapabilityCenterSettings, RepositorySettings
-from tests.daemon.conftest import GitRemote, git, replicas
+from gitops_vela.settings import (
+    CapabilityCenterSettings,
+    RepositorySettings,
+    ServerSettings,
+    Settings,
+)
+from tests.daemon.conftest import GitRemote, git, replicas, wait_for
 
 
 def make(
@@ -63,3 +69,33 @@ def test_an_unreachable_capability_center_fails_the_run_as_a_source_failure(
     assert replicas(cluster, "shop") == 1
     assert remote.status_file("shop") is not None
     assert report.revision == git("rev-parse", "main", cwd=remote.bare)
+
+
+def run_daemon_once(settings: RepositorySettings, cluster: Cluster, tmp_path: Path) -> Daemon:
+    tree = Settings(
+        repositories=(settings,),
+        server=ServerSettings(host="127.0.0.1", port=0),
+        cache_dir=tmp_path / "daemon-cache",
+    )
+    daemon = Daemon(tree, cluster=cluster, metrics=Metrics())
+    daemon.start()
+    wait_for(lambda: daemon.last_report(settings.name), what="the first run")
+    daemon.stop(timeout=10)
+    return daemon
+
+
+def test_the_daemon_backs_off_only_from_failures_worth_retrying(
+    remote: GitRemote, cluster: Cluster, tmp_path: Path
+) -> None:
+    remote.push({"apps/bad name/vela.yaml": "name: [unclosed\n"})
+    permanent = run_daemon_once(
+        RepositorySettings(name="acme", url=str(remote.bare)), cluster, tmp_path / "a"
+    )
+    transient = run_daemon_once(
+        RepositorySettings(name="gone", url=str(tmp_path / "gone.git")), cluster, tmp_path / "b"
+    )
+
+    assert permanent.last_report("acme") is not None
+    assert not permanent.last_report("acme").ok  # type: ignore[union-attr]
+    assert permanent.scheduler.failures("acme") == 0  # stays on its interval
+    assert transient.scheduler.failures("gone") == 1  # backs off

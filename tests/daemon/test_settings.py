@@ -10,6 +10,7 @@ from gitops_vela.errors import ConfigError
 from gitops_vela.settings import (
     Overrides,
     RenderSettings,
+    RepositorySettings,
     Settings,
     SingleRepository,
     apply_environment,
@@ -219,3 +220,14 @@ def test_render_settings_come_from_the_environment_once() -> None:
     assert (tree.render.workers, tree.render.memory_mb) == (3, 2048)
     with pytest.raises(ConfigError, match="GITOPS_VELA_RENDER_WORKERS: expected a positive"):
         render_settings({"GITOPS_VELA_RENDER_WORKERS": "many"})
+
+
+def test_what_the_file_leaves_out_keeps_the_defaults_of_the_settings_tree(tmp_path: Path) -> None:
+    path = write(tmp_path, "repositories:\n  - url: https://git.example.com/acme/shop.git\n")
+    settings = load_config_file(path, environ={})
+    (repo,) = settings.repositories
+    assert repo == RepositorySettings(name="shop", url="https://git.example.com/acme/shop.git")
+    expected = Settings(
+        repositories=(repo,), cache_dir=settings.cache_dir, config_file=path.resolve()
+    )
+    assert settings == expected

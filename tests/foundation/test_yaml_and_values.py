@@ -122,3 +122,11 @@ def test_one_document_is_expected_where_one_is_read() -> None:
     assert yamldoc.load_document("a: 1\n", path="f.yaml").line_of(("a",)) == 1
     with pytest.raises(YamlError, match=r"^f.yaml:3: expected one YAML document"):
         yamldoc.load_document("a: 1\n---\nb: 2\n", path="f.yaml")
+
+
+def test_a_control_character_is_reported_at_its_line() -> None:
+    with pytest.raises(YamlError) as raised:
+        load_documents('a: 1\nb: "\x01"\n', path="f.yaml")
+    assert str(raised.value.diagnostic) == (
+        "f.yaml:2: YAML error: unacceptable character #x0001: control characters are not allowed"
+    )
