@@ -15,13 +15,13 @@ from dataclasses import dataclass
 
 from gitops_vela.cluster import Cluster
 from gitops_vela.daemon.centers import Centers
-from gitops_vela.daemon.hooks import handle_hook
 from gitops_vela.daemon.http import HttpServer, Reply
 from gitops_vela.daemon.leases import LeaderElection, LeaseLock, default_identity
 from gitops_vela.daemon.metrics import Metrics
 from gitops_vela.daemon.reconcile import ReconcileReport, RepositoryReconciler
 from gitops_vela.daemon.scheduler import RepositoryScheduler
 from gitops_vela.daemon.shards import Sharding
+from gitops_vela.daemon.webhook import Deliveries, handle_hook
 from gitops_vela.errors import ClusterError, ConfigError
 from gitops_vela.logs import get_logger
 from gitops_vela.model.diagnostics import Diagnostic
@@ -50,6 +50,7 @@ class Daemon:
         self._attempted: set[str] = set()
         self._cluster_ok: bool | None = None
         self._cluster_checked = 0.0
+        self._deliveries = Deliveries()
         self.centers = self._make_centers(settings)
         self.shards = self._make_shards(settings)
         self.election = None if self.shards else self._make_election(settings)
@@ -285,4 +286,5 @@ class Daemon:
             settings=self.settings,
             trigger=self.trigger,
             on_center_push=self.centers.invalidate,
+            deliveries=self._deliveries,
         )
