@@ -61,6 +61,7 @@ class _BodyError(Exception):
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+
     def setup(self) -> None:
         super().setup()
         # Per socket read (request line, headers); ``_body`` bounds the whole body too.
