@@ -7,7 +7,9 @@ checkout never change, and it works the same for bare repositories.
 Symbolic links that lead outside the tree (``definitions/x.jsonnet ->
 /var/run/secrets/...``) are removed after checkout: whatever renders or
 diffs the files (a pull request's head included) must never read the host's
-files through them. Links inside the tree are kept.
+files through them. Links inside the tree are kept. A whole tree (a
+snapshot, an export) records what it removed (``source/refused.py``), so
+readers report those paths as links leading outside, not as missing.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 
 from gitops_vela.errors import SourceError
 from gitops_vela.source.gitcmd import GitRunner
+from gitops_vela.source.refused import read_refused, write_refused
 
 
 def resolve_commit(runner: GitRunner, repo: Path, rev: str) -> str:
@@ -46,7 +49,7 @@ def checkout_tree(runner: GitRunner, repo: Path, sha: str, dest: Path) -> None:
     links = [
         entry.partition("\t")[2] for entry in staged.split("\0") if entry.startswith("120000 ")
     ]
-    drop_escaping_links(dest, links)
+    write_refused(dest, drop_escaping_links(dest, links))
 
 
 def export_tree(repo: Path, rev: str, dest: Path, *, runner: GitRunner | None = None) -> str:
@@ -78,23 +81,29 @@ def update_tree(runner: GitRunner, repo: Path, old: str, new: str, dest: Path) -
     for status, rel in pairs:
         if status == "D":
             _remove(dest, rel)
-    checkout_paths(runner, repo, new, dest, [rel for status, rel in pairs if status != "D" and rel])
+    changed = [rel for status, rel in pairs if status != "D" and rel]
+    dropped = checkout_paths(runner, repo, new, dest, changed)
+    touched = {rel for _, rel in pairs}
+    write_refused(dest, (read_refused(dest) - touched) | set(dropped))
 
 
 def checkout_paths(
     runner: GitRunner, repo: Path, sha: str, dest: Path, paths: Iterable[str]
-) -> None:
-    """Write the files at ``paths`` (repo-relative) of commit ``sha`` under ``dest``."""
+) -> list[str]:
+    """Write the files at ``paths`` (repo-relative) of commit ``sha`` under ``dest``.
+
+    Returns the links among them that were removed for leading outside.
+    """
     wanted = sorted(paths)
     if not wanted:
-        return
+        return []
     dest.mkdir(parents=True, exist_ok=True)
     with _index_of(runner, repo, sha, dest) as (env, worktree):
         stdin = ("\0".join(wanted) + "\0").encode()
         args = [worktree, "checkout-index", "--force", "-z", "--stdin"]
         runner.run(args, cwd=repo, env=env, stdin=stdin)
     # a pull request must not read the host's files through a link leaving the tree
-    drop_escaping_links(dest, [p for p in wanted if (dest / p).is_symlink()])
+    return drop_escaping_links(dest, [p for p in wanted if (dest / p).is_symlink()])
 
 
 def drop_escaping_links(root: Path, links: list[str]) -> list[str]:

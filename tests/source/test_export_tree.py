@@ -4,8 +4,10 @@ from pathlib import Path
 
 import pytest
 
+from gitops_vela.catalog.sandbox import PathRefused, confined_file
 from gitops_vela.errors import SourceError
 from gitops_vela.source import GitSource, export_tree
+from gitops_vela.source.refused import refused_links
 from tests.source.gitrepos import Remote
 
 
@@ -86,3 +88,27 @@ def test_links_leaving_the_tree_are_not_exported(remote: Remote, tmp_path: Path)
     snap = source.fetch()  # updated in place: the new link is checked as well
     assert not (snap.root / "definitions/late.jsonnet").exists()
     assert not (snap.root / "definitions/late.jsonnet").is_symlink()
+
+
+@pytest.mark.reliability
+def test_snapshots_record_the_links_they_removed(remote: Remote, tmp_path: Path) -> None:
+    secret = tmp_path / "host-secret"
+    secret.write_text("host secret\n")
+    work = Path(remote.work.working_tree_dir or "")
+    (work / "apps/evil").mkdir(parents=True)
+    (work / "apps/evil/vela.yaml").symlink_to(secret)
+    remote.work.index.add(["apps/evil/vela.yaml"])
+    remote.push({}, message="a link leading outside")
+    source = GitSource(remote.url, cache_dir=tmp_path / "cache")
+    snap = source.fetch()
+    assert refused_links(snap.root) == {"apps/evil/vela.yaml"}
+    assert refused_links(snap.root / "apps") == {"evil/vela.yaml"}  # a repository's `path`
+    with pytest.raises(PathRefused, match="symlink leading outside the repository"):
+        confined_file(snap.root, "apps/evil/vela.yaml")
+
+    remote.work.index.remove(["apps/evil/vela.yaml"], working_tree=True)
+    remote.push({"apps/evil/vela.yaml": "name: evil\n"}, message="a real file now")
+    snap = source.fetch()  # updated in place: the record follows
+    assert refused_links(snap.root) == set()
+    assert confined_file(snap.root, "apps/evil/vela.yaml").read_text() == "name: evil\n"
+    assert refused_links(work) == set()  # a checkout keeps its links: nothing recorded
