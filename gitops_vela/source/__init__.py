@@ -18,8 +18,9 @@ Public API::
     OpHook = Callable[[str], None]          called with "ls-remote" | "fetch" | "push"
 
 Symbolic links that lead outside the tree are removed from snapshots and
-exports, and recorded there (``refused.refused_links``) so readers report them. Every Git call has a timeout (the process group is killed) and every failure
-is a ``SourceError`` (retryable unless the input itself is wrong) whose text
+exports, and recorded there (``refused.refused_links``) so readers report
+them. Every Git call has a timeout (the process group is killed) and every
+failure is a ``SourceError`` (retryable unless the input itself is wrong) whose text
 holds no credentials.
 """
 
