@@ -113,7 +113,8 @@ def run(settings: Settings, *, reload: Reloader | None = None) -> int:
     try:
         clean = _serve(settings, reload=reload)
     except GitopsVelaError as exc:  # e.g. no cluster configured, the port is taken
-        log.error("cannot run the daemon", exc_info=exc)
+        # Not a reconcile: no status ``reason`` (ReconciliationFailed...) belongs here.
+        log.error("cannot run the daemon", error=exc.message)
         return 2
     except Exception:  # a bug: one JSON line with its traceback, not a raw dump
         log.exception("the daemon crashed")
