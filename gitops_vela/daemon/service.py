@@ -229,8 +229,3 @@ class Daemon:
         """The repositories this replica reconciles now."""
         with self._lock:
             return set(self._reconcilers)
-
-    def last_report(self, name: str) -> ReconcileReport | None:
-        with self._lock:
-            reconciler = self._reconcilers.get(name)
-        return None if reconciler is None else reconciler.last_report
