@@ -2,7 +2,7 @@
 
 ::
 
-    GitopsVelaError                 reason: str, retryable: bool
+    GitopsVelaError                 stage (-> reason), retryable: bool
     ├── UserError                   bad input in Git: fix the file; never retried
     │   ├── AppfileError            an Appfile (YAML, names, parameters, traits)
     │   ├── DefinitionError         a WorkloadDefinition / TraitDefinition
@@ -18,6 +18,12 @@
     ├── PruneError                  deleting stale objects failed (retryable)
     └── StatusError                 writing the status branch failed (retryable)
 
+Each class names the pipeline stage it belongs to, so its ``reason`` comes from
+the one table (``PipelineStage`` in ``model.status``); ``retryable`` says how to
+react: the scheduler backs off and retries a retryable failure, and keeps a
+repository whose failure is not retryable on its plain interval (retrying
+sooner or more often cannot help until its input changes).
+
 User errors carry ``Diagnostic`` values (``path:line: key: message``) so one
 exception can report every problem in a file. Third-party exceptions are
 translated into this tree once, at the boundary that calls them, with
@@ -29,13 +35,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from gitops_vela.model.diagnostics import Diagnostic
-from gitops_vela.model.status import Reason
+from gitops_vela.model.status import PipelineStage, Reason
 
 
 class GitopsVelaError(Exception):
     """Base of every error gitops-vela raises on purpose."""
 
-    reason: Reason = Reason.RECONCILIATION_FAILED
+    stage: PipelineStage | None = None  # None: outside every stage (e.g. start-up)
     retryable: bool = False
 
     def __init__(self, message: str, *, retryable: bool | None = None) -> None:
@@ -44,11 +50,15 @@ class GitopsVelaError(Exception):
         if retryable is not None:
             self.retryable = retryable
 
+    @property
+    def reason(self) -> Reason:
+        return self.stage.reason if self.stage is not None else Reason.RECONCILIATION_FAILED
+
 
 class UserError(GitopsVelaError):
     """Input a person must fix; it carries one or more diagnostics."""
 
-    reason = Reason.BUILD_FAILED
+    stage: PipelineStage | None = PipelineStage.BUILD
     retryable = False
 
     def __init__(self, diagnostics: Diagnostic | Iterable[Diagnostic]) -> None:
@@ -74,20 +84,20 @@ class RenderError(UserError):
 class ConfigError(UserError):
     """The daemon's configuration (file or flags) is invalid."""
 
-    reason = Reason.RECONCILIATION_FAILED
+    stage = None
 
 
 class SourceError(GitopsVelaError):
     """A Git operation failed; the last good state is kept and retried."""
 
-    reason = Reason.SOURCE_FAILED
+    stage = PipelineStage.SOURCE
     retryable = True
 
 
 class ClusterError(GitopsVelaError):
     """Talking to Kubernetes failed."""
 
-    reason = Reason.APPLY_FAILED
+    stage = PipelineStage.APPLY
     retryable = True
 
 
@@ -124,20 +134,20 @@ class ImmutableFieldError(ApiError):
 class HealthCheckError(ClusterError):
     """Health could not be assessed (e.g. a healthPolicy failed)."""
 
-    reason = Reason.HEALTH_CHECK_FAILED
+    stage = PipelineStage.HEALTH
 
 
 class PruneError(GitopsVelaError):
     """Deleting stale objects failed."""
 
-    reason = Reason.PRUNE_FAILED
+    stage = PipelineStage.PRUNE
     retryable = True
 
 
 class StatusError(GitopsVelaError):
     """Writing the status branch failed."""
 
-    reason = Reason.STATUS_FAILED
+    stage = PipelineStage.STATUS
     retryable = True
 
 

@@ -17,6 +17,7 @@ from vela_emulator import (
     bytefields,
     calls,
     crds,
+    decoding,
     paging,
     semantics,
     validation,
@@ -166,10 +167,14 @@ class Api:
         obj = prepare_create(rtype, obj, namespace=call.namespace, allocator=self.allocator)
         self._default(rtype, obj)
         validation.validate(rtype, obj)
-        if self.store.get(
+        existing = self.store.get(
             rtype.key, call.namespace if rtype.namespaced else "", obj["metadata"]["name"]
-        ):
-            raise already_exists(rtype.resource, rtype.group, obj["metadata"]["name"])
+        )
+        if existing is not None:
+            exists = already_exists(rtype.resource, rtype.group, obj["metadata"]["name"])
+            if existing["metadata"].get("deletionTimestamp"):
+                exists.message = f"object is being deleted: {exists.message}"
+            raise exists
         return obj
 
     def _default(self, rtype: ResourceType, obj: Obj) -> None:
@@ -230,6 +235,7 @@ class Api:
     def _check_fields(self, call: Call, obj: Obj) -> None:
         """Unknown fields under ``fieldValidation`` (default Warn); they are dropped anyway."""
         bytefields.check_byte_fields(call.rtype, obj)  # decoding fails before anything else
+        decoding.check(call.rtype, obj)
         if call.subresource:
             return
         unknown = self._unknown_fields(call.rtype, obj)
@@ -305,7 +311,7 @@ class Api:
         obj = prepare_update(
             rtype, old, new, allocator=self.allocator, subresource=call.subresource
         )
-        validation.validate(rtype, obj)
+        validation.validate(rtype, obj, old=old)
         validation.validate_update(rtype, old, obj)
         if record:
             obj = semantics.record_update(
@@ -363,6 +369,7 @@ class Api:
         if not applied.get("apiVersion") or not applied.get("kind"):
             raise bad_request("invalid object type: /, Kind=")
         self._check_applied_fields(call, applied)
+        decoding.check_applied(call.rtype, applied, namespace=call.namespace, name=call.name)
         if not call.query.get("fieldManager"):
             raise _patch_option_invalid(
                 "fieldManager", "FieldValueRequired", "Required value: is required for apply patch"

@@ -37,13 +37,13 @@ class ApiStatus(Exception):
             "metadata": {},
             "status": "Failure",
             "message": self.message,
-            "reason": self.reason,
-            "code": self.code,
         }
-        if not self.reason:
-            del status["reason"]  # the apiserver's answer to errors that are not a Status
+        # metav1.Status's field order, as json.Marshal writes it: clients compare bodies
+        if self.reason:  # absent in the apiserver's answer to errors that are not a Status
+            status["reason"] = self.reason
         if self.details is not None:
             status["details"] = self.details
+        status["code"] = self.code
         return status
 
 
@@ -53,9 +53,10 @@ def qualified(resource: str, group: str) -> str:
 
 
 def _details(name: str, resource: str, group: str) -> dict[str, Any]:
-    details: dict[str, Any] = {"name": name, "kind": resource}
+    details: dict[str, Any] = {"name": name}  # StatusDetails order: name, group, kind
     if group:
         details["group"] = group
+    details["kind"] = resource
     return details
 
 
@@ -130,7 +131,10 @@ def unsupported_media_type(content_type: str, accepted: tuple[str, ...]) -> ApiS
 
 
 def path_not_found() -> ApiStatus:
-    return ApiStatus(404, "NotFound", "the server could not find the requested resource")
+    # the apiserver's NotFound handler answers with empty details
+    return ApiStatus(
+        404, "NotFound", "the server could not find the requested resource", details={}
+    )
 
 
 def gone(message: str) -> ApiStatus:

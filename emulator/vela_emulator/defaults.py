@@ -58,9 +58,31 @@ _FILE_MODE_0644 = 420  # SecretVolumeSourceDefaultMode & co. in core/v1 types.go
 
 def apply_defaults(obj: Obj) -> None:
     """Fill the apiserver's defaults into ``obj`` (in place) by apiVersion and kind."""
-    handler = _HANDLERS.get((str(obj.get("apiVersion", "")), str(obj.get("kind", ""))))
+    gvk = (str(obj.get("apiVersion", "")), str(obj.get("kind", "")))
+    handler = _HANDLERS.get(gvk)
     if handler is not None:
         handler(obj)
+    zeros = _ZERO_STATUS.get(gvk)
+    if zeros and isinstance(obj.get("status", {}), dict):
+        status = _dict(obj, "status")
+        for key in zeros:
+            status.setdefault(key, 0)
+
+
+# Status fields whose Go json tags lack omitempty: every answer carries them, 0 before a
+# controller ran, and the typed models of clients (the Python client's) require them.
+_ZERO_STATUS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("apps/v1", "DaemonSet"): (
+        "currentNumberScheduled",
+        "numberMisscheduled",
+        "desiredNumberScheduled",
+        "numberReady",
+    ),
+    ("apps/v1", "StatefulSet"): ("replicas", "availableReplicas"),
+    ("apps/v1", "ReplicaSet"): ("replicas",),
+    ("autoscaling/v2", "HorizontalPodAutoscaler"): ("desiredReplicas",),
+    ("autoscaling/v1", "HorizontalPodAutoscaler"): ("currentReplicas", "desiredReplicas"),
+}
 
 
 # ----------------------------------------------------------------- helpers

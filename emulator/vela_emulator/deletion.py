@@ -1,9 +1,13 @@
-"""Deletion: finalizers, propagationPolicy (garbage collection by ownerReferences),
-namespace termination and CRD cleanup.
+"""DELETE like the apiserver: finalizers, propagationPolicy, protected namespaces.
 
-Controllers that run asynchronously in Kubernetes (garbage collector,
-namespace controller, CRD finalizer) run synchronously here, right after the
-delete, so tests see the end state without waiting.
+A DELETE removes an object at once only when nothing holds it: finalizers
+(``foregroundDeletion`` and ``orphan`` added for those policies) keep it with a
+``deletionTimestamp`` until they are gone. The asynchronous part runs on the
+controller loop (:mod:`.controllers`): the garbage collector
+(:mod:`.garbage`) collects dependents by ownerReferences, the namespace
+controller (:mod:`.namespaces`) empties a Terminating namespace and then
+removes it. So dependents and namespace contents go a tick or two after the
+DELETE, in order, as on a cluster.
 """
 
 from __future__ import annotations
@@ -13,12 +17,17 @@ from typing import Any
 
 from vela_emulator import crds
 from vela_emulator.api import Api
-from vela_emulator.apistatus import bad_request, conflict
+from vela_emulator.apistatus import bad_request, conflict, forbidden
 from vela_emulator.calls import Call, Obj
+from vela_emulator.controllers import ControllerLoop
+from vela_emulator.garbage import FOREGROUND, ORPHAN, GarbageCollector
 from vela_emulator.lifecycle import now
+from vela_emulator.namespaces import NamespaceController, is_namespace
 from vela_emulator.registry import ResourceType
 
 POLICIES = ("Orphan", "Background", "Foreground")
+# the NamespaceLifecycle admission plugin's immortal namespaces
+PROTECTED_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 
 
 def _options(call: Call) -> dict[str, Any]:
@@ -37,14 +46,33 @@ def _options(call: Call) -> dict[str, Any]:
     return options
 
 
-def _success(rtype: ResourceType, obj: Obj) -> Obj:
-    details: Obj = {
-        "name": obj["metadata"]["name"],
-        "kind": rtype.resource,
-        "uid": obj["metadata"].get("uid", ""),
+# Registries with ReturnDeletedObject: a DELETE answers with the object, not a Status.
+_RETURNS_DELETED = frozenset(
+    {
+        ("", "pods"),
+        ("", "services"),
+        ("", "serviceaccounts"),
+        ("", "persistentvolumeclaims"),
+        ("", "persistentvolumes"),
+        ("storage.k8s.io", "storageclasses"),
     }
+)
+
+
+def _policy(options: dict[str, Any]) -> str:
+    policy = options.get("propagationPolicy")
+    if policy:
+        return str(policy)
+    orphan = options.get("orphanDependents")
+    return "Orphan" if orphan in (True, "true") else "Background"
+
+
+def _success(rtype: ResourceType, obj: Obj) -> Obj:
+    details: Obj = {"name": obj["metadata"]["name"]}  # StatusDetails order: name, group, kind
     if rtype.group:
         details["group"] = rtype.group
+    details["kind"] = rtype.resource
+    details["uid"] = obj["metadata"].get("uid", "")
     return {
         "kind": "Status",
         "apiVersion": "v1",
@@ -54,28 +82,36 @@ def _success(rtype: ResourceType, obj: Obj) -> Obj:
     }
 
 
-class Deleter:
-    """DELETE on one object or a collection, with the controllers that follow it."""
+def _check_protected(call: Call) -> None:
+    if is_namespace(call.rtype) and call.name in PROTECTED_NAMESPACES:
+        raise forbidden("namespaces", "", call.name, "this namespace may not be deleted")
 
-    def __init__(self, api: Api) -> None:
+
+class Deleter:
+    """DELETE on one object or a collection; owns the garbage collector and namespace controller."""
+
+    def __init__(self, api: Api, loop: ControllerLoop) -> None:
         self.api = api
         self.store = api.store
+        self.loop = loop
+        self.collector = GarbageCollector(api, delete=self.delete_object, remove=self.remove)
+        self.namespaces = NamespaceController(api, delete=self.delete_object, remove=self.remove)
+        loop.add(self.namespaces)
+        loop.add(self.collector)
         api.remove = self.remove
 
     def delete(self, call: Call) -> Obj:
         options = _options(call)
-        dry_run = bool(options.get("dryRun"))
+        _check_protected(call)
         with self.store.lock:
             obj = self.api.live(call)
             self._check_preconditions(call, obj, options.get("preconditions") or {})
-            if dry_run:
+            if options.get("dryRun"):
                 return self.api.view(call.rtype, obj)
-            result = self._delete_one(
-                call.rtype, obj, options.get("propagationPolicy") or "Background"
-            )
-        if result is None:
+            result = self.delete_object(call.rtype, obj, _policy(options))
+        if result is None and call.rtype.key not in _RETURNS_DELETED:
             return _success(call.rtype, obj)
-        return self.api.view(call.rtype, result)
+        return self.api.view(call.rtype, result or obj)
 
     def delete_collection(self, call: Call) -> Obj:
         options = _options(call)
@@ -94,11 +130,11 @@ class Deleter:
         with self.store.lock:
             for item in listed["items"]:
                 meta = item["metadata"]
+                if is_namespace(call.rtype) and meta["name"] in PROTECTED_NAMESPACES:
+                    continue
                 live = self.store.get(call.rtype.key, meta.get("namespace", ""), meta["name"])
                 if live is not None:
-                    self._delete_one(
-                        call.rtype, live, options.get("propagationPolicy") or "Background"
-                    )
+                    self.delete_object(call.rtype, live, _policy(options))
         return listed
 
     def _check_preconditions(self, call: Call, obj: Obj, pre: dict[str, Any]) -> None:
@@ -109,29 +145,44 @@ class Deleter:
                 why = f"Precondition failed: {label} in precondition: {wanted}, {label} in object meta: {meta.get(field)}"
                 raise conflict(call.rtype.resource, call.rtype.group, call.name, why)
 
-    def _delete_one(self, rtype: ResourceType, obj: Obj, policy: str) -> Obj | None:
-        """Delete now, or mark for deletion when finalizers remain. Returns the kept object."""
-        if rtype.kind == "Namespace" and not rtype.group:
-            return self._terminate_namespace(obj)
-        if obj["metadata"].get("finalizers"):
-            if obj["metadata"].get("deletionTimestamp"):
-                return obj
-            marked = copy.deepcopy(obj)
-            marked["metadata"]["deletionTimestamp"] = now()
-            marked["metadata"]["deletionGracePeriodSeconds"] = 0
-            return self.store.put(rtype.key, marked, obj)
-        self.remove(rtype, obj, policy)
-        return None
+    def delete_object(self, rtype: ResourceType, obj: Obj, policy: str) -> Obj | None:
+        """Remove now, or mark for deletion while finalizers hold it. Returns the kept object."""
+        meta = obj["metadata"]
+        if meta.get("deletionTimestamp"):
+            return obj  # already being deleted: the first DELETE's policy stands
+        finalizers = list(meta.get("finalizers") or [])
+        if policy == "Orphan" and ORPHAN not in finalizers:
+            finalizers.append(ORPHAN)
+        elif policy == "Foreground" and FOREGROUND not in finalizers:
+            finalizers.append(FOREGROUND)
+        if not finalizers and not is_namespace(rtype):
+            self.remove(rtype, obj)
+            return None
+        marked = copy.deepcopy(obj)
+        marked["metadata"]["deletionTimestamp"] = now()
+        marked["metadata"]["deletionGracePeriodSeconds"] = 0
+        if finalizers:
+            marked["metadata"]["finalizers"] = finalizers
+        if is_namespace(rtype):
+            marked["status"] = {**(marked.get("status") or {}), "phase": "Terminating"}
+        kept = self.store.put(rtype.key, marked, obj)
+        if is_namespace(rtype):
+            self.namespaces.terminate(kept["metadata"]["name"])
+        if ORPHAN in finalizers or FOREGROUND in finalizers:
+            self.collector.deleting(rtype, kept)
+        self.loop.kick()
+        return kept
 
-    def remove(self, rtype: ResourceType, obj: Obj, policy: str = "Background") -> None:
-        """Remove from the store, then collect dependents and run CRD/namespace cleanup."""
+    def remove(self, rtype: ResourceType, obj: Obj) -> None:
+        """Take an object nothing holds any more out of the store; its dependents follow."""
+        if is_namespace(rtype) and (obj.get("spec") or {}).get("finalizers"):
+            return  # the namespace controller finalizes it once it is empty
         if rtype.kind == "CustomResourceDefinition" and rtype.group == crds.CRD_GROUP:
             self._drop_custom_resources(obj)
         self.store.remove(rtype.key, obj)
-        self._collect_dependents(obj["metadata"].get("uid", ""), policy)
-        namespace = obj["metadata"].get("namespace", "")
-        if namespace:
-            self.finish_namespace(namespace)
+        self.collector.removed(obj)
+        self.namespaces.removed(rtype, obj)
+        self.loop.kick()
 
     def _drop_custom_resources(self, crd: Obj) -> None:
         spec = crd.get("spec") or {}
@@ -139,51 +190,3 @@ class Deleter:
         for item in self.store.items(key):
             self.store.remove(key, item)
         self.api.registry.remove_crd(crd["metadata"]["name"])
-
-    def _collect_dependents(self, uid: str, policy: str) -> None:
-        if not uid:
-            return
-        for key in self.store.kinds():
-            rtype = self.api.registry.for_key(key)
-            for item in self.store.items(key):
-                refs = item["metadata"].get("ownerReferences") or []
-                if rtype is None or not any(r.get("uid") == uid for r in refs):
-                    continue
-                if policy == "Orphan":
-                    orphan = copy.deepcopy(item)
-                    orphan["metadata"]["ownerReferences"] = [r for r in refs if r.get("uid") != uid]
-                    if not orphan["metadata"]["ownerReferences"]:
-                        del orphan["metadata"]["ownerReferences"]
-                    self.store.put(key, orphan, item)
-                else:
-                    self._delete_one(rtype, item, policy)
-
-    def _terminate_namespace(self, ns: Obj) -> Obj:
-        if not ns["metadata"].get("deletionTimestamp"):
-            marked = copy.deepcopy(ns)
-            marked["metadata"]["deletionTimestamp"] = now()
-            marked["status"] = {"phase": "Terminating"}
-            ns = self.store.put(("", "namespaces"), marked, ns)
-        name = ns["metadata"]["name"]
-        for key in self.store.kinds():
-            rtype = self.api.registry.for_key(key)
-            if rtype is None or not rtype.namespaced:
-                continue
-            for item in self.store.items(key, name):
-                if not item["metadata"].get("deletionTimestamp") or not item["metadata"].get(
-                    "finalizers"
-                ):
-                    self._delete_one(rtype, item, "Background")
-        self.finish_namespace(name)
-        return ns
-
-    def finish_namespace(self, name: str) -> None:
-        """Remove a terminating namespace once nothing is left in it."""
-        ns = self.store.get(("", "namespaces"), "", name)
-        if ns is None or not ns["metadata"].get("deletionTimestamp"):
-            return
-        for key in self.store.kinds():
-            rtype = self.api.registry.for_key(key)
-            if rtype is not None and rtype.namespaced and self.store.items(key, name):
-                return
-        self.store.remove(("", "namespaces"), ns)

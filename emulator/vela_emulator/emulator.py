@@ -29,6 +29,7 @@ import yaml
 from vela_emulator import crds
 from vela_emulator.api import Api
 from vela_emulator.calls import Call
+from vela_emulator.controllers import DEFAULT_TICK, ControllerLoop
 from vela_emulator.deletion import Deleter
 from vela_emulator.faults import Counters, Faults
 from vela_emulator.registry import Registry
@@ -48,6 +49,8 @@ class Emulator:
     it). ``snapshot`` names a JSON file loaded at start and saved at stop.
     ``kubeconfig`` is where to write the kubeconfig (default: a temporary file).
     ``watch_history`` is how many events a watch can resume from (older: 410 Expired).
+    ``controller_tick`` is the pause between rounds of the controllers (garbage collector,
+    namespace controller): deletions take a few ticks; :meth:`settle` finishes them now.
     """
 
     def __init__(
@@ -58,11 +61,13 @@ class Emulator:
         snapshot: str | os.PathLike[str] | None = None,
         kubeconfig: str | os.PathLike[str] | None = None,
         watch_history: int = WATCH_LOG_SIZE,
+        controller_tick: float = DEFAULT_TICK,
     ) -> None:
         self.store = Store(log_size=watch_history)
         self.registry = Registry()
         self.api = Api(self.store, self.registry)
-        self.deleter = Deleter(self.api)
+        self.controllers = ControllerLoop(self.store, tick=controller_tick)
+        self.deleter = Deleter(self.api, self.controllers)
         self.faults = Faults()
         self.counters = Counters()
         self.simulation = Simulator(self.api, delay=status_delay)
@@ -97,6 +102,7 @@ class Emulator:
         )
         self._thread.start()
         self.simulation.start()
+        self.controllers.start()
         self._kubeconfig = self.write_kubeconfig(self._kubeconfig_arg)
         return self
 
@@ -111,6 +117,7 @@ class Emulator:
         if self._thread is not None:
             self._thread.join(timeout=5)
         self.simulation.stop()
+        self.controllers.stop()
         if self._snapshot is not None:
             self.save(self._snapshot)
         if self._kubeconfig is not None and self._kubeconfig_arg is None:
@@ -203,12 +210,16 @@ class Emulator:
                 if rtype.crd:
                     self.registry.remove_crd(rtype.crd)
             self.simulation.reset()
+            self.controllers.reset()
             self._seed()
         self.faults.clear()
         self.counters.reset()
 
     def settle(self) -> None:
-        """Write every pending simulated status now (useful with ``status_delay``)."""
+        """Finish pending controller work now: simulated status (``status_delay``), garbage
+        collection and namespace termination (until only finalizers hold objects)."""
+        self.simulation.settle()
+        self.controllers.settle()
         self.simulation.settle()
 
     def objects(self) -> int:
@@ -230,3 +241,5 @@ class Emulator:
             self.api.allocator.taken(self.store.items(("", "services")))
             for crd in self.store.items(("apiextensions.k8s.io", "customresourcedefinitions")):
                 self.registry.add_crd_types(crd["metadata"]["name"], crds.types_from_crd(crd))
+            self.controllers.reset()
+            self.controllers.resync()

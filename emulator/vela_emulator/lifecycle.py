@@ -15,6 +15,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from vela_emulator.apistatus import invalid
 from vela_emulator.registry import ResourceType
 
 Obj = dict[str, Any]
@@ -144,6 +145,39 @@ def _kind_create(rtype: ResourceType, obj: Obj, allocator: Allocator) -> None:
         obj.setdefault("spec", {})["finalizers"] = ["kubernetes"]
 
 
+def _no_new_finalizers(rtype: ResourceType, old_meta: Obj, meta: Obj) -> None:
+    """ValidateNoNewFinalizers: once deletion started, finalizers can only go."""
+    extra = sorted(set(meta.get("finalizers") or ()) - set(old_meta.get("finalizers") or ()))
+    if not extra:
+        return
+    found = "[]string{" + ", ".join(f'"{f}"' for f in extra) + "}"
+    raise invalid(
+        rtype.kind,
+        rtype.group,
+        str(old_meta.get("name", "")),
+        [
+            (
+                "metadata.finalizers",
+                "FieldValueForbidden",
+                "Forbidden: no new finalizers can be added if the object is being deleted, "
+                f"found new finalizers {found}",
+            )
+        ],
+    )
+
+
+def _finalized(old: Obj, new: Obj) -> Obj:
+    """PUT namespaces/NAME/finalize: only ``spec.finalizers`` changes."""
+    result = copy.deepcopy(old)
+    finalizers = (new.get("spec") or {}).get("finalizers")
+    spec = result.setdefault("spec", {})
+    if finalizers:
+        spec["finalizers"] = list(finalizers)
+    else:
+        spec.pop("finalizers", None)
+    return result
+
+
 def prepare_update(
     rtype: ResourceType, old: Obj, new: Obj, *, allocator: Allocator, subresource: str = ""
 ) -> Obj:
@@ -151,6 +185,10 @@ def prepare_update(
     on spec changes. Parts of ``old`` are shared, never copied: stored objects are not mutated."""
     new["apiVersion"], new["kind"] = rtype.api_version, rtype.kind
     meta, old_meta = new.setdefault("metadata", {}), old["metadata"]
+    if old_meta.get("deletionTimestamp"):
+        _no_new_finalizers(rtype, old_meta, meta)
+    if subresource == "finalize":
+        return _finalized(old, new)
     for key in (
         "uid",
         "creationTimestamp",

@@ -11,10 +11,13 @@ import json
 import re
 from typing import Any
 
+from vela_emulator import celrules, fielderrors, metavalidation, podvalidation, structural
 from vela_emulator.apistatus import ApiStatus, invalid
+from vela_emulator.fielderrors import Cause
 from vela_emulator.registry import ResourceType
 
-Cause = tuple[str, str, str]  # field, reason, message
+Obj = dict[str, Any]
+_SERVICE_TYPES = ["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"]
 
 _SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -72,63 +75,131 @@ def _go_map(value: dict[str, Any] | None) -> str:
     return f"map[string]string{{{items}}}"
 
 
-def _pod_template_causes(template: Any, prefix: str) -> list[Cause]:
-    spec = (template or {}).get("spec") or {}
-    containers = spec.get("containers") or []
-    if not containers:
-        return [(f"{prefix}.spec.containers", "FieldValueRequired", "Required value")]
-    causes = []
-    for i, container in enumerate(containers):
-        if not container.get("name"):
+def _nonnegative(spec: Obj, key: str, prefix: str = "spec") -> list[Cause]:
+    value = spec.get(key)
+    if isinstance(value, int) and not isinstance(value, bool) and value < 0:
+        return [fielderrors.invalid(f"{prefix}.{key}", value, fielderrors.NEGATIVE)]
+    return []
+
+
+def _restart_only(template: Any, field: str, allowed: list[str]) -> list[Cause]:
+    """The restart policies a controller's pods may have (the pod spec allows all three)."""
+    spec = (template if isinstance(template, dict) else {}).get("spec") or {}
+    policy = spec.get("restartPolicy") if isinstance(spec, dict) else None
+    if policy and policy in podvalidation.RESTART_POLICIES and policy not in allowed:
+        return [fielderrors.not_supported(f"{field}.spec.restartPolicy", policy, allowed)]
+    return []
+
+
+def _workload_causes(kind: str, obj: Obj) -> list[Cause]:
+    """ValidateDeploymentSpec & co.: replicas, selector, template (restartPolicy Always)."""
+    spec = obj.get("spec") or {}
+    causes = [] if kind == "DaemonSet" else _nonnegative(spec, "replicas")
+    selector = spec.get("selector")
+    template = spec.get("template")
+    if not selector:
+        causes.append(fielderrors.required("spec.selector"))
+    else:
+        labels = ((template or {}).get("metadata") or {}).get("labels") or {}
+        wanted = selector.get("matchLabels") or {}
+        if any(labels.get(k) != v for k, v in wanted.items()):
             causes.append(
-                (f"{prefix}.spec.containers[{i}].name", "FieldValueRequired", "Required value")
+                (
+                    "spec.template.metadata.labels",
+                    "FieldValueInvalid",
+                    f"Invalid value: {_go_map(labels)}: `selector` does not match template `labels`",
+                )
             )
-        if not container.get("image"):
-            causes.append(
-                (f"{prefix}.spec.containers[{i}].image", "FieldValueRequired", "Required value")
-            )
+    causes.extend(podvalidation.template_causes(template, "spec.template"))
+    causes.extend(_restart_only(template, "spec.template", ["Always"]))
+    causes.extend(_nonnegative(spec, "minReadySeconds"))
+    causes.extend(_nonnegative(spec, "revisionHistoryLimit"))
     return causes
 
 
-def _workload_causes(obj: dict[str, Any]) -> list[Cause]:
-    spec = obj.get("spec") or {}
-    selector = spec.get("selector")
-    if not selector:
-        return [("spec.selector", "FieldValueRequired", "Required value")]
-    causes = _pod_template_causes(spec.get("template"), "spec.template")
-    labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
-    wanted = selector.get("matchLabels") or {}
-    if any(labels.get(k) != v for k, v in wanted.items()):
-        causes.append(
-            (
-                "spec.template.metadata.labels",
-                "FieldValueInvalid",
-                f"Invalid value: {_go_map(labels)}: `selector` does not match template `labels`",
-            )
+def _job_causes(spec: Any, prefix: str) -> list[Cause]:
+    """ValidateJobSpec: counts not negative, pods that restart OnFailure or Never."""
+    spec = spec if isinstance(spec, dict) else {}
+    causes: list[Cause] = []
+    for key in ("parallelism", "completions", "activeDeadlineSeconds", "backoffLimit"):
+        causes.extend(_nonnegative(spec, key, prefix))
+    template = spec.get("template")
+    causes.extend(podvalidation.template_causes(template, f"{prefix}.template"))
+    causes.extend(_restart_only(template, f"{prefix}.template", ["OnFailure", "Never"]))
+    return causes
+
+
+def _service_causes(spec: Obj) -> list[Cause]:
+    """ValidateService: ports (required unless headless or ExternalName) and the type."""
+    causes: list[Cause] = []
+    kind = spec.get("type")
+    ports: list[Any] = spec["ports"] if isinstance(spec.get("ports"), list) else []
+    if kind != "ExternalName" and spec.get("clusterIP") != "None" and not ports:
+        causes.append(fielderrors.required("spec.ports"))
+    for i, port in enumerate(ports):
+        port = port if isinstance(port, dict) else {}
+        path = f"spec.ports[{i}]"
+        if len(ports) > 1 and not port.get("name"):
+            causes.append(fielderrors.required(f"{path}.name"))
+        number = port.get("port")
+        causes.extend(
+            fielderrors.invalid(f"{path}.port", number, m)
+            for m in fielderrors.is_valid_port_num(number)
         )
+        causes.extend(podvalidation.protocol_causes(port.get("protocol"), f"{path}.protocol"))
+    if kind and kind not in _SERVICE_TYPES:
+        causes.append(fielderrors.not_supported("spec.type", kind, _SERVICE_TYPES))
+    return causes
+
+
+def _key_causes(obj: Obj, fields: tuple[str, ...]) -> list[Cause]:
+    """ConfigMap and Secret keys: IsConfigMapKey for every key of every data map."""
+    causes: list[Cause] = []
+    for name in fields:
+        values = obj.get(name)
+        for key in sorted(values) if isinstance(values, dict) else ():
+            causes.extend(
+                fielderrors.invalid(f"{name}[{key}]", key, m)
+                for m in fielderrors.is_config_map_key(key)
+            )
     return causes
 
 
 def _kind_causes(rtype: ResourceType, obj: dict[str, Any]) -> list[Cause]:
+    spec = obj.get("spec") or {}
     if rtype.group == "apps" and rtype.kind in _WORKLOADS:
-        return _workload_causes(obj)
-    if rtype.kind == "Job" and rtype.group == "batch":
-        return _pod_template_causes((obj.get("spec") or {}).get("template"), "spec.template")
-    if rtype.kind == "Service" and not rtype.group:
-        spec = obj.get("spec") or {}
-        if (
-            spec.get("type") != "ExternalName"
-            and spec.get("clusterIP") != "None"
-            and not spec.get("ports")
-        ):
-            return [("spec.ports", "FieldValueRequired", "Required value")]
+        return _workload_causes(rtype.kind, obj)
+    if rtype.group == "batch" and rtype.kind == "Job":
+        return _job_causes(spec, "spec")
+    if rtype.group == "batch" and rtype.kind == "CronJob":
+        job_template = spec.get("jobTemplate") or {}
+        return _job_causes(job_template.get("spec"), "spec.jobTemplate.spec")
+    if rtype.group:
+        return []
+    if rtype.kind == "Pod":
+        return podvalidation.pod_spec_causes(spec, "spec")
+    if rtype.kind == "Service":
+        return _service_causes(spec)
+    if rtype.kind == "ConfigMap":
+        return _key_causes(obj, ("data", "binaryData"))
+    if rtype.kind == "Secret":
+        return _key_causes(obj, ("data", "stringData"))
     return []
 
 
-def validate(rtype: ResourceType, obj: dict[str, Any]) -> None:
-    """Raise 422 Invalid for what the apiserver would reject on create and update."""
-    name = str((obj.get("metadata") or {}).get("name") or "")
-    causes = _name_causes(rtype, name) + _kind_causes(rtype, obj)
+def validate(rtype: ResourceType, obj: Obj, *, old: Obj | None = None) -> None:
+    """Raise 422 Invalid for what the apiserver would reject on create and update.
+
+    ``old`` is the stored object on updates (CEL transition rules compare with it).
+    """
+    meta = obj.get("metadata") or {}
+    name = str(meta.get("name") or "")
+    causes = _name_causes(rtype, name) + metavalidation.meta_causes(meta)
+    if rtype.crd:
+        causes += structural.causes(obj, rtype.schema)
+        causes += celrules.causes(obj, old, rtype.schema, digest=rtype.schema_digest)
+    else:
+        causes += _kind_causes(rtype, obj)
     if causes:
         raise invalid(rtype.kind, rtype.group, name, causes)
 

@@ -15,10 +15,10 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from gitops_vela.catalog.sandbox import PathRefused, confined_file, import_candidates, scan_imports
-from gitops_vela.catalog.yamldoc import Document, KeyPath, YamlError, read_text
 from gitops_vela.errors import DefinitionError
 from gitops_vela.model.definitions import Definition, DefinitionKind
 from gitops_vela.model.diagnostics import Diagnostic
+from gitops_vela.yamldoc import Document, KeyPath, YamlError, read_text
 
 API_VERSION = "core.oam.dev/v1beta1"
 DESCRIPTION = "definition.oam.dev/description"

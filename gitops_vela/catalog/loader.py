@@ -18,10 +18,10 @@ from pathlib import Path
 from gitops_vela.catalog.catalog import Catalog, check_catalog
 from gitops_vela.catalog.definitions import MAX_SOURCE_BYTES, Roots, parse_definition
 from gitops_vela.catalog.sandbox import LIBRARY, PathRefused
-from gitops_vela.catalog.yamldoc import Document, YamlError, load_documents, read_text
 from gitops_vela.errors import DefinitionError
 from gitops_vela.model.definitions import Definition
 from gitops_vela.model.diagnostics import Diagnostic
+from gitops_vela.yamldoc import Document, YamlError, load_documents, read_text
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "builtin"
 DEFINITIONS_DIR = "definitions"

@@ -18,6 +18,7 @@ from gitops_vela.model.definitions import Definition
 from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.model.rendered import RenderedApp, RepositoryRender
 from gitops_vela.render import render_repository, yamltext
+from gitops_vela.settings import render_settings
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -90,6 +91,7 @@ def _render_args(args: argparse.Namespace, apps: Sequence[str] | None = None) ->
         revision=args.revision,
         default_namespace=args.namespace,
         apps=apps,
+        settings=render_settings(os.environ),
     )
 
 

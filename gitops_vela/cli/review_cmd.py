@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from functools import partial
 from pathlib import Path
@@ -10,9 +11,10 @@ from pathlib import Path
 from gitops_vela.cli.common import add_cluster_args, command_parser
 from gitops_vela.cluster import Cluster
 from gitops_vela.review import ReviewRequest, render_json, render_markdown, review
-from gitops_vela.review.engine import LiveDiff
 from gitops_vela.review.live import live_diffs
 from gitops_vela.review.markdown import DEFAULT_LIMIT
+from gitops_vela.review.reviewer import LiveDiff
+from gitops_vela.settings import render_settings
 from gitops_vela.sync import DEFAULT_INVENTORY_NAMESPACE, SyncOptions
 
 
@@ -89,6 +91,7 @@ def _review(args: argparse.Namespace, *, live: LiveDiff | None) -> int:
         live=live,
         repo=args.repo or "",
         namespace=args.namespace,
+        render=render_settings(os.environ),
     )
     report = review(request)
     text = (

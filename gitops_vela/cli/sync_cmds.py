@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
 
@@ -14,19 +15,19 @@ from gitops_vela.cli.common import (
     command_parser,
     duration,
 )
+from gitops_vela.cli.sync_output import apply_json, apply_text, diff_text
 from gitops_vela.cluster import Cluster
 from gitops_vela.errors import ConfigError
 from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.model.rendered import RepositoryRender
 from gitops_vela.render import render_repository
+from gitops_vela.settings import render_settings
 from gitops_vela.sync import (
     DEFAULT_INVENTORY_NAMESPACE,
     SyncOptions,
     diff_apps,
-    sync_apps,
     sync_repository,
 )
-from gitops_vela.sync.output import apply_json, apply_text, diff_text
 from gitops_vela.sync.rollout import wait_for_health
 
 
@@ -48,6 +49,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     _common(apply)
     apply.add_argument(
         "--prune", action="store_true", help="delete objects the apps no longer render"
+    )
+    apply.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="with --prune: a checkout that renders no app prunes every app of the repository",
     )
     apply.add_argument(
         "--dry-run", action="store_true", help="send only dry-run requests; change nothing"
@@ -84,7 +90,11 @@ def _common(parser: argparse.ArgumentParser) -> None:
 def _render(args: argparse.Namespace) -> tuple[str, RepositoryRender]:
     root, repo = checkout(args.path, args.repo)
     render = render_repository(
-        root, repo=repo, default_namespace=args.namespace, apps=[args.app] if args.app else None
+        root,
+        repo=repo,
+        default_namespace=args.namespace,
+        apps=[args.app] if args.app else None,
+        settings=render_settings(os.environ),
     )
     if args.app and not render.apps and not render.failures:
         raise ConfigError(Diagnostic(args.path, f"no app named {args.app!r}", key="--app"))
@@ -104,14 +114,11 @@ def run_apply(args: argparse.Namespace) -> int:
         prune=args.prune,
         dry_run=args.dry_run,
         inventory_namespace=args.inventory_namespace,
+        allow_empty=args.allow_empty,
         progress=_progress_printer("applying", ends=True) if show else None,
     )
     with Cluster.connect(args.kubeconfig, args.context) as cluster:
-        if args.app:
-            failed = {f.name for f in render.failures}
-            result = sync_apps(cluster, render.apps, options=options, failed_apps=failed)
-        else:
-            result = sync_repository(cluster, render, repo=repo, options=options)
+        result = sync_repository(cluster, render, repo=repo, options=options, whole=not args.app)
         if args.wait:
             progress = _progress_printer("healthy", ends=False) if show else None
             result = wait_for_health(

@@ -16,6 +16,7 @@ from kubernetes import config as k8s_config
 
 from gitops_vela.errors import ConfigError
 from gitops_vela.model.diagnostics import Diagnostic
+from gitops_vela.yamldoc import YamlError, load
 
 _IN_CLUSTER_ENV = "KUBERNETES_SERVICE_HOST"
 
@@ -84,17 +85,13 @@ def _from_kubeconfig(path: str, context: str | None) -> k8s.Configuration:
 def _check_kubeconfig_file(path: Path, *, shown: str) -> None:
     """Fail with one line for what the client would raise a traceback on."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load(path.read_bytes(), path=shown)
     except FileNotFoundError as exc:
         raise ConfigError(Diagnostic(shown, "no such kubeconfig file")) from exc
     except OSError as exc:
         raise ConfigError(Diagnostic(shown, f"cannot read kubeconfig: {exc.strerror}")) from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        line = mark.line + 1 if mark is not None else 0
-        message = f"kubeconfig is not valid YAML: {problem}"
-        raise ConfigError(Diagnostic(shown, message, line=line)) from exc
+    except YamlError as exc:
+        raise ConfigError(exc.diagnostic) from exc
     if not isinstance(data, dict):
         raise ConfigError(
             Diagnostic(shown, "not a kubeconfig: expected a mapping with clusters, contexts, users")

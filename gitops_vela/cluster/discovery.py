@@ -56,6 +56,23 @@ class Discovery:
             )
         return found
 
+    def namespaced(self) -> list[Resource]:
+        """Every namespaced kind the server serves (its preferred version of each group).
+
+        Costs one request per group: for rare questions like "what does this
+        namespace still hold?" before pruning it, never for a poll.
+        """
+        body = self._transport.request("GET", "/apis", verb="get", what="API groups").body
+        versions = ["v1"] + [
+            str((g.get("preferredVersion") or {}).get("groupVersion") or "")
+            for g in (body or {}).get("groups", [])
+        ]
+        found: list[Resource] = []
+        for api_version in filter(None, versions):
+            kinds = self._group_version(api_version) or {}
+            found.extend(r for r in kinds.values() if r.namespaced)
+        return found
+
     def forget_missing(self, api_versions: frozenset[str] | None = None) -> None:
         """Drop cached answers for missing kinds (and the given group-versions)."""
         with self._lock:

@@ -1,8 +1,8 @@
 """Kubernetes Events for reconcile outcomes (DESIGN §6: report -> ... events).
 
-One ``v1`` Event when an app's outcome changes (the status writer's notion
-of a significant change, revisions aside, or a new reason); a quiet poll,
-or a commit that leaves an app as it was, records nothing for it.
+One ``v1`` Event per app that is news in the run's ``StatusDelta`` (a new app
+or a new outcome); a quiet poll, or a commit that leaves an app as it was,
+records nothing for it.
 The Event is about the app's inventory ConfigMap in the daemon's namespace,
 so ``kubectl describe configmap inventory.<repo>.<app>`` and
 ``kubectl get events`` show an app's history next to what it applied.
@@ -19,7 +19,6 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -29,7 +28,7 @@ from gitops_vela.errors import ApiError, GitopsVelaError
 from gitops_vela.logs import get_logger
 from gitops_vela.model.labels import owner_value
 from gitops_vela.model.status import AppStatus, Reason
-from gitops_vela.status import significant
+from gitops_vela.status.delta import StatusDelta
 from gitops_vela.sync.inventory import configmap_name
 
 log = get_logger("gitops_vela.daemon")
@@ -54,21 +53,6 @@ class EventKey:
 class _Seen:
     name: str
     count: int
-
-
-def changed(old: AppStatus | None, new: AppStatus) -> bool:
-    """True when ``new`` is worth an Event: a new app or a new outcome.
-
-    The status writer's significant change without the revisions: a commit
-    that leaves an app as it was is no news about that app (one app changed
-    in a 1,000-app repository is one Event, not 1,000).
-    """
-    return old is None or _outcome(old) != _outcome(new)
-
-
-def _outcome(status: AppStatus) -> tuple[object, ...]:
-    _revision, _applied, *rest = significant(status)
-    return (status.reason, *rest)
 
 
 def event_type(status: AppStatus) -> str:
@@ -99,9 +83,9 @@ class EventRecorder:
         self._seen: OrderedDict[EventKey, _Seen] = OrderedDict()
         self._lock = threading.Lock()
 
-    def report(self, previous: Mapping[str, AppStatus], statuses: Mapping[str, AppStatus]) -> int:
-        """An Event for every app whose outcome changed; returns how many were recorded."""
-        news = [s for app, s in sorted(statuses.items()) if changed(previous.get(app), s)]
+    def report(self, delta: StatusDelta) -> int:
+        """An Event for every app that is news in ``delta``; returns how many were recorded."""
+        news = [change.status for change in delta.news]
         # Concurrently (bounded): a first run of a large repository has an Event per app.
         return sum(1 for outcome in self.cluster.map(self.record, news) if outcome.value)
 

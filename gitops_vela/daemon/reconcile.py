@@ -2,7 +2,8 @@
 
 ::
 
-    source ──> load + render ──> plan + apply + prune + health (per app) ──> prune removed apps ──> status
+    source ──> load + render ──> sync_repository (plan + apply + prune + health per app,
+               then prune apps removed from Git) ──> status
 
 Each stage runs inside ``stage(Stage.X)``: a failure there ends the run with
 the reason of ``STAGE_REASONS`` (one table). Per-app problems never end the
@@ -21,7 +22,7 @@ import enum
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import structlog
@@ -41,8 +42,8 @@ from gitops_vela.model.status import AppStatus, Reason
 from gitops_vela.render import render_repository
 from gitops_vela.settings import RepositorySettings
 from gitops_vela.source import Credentials, GitSource, OpHook, Snapshot
-from gitops_vela.status import Author, StatusWriter, significant
-from gitops_vela.sync import AppResult, SyncOptions, SyncResult, prune_removed_apps, sync_apps
+from gitops_vela.status import Author, StatusDelta, StatusWriter, status_delta
+from gitops_vela.sync import AppResult, SyncOptions, SyncResult, sync_repository
 
 log = get_logger("gitops_vela.daemon")
 
@@ -100,6 +101,9 @@ class ReconcileReport:
     changed: int = 0  # objects created, configured or deleted
     status_committed: bool = False
     cluster_reached: bool | None = None  # None: the run never got to the cluster
+    # Objects or apps that failed on an unexpected exception (a bug): the run went on
+    # for the others. Readiness and metrics may flag a repository that keeps doing it.
+    internal_errors: int = 0
 
 
 @dataclass(slots=True)
@@ -182,20 +186,18 @@ class RepositoryReconciler:
             with stage(Stage.BUILD), self._centers().use() as centers:
                 render, rendered = self._render(snapshot, centers)
 
-            # 3. Plan, apply in stages, prune each app's stale objects, assess health.
+            # 3. One sync: plan, apply in stages, prune each app's stale objects, assess
+            #    health; then prune apps deleted from Git (unless one could not be named).
             with stage(Stage.APPLY):
-                result = self._sync(render)
+                result, removed = self._sync(render)
             self._cluster_reached = True
 
-            # 4. Apps deleted from Git: prune them, unless an app could not even be named.
-            with stage(Stage.PRUNE):
-                removed = self._prune_removed(render)
-
-            # 5. Report: logs and metrics; the status branch unless the remote is down.
+            # 4. Report: logs and metrics; the status branch unless the remote is down.
             statuses = self._statuses(snapshot, render, result, removed)
-            self._log_apps(statuses)
-            self._export(statuses, result, removed)
-            self.events.report(self._previous(), statuses)
+            delta = status_delta(self._previous(), statuses)  # "did it change?", once
+            self._log_apps(delta)
+            self._export(delta, result, removed)
+            self.events.report(delta)
             self._memory.statuses = statuses
             committed = False
             if source_error is None:
@@ -215,6 +217,7 @@ class RepositoryReconciler:
             failed_apps=sum(1 for s in statuses.values() if s.reason is not Reason.SUCCEEDED),
             changed=_changed(result, removed),
             status_committed=committed,
+            internal_errors=result.internal_errors + sum(a.internal_errors for a in removed),
             cluster_reached=self._cluster_reached,
         )
 
@@ -258,38 +261,37 @@ class RepositoryReconciler:
 
     @property
     def _options(self) -> SyncOptions:
-        return SyncOptions(prune=self.settings.prune, inventory_namespace=self._inventory_namespace)
+        return SyncOptions(
+            prune=self.settings.prune,
+            inventory_namespace=self._inventory_namespace,
+            allow_empty=self.settings.allow_empty,
+            prune_limit=self.settings.prune_limit,
+        )
 
-    def _sync(self, render: RepositoryRender) -> SyncResult:
+    def _sync(self, render: RepositoryRender) -> tuple[SyncResult, tuple[AppResult, ...]]:
+        """The repository's one sync; its result split into rendered apps and removed ones."""
         # A failed app is never pruned. Its last good render is still enforced (drift is
         # corrected, health is assessed for real) until its Appfile is fixed, like Flux
         # keeps the last applied revision.
-        failed = {f.name for f in render.failures if f.name}
-        kept = [
-            self._memory.last_good[name] for name in sorted(failed & self._memory.last_good.keys())
-        ]
-        apps = [*render.apps, *kept]
-        return sync_apps(self.cluster, apps, options=self._options, failed_apps=failed)
-
-    def _prune_removed(self, render: RepositoryRender) -> tuple[AppResult, ...]:
-        if not self.settings.prune:
-            return ()
-        if any(not f.name for f in render.failures) or render.catalog_diagnostics:
-            # An Appfile without a name might be any app, and a broken definition may
-            # hide one: on doubt, apps removed from Git are kept until the next run.
-            log.warning(
-                "apps removed from Git are kept this run: some Appfile or definition is broken"
-            )
-            return ()
-        known = {a.name for a in render.apps} | {f.name for f in render.failures}
-        result = prune_removed_apps(
-            self.cluster, repo=self.name, known_apps=known, options=self._options
+        result = sync_repository(
+            self.cluster,
+            render,
+            repo=self.name,
+            options=self._options,
+            last_good=self._memory.last_good,
         )
-        for app in result.apps:
+        removed = tuple(a for a in result.apps if a.removed)
+        if result.removed_kept and self.settings.prune:
+            log.warning("apps removed from Git are kept this run", why=result.removed_kept)
+        for app in removed if self.settings.prune else ():
             log.info(
                 "app removed from Git: pruned", app=app.app, ok=app.ok, errors=list(app.errors)
             )
-        return result.apps
+        for app in result.apps:
+            for why in app.kept:  # an ongoing condition a person must resolve: every run
+                log.warning("stale object kept", app=app.app, why=why)
+        applied = tuple(a for a in result.apps if not a.removed)
+        return replace(result, apps=applied), removed if self.settings.prune else ()
 
     def _statuses(
         self,
@@ -327,27 +329,26 @@ class RepositoryReconciler:
 
     # ------------------------------------------------------------------ reporting
 
-    def _log_apps(self, statuses: dict[str, AppStatus]) -> None:
-        """One line per app whose outcome changed (every app on the first run)."""
-        previous = self._previous()
+    def _log_apps(self, delta: StatusDelta) -> None:
+        """One line per app worth a status commit (every app on the first run)."""
         first, self._memory.logged = not self._memory.logged, True
-        for app, status in sorted(statuses.items()):
-            old = previous.get(app)
-            if not first and old is not None and significant(old) == significant(status):
+        for change in delta.apps:
+            if not first and not change.worth_a_commit:
                 continue
-            fields = {"app": app, "sync": str(status.sync), "health": str(status.health)}
+            status = change.status
+            fields = {"app": change.app, "sync": str(status.sync), "health": str(status.health)}
             if status.reason is Reason.SUCCEEDED:
                 log.info("app reconciled", message=status.message, **fields)
             else:
                 log.warning(
                     "app failed", reason=str(status.reason), errors=list(status.errors), **fields
                 )
-        for app in sorted(set(previous) - set(statuses)):
+        for app in delta.removed:
             log.info("app removed", app=app)
 
     def _export(
         self,
-        statuses: dict[str, AppStatus],
+        delta: StatusDelta,
         result: SyncResult,
         removed: tuple[AppResult, ...],
     ) -> None:
@@ -355,12 +356,12 @@ class RepositoryReconciler:
             for change in app_result.changes.changes:
                 if change.action in _CHANGES:
                     self.metrics.objects_changed.labels(self.name, str(change.action)).inc()
-        for status in statuses.values():
+        for status in delta.statuses.values():
             synced = status.reason is Reason.SUCCEEDED
             self.metrics.set_app(
                 repo=self.name, app=status.app, health=status.health, synced=synced
             )
-        for app in set(self._previous()) - set(statuses):
+        for app in delta.removed:
             self.metrics.forget_app(repo=self.name, app=app)
 
     def _failed(self, failed: StageFailed, *, started: float) -> ReconcileReport:
@@ -402,6 +403,8 @@ class RepositoryReconciler:
             failed_apps=report.failed_apps,
             **fields,
         )
+        if report.internal_errors:
+            log.error("objects failed on an internal error", count=report.internal_errors)
 
 
 _CHANGES = (Action.CREATED, Action.CONFIGURED, Action.DELETED)

@@ -9,22 +9,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from pathlib import PurePosixPath
 
-from gitops_vela.model.changes import Action
 from gitops_vela.model.rendered import AppFailure, RepositoryRender
-from gitops_vela.model.status import AppStatus, Health, Reason, ResourceStatus, SyncState
+from gitops_vela.model.status import (
+    AppStatus,
+    Health,
+    Reason,
+    ResourceStatus,
+    SyncState,
+    earliest_reason,
+)
 from gitops_vela.sync import AppResult, SyncResult
 
 _NOT_APPLIED = (Reason.BUILD_FAILED, Reason.APPLY_FAILED)
-# When several apps fail, the repository's reason is the earliest stage that failed.
-_STAGE_ORDER = (
-    Reason.SOURCE_FAILED,
-    Reason.BUILD_FAILED,
-    Reason.APPLY_FAILED,
-    Reason.PRUNE_FAILED,
-    Reason.HEALTH_CHECK_FAILED,
-    Reason.STATUS_FAILED,
-    Reason.RECONCILIATION_FAILED,
-)
 
 
 def app_statuses(
@@ -72,9 +68,7 @@ def from_result(result: AppResult, *, revision: str, previous: AppStatus | None)
                 name=change.ref.name,
                 namespace=change.ref.namespace,
                 action=str(change.action),
-                health=result.health.of(change.ref)
-                if change.action is not Action.DELETED
-                else change.health,
+                health=change.health,
             )
             for change in result.changes.changes
         ),
@@ -120,8 +114,7 @@ def failure_name(failure: AppFailure) -> str:
 
 def repository_reason(statuses: Iterable[AppStatus]) -> Reason:
     """The earliest pipeline stage any app failed in; Succeeded when none did."""
-    reasons = {s.reason for s in statuses}
-    return next((r for r in _STAGE_ORDER if r in reasons), Reason.SUCCEEDED)
+    return earliest_reason(s.reason for s in statuses)
 
 
 def _last_applied(previous: AppStatus | None) -> str:

@@ -24,6 +24,7 @@ class Change:
     action: Action
     reason: str = ""
     health: Health = Health.UNKNOWN
+    dry_run: bool = False  # planned only: a dry run wrote nothing
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,8 @@ OWNER = "gitops-vela.dev/app"
 
 PRUNE_ANNOTATION = "gitops-vela.dev/prune"  # "disabled" keeps an object
 RECREATE_ANNOTATION = "gitops-vela.dev/recreate"  # "enabled" allows delete-and-recreate
+# On a live object: "<repo>.<app>" (an ownership value) may take it over from its owner.
+HAND_OVER_ANNOTATION = "gitops-vela.dev/hand-over-to"
 # Hash of the object as gitops-vela last applied it; changes only with the object's content.
 DIGEST_ANNOTATION = "gitops-vela.dev/digest"
 

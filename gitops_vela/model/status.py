@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 
@@ -65,6 +66,41 @@ class Reason(enum.StrEnum):
     HEALTH_CHECK_FAILED = "HealthCheckFailed"
     STATUS_FAILED = "StatusFailed"
     RECONCILIATION_FAILED = "ReconciliationFailed"
+
+
+class PipelineStage(enum.Enum):
+    """The reconcile's stages in pipeline order, each with the reason it fails with.
+
+    The one table of failure reasons: a stage that fails ends the run (or an
+    app) with its reason, and when several failed, the earliest one wins.
+    """
+
+    SOURCE = Reason.SOURCE_FAILED
+    BUILD = Reason.BUILD_FAILED
+    APPLY = Reason.APPLY_FAILED
+    PRUNE = Reason.PRUNE_FAILED
+    HEALTH = Reason.HEALTH_CHECK_FAILED
+    STATUS = Reason.STATUS_FAILED
+
+    @property
+    def reason(self) -> Reason:
+        return Reason(self.value)
+
+
+def first_failure(failed: Iterable[PipelineStage]) -> Reason:
+    """The reason of the earliest stage in ``failed``; Succeeded when it is empty."""
+    stages = set(failed)
+    return next((s.reason for s in PipelineStage if s in stages), Reason.SUCCEEDED)
+
+
+def earliest_reason(reasons: Iterable[Reason]) -> Reason:
+    """Of several outcomes, the earliest stage that failed; a failure outside every
+    stage (``ReconciliationFailed``) comes last; Succeeded when nothing failed."""
+    present = set(reasons)
+    by_stage = first_failure(s for s in PipelineStage if s.reason in present)
+    if by_stage is Reason.SUCCEEDED and Reason.RECONCILIATION_FAILED in present:
+        return Reason.RECONCILIATION_FAILED
+    return by_stage
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,8 +2,7 @@
 
 from gitops_vela.render.cache import clear_caches
 from gitops_vela.render.discover import DEFAULT_APP_GLOBS
-from gitops_vela.render.evaluate import configure
 from gitops_vela.render.loading import load_apps
 from gitops_vela.render.repository import render_repository
 
-__all__ = ["DEFAULT_APP_GLOBS", "clear_caches", "configure", "load_apps", "render_repository"]
+__all__ = ["DEFAULT_APP_GLOBS", "clear_caches", "load_apps", "render_repository"]

@@ -13,13 +13,13 @@ import re
 from typing import Any
 
 from gitops_vela.catalog import Catalog, applies_to
-from gitops_vela.catalog.yamldoc import Document, KeyPath
 from gitops_vela.errors import AppfileError
 from gitops_vela.model.appfile import DEFAULT_WORKLOAD, Appfile, Service, TraitUse
 from gitops_vela.model.definitions import Definition
 from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.render.files import RepoFiles
 from gitops_vela.render.values import check_values, did_you_mean, expand_files, fill_defaults
+from gitops_vela.yamldoc import Document, KeyPath
 
 APP_KEYS = ("name", "namespace", "annotations", "services")
 _LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")

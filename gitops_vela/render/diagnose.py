@@ -33,7 +33,7 @@ TRACE_FRAMES = 3  # template frames shown after a runtime error's location
 
 def explain_failure(
     part: Part,
-    outcome: engine.Outcome,
+    outcome: engine.JobResult,
     *,
     definitions: Mapping[str, Definition],
     revision: str,
@@ -79,7 +79,7 @@ class _Trial:
         )
 
 
-def _explain_service(trial: _Trial, service: Service, outcome: engine.Outcome) -> Diagnostic:
+def _explain_service(trial: _Trial, service: Service, outcome: engine.JobResult) -> Diagnostic:
     app, timeout = trial.part.app, trial.timeout
     key = f"services.{service.name}"
     if outcome.fatal:
@@ -121,7 +121,7 @@ class _SyntaxError:
 
 
 def _syntax_error(
-    outcome: engine.Outcome, service: Service, definitions: Mapping[str, Definition]
+    outcome: engine.JobResult, service: Service, definitions: Mapping[str, Definition]
 ) -> _SyntaxError | None:
     if outcome.fatal:
         return None
@@ -202,7 +202,7 @@ def _slow_definition(trial: _Trial, service: Service) -> str:
     return service.type
 
 
-def _reason(outcome: engine.Outcome, timeout: float) -> str:
+def _reason(outcome: engine.JobResult, timeout: float) -> str:
     if outcome.timed_out:
         return f"did not finish within {timeout:g}s"
     if outcome.crashed:

@@ -8,9 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gitops_vela.catalog.sandbox import PathRefused, confined_file
-from gitops_vela.catalog.yamldoc import Document, YamlError, load_documents, read_text
 from gitops_vela.model.diagnostics import Diagnostic
-from gitops_vela.source.refused import refused_links
+from gitops_vela.yamldoc import Document, YamlError, load_documents, read_text
 
 DEFAULT_APP_GLOBS = ("**/vela.yaml", "apps/**/*.yaml")
 MAX_APPFILE_BYTES = 1024 * 1024
@@ -33,17 +32,9 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
 
 
 def find_appfiles(root: Path, globs: Sequence[str]) -> list[str]:
-    """Repo-relative paths matching any glob, sorted; hidden directories are not searched.
-
-    Links a snapshot removed for leading outside are found too, so reading
-    them reports why (``source/refused.py``) instead of the app vanishing.
-    """
+    """Repo-relative paths matching any glob, sorted; hidden directories are not searched."""
     patterns = [glob_regex(g) for g in globs]
-    found = [
-        link
-        for link in refused_links(root)
-        if any(p.match(link) for p in patterns) and not _in_hidden_folder(link)
-    ]
+    found: list[str] = []
     for directory, subdirs, files in os.walk(root):
         subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
         base = Path(directory).relative_to(root).as_posix()
@@ -96,10 +87,6 @@ def guess_name(root: Path, relative: str) -> str:
         return ""
     match = _NAME_LINE.search(head)
     return match.group(1) if match else ""
-
-
-def _in_hidden_folder(relative: str) -> bool:
-    return any(part.startswith(".") for part in relative.split("/")[:-1])
 
 
 def _named_vela_yaml(relative: str) -> bool:

@@ -25,10 +25,9 @@ from typing import Any
 
 from gitops_vela.errors import RenderError
 from gitops_vela.model.diagnostics import Diagnostic
+from gitops_vela.settings.tree import DEFAULT_RENDER_TIMEOUT, RenderSettings
 
 MAX_STACK = 500
-DEFAULT_TIMEOUT = 10.0
-MEMORY_MB = 4096  # address space per worker (GITOPS_VELA_RENDER_MEMORY_MB)
 
 
 @dataclass(frozen=True)
@@ -42,11 +41,11 @@ class Job:
     ext_vars: Mapping[str, str] = field(default_factory=dict)
     ext_codes: Mapping[str, str] = field(default_factory=dict)
     tla_codes: Mapping[str, str] = field(default_factory=dict)
-    timeout: float = DEFAULT_TIMEOUT
+    timeout: float = DEFAULT_RENDER_TIMEOUT
 
 
 @dataclass(frozen=True)
-class Outcome:
+class JobResult:
     """The JSON text a program produced, or its error.
 
     ``timed_out``: it ran out of time; ``crashed``: the worker died under it
@@ -67,9 +66,9 @@ class Outcome:
 # -- the worker side ---------------------------------------------------------------------
 
 
-def serve(read_fd: int, write_fd: int) -> None:
+def serve(read_fd: int, write_fd: int, memory_mb: int) -> None:
     """Worker main loop: receive jobs, evaluate, send outcomes, until the pipe closes."""
-    _limit_memory()
+    _limit_memory(memory_mb)
     import _gojsonnet  # imported here: only workers load the Go runtime
 
     inbox, outbox = Connection(read_fd, writable=False), Connection(write_fd, readable=False)
@@ -81,20 +80,20 @@ def serve(read_fd: int, write_fd: int) -> None:
         outbox.send(_evaluate(_gojsonnet, job))
 
 
-def _limit_memory() -> None:
+def _limit_memory(memory_mb: int) -> None:
     """Cap the worker's address space, so a template allocating without bound makes the Go
     runtime abort (reported as a crash) instead of exhausting the machine. The Go runtime
     reserves ~1.6 GiB of address space at start; rendering needs little on top."""
     import resource
 
-    limit = int(os.environ.get("GITOPS_VELA_RENDER_MEMORY_MB") or MEMORY_MB) * 1024 * 1024
+    limit = memory_mb * 1024 * 1024
     _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-def _evaluate(jsonnet: Any, job: Job) -> Outcome:
+def _evaluate(jsonnet: Any, job: Job) -> JobResult:
     try:
         text = jsonnet.evaluate_snippet(
             job.filename,
@@ -106,10 +105,10 @@ def _evaluate(jsonnet: Any, job: Job) -> Outcome:
             max_stack=MAX_STACK,
         )
     except RuntimeError as exc:
-        return Outcome(False, str(exc).strip())
+        return JobResult(False, str(exc).strip())
     except Exception as exc:  # a binding failure must not kill the worker
-        return Outcome(False, f"the Jsonnet engine failed: {type(exc).__name__}: {exc}")
-    return Outcome(True, text)
+        return JobResult(False, f"the Jsonnet engine failed: {type(exc).__name__}: {exc}")
+    return JobResult(True, text)
 
 
 def _importer(job: Job) -> Any:
@@ -150,13 +149,16 @@ def _refusal(message: str) -> tuple[str, bytes]:
 
 
 class _Worker:
-    def __init__(self) -> None:
+    def __init__(self, memory_mb: int) -> None:
         parent_read, child_write = os.pipe()
         child_read, parent_write = os.pipe()
         package_parent = str(Path(__file__).resolve().parents[2])
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, env.get("PYTHONPATH")]))
-        code = f"from gitops_vela.render.engine import serve; serve({child_read}, {child_write})"
+        code = (
+            "from gitops_vela.render.engine import serve; "
+            f"serve({child_read}, {child_write}, {int(memory_mb)})"
+        )
         self.process = subprocess.Popen(
             [sys.executable, "-c", code],
             pass_fds=(child_read, child_write),
@@ -181,15 +183,17 @@ class _Worker:
 class Pool:
     """Warm Jsonnet workers shared by every render of this process (thread-safe)."""
 
-    def __init__(self, size: int) -> None:
-        self.size = max(1, size)
+    def __init__(self, settings: RenderSettings) -> None:
+        self.settings = settings
+        self.size = max(1, settings.workers)
         self._idle: list[_Worker] = []
         self._count = 0
+        self._closed = False
         self._lock = threading.Condition()
 
-    def run(self, jobs: Sequence[Job]) -> list[Outcome]:
+    def run(self, jobs: Sequence[Job]) -> list[JobResult]:
         """Evaluate ``jobs`` in parallel on up to ``size`` workers; outcomes in job order."""
-        results: list[Outcome | None] = [None] * len(jobs)
+        results: list[JobResult | None] = [None] * len(jobs)
         pending = list(range(len(jobs)))[::-1]
         busy: dict[Connection, tuple[_Worker, int, float]] = {}
         free: list[_Worker] = [self._blocking_acquire()] if jobs else []
@@ -215,7 +219,7 @@ class Pool:
             for worker, _, _ in busy.values():
                 self._discard(worker)
             self._release(free)
-        return [r if r is not None else Outcome(False, "not evaluated") for r in results]
+        return [r if r is not None else JobResult(False, "not evaluated") for r in results]
 
     def _blocking_acquire(self) -> _Worker:
         worker = self._acquire(block=True)
@@ -233,7 +237,7 @@ class Pool:
         self,
         busy: dict[Connection, tuple[_Worker, int, float]],
         free: list[_Worker],
-        results: list[Outcome | None],
+        results: list[JobResult | None],
     ) -> None:
         deadline = min(entry[2] for entry in busy.values())
         ready = wait(list(busy), timeout=max(0.0, deadline - time.monotonic()))
@@ -250,13 +254,13 @@ class Pool:
                 except subprocess.TimeoutExpired:
                     code = None
                 text = f"the Jsonnet worker died (exit code {code})"
-                results[index] = Outcome(False, text, crashed=True)
+                results[index] = JobResult(False, text, crashed=True)
                 self._discard(worker)
         now = time.monotonic()
         for conn, (worker, index, ends) in list(busy.items()):
             if ends <= now:
                 del busy[conn]
-                results[index] = Outcome(False, "evaluation timed out", timed_out=True)
+                results[index] = JobResult(False, "evaluation timed out", timed_out=True)
                 self._discard(worker)
 
     def _acquire(self, *, block: bool) -> _Worker | None:
@@ -271,7 +275,7 @@ class Pool:
                     return None
                 self._lock.wait()
         try:
-            return _Worker()
+            return _Worker(self.settings.memory_mb)
         except OSError as exc:
             with self._lock:
                 self._count -= 1
@@ -282,8 +286,12 @@ class Pool:
 
     def _release(self, workers: list[_Worker]) -> None:
         with self._lock:
-            self._idle.extend(workers)
-            self._lock.notify_all()
+            closed = self._closed
+            if not closed:
+                self._idle.extend(workers)
+                self._lock.notify_all()
+        for worker in workers if closed else ():  # a replaced pool: its runs end its workers
+            self._discard(worker)
 
     def _discard(self, worker: _Worker) -> None:
         worker.stop()
@@ -294,6 +302,7 @@ class Pool:
     def close(self) -> None:
         """Stop the idle workers (busy ones stop when their run ends)."""
         with self._lock:
+            self._closed = True
             idle, self._idle = self._idle, []
             self._count -= len(idle)
         for worker in idle:
@@ -304,17 +313,32 @@ _pool: Pool | None = None
 _pool_lock = threading.Lock()
 
 
-def pool() -> Pool:
-    """The process-wide pool (size: ``GITOPS_VELA_RENDER_WORKERS`` or the CPU count, max 4)."""
+def pool(settings: RenderSettings | None = None) -> Pool:
+    """The process-wide pool: warm workers outlive one render.
+
+    ``settings`` are the caller's (from the settings tree); a pool started with
+    another worker count or memory limit is replaced. Without settings: the
+    running pool, or one with the defaults.
+    """
     global _pool
     with _pool_lock:
-        if _pool is None:
-            size = int(os.environ.get("GITOPS_VELA_RENDER_WORKERS") or min(os.cpu_count() or 1, 4))
-            _pool = Pool(size)
-            import atexit
+        current = _pool
+        if current is not None and (
+            settings is None or _shape(settings) == _shape(current.settings)
+        ):
+            return current
+        _pool = Pool(settings or RenderSettings())
+        import atexit
 
-            atexit.register(_pool.close)
-        return _pool
+        atexit.register(_pool.close)
+        fresh = _pool
+    if current is not None:
+        current.close()
+    return fresh
+
+
+def _shape(settings: RenderSettings) -> tuple[int, int]:
+    return settings.workers, settings.memory_mb
 
 
 def shutdown() -> None:
@@ -326,8 +350,8 @@ def shutdown() -> None:
         current.close()
 
 
-def evaluate(jobs: Sequence[Job]) -> list[Outcome]:
-    return pool().run(jobs)
+def evaluate(jobs: Sequence[Job], *, settings: RenderSettings | None = None) -> list[JobResult]:
+    return pool(settings).run(jobs)
 
 
 def call_function(source: str, *, args: Mapping[str, Any], name: str, timeout: float = 5.0) -> Any:

@@ -22,6 +22,7 @@ from gitops_vela.render import engine
 from gitops_vela.render.cache import LruCache
 from gitops_vela.render.diagnose import explain_failure
 from gitops_vela.render.program import Part, compose, part_key
+from gitops_vela.settings.tree import RenderSettings
 
 SECONDS_PER_SERVICE = 0.2  # on top of the per-evaluation limit, for big apps
 BATCH_SERVICES = 40  # services per evaluation when small apps are batched
@@ -37,24 +38,14 @@ class _Evaluated:
 _evaluated: LruCache[_Evaluated] = LruCache(1024)
 
 
-@dataclasses.dataclass(frozen=True)
-class Limits:
-    """Per-evaluation wall-clock limit in seconds (see ``configure``)."""
-
-    timeout: float = engine.DEFAULT_TIMEOUT
-
-
-_limits = Limits()
-
-
-def configure(*, timeout: float) -> None:
-    """Set the wall-clock limit of one template evaluation for this process."""
-    global _limits
-    _limits = Limits(timeout=timeout)
-
-
 def evaluate_apps(
-    loaded: list[Appfile], *, repo: str, revision: str, namespace: str, catalog: Catalog
+    loaded: list[Appfile],
+    *,
+    repo: str,
+    revision: str,
+    namespace: str,
+    catalog: Catalog,
+    settings: RenderSettings,
 ) -> tuple[list[tuple[Appfile, str, dict[str, Any]]], list[AppFailure]]:
     """Evaluate each app's services (cached ones skipped); (app, result key, result) per success.
 
@@ -77,7 +68,9 @@ def evaluate_apps(
     # held here, not re-read from the cache: a big render may evict its own first entries
     entries = {i: e for i, (key, _) in enumerate(keys) if (e := _cached(key, revision)) is not None}
     todo = [i for i in range(len(parts)) if i not in entries]
-    run = functools.partial(_run, parts, keys, entries, definitions=definitions, revision=revision)
+    run = functools.partial(
+        _run, parts, keys, entries, definitions=definitions, revision=revision, settings=settings
+    )
     failed = run(todo, batch=True)
     failed.update(run([i for i, diagnostics in failed.items() if not diagnostics], batch=False))
     return _assemble(loaded, parts, keys, entries, failed, repo=repo)
@@ -100,13 +93,13 @@ def _assemble(
     repo: str,
 ) -> tuple[list[tuple[Appfile, str, dict[str, Any]]], list[AppFailure]]:
     """Per app: its parts' results merged (and a key naming them), or all its parts' problems."""
-    owned: dict[int, list[int]] = {}
+    owned: dict[str, list[int]] = {}  # Appfile path (one app each) -> its parts
     for i, part in enumerate(parts):
-        owned.setdefault(id(part.app), []).append(i)
+        owned.setdefault(part.app.path, []).append(i)
     evaluated: list[tuple[Appfile, str, dict[str, Any]]] = []
     failures: list[AppFailure] = []
     for app in loaded:
-        mine = owned.get(id(app), [])
+        mine = owned.get(app.path, [])
         problems = tuple(d for i in mine for d in failed.get(i, ()))
         if problems or any(i not in entries for i in mine):
             failures.append(AppFailure(repo, app.name, app.path, problems))
@@ -129,6 +122,7 @@ def _run(
     *,
     definitions: dict[str, Definition],
     revision: str,
+    settings: RenderSettings,
     batch: bool,
 ) -> dict[int, tuple[Diagnostic, ...]]:
     """Evaluate ``todo`` parts, in batches or one by one; cache the results.
@@ -136,18 +130,21 @@ def _run(
     Returns the parts that failed: with their diagnostics when evaluated
     alone, with none when their batch failed (to be tried alone).
     """
-    groups = _batches(todo, parts) if batch else [[i] for i in todo]
+    groups = (
+        _batches(todo, parts, workers=engine.pool(settings).size) if batch else [[i] for i in todo]
+    )
     jobs = [
         compose(
             [parts[i] for i in group],
             definitions=definitions,
             revision=revision,
-            timeout=_timeout(sum(len(parts[i].services) for i in group)),
+            timeout=settings.timeout
+            + SECONDS_PER_SERVICE * sum(len(parts[i].services) for i in group),
         )
         for group in groups
     ]
     failed: dict[int, tuple[Diagnostic, ...]] = {}
-    for group, outcome in zip(groups, engine.evaluate(jobs), strict=True):
+    for group, outcome in zip(groups, engine.evaluate(jobs, settings=settings), strict=True):
         if outcome.ok:
             for i, result in zip(group, json.loads(outcome.text), strict=True):
                 key, mentions = keys[i]
@@ -162,15 +159,15 @@ def _run(
                 outcome,
                 definitions=definitions,
                 revision=revision,
-                timeout=_limits.timeout,
+                timeout=settings.timeout,
             )
     return failed
 
 
-def _batches(todo: list[int], parts: list[Part]) -> list[list[int]]:
+def _batches(todo: list[int], parts: list[Part], *, workers: int) -> list[list[int]]:
     """Groups of about ``BATCH_SERVICES`` services, at least one per worker when there is work."""
     total = sum(len(parts[i].services) for i in todo)
-    target = max(1, min(BATCH_SERVICES, -(-total // engine.pool().size)))
+    target = max(1, min(BATCH_SERVICES, -(-total // workers)))
     groups: list[list[int]] = []
     size = target
     for i in todo:
@@ -180,10 +177,6 @@ def _batches(todo: list[int], parts: list[Part]) -> list[list[int]]:
         groups[-1].append(i)
         size += len(parts[i].services)
     return groups
-
-
-def _timeout(services: int) -> float:
-    return _limits.timeout + SECONDS_PER_SERVICE * services
 
 
 def _cached(key: str, revision: str) -> _Evaluated | None:

@@ -12,13 +12,11 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from gitops_vela.catalog.sandbox import PathRefused, confined_file
 from gitops_vela.render.cache import LruCache
+from gitops_vela.yamldoc import load_all
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _parsed: LruCache[list[Any]] = LruCache(64)
 
 
@@ -30,16 +28,14 @@ class RepoFiles:
         self.read: dict[str, str] = {}
 
     def documents(self, relative: str) -> list[Any]:
-        """The YAML documents of a repo-relative file (raises PathRefused, yaml.YAMLError)."""
+        """The YAML documents of a repo-relative file (raises PathRefused, YamlError)."""
         data = _bytes(self.root, relative)
         digest = hashlib.sha256(data).hexdigest()
         self.read[relative] = digest
         cached = _parsed.get(digest)
         if cached is not None:
             return cached
-        documents = [
-            d for d in yaml.load_all(data.decode("utf-8"), Loader=_Loader) if d is not None
-        ]
+        documents = load_all(data, path=relative)
         _parsed.put(digest, documents)
         return documents
 

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gitops_vela.catalog import Catalog
-from gitops_vela.catalog.yamldoc import YamlError
 from gitops_vela.errors import UserError
 from gitops_vela.model.appfile import Appfile
 from gitops_vela.model.diagnostics import Diagnostic
@@ -22,6 +21,7 @@ from gitops_vela.render.discover import (
     read_appfile_text,
 )
 from gitops_vela.render.files import RepoFiles, unchanged
+from gitops_vela.yamldoc import YamlError
 
 _appfiles: LruCache[tuple[Appfile | None, dict[str, str]]] = LruCache(1024)
 

@@ -26,6 +26,7 @@ from gitops_vela.render.discover import DEFAULT_APP_GLOBS
 from gitops_vela.render.evaluate import evaluate_apps
 from gitops_vela.render.finalize import cluster_scoped_custom_kinds, digest, finish
 from gitops_vela.render.loading import load_apps
+from gitops_vela.settings.tree import RenderSettings
 
 _rendered: LruCache[RenderedApp] = LruCache(1024)
 
@@ -39,8 +40,11 @@ def render_repository(
     app_globs: Sequence[str] = DEFAULT_APP_GLOBS,
     catalog: Catalog | None = None,
     apps: Collection[str] | None = None,
+    settings: RenderSettings | None = None,
 ) -> RepositoryRender:
     """Render the apps of the repository checked out at ``root`` (never raises for bad input).
+
+    ``settings``: the workers and limits of the settings tree (the defaults when not given).
 
     Returned manifests may be shared with the render cache: treat them as read-only.
     """
@@ -53,7 +57,12 @@ def render_repository(
         loaded = [a for a in loaded if a.name in wanted]
         failures = [f for f in failures if f.name in wanted]
     evaluated, more = evaluate_apps(
-        loaded, repo=repo, revision=revision, namespace=default_namespace, catalog=catalog
+        loaded,
+        repo=repo,
+        revision=revision,
+        namespace=default_namespace,
+        catalog=catalog,
+        settings=settings or RenderSettings(),
     )
     failures.extend(more)
     rendered = _finish_all(evaluated, repo=repo, namespace=default_namespace, catalog=catalog)

@@ -9,15 +9,14 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from gitops_vela.catalog.sandbox import PathRefused, normalize
-from gitops_vela.catalog.yamldoc import Document, KeyPath
 from gitops_vela.model.definitions import Definition
 from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.render.files import RepoFiles
+from gitops_vela.yamldoc import Document, KeyPath, YamlError
 
 FILES_MARKER = "x-gitops-vela-files"
 _validators: dict[str, Draft202012Validator] = {}
@@ -142,7 +141,7 @@ def _read_files(
             documents.extend(files.documents(_inside(base, str(path))))
         except PathRefused as exc:
             problems.append(doc.diagnostic(where, f"file {exc}"))
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        except YamlError as exc:
             problems.append(doc.diagnostic(where, f"file {path!r} is not valid YAML: {exc}"))
     return documents
 

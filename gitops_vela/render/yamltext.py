@@ -6,11 +6,10 @@ from typing import Any
 
 import yaml
 
-# libyaml's emitter when it is installed: it is several times faster on big repositories.
-_Base: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+from gitops_vela.yamldoc import DUMPER
 
 
-class _Dumper(_Base):  # type: ignore[misc]
+class _Dumper(DUMPER):  # type: ignore[misc]
     """Keeps key order; multi-line strings become literal blocks (``|``)."""
 
 

@@ -8,15 +8,15 @@ Public API::
     classify_schema_change(old, new) -> (SchemaChange, ...)
 """
 
-from gitops_vela.review.engine import ReviewRequest, review
 from gitops_vela.review.jsonout import render_json, report_to_dict
 from gitops_vela.review.markdown import render_markdown
-from gitops_vela.review.report import AppChange, AppStatus, DefinitionChange, Report
+from gitops_vela.review.report import AppChange, AppChangeKind, DefinitionChange, Report
+from gitops_vela.review.reviewer import ReviewRequest, review
 from gitops_vela.review.schemachanges import SchemaChange, Severity, classify_schema_change
 
 __all__ = [
     "AppChange",
-    "AppStatus",
+    "AppChangeKind",
     "DefinitionChange",
     "Report",
     "ReviewRequest",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.model.rendered import AppFailure, RenderedApp, RepositoryRender
 from gitops_vela.review.objdiff import diff_objects
-from gitops_vela.review.report import AppChange, AppStatus
+from gitops_vela.review.report import AppChange, AppChangeKind
 
 # words in a diagnostic that mark a trait conflict or an appliesTo violation
 _CONFLICT_WORDS = ("conflict", "appliesto", "applies to", "does not apply")
@@ -81,14 +81,14 @@ def _compare_one(
         errors = _new_errors(old.failed.get(key), new.failed[key])
         return made.broken(errors) if errors else None
     if after is None:  # gone at head
-        return made.change(AppStatus.REMOVED, before, None) if before is not None else None
+        return made.change(AppChangeKind.REMOVED, before, None) if before is not None else None
     if key in old.failed:
-        return made.change(AppStatus.FIXED, None, after)
+        return made.change(AppChangeKind.FIXED, None, after)
     if before is None:
-        return made.change(AppStatus.ADDED, None, after)
+        return made.change(AppChangeKind.ADDED, None, after)
     if before.digest == after.digest:
         return None
-    return made.change(AppStatus.CHANGED, before, after)
+    return made.change(AppChangeKind.CHANGED, before, after)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +99,7 @@ class _Maker:
     definitions: tuple[str, ...]
 
     def change(
-        self, status: AppStatus, before: RenderedApp | None, after: RenderedApp | None
+        self, status: AppChangeKind, before: RenderedApp | None, after: RenderedApp | None
     ) -> AppChange:
         objects = diff_objects(
             before.objects if before is not None else (),
@@ -113,7 +113,7 @@ class _Maker:
             self.repo,
             self.name,
             self.path,
-            AppStatus.BROKEN,
+            AppChangeKind.BROKEN,
             self.definitions,
             errors=errors,
             conflicts=conflicts,

@@ -19,15 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from gitops_vela.model.appfile import DEFAULT_WORKLOAD
 from gitops_vela.render.discover import find_appfiles, glob_regex
-
-try:  # libyaml when available: ten times faster on large repositories
-    _Loader: Any = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _Loader = yaml.SafeLoader
+from gitops_vela.yamldoc import YamlError, load
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,8 +99,8 @@ def match_appfiles(paths: Iterable[str], globs: Sequence[str]) -> list[str]:
 def read_entry(data: bytes, rel: str, *, digest: str = "") -> AppEntry:
     digest = digest or hashlib.sha256(data).hexdigest()
     try:
-        doc = yaml.load(data, Loader=_Loader)  # a safe loader (C or pure)
-    except yaml.YAMLError:
+        doc = load(data, path=rel)
+    except YamlError:  # the render reports it; the index only skips the file
         doc = None
     if not isinstance(doc, Mapping):
         return AppEntry(name="", path=rel, digest=digest, references=frozenset())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from gitops_vela.review.objdiff import ObjectDiff
+from gitops_vela.review.objdiff import RenderedObjectDiff
 from gitops_vela.review.report import AppChange, ClusterDiff, DefinitionChange, Report
 
 SCHEMA_VERSION = 1
@@ -64,7 +64,7 @@ def _app(a: AppChange) -> dict[str, Any]:
     }
 
 
-def _object(o: ObjectDiff) -> dict[str, Any]:
+def _object(o: RenderedObjectDiff) -> dict[str, Any]:
     return {"ref": o.ref, "change": str(o.change), "diff": o.diff}
 
 

@@ -14,7 +14,7 @@ from gitops_vela.cluster import Cluster
 from gitops_vela.errors import ClusterError
 from gitops_vela.model.changes import Action
 from gitops_vela.model.rendered import RenderedApp
-from gitops_vela.review.objdiff import ObjectChange, ObjectDiff
+from gitops_vela.review.objdiff import ObjectChange, RenderedObjectDiff
 from gitops_vela.review.report import ClusterDiff
 from gitops_vela.sync import SyncOptions, diff_apps
 from gitops_vela.sync.diff import AppDiff
@@ -41,7 +41,7 @@ def live_diffs(
 
 def _convert(app: AppDiff) -> ClusterDiff:
     objects = tuple(
-        ObjectDiff(ref=str(o.ref), change=_CHANGE[o.action], diff=o.text.rstrip("\n"))
+        RenderedObjectDiff(ref=str(o.ref), change=_CHANGE[o.action], diff=o.text.rstrip("\n"))
         for o in app.objects
         if o.action in _CHANGE
     )

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from gitops_vela.review.objdiff import ObjectDiff
+from gitops_vela.review.objdiff import RenderedObjectDiff
 from gitops_vela.review.report import (
     AppChange,
-    AppStatus,
+    AppChangeKind,
     ClusterDiff,
     DefinitionChange,
     Report,
@@ -26,11 +26,11 @@ MAX_BREAKING_LINES = 50
 MAX_TABLE_ROWS = 200
 
 _STATUS_ORDER = {
-    AppStatus.BROKEN: 0,
-    AppStatus.REMOVED: 1,
-    AppStatus.CHANGED: 2,
-    AppStatus.ADDED: 3,
-    AppStatus.FIXED: 4,
+    AppChangeKind.BROKEN: 0,
+    AppChangeKind.REMOVED: 1,
+    AppChangeKind.CHANGED: 2,
+    AppChangeKind.ADDED: 3,
+    AppChangeKind.FIXED: 4,
 }
 
 
@@ -80,12 +80,12 @@ def _header(report: Report) -> list[str]:
         f"| Definitions removed | {_defs_with(report, 'removed')} |",
         f"| Definitions changed | {_defs_with(report, 'changed')} |",
         f"| Breaking parameter changes | {sum(d.breaking_schema for d in report.definitions)} |",
-        f"| Apps changed | {count[AppStatus.CHANGED]} |",
-        f"| Apps broken at head | {count[AppStatus.BROKEN]} |",
+        f"| Apps changed | {count[AppChangeKind.CHANGED]} |",
+        f"| Apps broken at head | {count[AppChangeKind.BROKEN]} |",
         f"| Trait conflicts / appliesTo violations introduced | "
         f"{sum(len(a.conflicts) for a in report.apps)} |",
-        f"| Apps added / removed / fixed | {count[AppStatus.ADDED]} / "
-        f"{count[AppStatus.REMOVED]} / {count[AppStatus.FIXED]} |",
+        f"| Apps added / removed / fixed | {count[AppChangeKind.ADDED]} / "
+        f"{count[AppChangeKind.REMOVED]} / {count[AppChangeKind.FIXED]} |",
         f"| Apps unaffected | {report.unaffected} |",
         *_live_row(report),
         "",
@@ -99,8 +99,8 @@ def _live_row(report: Report) -> list[str]:
     return [f"| Apps differing from the live cluster | {differing} |"]
 
 
-def _count_by_status(report: Report) -> dict[AppStatus, int]:
-    return {status: len(report.with_status(status)) for status in AppStatus}
+def _count_by_status(report: Report) -> dict[AppChangeKind, int]:
+    return {status: len(report.with_status(status)) for status in AppChangeKind}
 
 
 def _defs_with(report: Report, status: str) -> str:
@@ -183,7 +183,7 @@ def _app_table(apps: list[AppChange]) -> list[str]:
     return [*out, ""]
 
 
-def _object_counts(objects: Iterable[ObjectDiff]) -> str:
+def _object_counts(objects: Iterable[RenderedObjectDiff]) -> str:
     counts: dict[str, int] = {}
     for obj in objects:
         counts[obj.change] = counts.get(obj.change, 0) + 1

@@ -21,8 +21,8 @@ class ObjectChange(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class ObjectDiff:
-    """How one object differs between base and head, as a unified diff."""
+class RenderedObjectDiff:
+    """How one rendered object differs between base and head (or live), as a unified diff."""
 
     ref: str  # ObjectRef as text: Kind.group/namespace/name
     change: ObjectChange
@@ -31,11 +31,11 @@ class ObjectDiff:
 
 def diff_objects(
     before: Sequence[Manifest], after: Sequence[Manifest], *, context: int = 3
-) -> tuple[ObjectDiff, ...]:
+) -> tuple[RenderedObjectDiff, ...]:
     """Objects added, removed or changed, in head order then removed ones."""
     old = _by_ref(before)
     new = _by_ref(after)
-    diffs: list[ObjectDiff] = []
+    diffs: list[RenderedObjectDiff] = []
     for ref, obj in new.items():
         previous = old.get(ref)
         if previous is None:
@@ -58,7 +58,7 @@ def _diff(
     after: Manifest | None,
     change: ObjectChange,
     context: int,
-) -> ObjectDiff:
+) -> RenderedObjectDiff:
     masked_before, masked_after = mask_pair(before, after)
     lines = list(
         difflib.unified_diff(
@@ -73,7 +73,7 @@ def _diff(
     if len(lines) > MAX_DIFF_LINES:
         cut = len(lines) - MAX_DIFF_LINES
         lines = [*lines[:MAX_DIFF_LINES], f"... {cut} more diff lines not shown"]
-    return ObjectDiff(ref=str(ref), change=change, diff="\n".join(lines))
+    return RenderedObjectDiff(ref=str(ref), change=change, diff="\n".join(lines))
 
 
 def _yaml_lines(obj: Manifest | None) -> list[str]:

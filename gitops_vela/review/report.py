@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from gitops_vela.review.objdiff import ObjectDiff
+from gitops_vela.review.objdiff import RenderedObjectDiff
 from gitops_vela.review.schemachanges import SchemaChange
 
 
@@ -49,7 +49,7 @@ class DefinitionChange:
         return bool(self.problems) or removed_in_use
 
 
-class AppStatus(enum.StrEnum):
+class AppChangeKind(enum.StrEnum):
     CHANGED = "changed"  # renders at both, manifests differ
     ADDED = "added"  # new Appfile at head
     REMOVED = "removed"  # Appfile gone at head
@@ -69,9 +69,9 @@ class AppChange:
     repo: str
     name: str
     path: str
-    status: AppStatus
+    status: AppChangeKind
     definitions: tuple[str, ...] = ()
-    objects: tuple[ObjectDiff, ...] = ()
+    objects: tuple[RenderedObjectDiff, ...] = ()
     errors: tuple[str, ...] = ()
     conflicts: tuple[str, ...] = ()
 
@@ -81,7 +81,7 @@ class AppChange:
 
     @property
     def breaks(self) -> bool:
-        return self.status is AppStatus.BROKEN
+        return self.status is AppChangeKind.BROKEN
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +89,7 @@ class ClusterDiff:
     """The server-side dry-run diff of one affected app against the live cluster."""
 
     app: str
-    objects: tuple[ObjectDiff, ...] = ()
+    objects: tuple[RenderedObjectDiff, ...] = ()
     error: str = ""
 
 
@@ -130,5 +130,5 @@ class Report:
     def ok(self) -> bool:
         return not self.breaking
 
-    def with_status(self, status: AppStatus) -> tuple[AppChange, ...]:
+    def with_status(self, status: AppChangeKind) -> tuple[AppChange, ...]:
         return tuple(a for a in self.apps if a.status is status)

@@ -18,8 +18,7 @@ from gitops_vela.review.depindex import (
     match_appfiles,
 )
 from gitops_vela.review.gittree import TreeFile, list_tree, read_blobs
-from gitops_vela.source import GitRunner
-from gitops_vela.source.trees import checkout_paths, resolve_commit
+from gitops_vela.source import GitRunner, checkout_paths, resolve_commit
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from gitops_vela.model.definitions import Definition
 from gitops_vela.model.diagnostics import Diagnostic
-from gitops_vela.render.engine import Job, Outcome, evaluate
+from gitops_vela.render.engine import Job, JobResult, evaluate
 from gitops_vela.render.library import library_files
 
 _DIR = "<review>/"
@@ -64,7 +64,7 @@ def _jobs(definition: Definition) -> list[tuple[str, Job]]:
     return jobs
 
 
-def _problem(definition: Definition, what: str, outcome: Outcome) -> Diagnostic | None:
+def _problem(definition: Definition, what: str, outcome: JobResult) -> Diagnostic | None:
     path = (definition.template_path if what == "template" else "") or definition.path
     line = definition.line if path == definition.path else 0
     if not outcome.ok:
@@ -78,7 +78,7 @@ def _problem(definition: Definition, what: str, outcome: Outcome) -> Diagnostic 
     return None
 
 
-def _locate(outcome: Outcome, *, default: tuple[str, int]) -> tuple[str, int, str]:
+def _locate(outcome: JobResult, *, default: tuple[str, int]) -> tuple[str, int, str]:
     """(file, line, message) from a Jsonnet error's first line, e.g.
     ``STATIC ERROR: definitions/x.jsonnet:15:13-14 Unexpected: ","``."""
     if outcome.timed_out:

@@ -19,9 +19,9 @@ Callers import from here: ``from gitops_vela.settings import Settings``.
 """
 
 from gitops_vela.settings.addresses import absolute_url, parse_listen, repository_name
-from gitops_vela.settings.configfile import key_path, load_config_file
+from gitops_vela.settings.configfile import load_config_file
 from gitops_vela.settings.durations import parse_duration
-from gitops_vela.settings.environment import ENV_PREFIX, apply_environment
+from gitops_vela.settings.environment import ENV_PREFIX, apply_environment, render_settings
 from gitops_vela.settings.flags import (
     Overrides,
     SingleRepository,
@@ -40,6 +40,7 @@ from gitops_vela.settings.tree import (
     ClusterSettings,
     CredentialSettings,
     LeaderElectionSettings,
+    RenderSettings,
     RepositorySettings,
     ServerSettings,
     Settings,
@@ -60,6 +61,7 @@ __all__ = [
     "CredentialSettings",
     "LeaderElectionSettings",
     "Overrides",
+    "RenderSettings",
     "RepositorySettings",
     "ServerSettings",
     "Settings",
@@ -69,11 +71,11 @@ __all__ = [
     "apply_environment",
     "apply_overrides",
     "default_cache_dir",
-    "key_path",
     "load_config_file",
     "parse_duration",
     "parse_listen",
     "read_secret_file",
+    "render_settings",
     "repository_name",
     "single_repository_settings",
 ]

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
 from gitops_vela.errors import ConfigError
 from gitops_vela.model.diagnostics import Diagnostic
@@ -24,6 +23,7 @@ from gitops_vela.settings.tree import (
     DEFAULT_INTERVAL,
     DEFAULT_LISTEN,
     DEFAULT_NAMESPACE,
+    DEFAULT_PRUNE_LIMIT,
     DEFAULT_STATUS_BRANCH,
     CapabilityCenterSettings,
     ClusterSettings,
@@ -35,56 +35,20 @@ from gitops_vela.settings.tree import (
     StatusSettings,
     default_cache_dir,
 )
-from gitops_vela.source.redact import credentials_refusal
-
-
-class _Located:
-    """Maps a key path in the parsed YAML to its 1-based line (from the node tree)."""
-
-    def __init__(self, root: yaml.Node | None) -> None:
-        self._root = root
-
-    def line(self, path: Sequence[str | int]) -> int:
-        node = self._root
-        line = 1 if node is None else node.start_mark.line + 1
-        for step in path:
-            node = self._child(node, step)
-            if node is None:
-                break
-            line = node.start_mark.line + 1
-        return line
-
-    @staticmethod
-    def _child(node: yaml.Node | None, step: str | int) -> yaml.Node | None:
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                if key.value == step:
-                    found: yaml.Node = value
-                    return found
-        if isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
-            child: yaml.Node = node.value[step]
-            return child
-        return None
-
-
-def key_path(path: Sequence[str | int]) -> str:
-    """``("repositories", 0, "url")`` -> ``repositories[0].url``."""
-    text = ""
-    for step in path:
-        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else step)
-    return text
+from gitops_vela.settings.urlcredentials import credentials_refusal
+from gitops_vela.yamldoc import Document, YamlError, key_text, load_document
 
 
 class _Collector:
     """Gathers diagnostics for one file so every problem is reported at once."""
 
-    def __init__(self, file: Path, located: _Located) -> None:
-        self.file, self.located, self.items = file, located, list[Diagnostic]()
+    def __init__(self, file: Path, document: Document) -> None:
+        self.file, self.document, self.items = file, document, list[Diagnostic]()
 
     def add(self, path: Sequence[str | int], message: str) -> None:
-        line = self.located.line(path)
+        line = self.document.line_of(tuple(path))
         self.items.append(
-            Diagnostic(path=str(self.file), line=line, key=key_path(path), message=message)
+            Diagnostic(path=str(self.file), line=line, key=key_text(tuple(path)), message=message)
         )
 
     def raise_if_any(self) -> None:
@@ -101,17 +65,11 @@ def load_config_file(path: Path, *, environ: Mapping[str, str] | None = None) ->
             Diagnostic(path=str(path), message=f"cannot read config: {exc.strerror}")
         ) from exc
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 0
-        # PyYAML's str() spans several lines and quotes the text: keep the problem only.
-        problem = getattr(exc, "problem", None) or " ".join(str(exc).split())
-        raise ConfigError(
-            Diagnostic(path=str(path), line=line, message=f"invalid YAML: {problem}")
-        ) from exc
-    issues = _Collector(path, _Located(node))
+        document = load_document(text, path=str(path))
+    except YamlError as exc:
+        raise ConfigError(exc.diagnostic) from exc
+    data = document.value
+    issues = _Collector(path, document)
     if not isinstance(data, dict):
         issues.add((), "the config must be a mapping with at least `repositories`")
         issues.raise_if_any()
@@ -197,6 +155,8 @@ def _repository(
         prune=item.get("prune", True),
         suspend=item.get("suspend", False),
         credentials=_credentials(item.get("credentials"), base),
+        allow_empty=item.get("allowEmpty", False),
+        prune_limit=_percent(item, "pruneLimit", at, issues=issues),
         status=StatusSettings(
             branch=status.get("branch", DEFAULT_STATUS_BRANCH),
             enabled=status.get("enabled", True),
@@ -204,6 +164,22 @@ def _repository(
             author_email=status.get("authorEmail", "gitops-vela@localhost"),
         ),
     )
+
+
+def _percent(
+    item: Mapping[str, Any], key: str, at: Sequence[str | int], *, issues: _Collector
+) -> float | None:
+    """``pruneLimit: 50%`` (or a number of percent); ``100%`` means no limit."""
+    raw = item.get(key, DEFAULT_PRUNE_LIMIT)
+    text = str(raw).strip().removesuffix("%")
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 100:
+        issues.add((*at, key), f"must be a percentage from 0% to 100% (got {raw!r})")
+        return DEFAULT_PRUNE_LIMIT
+    return None if value == 100 else value
 
 
 def _leader_election(data: Mapping[str, Any], *, issues: _Collector) -> LeaderElectionSettings:

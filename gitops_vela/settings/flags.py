@@ -20,7 +20,7 @@ from gitops_vela.settings.tree import (
     Settings,
     StatusSettings,
 )
-from gitops_vela.source.redact import credentials_refusal
+from gitops_vela.settings.urlcredentials import credentials_refusal
 
 
 @dataclass(frozen=True, slots=True)

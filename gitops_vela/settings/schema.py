@@ -69,6 +69,8 @@ CONFIG_SCHEMA: dict[str, Any] = {
                     "interval": _DURATION_SCHEMA,
                     "namespace": _NAME,
                     "prune": {"type": "boolean"},
+                    "allowEmpty": {"type": "boolean"},
+                    "pruneLimit": {"type": ["string", "number"]},
                     "suspend": {"type": "boolean"},
                     "credentials": _CREDENTIALS,
                     "status": {

@@ -10,6 +10,7 @@
     │   └── status: StatusSettings
     ├── capability_centers: (CapabilityCenterSettings, ...)
     ├── leader_election: LeaderElectionSettings
+    ├── render: RenderSettings             Jsonnet workers, memory, time per evaluation
     └── cache_dir, namespace, log_level, log_format, shutdown_timeout
 """
 
@@ -24,6 +25,9 @@ DEFAULT_STATUS_BRANCH = "gitops-vela/status"
 DEFAULT_NAMESPACE = "gitops-vela-system"
 DEFAULT_INTERVAL = 60.0
 LOG_FORMATS = ("auto", "json", "console")
+DEFAULT_RENDER_TIMEOUT = 10.0  # seconds per template evaluation
+DEFAULT_RENDER_MEMORY_MB = 4096  # address space per Jsonnet worker
+MAX_DEFAULT_RENDER_WORKERS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +47,10 @@ class StatusSettings:
     author_email: str = "gitops-vela@localhost"
 
 
+DEFAULT_PRUNE_LIMIT = 50.0
+"""``pruneLimit``: one sync may prune at most this percentage of a repository's objects."""
+
+
 @dataclass(frozen=True, slots=True)
 class RepositorySettings:
     name: str
@@ -55,6 +63,8 @@ class RepositorySettings:
     suspend: bool = False
     credentials: CredentialSettings = field(default_factory=CredentialSettings)
     status: StatusSettings = field(default_factory=StatusSettings)
+    allow_empty: bool = False  # a render of zero apps may prune every app (allowEmpty)
+    prune_limit: float | None = DEFAULT_PRUNE_LIMIT  # percent of objects per sync; None: no limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +107,21 @@ class LeaderElectionSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class RenderSettings:
+    """How templates are evaluated: the warm Jsonnet workers and the limits of one evaluation.
+
+    ``workers``: processes in the pool (the CPU count, at most 4, unless set);
+    ``memory_mb``: each worker's address space, so a runaway template aborts its
+    worker instead of exhausting the machine; ``timeout``: wall-clock seconds per
+    evaluation (big apps get a little more per service).
+    """
+
+    workers: int = field(default_factory=lambda: default_render_workers())
+    memory_mb: int = DEFAULT_RENDER_MEMORY_MB
+    timeout: float = DEFAULT_RENDER_TIMEOUT
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     repositories: tuple[RepositorySettings, ...]
     cluster: ClusterSettings = field(default_factory=ClusterSettings)
@@ -110,10 +135,15 @@ class Settings:
     leader_election: LeaderElectionSettings = field(
         default_factory=lambda: LeaderElectionSettings()
     )
+    render: RenderSettings = field(default_factory=lambda: RenderSettings())
     config_file: Path | None = None  # re-read on SIGHUP
 
     def repository(self, name: str) -> RepositorySettings | None:
         return next((r for r in self.repositories if r.name == name), None)
+
+
+def default_render_workers() -> int:
+    return min(os.cpu_count() or 1, MAX_DEFAULT_RENDER_WORKERS)
 
 
 def default_cache_dir() -> Path:

@@ -11,15 +11,14 @@ import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit, urlunsplit
 
+from gitops_vela.settings.urlcredentials import SECRET_KEY_WORDS
+from gitops_vela.settings.urlcredentials import credentials_refusal as url_refusal
+
 REDACTED = "***"
 
 # scheme://userinfo@host... anywhere in a text; userinfo has no '/', '@' or whitespace.
 _URL_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/@\s]+)@")
-# Query keys that hold a secret: *token*, *password*, *secret*, *key*, *auth*, *sig*.
-_SECRET_KEY = re.compile(r"(?i)token|passw|secret|key|auth|sig|cred")
-_SECRET_QUERY = re.compile(
-    r"(?i)(?P<key>[?&][^=&\s#]*(?:token|passw|secret|key|auth|sig|cred)[^=&\s#]*=)[^&\s#]+"
-)
+_SECRET_QUERY = re.compile(rf"(?i)(?P<key>[?&][^=&\s#]*(?:{SECRET_KEY_WORDS})[^=&\s#]*=)[^&\s#]+")
 
 
 def redact_url(url: str) -> str:
@@ -55,34 +54,7 @@ def redact_text(text: str, *, secrets: Iterable[str] = ()) -> str:
     return _SECRET_QUERY.sub(rf"\g<key>{REDACTED}", text)
 
 
-def credentials_in_url(url: str) -> str | None:
-    """Where ``url`` carries a secret (``"userinfo"`` or ``"query"``), or None.
-
-    Userinfo with a password, or a bare user name over HTTP(S) (almost always a
-    token, as in ``https://<token>@github.com``); a query parameter named like
-    a credential (``?access_token=``, ``?private_token=``, ``?password=`` ...).
-    Git would keep either in process listings and its errors.
-    """
-    if "://" not in url:
-        return None
-    try:
-        parts = urlsplit(url.strip())
-        password, username = parts.password, parts.username
-    except ValueError:  # a broken port or IPv6 host: judge the text
-        return "userinfo" if _URL_USERINFO.search(url) else None
-    if password or (username and parts.scheme in ("http", "https")):
-        return "userinfo"
-    keys = (key for key, _, _ in (item.partition("=") for item in parts.query.split("&")))
-    return "query" if any(_SECRET_KEY.search(key) for key in keys if key) else None
-
-
 def credentials_refusal(url: str) -> str | None:
-    """Why ``url`` is refused (its credentials, redacted), or None when it is fine."""
-    where = credentials_in_url(url)
-    if where is None:
-        return None
-    place = "the user name or password" if where == "userinfo" else "the query string"
-    return (
-        f"{redact_url(url)}: credentials in the URL ({place}) are not allowed; "
-        "put the token in a file and use credentials.tokenFile (--token-file) or sshKeyFile"
-    )
+    """Why ``url`` is refused (the settings' rule), naming it redacted; None when it is fine."""
+    reason = url_refusal(url)
+    return None if reason is None else f"{redact_url(url)}: {reason}"

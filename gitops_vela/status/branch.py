@@ -16,7 +16,7 @@ from pathlib import Path
 import git
 
 from gitops_vela.errors import SourceError, StatusError
-from gitops_vela.source.cache import RemoteCache
+from gitops_vela.source import RemoteCache
 
 _ZERO = "0" * 40
 
@@ -112,9 +112,6 @@ class StatusBranch:
             "GIT_COMMITTER_EMAIL": self.author.email,
         }
         return self._git(args, env=identity, stdin=message).strip()
-
-    def tree_of(self, commit: str) -> str:
-        return self._git(["rev-parse", f"{commit}^{{tree}}"]).strip()
 
     def push(self, commit: str) -> bool:
         """Push ``commit`` to the branch; False when the remote moved (non-fast-forward)."""

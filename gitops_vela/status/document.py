@@ -1,11 +1,7 @@
 """The files of the status branch (DESIGN §7): ``apps/<app>.yaml`` and ``README.md``.
 
-Also the two rules that decide what a commit is worth:
-
-* ``significant(status)``: what a person cares about (revision, sync, health,
-  errors, the resource set and each object's health). Anything else changing alone (``since``, the
-  message, per-object actions) never makes a commit.
-* ``carry_since(previous, new)``: ``since`` moves only when sync or health change.
+Also ``carry_since(previous, new)``: ``since`` moves only when sync or health
+change. What a commit is worth is ``status.delta``'s to decide.
 """
 
 from __future__ import annotations
@@ -20,16 +16,12 @@ import yaml
 from gitops_vela.errors import StatusError
 from gitops_vela.model.status import AppStatus, Health, ResourceStatus, SyncState
 from gitops_vela.source import redact_text
+from gitops_vela.yamldoc import DUMPER, YamlError, load
 
 APPS_DIR = "apps"
 README = "README.md"
 _APP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$")
 _MAX_MESSAGE = 500
-# libyaml when available: a repository with 1,000 apps reads and writes 1,000 files.
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-Significant = tuple[object, ...]
 
 
 def app_path(app: str) -> str:
@@ -54,20 +46,6 @@ def sanitise(status: AppStatus) -> AppStatus:
         message = message[: _MAX_MESSAGE - 1] + "…"
     errors = tuple(redact_text(e) for e in status.errors)
     return _replace(status, message=message, errors=errors)
-
-
-def significant(status: AppStatus) -> Significant:
-    # Per-object health counts: when the app stays Progressing but the object
-    # holding it back changes, the recorded message and resources must follow.
-    resources = frozenset((r.kind, r.namespace, r.name, r.health) for r in status.resources)
-    return (
-        status.revision,
-        status.last_applied_revision,
-        status.sync,
-        status.health,
-        status.errors,
-        resources,
-    )
 
 
 def carry_since(previous: AppStatus | None, new: AppStatus, *, now: str) -> AppStatus:
@@ -101,14 +79,17 @@ def to_yaml(status: AppStatus) -> str:
         "since": status.since,
     }
     return str(
-        yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=10_000)
+        yaml.dump(document, Dumper=DUMPER, sort_keys=False, allow_unicode=True, width=10_000)
     )
 
 
 def from_yaml(text: str, *, path: str) -> AppStatus:
     """Parse a status file; ``StatusError`` when it is not one."""
     try:
-        doc = yaml.load(text, Loader=_Loader)
+        doc = load(text, path=path)
+    except YamlError as exc:
+        raise StatusError(f"not a status file: {exc.diagnostic}", retryable=False) from exc
+    try:
         if not isinstance(doc, dict):
             raise TypeError("not a mapping")
         return AppStatus(
@@ -122,7 +103,7 @@ def from_yaml(text: str, *, path: str) -> AppStatus:
             resources=tuple(_resource(r) for r in doc.get("resources") or ()),
             since=str(doc.get("since") or ""),
         )
-    except (yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError) as exc:
         raise StatusError(f"{path}: not a status file: {exc}", retryable=False) from exc
 
 

@@ -13,8 +13,7 @@ from pathlib import Path
 
 from gitops_vela.errors import SourceError, StatusError
 from gitops_vela.model.status import AppStatus
-from gitops_vela.source.cache import RemoteCache
-from gitops_vela.source.gitcmd import DEFAULT_TIMEOUT, GitRunner
+from gitops_vela.source import DEFAULT_TIMEOUT, GitRunner, RemoteCache
 from gitops_vela.status.branch import Author, StatusBranch
 from gitops_vela.status.document import app_of_path, from_yaml
 from gitops_vela.status.writer import DEFAULT_BRANCH

@@ -1,7 +1,8 @@
 """``StatusWriter``: the outcome of each app, committed to the status branch.
 
 One ``write()`` per reconcile with every app of the repository. It commits
-only when something a person cares about changed (``document.significant``);
+only when something a person cares about changed (``delta.status_delta``,
+against what the branch holds);
 a quiet poll costs nothing (not even a network call). A push that loses a
 race re-reads the branch and re-applies only our files (``README.md`` and
 ``apps/*.yaml``), so files other writers keep on the branch survive.
@@ -16,10 +17,10 @@ from pathlib import Path
 
 from gitops_vela.errors import SourceError, StatusError
 from gitops_vela.model.status import AppStatus
-from gitops_vela.source import Credentials, GitSource
-from gitops_vela.source.cache import RemoteCache
-from gitops_vela.source.gitcmd import DEFAULT_TIMEOUT, OpHook
+from gitops_vela.settings.tree import DEFAULT_STATUS_BRANCH
+from gitops_vela.source import DEFAULT_TIMEOUT, Credentials, GitSource, OpHook, RemoteCache
 from gitops_vela.status.branch import Author, BranchState, StatusBranch
+from gitops_vela.status.delta import status_delta
 from gitops_vela.status.document import (
     README,
     app_of_path,
@@ -28,11 +29,10 @@ from gitops_vela.status.document import (
     from_yaml,
     render_readme,
     sanitise,
-    significant,
     to_yaml,
 )
 
-DEFAULT_BRANCH = "gitops-vela/status"
+DEFAULT_BRANCH = DEFAULT_STATUS_BRANCH  # written once, in the settings tree
 Clock = Callable[[], str]
 
 
@@ -59,6 +59,22 @@ class StatusWriter:
 
     def __init__(
         self,
+        remote: RemoteCache,
+        *,
+        branch: str = DEFAULT_BRANCH,
+        author: Author | None = None,
+        max_attempts: int = 5,
+        clock: Clock = utc_now,
+    ) -> None:
+        self._branch = StatusBranch(remote, branch=branch, author=author or Author())
+        self._max_attempts = max(1, max_attempts)
+        self._clock = clock
+        self._known: dict[str, AppStatus] | None = None  # the branch as last read or written
+        self._parsed: dict[str, AppStatus] = {}  # blob sha -> parsed status
+
+    @classmethod
+    def for_url(
+        cls,
         url: str,
         *,
         cache_dir: Path,
@@ -70,7 +86,8 @@ class StatusWriter:
         name: str | None = None,
         max_attempts: int = 5,
         clock: Clock = utc_now,
-    ) -> None:
+    ) -> StatusWriter:
+        """A writer with a cache of its own for the remote at ``url``."""
         remote = RemoteCache(
             url,
             cache_dir=cache_dir,
@@ -80,7 +97,7 @@ class StatusWriter:
             name=name,
             key=f"status:{branch}",
         )
-        self._init(remote, branch=branch, author=author, max_attempts=max_attempts, clock=clock)
+        return cls(remote, branch=branch, author=author, max_attempts=max_attempts, clock=clock)
 
     @classmethod
     def for_source(
@@ -93,30 +110,13 @@ class StatusWriter:
         clock: Clock = utc_now,
     ) -> StatusWriter:
         """A writer sharing the source's cache and credentials (one object store)."""
-        writer = cls.__new__(cls)
-        writer._init(
+        return cls(
             source.remote_cache,
             branch=branch,
             author=author,
             max_attempts=max_attempts,
             clock=clock,
         )
-        return writer
-
-    def _init(
-        self,
-        remote: RemoteCache,
-        *,
-        branch: str,
-        author: Author | None,
-        max_attempts: int,
-        clock: Clock,
-    ) -> None:
-        self._branch = StatusBranch(remote, branch=branch, author=author or Author())
-        self._max_attempts = max(1, max_attempts)
-        self._clock = clock
-        self._known: dict[str, AppStatus] | None = None  # the branch as last read or written
-        self._parsed: dict[str, AppStatus] = {}  # blob sha -> parsed status
 
     @property
     def branch(self) -> str:
@@ -192,12 +192,8 @@ class StatusWriter:
     def _differs(
         known: Mapping[str, AppStatus], desired: Mapping[str, AppStatus], complete: bool
     ) -> bool:
-        if complete and set(known) - set(desired):
-            return True
-        return any(
-            app not in known or significant(known[app]) != significant(status)
-            for app, status in desired.items()
-        )
+        delta = status_delta(known, desired)
+        return any(a.worth_a_commit for a in delta.apps) or (complete and bool(delta.removed))
 
     def _plan(
         self,
@@ -211,13 +207,12 @@ class StatusWriter:
         put: dict[str, str] = {}
         changed: list[str] = []
         now = self._clock()
-        for app, status in sorted(desired.items()):
-            old = previous.get(app)
-            if old is not None and significant(old) == significant(status):
+        for change in status_delta(previous, desired).apps:
+            if not change.worth_a_commit:
                 continue
-            result[app] = carry_since(old, status, now=now)
-            put[app_path(app)] = to_yaml(result[app])
-            changed.append(app)
+            result[change.app] = carry_since(change.previous, change.status, now=now)
+            put[app_path(change.app)] = to_yaml(result[change.app])
+            changed.append(change.app)
         # apps/*.yaml are ours, parseable or not: a complete write removes every other app.
         ours = {path for path in state.files if app_of_path(path)}
         stale = {p for p in ours if app_of_path(p) not in desired} if complete else set()

@@ -1,17 +1,24 @@
 """Sync: bring the cluster to what Git renders, and say how it went, as data.
 
-Entry points (the daemon calls ``sync_repository`` every poll; the CLI too):
+Entry points:
 
-- ``sync_repository(cluster, render, *, repo, options)`` -- apply every rendered
-  app, prune (guarded) what apps no longer render, prune apps removed from Git.
+- ``sync_repository(cluster, render, *, repo, options, last_good)`` -- one
+  repository's sync, what the daemon runs every poll and ``apply`` runs once:
+  apply every rendered app (and the last good render of broken ones), prune
+  (guarded) what apps no longer render, prune apps removed from Git.
 - ``sync_apps(cluster, apps, *, options, failed_apps)`` -- the same for a chosen
   set of apps, without touching apps that are not named.
-- ``prune_removed_apps(cluster, *, repo, known_apps, options)``.
 - ``diff_apps(cluster, apps, *, options)`` -- what ``apply`` would change, as
   unified diffs with Secret values masked.
 - ``rollout.wait_for_health(cluster, result, apps, *, timeout)`` -- after a
   sync, re-read the apps' health until Healthy, Degraded or the timeout
   (``apply --wait``).
+
+One planner decides what changes (``plan``): apply executes its entries,
+diff shows them, a dry run reports them. Modules, in the order of a sync:
+``pipeline`` (one run over many apps), ``stages`` (stage by stage, kind by
+kind), ``live`` (reads), ``plan`` (decides), ``apply`` (writes one object),
+``inventory``, ``prune``, ``removed`` (apps deleted from Git), ``health``.
 
 Results are values: ``SyncResult`` holds one ``AppResult`` per app with its
 ``ChangeSet`` (created | configured | unchanged | deleted | skipped | failed,
@@ -50,7 +57,7 @@ when an app still in Git renders no object; objects without the app's
 ownership label or annotated ``gitops-vela.dev/prune: disabled`` are kept.
 """
 
-from gitops_vela.sync.api import diff_apps, prune_removed_apps, sync_apps, sync_repository
+from gitops_vela.sync.api import diff_apps, sync_apps, sync_repository
 from gitops_vela.sync.health import HealthReport, ObjectHealth
 from gitops_vela.sync.results import DEFAULT_INVENTORY_NAMESPACE, AppResult, SyncOptions, SyncResult
 
@@ -62,7 +69,6 @@ __all__ = [
     "SyncOptions",
     "SyncResult",
     "diff_apps",
-    "prune_removed_apps",
     "sync_apps",
     "sync_repository",
 ]

@@ -3,16 +3,54 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from gitops_vela.cluster import Cluster
 from gitops_vela.model.rendered import RenderedApp, RepositoryRender
 from gitops_vela.sync.diff import DiffResult, diff_run
-from gitops_vela.sync.engine import Run, apply_apps
 from gitops_vela.sync.health import PolicyEvaluator
 from gitops_vela.sync.health.policy import evaluate_policy
-from gitops_vela.sync.removed import prune_removed
+from gitops_vela.sync.limits import prune_hold
+from gitops_vela.sync.pipeline import Run, apply_apps
+from gitops_vela.sync.removed import prune_removed, removal_blocked
 from gitops_vela.sync.results import SyncOptions, SyncResult
+
+
+def sync_repository(
+    cluster: Cluster,
+    render: RepositoryRender,
+    *,
+    repo: str,
+    options: SyncOptions | None = None,
+    evaluate: PolicyEvaluator | None = None,
+    last_good: Mapping[str, RenderedApp] | None = None,
+    whole: bool = True,
+) -> SyncResult:
+    """One repository's sync, the daemon's every poll and ``apply``'s: one ``Run``.
+
+    ``render.apps`` are applied. An app in ``render.failures`` is never pruned;
+    its render from ``last_good`` (the last one that worked) is still enforced,
+    else it has no entry in the result (its status comes from the failure).
+    With ``whole`` (the render is the whole repository, not a chosen app), apps
+    of ``repo`` removed from Git are then pruned (with ``options.prune``)
+    through their inventories, unless ``removal_blocked`` says why not; and
+    nothing at all is pruned when ``limits.prune_hold`` trips (an empty render,
+    more than ``options.prune_limit`` percent at once): those apps fail instead.
+    """
+    before = Counter(cluster.requests)
+    run = Run.start(cluster, options or SyncOptions(), evaluate or evaluate_policy)
+    failed = {f.name for f in render.failures}
+    rendered = {a.name for a in render.apps}
+    kept = [app for name, app in sorted((last_good or {}).items()) if name in failed - rendered]
+    if whole:
+        wanted = {ref for app in [*render.apps, *kept] for ref in app.refs}
+        inventories = run.inventories.values()
+        run.prune_hold = prune_hold(run.options, inventories, render, repo=repo, wanted=wanted)
+    results = apply_apps(run, [*render.apps, *kept], failed_apps=failed)
+    blocked = removal_blocked(render) if whole else "only some apps were rendered"
+    if not blocked:
+        results += prune_removed(run, repo=repo, known_apps=rendered | failed)
+    return SyncResult(results, _sent(cluster, before), removed_kept=blocked)
 
 
 def sync_apps(
@@ -25,51 +63,14 @@ def sync_apps(
 ) -> SyncResult:
     """Apply ``apps``, record their inventories, prune them (guarded), assess health.
 
-    ``failed_apps`` names apps whose load or render failed this time; they are
-    never pruned (their last good render may still be passed in ``apps``).
+    The part of ``sync_repository`` for chosen apps (apps not named are left
+    alone). ``failed_apps`` names apps whose load or render failed this time;
+    they are never pruned (their last good render may still be in ``apps``).
     """
     before = Counter(cluster.requests)
-    run = Run.start(cluster, options or SyncOptions(), _evaluator(evaluate))
+    run = Run.start(cluster, options or SyncOptions(), evaluate or evaluate_policy)
     results = apply_apps(run, apps, failed_apps=failed_apps)
     return SyncResult(results, _sent(cluster, before))
-
-
-def sync_repository(
-    cluster: Cluster,
-    render: RepositoryRender,
-    *,
-    repo: str,
-    options: SyncOptions | None = None,
-    evaluate: PolicyEvaluator | None = None,
-) -> SyncResult:
-    """One repository's whole sync: its apps, then apps removed from its Git.
-
-    ``render.apps`` are applied; apps in ``render.failures`` are never pruned
-    and have no entry in the result (their status comes from the failure).
-    Apps removed from Git are pruned (with ``options.prune``) through their
-    inventories, only when every failed Appfile has a known name (an
-    unparseable one might be any app) and the catalog loaded cleanly.
-    """
-    before = Counter(cluster.requests)
-    run = Run.start(cluster, options or SyncOptions(), _evaluator(evaluate))
-    failed = {f.name for f in render.failures}
-    results = apply_apps(run, render.apps, failed_apps=failed)
-    if all(failed) and not render.catalog_diagnostics:
-        results += prune_removed(run, repo=repo, known_apps={a.name for a in render.apps} | failed)
-    return SyncResult(results, _sent(cluster, before))
-
-
-def prune_removed_apps(
-    cluster: Cluster,
-    *,
-    repo: str,
-    known_apps: Collection[str],
-    options: SyncOptions | None = None,
-) -> SyncResult:
-    """Prune, through their inventories, the apps of ``repo`` not in ``known_apps``."""
-    before = Counter(cluster.requests)
-    run = Run.start(cluster, options or SyncOptions())
-    return SyncResult(prune_removed(run, repo=repo, known_apps=known_apps), _sent(cluster, before))
 
 
 def diff_apps(
@@ -86,7 +87,3 @@ def diff_apps(
 def _sent(cluster: Cluster, before: Counter[str]) -> dict[str, int]:
     """Requests sent since ``before`` (by verb; includes runs sharing the client)."""
     return dict(Counter(cluster.requests) - before)
-
-
-def _evaluator(evaluate: PolicyEvaluator | None) -> PolicyEvaluator:
-    return evaluate or evaluate_policy

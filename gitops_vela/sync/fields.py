@@ -12,6 +12,7 @@ import base64
 import copy
 import hashlib
 import re
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -88,15 +89,30 @@ _SUFFIX = {
 }
 
 
+# Kubernetes stores quantities in an int64 of milli-units: a larger exponent is no
+# quantity (and ``23e8269628698407`` is a digest that looks like one).
+_MAX_EXPONENT = 30
+
+
 def _quantity(value: int | float | str) -> Decimal | None:
-    """A Kubernetes quantity's value (``500m`` -> 0.5, ``1Gi`` -> 2**30), else None."""
+    """A Kubernetes quantity's value (``500m`` -> 0.5, ``1Gi`` -> 2**30), else None.
+
+    Never raises: a value that cannot be a quantity is None (compared as text).
+    """
     match = _QUANTITY.match(str(value).strip())
     if not match:
         return None
-    number, suffix = Decimal(match.group(1)), match.group(2) or ""
-    if suffix[:1] in ("e", "E") and len(suffix) > 1:
-        return number * Decimal(10) ** int(suffix[1:])
-    return number * _SUFFIX[suffix]
+    suffix = match.group(2) or ""
+    try:
+        number = Decimal(match.group(1))
+        if suffix[:1] in ("e", "E") and len(suffix) > 1:
+            exponent = int(suffix[1:]) if len(suffix) <= 6 else _MAX_EXPONENT + 1
+            if abs(exponent) > _MAX_EXPONENT:
+                return None
+            return number.scaleb(exponent)
+        return number * _SUFFIX[suffix]
+    except (ArithmeticError, ValueError):  # decimal signals, an over-long number
+        return None
 
 
 def _same_quantity(desired: int | float | str, live: str) -> bool:
@@ -106,23 +122,24 @@ def _same_quantity(desired: int | float | str, live: str) -> bool:
     return a is not None and a == b
 
 
-def first_difference(desired: Any, live: Any, path: str = "") -> str:
+def first_difference(desired: Any, live: Any) -> str:
     """The path of the first field in ``desired`` that ``live`` does not match."""
+    return next(differences(desired, live), "")
+
+
+def differences(desired: Any, live: Any, path: str = "") -> Iterator[str]:
+    """The path of every field in ``desired`` that ``live`` does not match, in order."""
     if isinstance(desired, dict) and isinstance(live, dict):
         for key, value in desired.items():
             if value is None:
                 continue
             child = f"{path}.{key}" if path else str(key)
             if key not in live:
-                return child
-            found = first_difference(value, live[key], child)
-            if found:
-                return found
-        return ""
-    if isinstance(desired, list) and isinstance(live, list) and len(desired) == len(live):
+                yield child
+            else:
+                yield from differences(value, live[key], child)
+    elif isinstance(desired, list) and isinstance(live, list) and len(desired) == len(live):
         for index, (d, v) in enumerate(zip(desired, live, strict=True)):
-            found = first_difference(d, v, f"{path}[{index}]")
-            if found:
-                return found
-        return ""
-    return "" if is_subset(desired, live) else (path or "(object)")
+            yield from differences(d, v, f"{path}[{index}]")
+    elif not is_subset(desired, live):
+        yield path or "(object)"

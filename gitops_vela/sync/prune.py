@@ -4,9 +4,11 @@ Stale = the app's previous inventory minus everything any app wants now.
 Guards, in order: prune must be on; the app must have loaded and rendered;
 its apply must have succeeded in this run; it must still render at least one
 object (an app in Git never prunes to zero). Each stale object is deleted only
-when it still carries this app's ownership label and does not carry
-``gitops-vela.dev/prune: disabled``; the app's namespace is never deleted.
-Deletion runs in reverse kind order with background propagation.
+when it still carries this app's ownership label, does not carry
+``gitops-vela.dev/prune: disabled`` and holds nothing that would outlive it
+(``dependents``: a Namespace with others' objects, a CRD with custom
+resources); the app's namespace is never deleted. Deletion runs in reverse
+kind order with background propagation.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from gitops_vela.cluster import Cluster
 from gitops_vela.errors import GitopsVelaError, UnknownKindError
 from gitops_vela.model.changes import Action
 from gitops_vela.model.labels import OWNER, PRUNE_ANNOTATION
-from gitops_vela.model.objects import ObjectRef
+from gitops_vela.model.objects import Manifest, ObjectRef
+from gitops_vela.sync import dependents
 from gitops_vela.sync.ordering import kind_key
 
 
@@ -29,6 +32,9 @@ class PruneResult:
     action: Action  # DELETED, SKIPPED or FAILED
     reason: str = ""
     keep: bool = False  # stays in the inventory (to be pruned later)
+    dry_run: bool = False  # would be deleted; a dry run deleted nothing
+    held: bool = False  # kept: it still holds what others own (``dependents``)
+    live: Manifest | None = None  # the object that would be deleted (dry run only)
 
 
 def guard(
@@ -79,7 +85,8 @@ def prune(
     for _, group in itertools.groupby(ordered, key=lambda r: (r.group, r.kind)):
         refs: Sequence[ObjectRef] = list(group)
         outcomes = cluster.map(
-            lambda ref: _prune_one(cluster, ref, owner=owner, dry_run=dry_run), refs
+            lambda ref: _prune_one(cluster, ref, owner=owner, dry_run=dry_run, pruned=entries),
+            refs,
         )
         for ref, outcome in zip(refs, outcomes, strict=True):
             if outcome.value is not None:
@@ -94,7 +101,9 @@ def prune(
     return results
 
 
-def _prune_one(cluster: Cluster, ref: ObjectRef, *, owner: str, dry_run: bool) -> PruneResult:
+def _prune_one(
+    cluster: Cluster, ref: ObjectRef, *, owner: str, dry_run: bool, pruned: Collection[ObjectRef]
+) -> PruneResult:
     try:
         resource = cluster.resource(ref.api_version, ref.kind)
     except UnknownKindError:
@@ -109,7 +118,12 @@ def _prune_one(cluster: Cluster, ref: ObjectRef, *, owner: str, dry_run: bool) -
         )
     if (meta.get("annotations") or {}).get(PRUNE_ANNOTATION) == "disabled":
         return PruneResult(ref, Action.SKIPPED, f"kept: annotated {PRUNE_ANNOTATION}: disabled")
+    held = dependents.holds(cluster, ref, live, owner=owner, pruned=pruned)
+    if held:
+        return PruneResult(ref, Action.SKIPPED, held, keep=True, held=True)
     if dry_run:
-        return PruneResult(ref, Action.DELETED, "dry run: would be deleted", keep=True)
+        return PruneResult(
+            ref, Action.DELETED, "dry run: would be deleted", keep=True, dry_run=True, live=live
+        )
     cluster.delete(resource, namespace=ref.namespace, name=ref.name)
     return PruneResult(ref, Action.DELETED, "stale: no longer rendered")

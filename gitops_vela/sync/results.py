@@ -21,6 +21,9 @@ class SyncOptions:
     inventory_namespace: str = DEFAULT_INVENTORY_NAMESPACE
     wait_timeout: float = 30.0  # for CRDs to be Established and Namespaces Active
     progress: Callable[[int, int], None] | None = None  # (objects done, total), per kind
+    adoption: bool = True  # an existing object without an owner label may be taken over
+    allow_empty: bool = False  # a repository that renders no app may prune all of its apps
+    prune_limit: float | None = None  # percent of a repository's objects one sync may prune
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +37,9 @@ class AppResult:
     reason: Reason = Reason.SUCCEEDED
     errors: tuple[str, ...] = ()
     prune_skipped: str = ""  # why stale objects were kept, when they were
+    kept: tuple[str, ...] = ()  # stale objects kept: they hold others' objects (dependents)
+    internal_errors: int = 0  # objects (or the app) failed by a bug, not by a refusal
+    removed: bool = False  # the app was removed from Git: this is its prune
 
     @property
     def ok(self) -> bool:
@@ -43,7 +49,7 @@ class AppResult:
     def sync(self) -> SyncState:
         if self.reason in (Reason.APPLY_FAILED, Reason.PRUNE_FAILED, Reason.BUILD_FAILED):
             return SyncState.FAILED
-        pending = any(c.reason.startswith("dry run") for c in self.changes.changes)
+        pending = any(c.dry_run for c in self.changes.changes)
         return SyncState.OUT_OF_SYNC if pending else SyncState.SYNCED
 
     def count(self, action: Action) -> int:
@@ -66,14 +72,20 @@ class AppResult:
 
 @dataclass(frozen=True, slots=True)
 class SyncResult:
-    """Every app's result, plus the requests the run sent (by verb)."""
+    """Every app's result (apps removed from Git included), and the requests sent (by verb)."""
 
     apps: tuple[AppResult, ...]
     requests: Mapping[str, int] = field(default_factory=dict)
+    removed_kept: str = ""  # why apps removed from Git were not pruned, when they were not
 
     @property
     def ok(self) -> bool:
         return all(app.ok for app in self.apps)
+
+    @property
+    def internal_errors(self) -> int:
+        """Objects and apps that failed on an unexpected exception (a bug to report)."""
+        return sum(app.internal_errors for app in self.apps)
 
     def app(self, name: str) -> AppResult | None:
         return next((a for a in self.apps if a.app == name), None)

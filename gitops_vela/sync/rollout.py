@@ -2,7 +2,7 @@
 
 Health from an apply response is the object as written, before any controller
 acted, so a first apply shows workloads Progressing. ``wait_for_health``
-re-reads the live objects (one list per kind, as a sync does) and assesses them
+re-reads the live objects (``live.by_kind``, as the planner reads them) and assesses them
 with the same rules and health policies, until every app is Healthy, an object
 is Degraded, or the timeout passes. Apps that are not Healthy then fail with
 ``HealthCheckFailed`` (as Flux reports a wait that timed out), naming each
@@ -25,7 +25,8 @@ from gitops_vela.model.status import Health, Reason
 from gitops_vela.sync.desired import Desired, desired_objects
 from gitops_vela.sync.health import HealthReport, ObjectHealth, PolicyEvaluator, assess, report
 from gitops_vela.sync.health.policy import evaluate_policy
-from gitops_vela.sync.live import list_live
+from gitops_vela.sync.live import by_kind
+from gitops_vela.sync.live import namespaces as list_namespaces
 from gitops_vela.sync.results import AppResult, SyncResult
 
 Progress = Callable[[int, int], None]
@@ -100,23 +101,24 @@ def _reassess(
 
 
 def _read(cluster: Cluster, items: list[Desired]) -> dict[ObjectRef, Manifest | ObjectHealth]:
-    """Live objects, one list per kind; a kind that cannot be read is Unknown."""
-    kinds: dict[tuple[str, str], list[Desired]] = defaultdict(list)
-    for item in items:
-        kinds[(item.api_version, item.ref.kind)].append(item)
+    """Live objects, read as a sync reads them; a kind that cannot be read is Unknown."""
+    wants_namespaces = any(i.ref.kind == "Namespace" and not i.ref.group for i in items)
+    namespaces = list_namespaces(cluster) if wants_namespaces else {}
     found: dict[ObjectRef, Manifest | ObjectHealth] = {}
-    for (api_version, kind), batch in kinds.items():
-        try:
-            found.update(list_live(cluster, cluster.resource(api_version, kind), batch))
-        except GitopsVelaError as exc:
-            unknown = ObjectHealth(Health.UNKNOWN, f"cannot read it: {exc.message}")
-            found.update({item.ref: unknown for item in batch})
+    for batch, live in by_kind(cluster, items, namespaces):
+        if live.value is not None:
+            found.update(live.value)
+            continue
+        text = live.error.message if isinstance(live.error, GitopsVelaError) else str(live.error)
+        unknown = ObjectHealth(Health.UNKNOWN, f"cannot read it: {text}")
+        found.update({item.ref: unknown for item in batch})
     return found
 
 
 def _with_health(app: AppResult, health: HealthReport) -> AppResult:
+    verdicts = dict(health.objects)
     changes = tuple(
-        replace(c, health=health.of(c.ref)) if c.action in _WAITED else c
+        replace(c, health=verdicts[c.ref].health) if c.ref in verdicts else c
         for c in app.changes.changes
     )
     return replace(app, changes=ChangeSet(app.changes.app, changes), health=health)

@@ -1,19 +1,20 @@
-"""Apply desired objects stage by stage, kind by kind; objects of a kind concurrently."""
+"""Apply desired objects stage by stage, kind by kind; objects of a kind concurrently.
+
+Each kind is planned (``plan``) and then the entries that write are executed
+(``apply``). Live state is read for all kinds of a stage at once.
+"""
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
-from gitops_vela.cluster import Cluster, Resource
-from gitops_vela.errors import GitopsVelaError, UnknownKindError
+from gitops_vela.cluster import Cluster
 from gitops_vela.model.changes import Action
-from gitops_vela.model.masking import redact, secret_values
-from gitops_vela.model.objects import Manifest, ObjectRef
-from gitops_vela.sync.apply import ObjectResult, in_sync, sync_object
+from gitops_vela.model.objects import Manifest
+from gitops_vela.sync.apply import ObjectResult, execute
 from gitops_vela.sync.desired import Desired
-from gitops_vela.sync.live import list_live
-from gitops_vela.sync.ordering import kind_key
+from gitops_vela.sync.live import by_kind
+from gitops_vela.sync.plan import Mode, PlanEntry, plan_kind, refused
 from gitops_vela.sync.waiting import ready, served_versions, wait_ready
 
 
@@ -24,100 +25,70 @@ def apply_stage(
     namespaces: Mapping[str, Manifest],
     dry_run: bool,
     wait_timeout: float,
+    adoption: bool = True,
+    releasing: Collection[str] = (),
     progress: Callable[[int], None] | None = None,
 ) -> list[ObjectResult]:
     """Every object of one stage, one kind at a time in the fixed order.
 
-    Live state is read for all kinds of the stage at once (reads do not depend
-    on the order; writes do).
+    ``adoption`` and ``releasing``: the planner's ownership options (``plan.ownership``).
     """
-    ordered = sorted(
-        items, key=lambda i: (kind_key(i.ref.group, i.ref.kind), i.ref.namespace, i.ref.name)
-    )
-    batches = [
-        list(g) for _, g in itertools.groupby(ordered, key=lambda i: (i.api_version, i.ref.kind))
-    ]
-    lives = cluster.map(lambda batch: _read(cluster, batch, namespaces), batches)
+    mode = Mode.DRY_RUN if dry_run else Mode.APPLY
     results: list[ObjectResult] = []
-    for batch, live in zip(batches, lives, strict=True):
-        if live.value is None and dry_run and isinstance(live.error, UnknownKindError):
-            # On a dry run the CRDs of this run were not created: say so, do not fail.
-            note = f"dry run: would be created if a CRD in this run defines {batch[0].ref.kind}"
-            results.extend(ObjectResult(item, Action.CREATED, note) for item in batch)
-        elif live.value is None:
-            results.extend(failed(item, live.error, None) for item in batch)
+    for batch, live in by_kind(cluster, items, namespaces):
+        entries = plan_kind(
+            cluster,
+            batch,
+            live,
+            namespaces=namespaces,
+            mode=mode,
+            adoption=adoption,
+            releasing=releasing,
+        )
+        if dry_run:
+            results.extend(map(_dry_run_result, entries))
         else:
-            results.extend(
-                _apply_kind(
-                    cluster,
-                    batch,
-                    live.value,
-                    namespaces=namespaces,
-                    dry_run=dry_run,
-                    wait_timeout=wait_timeout,
-                )
-            )
+            results.extend(_execute_kind(cluster, entries, wait_timeout=wait_timeout))
         if progress is not None:
             progress(len(batch))
     return results
 
 
-def _read(
-    cluster: Cluster, batch: list[Desired], namespaces: Mapping[str, Manifest]
-) -> dict[ObjectRef, Manifest]:
-    resource = cluster.resource(batch[0].api_version, batch[0].ref.kind)
-    return _live(cluster, resource, batch, namespaces)
+def _dry_run_result(entry: PlanEntry) -> ObjectResult:
+    if not entry.writes:
+        return _decided(entry)
+    reason = f"dry run: {entry.reason}"
+    return ObjectResult(entry.item, entry.action, reason, live=entry.live, dry_run=True)
 
 
-def _apply_kind(
-    cluster: Cluster,
-    batch: list[Desired],
-    live: dict[ObjectRef, Manifest],
-    *,
-    namespaces: Mapping[str, Manifest],
-    dry_run: bool,
-    wait_timeout: float,
+def _execute_kind(
+    cluster: Cluster, entries: list[PlanEntry], *, wait_timeout: float
 ) -> list[ObjectResult]:
-    # The cheap check first, here: most objects of a quiet poll need no request.
-    results: dict[int, ObjectResult] = {}
-    pending: list[Desired] = []
-    for item in batch:
-        current = live.get(item.ref)
-        if current is not None and in_sync(item, current):
-            results[id(item)] = ObjectResult(item, Action.UNCHANGED, live=current)
-        else:
-            pending.append(item)
-
-    def one(item: Desired) -> ObjectResult:
-        if dry_run and item.ref.namespace and item.ref.namespace not in namespaces:
-            return ObjectResult(
-                item, Action.CREATED, "dry run: would be created with its namespace"
-            )
-        return sync_object(
-            cluster, item, live.get(item.ref), dry_run=dry_run, wait_timeout=wait_timeout
-        )
-
-    for item, outcome in zip(pending, cluster.map(one, pending), strict=True):
-        value = outcome.value
-        results[id(item)] = (
-            value if value is not None else failed(item, outcome.error, live.get(item.ref))
-        )
-    return [results[id(item)] for item in batch]
+    writes = [e for e in entries if e.writes]
+    outcomes = cluster.map(lambda e: execute(cluster, e, wait_timeout=wait_timeout), writes)
+    done = {
+        id(entry): outcome.value or failed(refused(entry.item, outcome.error, entry.live))
+        for entry, outcome in zip(writes, outcomes, strict=True)
+    }
+    return [done.get(id(e)) or _decided(e) for e in entries]
 
 
-def _live(
-    cluster: Cluster, resource: Resource, batch: list[Desired], namespaces: Mapping[str, Manifest]
-) -> dict[ObjectRef, Manifest]:
-    if resource.kind == "Namespace" and not resource.group:
-        return {ObjectRef.from_manifest(ns): ns for ns in namespaces.values()}
-    return list_live(cluster, resource, batch)
+def _decided(entry: PlanEntry) -> ObjectResult:
+    """An entry that needs no write: unchanged, or refused by the planner."""
+    if entry.action is Action.FAILED:
+        return failed(entry)
+    return ObjectResult(entry.item, entry.action, entry.reason, live=entry.live)
 
 
-def failed(item: Desired, error: BaseException | None, live: Manifest | None) -> ObjectResult:
-    """A failed object, its error text free of secret values."""
-    text = error.message if isinstance(error, GitopsVelaError) else str(error)
-    text = redact(text, secret_values([item.manifest, live]))
-    return ObjectResult(item, Action.FAILED, text, live=live, error=text)
+def failed(entry: PlanEntry) -> ObjectResult:
+    return ObjectResult(
+        entry.item,
+        Action.FAILED,
+        entry.reason,
+        live=entry.live,
+        error=entry.reason,
+        internal=entry.internal,
+    )
 
 
 def settle_definitions(
@@ -145,7 +116,7 @@ def settle_definitions(
         if outcome is None:
             out.append(result)
         else:
-            out.append(outcome.value or failed(result.item, outcome.error, result.live))
+            out.append(outcome.value or failed(refused(result.item, outcome.error, result.live)))
     if changed_crds:
         versions = frozenset().union(*(served_versions(crd) for crd in changed_crds if crd))
         cluster.discovery.forget_missing(versions)

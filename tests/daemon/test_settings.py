@@ -9,10 +9,14 @@ import pytest
 from gitops_vela.errors import ConfigError
 from gitops_vela.settings import (
     Overrides,
+    RenderSettings,
+    Settings,
     SingleRepository,
+    apply_environment,
     apply_overrides,
     load_config_file,
     parse_listen,
+    render_settings,
     repository_name,
     single_repository_settings,
 )
@@ -97,7 +101,8 @@ def test_errors_name_file_line_and_key_all_at_once(tmp_path: Path) -> None:
     lines = str(caught.value).splitlines()
     assert lines == [
         f"{path}:2: repositories[0]: Additional properties are not allowed ('prnue' was unexpected); "
-        "known keys: branch, credentials, interval, name, namespace, path, prune, status, suspend, url",
+        "known keys: allowEmpty, branch, credentials, interval, name, namespace, path, prune,"
+        " pruneLimit, status, suspend, url",
         f"{path}:5: repositories[1]: 'url' is a required property",
     ]
 
@@ -132,7 +137,9 @@ def test_two_repositories_with_one_derived_name_must_be_named(tmp_path: Path) ->
 
 def test_invalid_yaml_points_at_the_line(tmp_path: Path) -> None:
     path = write(tmp_path, "repositories:\n  - url: [unclosed\n")
-    with pytest.raises(ConfigError, match=rf"{path}:3: invalid YAML") as raised:
+    # The line of the construct left open, then where the parser noticed (issue 15.3).
+    expected = rf"{path}:2: YAML syntax error: while parsing a flow sequence; {path}:3: "
+    with pytest.raises(ConfigError, match=expected) as raised:
         load_config_file(path, environ={})
     assert len(str(raised.value).splitlines()) == 1, "one line, like every other error"
 
@@ -202,3 +209,13 @@ def test_repository_names_derive_from_urls(url: str, name: str) -> None:
 )
 def test_listen_addresses(text: str, address: tuple[str, int]) -> None:
     assert parse_listen(text) == address
+
+
+def test_render_settings_come_from_the_environment_once() -> None:
+    environ = {"GITOPS_VELA_RENDER_WORKERS": "3", "GITOPS_VELA_RENDER_MEMORY_MB": "2048"}
+    assert render_settings(environ) == RenderSettings(workers=3, memory_mb=2048)
+    assert render_settings({}) == RenderSettings()
+    tree = apply_environment(Settings(repositories=()), environ)
+    assert (tree.render.workers, tree.render.memory_mb) == (3, 2048)
+    with pytest.raises(ConfigError, match="GITOPS_VELA_RENDER_WORKERS: expected a positive"):
+        render_settings({"GITOPS_VELA_RENDER_WORKERS": "many"})

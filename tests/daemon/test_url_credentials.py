@@ -11,8 +11,8 @@ import yaml
 from gitops_vela.cli import main
 from gitops_vela.errors import ConfigError, SourceError
 from gitops_vela.settings import load_config_file, repository_name
+from gitops_vela.settings.urlcredentials import credentials_in_url
 from gitops_vela.source import GitSource
-from gitops_vela.source.redact import credentials_in_url
 from tests.daemon.conftest import GitRemote, StartDaemon, wait_for
 
 pytestmark = pytest.mark.reliability
@@ -36,7 +36,7 @@ def test_run_refuses_a_url_with_credentials_and_creates_nothing(
     code = main(["run", "--repo", url, "--embedded-cluster", "--cache-dir", str(cache)])
     err = capsys.readouterr().err
     assert code == 2
-    assert "--repo" in err and "credentials in the URL" in err and "--token-file" in err
+    assert "--repo: the URL carries credentials" in err and "--token-file" in err
     assert TOKEN not in err and TOKEN.lower() not in err
     assert not cache.exists()  # no cache folder, so no name made from the URL
 
@@ -53,10 +53,8 @@ def test_a_config_file_with_a_token_in_a_query_names_the_line_and_key(tmp_path: 
     with pytest.raises(ConfigError) as info:
         load_config_file(config)
     text = info.value.message
-    assert (
-        f"{config}:3: repositories[1].url: https://git.example.com/sec.git?access_token=***" in text
-    )
-    assert f"{config}:5: capabilityCenters[0].url: https://***@git.example.com/defs.git" in text
+    assert f"{config}:3: repositories[1].url: the URL carries credentials (a token in" in text
+    assert f"{config}:5: capabilityCenters[0].url: the URL carries credentials (a user" in text
     assert TOKEN not in text and TOKEN.lower() not in text
 
 

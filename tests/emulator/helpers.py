@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import yaml
+
+T = TypeVar("T")
 
 
 def configmap(
@@ -45,3 +49,27 @@ def status_message(err: Exception) -> str:
     """The ``message`` of the Kubernetes ``Status`` an ApiException carries."""
     body = getattr(err, "body", "") or "{}"
     return str(json.loads(body).get("message", ""))
+
+
+def eventually(check: Callable[[], T], *, timeout: float = 10.0) -> T:
+    """``check()``'s first truthy answer, polled: controllers run asynchronously, as on a cluster."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            assert result, f"still not true after {timeout:.0f}s: {check.__doc__ or check}"
+            return result
+        time.sleep(0.02)
+
+
+def gone(read: Callable[[], Any]) -> bool:
+    """True when ``read()`` answers 404."""
+    from kubernetes.client.exceptions import ApiException
+
+    try:
+        read()
+    except ApiException as err:
+        if err.status == 404:
+            return True
+        raise
+    return False

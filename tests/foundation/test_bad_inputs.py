@@ -4,23 +4,16 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from gitops_vela.model.rendered import RepositoryRender
-from gitops_vela.render import configure, render_repository
+from gitops_vela.render import render_repository
+from gitops_vela.settings import RenderSettings
 from tests.foundation.conftest import repo_catalog
 
 BROKEN = "apps/broken/vela.yaml"
-
-
-@pytest.fixture
-def short_timeout() -> Iterator[None]:
-    configure(timeout=1.0)
-    yield
-    configure(timeout=10.0)
 
 
 def write(root: Path, relative: str, text: str) -> None:
@@ -29,8 +22,8 @@ def write(root: Path, relative: str, text: str) -> None:
     path.write_text(text)
 
 
-def render(root: Path) -> RepositoryRender:
-    return render_repository(root, repo="acme", catalog=repo_catalog(root))
+def render(root: Path, settings: RenderSettings | None = None) -> RepositoryRender:
+    return render_repository(root, repo="acme", catalog=repo_catalog(root), settings=settings)
 
 
 def broken_app_errors(result: RepositoryRender) -> list[str]:
@@ -232,15 +225,13 @@ def test_template_syntax_error_is_reported_once_for_every_service_using_it(repo:
     ), error
 
 
-def test_endless_template_times_out_naming_definition_and_app(
-    repo: Path, short_timeout: None
-) -> None:
+def test_endless_template_times_out_naming_definition_and_app(repo: Path) -> None:
     endless = "local f(n) = if n == 0 then 1 else f(n - 1) + f(n - 1);\n"
     endless += "function(parameter, context) { patch: { metadata+: { n: f(60) } } }"
     write(repo, "definitions/slow.yaml", definition("slow", endless, kind="TraitDefinition"))
     write(repo, BROKEN, web_app("    image: x\n    scaler: {}\n    slow: {}\n"))
 
-    (error,) = broken_app_errors(render(repo))
+    (error,) = broken_app_errors(render(repo, RenderSettings(timeout=1.0)))
 
     assert error == (
         "apps/broken/vela.yaml:3: services.web: definition 'slow' did not finish within 1s "

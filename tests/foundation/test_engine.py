@@ -16,7 +16,7 @@ from gitops_vela.render.engine import Job
 LIBRARY = {"<builtin>/vela.libsonnet": "{ double(x):: 2 * x }"}
 
 
-def run(source: str, **kwargs: object) -> engine.Outcome:
+def run(source: str, **kwargs: object) -> engine.JobResult:
     (outcome,) = engine.evaluate([Job("<app>/main.jsonnet", source, **kwargs)])  # type: ignore[arg-type]
     return outcome
 

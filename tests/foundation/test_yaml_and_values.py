@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from gitops_vela.catalog.yamldoc import YamlError, key_text, load_documents
+from gitops_vela import yamldoc
 from gitops_vela.render.values import did_you_mean, fill_defaults
+from gitops_vela.yamldoc import YamlError, key_text, load_documents
 
 
 def test_every_key_has_its_line() -> None:
@@ -86,3 +87,38 @@ def test_defaults_are_filled_recursively_into_objects_and_arrays() -> None:
 def test_did_you_mean_offers_the_closest_name_only_when_close() -> None:
     assert did_you_mean("replica", ["replicas", "image"]) == "did you mean 'replicas'?"
     assert did_you_mean("zzz", ["replicas", "image"]) == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "name: [testapp\n\n\n",
+            "f.yaml:1: YAML syntax error: while parsing a flow sequence; "
+            "f.yaml:4: did not find expected ',' or ']'",
+        ),
+        (
+            "a:\n  b: 1\n c: 2\n",
+            "f.yaml:1: YAML syntax error: while parsing a block mapping; "
+            "f.yaml:3: did not find expected key",
+        ),
+        ("a: b\n c: d\n", "f.yaml:2: YAML syntax error: mapping values are not allowed"),
+    ],
+)
+def test_a_syntax_error_names_both_marks(text: str, message: str) -> None:
+    for load in (load_documents, yamldoc.load, yamldoc.load_all):
+        with pytest.raises(YamlError) as raised:
+            load(text, path="f.yaml")
+        assert str(raised.value.diagnostic).startswith(message), load
+
+
+def test_bytes_that_are_not_utf8_are_one_diagnostic() -> None:
+    with pytest.raises(YamlError, match=r"^f.yaml: not UTF-8 text"):
+        yamldoc.load(b"a: \xff\n", path="f.yaml")
+
+
+def test_one_document_is_expected_where_one_is_read() -> None:
+    assert yamldoc.load_document("", path="f.yaml").value is None
+    assert yamldoc.load_document("a: 1\n", path="f.yaml").line_of(("a",)) == 1
+    with pytest.raises(YamlError, match=r"^f.yaml:3: expected one YAML document"):
+        yamldoc.load_document("a: 1\n---\nb: 2\n", path="f.yaml")

@@ -7,7 +7,7 @@ from typing import Any
 from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.model.rendered import AppFailure, RenderedApp, RepositoryRender
 from gitops_vela.review.appdiff import compare_apps
-from gitops_vela.review.report import AppStatus
+from gitops_vela.review.report import AppChangeKind
 
 
 def app(name: str, replicas: int, *, uses: frozenset[str] = frozenset({"tiny"})) -> RenderedApp:
@@ -29,7 +29,7 @@ def failure(name: str, *messages: tuple[int, str]) -> AppFailure:
     return AppFailure("r", name, f"apps/{name}.yaml", diags)
 
 
-def statuses(base: RepositoryRender, head: RepositoryRender) -> dict[str, AppStatus]:
+def statuses(base: RepositoryRender, head: RepositoryRender) -> dict[str, AppChangeKind]:
     changes = compare_apps(base, head, repo="r", changed_definitions={"tiny"})
     return {c.name: c.status for c in changes}
 
@@ -44,11 +44,11 @@ def test_each_outcome() -> None:
         failures=(failure("breaks", (4, "'team' is a required property")),),
     )
     assert statuses(base, head) == {
-        "grows": AppStatus.CHANGED,
-        "gone": AppStatus.REMOVED,
-        "new": AppStatus.ADDED,
-        "healed": AppStatus.FIXED,
-        "breaks": AppStatus.BROKEN,
+        "grows": AppChangeKind.CHANGED,
+        "gone": AppChangeKind.REMOVED,
+        "new": AppChangeKind.ADDED,
+        "healed": AppChangeKind.FIXED,
+        "breaks": AppChangeKind.BROKEN,
     }
 
 

@@ -6,10 +6,10 @@ import json
 
 from gitops_vela.review.jsonout import render_json
 from gitops_vela.review.markdown import MARKER, render_markdown
-from gitops_vela.review.objdiff import ObjectChange, ObjectDiff
+from gitops_vela.review.objdiff import ObjectChange, RenderedObjectDiff
 from gitops_vela.review.report import (
     AppChange,
-    AppStatus,
+    AppChangeKind,
     DefinitionChange,
     DefinitionStatus,
     Report,
@@ -41,10 +41,12 @@ def report(apps: int = 1, diff_lines: int = 3) -> Report:
                 "platform",
                 f"app{i}",
                 f"apps/app{i}/vela.yaml",
-                AppStatus.CHANGED,
+                AppChangeKind.CHANGED,
                 ("route",),
                 objects=(
-                    ObjectDiff("Ingress.networking.k8s.io/ns/web", ObjectChange.CHANGED, diff),
+                    RenderedObjectDiff(
+                        "Ingress.networking.k8s.io/ns/web", ObjectChange.CHANGED, diff
+                    ),
                 ),
             )
             for i in range(apps)
@@ -76,7 +78,7 @@ def test_broken_app_is_open_and_listed_under_what_breaks() -> None:
         "platform",
         "shop",
         "apps/shop/vela.yaml",
-        AppStatus.BROKEN,
+        AppChangeKind.BROKEN,
         ("route",),
         errors=("apps/shop/vela.yaml:9: services.web.route: 'domain' is a required property",),
     )
@@ -114,8 +116,8 @@ def test_backticks_in_a_diff_get_a_longer_fence() -> None:
                         "p",
                         "a",
                         "x",
-                        AppStatus.CHANGED,
-                        objects=(ObjectDiff("r", ObjectChange.CHANGED, "+ ```"),),
+                        AppChangeKind.CHANGED,
+                        objects=(RenderedObjectDiff("r", ObjectChange.CHANGED, "+ ```"),),
                     ),
                 ),
             }
@@ -139,7 +141,9 @@ def test_cluster_section_has_a_heading_and_a_summary_row() -> None:
     fields = {f: getattr(base, f) for f in Report.__dataclass_fields__}
     live = ClusterDiff(
         "platform/app0",
-        objects=(ObjectDiff("Deployment.apps/ns/web", ObjectChange.CHANGED, "--- live\n+++ git"),),
+        objects=(
+            RenderedObjectDiff("Deployment.apps/ns/web", ObjectChange.CHANGED, "--- live\n+++ git"),
+        ),
     )
     text = render_markdown(Report(**{**fields, "cluster": (live,)}))
     assert "| Apps differing from the live cluster | 1 |" in text

@@ -17,7 +17,7 @@ from tests.status.helpers import push_foreign_file, status
 
 @pytest.fixture
 def written(remote: Remote, tmp_path: Path) -> Remote:
-    StatusWriter(remote.url, cache_dir=tmp_path / "cache").write(
+    StatusWriter.for_url(remote.url, cache_dir=tmp_path / "cache").write(
         [
             status("shop"),
             status(

@@ -24,7 +24,7 @@ from tests.status.helpers import (
 
 
 def make_writer(remote: Remote, tmp_path: Path, **kwargs: object) -> StatusWriter:
-    return StatusWriter(remote.url, cache_dir=tmp_path / "cache", **kwargs)  # type: ignore[arg-type]
+    return StatusWriter.for_url(remote.url, cache_dir=tmp_path / "cache", **kwargs)  # type: ignore[arg-type]
 
 
 def test_first_write_creates_an_orphan_branch_and_touches_nothing_else(
@@ -235,7 +235,7 @@ def test_writes_over_https_with_a_token_file(remote: Remote, tmp_path: Path) -> 
     token = tmp_path / "token"
     token.write_text("status-token-123\n")
     with serve_git(tmp_path, user="x-access-token", token="status-token-123") as (base, _):
-        writer = StatusWriter(
+        writer = StatusWriter.for_url(
             f"{base}/remote.git",
             cache_dir=tmp_path / "cache",
             credentials=Credentials(token_file=token),

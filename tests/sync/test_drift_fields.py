@@ -1,5 +1,7 @@
 """Drift means a field gitops-vela applies differs live; server defaults are not drift."""
 
+import pytest
+
 from gitops_vela.sync.fields import comparable, first_difference, is_subset
 
 DESIRED = {
@@ -55,3 +57,26 @@ def test_quantities_compare_by_value() -> None:
     assert is_subset({"cpu": "0.5"}, {"cpu": "500m"})
     assert not is_subset({"cpu": "0.5"}, {"cpu": "1"})
     assert not is_subset({"image": "nginx:1"}, {"image": "nginx:2"})
+
+
+@pytest.mark.reliability
+@pytest.mark.parametrize(
+    ("desired", "live"),
+    [
+        ("1e9999999", "2"),
+        ("23e8269628698407", "23e8269628698408"),
+        ("1e" + "9" * 5000, "1"),
+        ("9" * 5000, "1e-99999999"),
+        (1.5, "1e-9999999"),
+    ],
+)
+def test_comparing_values_never_raises(desired: object, live: str) -> None:
+    # A value that merely looks like a quantity compares as text: different here.
+    assert not is_subset({"env": desired}, {"env": live})
+    assert first_difference({"env": desired}, {"env": live}) == "env"
+
+
+@pytest.mark.reliability
+def test_equal_values_that_look_like_huge_quantities_are_equal() -> None:
+    assert is_subset({"digest": "23e8269628698407"}, {"digest": "23e8269628698407"})
+    assert is_subset({"cpu": "1e3"}, {"cpu": "1k"})

@@ -37,6 +37,7 @@ from gitops_vela.review.report import (
 )
 from gitops_vela.review.sparse import SparseTree
 from gitops_vela.review.validate import validate_definitions
+from gitops_vela.settings import RenderSettings
 from gitops_vela.source import GitRunner
 
 
@@ -52,6 +53,7 @@ class ReviewRequest:
     live: LiveDiff | None = None  # --cluster: diffs the affected apps at head against live
     repo: str = ""  # name in ownership labels; default: the folder's name (as render/apply)
     namespace: str = "default"  # for Appfiles that name none
+    render: RenderSettings = field(default_factory=RenderSettings)  # Jsonnet workers, limits
 
 
 LiveDiff = Callable[[Sequence[RenderedApp]], tuple[ClusterDiff, ...]]
@@ -245,6 +247,7 @@ def _render(
         app_globs=sorted(plan.paths) if literal else request.app_globs,
         catalog=side.catalog,
         apps=None if literal else set(plan.paths.values()),
+        settings=request.render,
     )
 
 

@@ -1,9 +1,23 @@
-"""YAML documents with the line of every key, for messages a person can act on.
+"""The one boundary where YAML is read: every file, every caller, one translation.
 
-PyYAML's composer gives nodes with start marks; we build plain values from
-them ourselves and record ``key path -> line`` on the way. Aliases are
-expanded by reference, so a "billion laughs" document would blow up: the
-number of nodes visited is capped. Only the safe YAML tags are understood.
+- ``LOADER``/``DUMPER``: PyYAML's safe loader and dumper, libyaml's when it is
+  installed (several times faster on big repositories).
+- ``load``/``load_all``: plain values, the fast path (status files, the review's
+  dependency index, files named by an Appfile, kubeconfigs).
+- ``load_documents``/``load_document``: ``Document`` values that also know the
+  line of every key, for messages a person can act on (Appfiles, definitions,
+  the daemon's config file).
+- ``YamlError``: every PyYAML error (and bad UTF-8) becomes one ``Diagnostic``,
+  translated by ``diagnostic_of``. A syntax error names both marks PyYAML
+  gives: the construct that was left open (its line is the diagnostic's) and
+  where the parser noticed, e.g.
+  ``vela.yaml:1: YAML syntax error: while parsing a flow sequence; vela.yaml:3: did
+  not find expected ',' or ']'``. Callers wrap it in their own ``UserError``.
+
+``Document`` values are built from PyYAML's node tree by ourselves, recording
+``key path -> line`` on the way. Aliases are expanded by reference, so a
+"billion laughs" document would blow up: the number of nodes visited is
+capped. Only the safe YAML tags are understood.
 """
 
 from __future__ import annotations
@@ -19,7 +33,8 @@ from gitops_vela.model.diagnostics import Diagnostic
 KeyPath = tuple[str | int, ...]
 MAX_NODES = 200_000
 
-_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 class YamlError(Exception):
@@ -84,18 +99,70 @@ def _mib(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MiB"
 
 
-def load_documents(text: str, *, path: str) -> list[Document]:
-    """Every document of a YAML stream (empty documents skipped)."""
+def load(text: str | bytes, *, path: str) -> Any:
+    """The one document of ``text`` as plain values (``None`` when it is empty)."""
     try:
-        nodes = list(yaml.compose_all(text, Loader=_Loader))
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 0
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise YamlError(Diagnostic(path, f"YAML syntax error: {problem}", line)) from exc
+        return yaml.load(_decoded(text, path=path), Loader=LOADER)
     except yaml.YAMLError as exc:
-        raise YamlError(Diagnostic(path, f"YAML error: {exc}")) from exc
+        raise YamlError(diagnostic_of(exc, path=path)) from exc
+
+
+def load_all(text: str | bytes, *, path: str) -> list[Any]:
+    """Every document of a YAML stream as plain values (empty documents skipped)."""
+    try:
+        documents = list(yaml.load_all(_decoded(text, path=path), Loader=LOADER))
+    except yaml.YAMLError as exc:
+        raise YamlError(diagnostic_of(exc, path=path)) from exc
+    return [d for d in documents if d is not None]
+
+
+def load_documents(text: str | bytes, *, path: str) -> list[Document]:
+    """Every document of a YAML stream, with lines (empty documents skipped)."""
+    try:
+        nodes = list(yaml.compose_all(_decoded(text, path=path), Loader=LOADER))
+    except yaml.YAMLError as exc:
+        raise YamlError(diagnostic_of(exc, path=path)) from exc
     return [_document(node, path=path) for node in nodes if node is not None]
+
+
+def load_document(text: str | bytes, *, path: str) -> Document:
+    """The one document of ``text``, with lines; an empty file is a ``None`` value."""
+    documents = load_documents(text, path=path)
+    if len(documents) > 1:
+        line = documents[1].line
+        raise YamlError(Diagnostic(path, "expected one YAML document, found several", line))
+    return documents[0] if documents else Document(None, path)
+
+
+def diagnostic_of(exc: yaml.YAMLError, *, path: str) -> Diagnostic:
+    """The one translation of a PyYAML error: both of its marks, on one line."""
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return Diagnostic(path, f"YAML error: {' '.join(str(exc).split())}")
+    what = (
+        "YAML error" if isinstance(exc, yaml.constructor.ConstructorError) else "YAML syntax error"
+    )
+    problem, context = exc.problem or "invalid YAML", exc.context
+    problem_line = _line(exc.problem_mark)
+    context_line = _line(exc.context_mark)
+    if not context:
+        return Diagnostic(path, f"{what}: {problem}", problem_line or context_line)
+    if not context_line or context_line == problem_line:
+        return Diagnostic(path, f"{what}: {context}: {problem}", problem_line or context_line)
+    where = f"{path}:{problem_line}: " if problem_line else ""
+    return Diagnostic(path, f"{what}: {context}; {where}{problem}", context_line)
+
+
+def _line(mark: Any) -> int:
+    return int(mark.line) + 1 if mark is not None else 0
+
+
+def _decoded(text: str | bytes, *, path: str) -> str:
+    if isinstance(text, str):
+        return text
+    try:
+        return text.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise YamlError(Diagnostic(path, f"not UTF-8 text: {exc.reason}")) from exc
 
 
 def _document(node: yaml.Node, *, path: str) -> Document:
@@ -109,7 +176,7 @@ class _Builder:
         self.path = path
         self.lines: dict[KeyPath, int] = {}
         self.visited = 0
-        self._scalars = _Loader("")
+        self._scalars = LOADER("")
 
     def build(self, node: yaml.Node, key: KeyPath) -> Any:
         self.visited += 1
@@ -152,5 +219,4 @@ class _Builder:
         try:
             return self._scalars.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as exc:
-            line = node.start_mark.line + 1
-            raise YamlError(Diagnostic(self.path, f"YAML error: {exc.problem}", line)) from exc
+            raise YamlError(diagnostic_of(exc, path=self.path)) from exc

@@ -1,4 +1,5 @@
-"""Results as text a person reads, or JSON a machine reads. No secret ever gets here:
+"""diff and apply results as text a person reads, or JSON a machine reads (the terminal
+is the CLI's business, not sync's). No secret ever gets here:
 changes carry only names, actions and reasons, and diffs are masked upstream."""
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ def _app_lines(app: AppResult, *, color: bool) -> list[str]:
     lines.append(f"  {app.app}: {counts}; health {app.health.health.value}; {verdict}")
     if app.prune_skipped:
         lines.append(f"  not pruned: {app.prune_skipped}")
+    lines.extend(f"  not pruned: {reason}" for reason in app.kept)
     lines.extend(f"  error: {e}" for e in app.errors)
     return lines
 
@@ -86,6 +88,7 @@ def _app_json(app: AppResult) -> dict[str, Any]:
         "message": app.message,
         "errors": list(app.errors),
         "pruneSkipped": app.prune_skipped,
+        "kept": list(app.kept),
         "resources": [
             {
                 "group": c.ref.group,

@@ -1,7 +1,8 @@
-"""One sync of many apps: read state, apply in stages, record, prune, assess health.
+"""One sync of many apps: read state, plan and apply in stages, record, prune, assess health.
 
-The top-level function reads like the pipeline (DESIGN §6); each step is a
-function of its inputs and every failure becomes data on the app's result.
+``apply_apps`` reads like the pipeline; each step is a function of its inputs
+and every failure becomes data on the app's result. ``Run`` is what one sync
+shares: the cluster, its options and the inventories read once at the start.
 """
 
 from __future__ import annotations
@@ -24,11 +25,18 @@ from gitops_vela.sync.desired import Desired, desired_objects
 from gitops_vela.sync.health import ObjectHealth, PolicyEvaluator, assess, report
 from gitops_vela.sync.live import namespaces as list_namespaces
 from gitops_vela.sync.ordering import Stage, stage_of
+from gitops_vela.sync.plan import describe, refused
 from gitops_vela.sync.results import AppResult, SyncOptions
 from gitops_vela.sync.stages import apply_stage, failed, settle_definitions
 
-Books = tuple["inv.Inventory | None", "inv.Inventory", "set[ObjectRef]"]
-"""An app's old inventory, its new one before pruning, and its stale objects."""
+
+@dataclass(frozen=True, slots=True)
+class Books:
+    """An app's old inventory, its new one before pruning, and its stale objects."""
+
+    old: inv.Inventory | None
+    new: inv.Inventory
+    stale: frozenset[ObjectRef]
 
 
 @dataclass
@@ -39,6 +47,7 @@ class Run:
     options: SyncOptions
     inventories: dict[str, inv.Inventory] = field(default_factory=dict)
     evaluate: PolicyEvaluator | None = None
+    prune_hold: str = ""  # the repository's guard tripped: nothing is pruned, apps fail (limits)
 
     @classmethod
     def start(
@@ -53,11 +62,13 @@ class Run:
 def apply_apps(
     run: Run, apps: Sequence[RenderedApp], *, failed_apps: Collection[str]
 ) -> tuple[AppResult, ...]:
-    items, duplicates = _unique(desired_objects(apps))
+    items, duplicates = _unique(run, desired_objects(apps))
     namespaces = list_namespaces(run.cluster)
     _ensure_namespaces(run, apps, items, namespaces)
     results = list(duplicates)
     progress = _progress(run, len(items))
+    # Apps that rendered let go of what they no longer render (to an app of this run).
+    releasing = {owner_value(a.repo, a.name) for a in apps if a.name not in failed_apps}
     for stage in Stage:
         batch = [i for i in items if stage_of(i.ref.kind) is stage]
         if not batch:
@@ -68,6 +79,8 @@ def apply_apps(
             namespaces=namespaces,
             dry_run=run.options.dry_run,
             wait_timeout=run.options.wait_timeout,
+            adoption=run.options.adoption,
+            releasing=releasing,
             progress=progress,
         )
         if stage is Stage.DEFINITIONS and not run.options.dry_run:
@@ -95,11 +108,8 @@ def apply_apps(
     outcomes = dict(zip(map(id, busy), run.cluster.map(finish, busy), strict=True))
     finished: list[AppResult] = []
     for app in apps:
-        outcome = outcomes.get(id(app))
-        if outcome is None:
-            finished.append(finish(app))
-        else:
-            finished.append(outcome.value or _crashed(app, outcome.error))
+        outcome = outcomes.get(id(app)) or run.cluster.map(finish, [app])[0]  # inline, guarded
+        finished.append(outcome.value or _crashed(app, outcome.error))
     return tuple(finished)
 
 
@@ -114,25 +124,25 @@ def _bookkeeping(
     before = old.objects if old else frozenset()
     keep = {r.item.ref for r in results if r.in_inventory or r.item.ref in before}
     new = inv.Inventory(app.repo, app.name, app.namespace, frozenset(keep))
-    return old, new, pruning.stale(before, wanted=wanted, protected={_namespace_ref(app)})
+    stale = pruning.stale(before, wanted=wanted, protected={_namespace_ref(app)})
+    return Books(old, new, frozenset(stale))
 
 
 def _quiet(run: Run, books: Books) -> bool:
     """Nothing to delete and nothing new to record: finishing sends no request."""
-    old, new, stale = books
-    return not stale and (old == new or run.options.dry_run)
+    return not books.stale and (books.old == books.new or run.options.dry_run)
 
 
 def _crashed(app: RenderedApp, error: BaseException | None) -> AppResult:
     """An app whose finishing steps raised: reported, never silently dropped."""
-    text = error.message if isinstance(error, GitopsVelaError) else repr(error)
     return AppResult(
         app.repo,
         app.name,
         ChangeSet(app.name),
         report(app.name, ()),
         reason=Reason.APPLY_FAILED,
-        errors=(text,),
+        errors=(describe(error),),
+        internal_errors=0 if isinstance(error, GitopsVelaError) else 1,
     )
 
 
@@ -145,35 +155,43 @@ def finish_app(
     render_failed: bool,
 ) -> AppResult:
     """Health, inventory and prune for one app whose objects were applied."""
-    health = report(app.name, (_verdict(run, app, r) for r in results))
+    verdicts = [_verdict(run, app, r) for r in results]
+    health = report(app.name, ((r.item.ref, v) for r, v in zip(results, verdicts, strict=True)))
     apply_failed = any(r.action is Action.FAILED for r in results)
-    old, new, stale = books
     blocked = pruning.guard(
         prune=run.options.prune,
         render_failed=render_failed,
         apply_failed=apply_failed,
         desired_count=len(app.objects),
-    )
+    ) or (run.prune_hold if books.stale else "")
     if blocked:
-        pruned = pruning.kept(stale, blocked)
+        pruned = pruning.kept(books.stale, blocked)
     else:
         owner = owner_value(app.repo, app.name)
-        pruned = pruning.prune(run.cluster, stale, owner=owner, dry_run=run.options.dry_run)
-    new = new.with_objects(new.objects | {p.ref for p in pruned if p.keep})
+        pruned = pruning.prune(run.cluster, books.stale, owner=owner, dry_run=run.options.dry_run)
+    new = books.new.with_objects(books.new.objects | {p.ref for p in pruned if p.keep})
     errors = [f"{r.item.ref}: {r.error}" for r in results if r.action is Action.FAILED]
     errors += [f"{p.ref}: {p.reason}" for p in pruned if p.action is Action.FAILED]
-    errors += _record(run, new, old)
+    errors += _record(run, new, books.old)
+    held = run.prune_hold if books.stale and blocked == run.prune_hold else ""
     broken = [f"{ref}: {v.message}" for ref, v in health.objects if v.check_failed]
-    changes = [Change(r.item.ref, r.action, r.reason, health.of(r.item.ref)) for r in results]
-    changes += [Change(p.ref, p.action, p.reason, Health.MISSING) for p in pruned]
+    changes = [
+        Change(r.item.ref, r.action, r.reason, v.health, dry_run=r.dry_run)
+        for r, v in zip(results, verdicts, strict=True)
+    ]
+    changes += [Change(p.ref, p.action, p.reason, Health.MISSING, p.dry_run) for p in pruned]
     return AppResult(
         app.repo,
         app.name,
         ChangeSet(app.name, tuple(changes)),
         health,
-        reason=_reason(apply_failed, pruned, errors, health_failed=bool(broken)),
-        errors=tuple(errors + broken),
-        prune_skipped=blocked if stale else "",
+        reason=Reason.PRUNE_FAILED
+        if held and not apply_failed
+        else _reason(apply_failed, pruned, errors, health_failed=bool(broken)),
+        errors=tuple(errors + broken + ([held] if held else [])),
+        prune_skipped=blocked if books.stale else "",
+        kept=tuple(p.reason for p in pruned if p.held),
+        internal_errors=sum(1 for r in results if r.internal),
     )
 
 
@@ -206,11 +224,11 @@ def _record(run: Run, new: inv.Inventory, old: inv.Inventory | None) -> list[str
     return []
 
 
-def _verdict(run: Run, app: RenderedApp, result: ObjectResult) -> tuple[ObjectRef, ObjectHealth]:
-    if result.live is None and result.reason.startswith("dry run"):
-        return result.item.ref, assess(None)
+def _verdict(run: Run, app: RenderedApp, result: ObjectResult) -> ObjectHealth:
+    if not result.assessed:
+        return assess(None)
     policy = app.health_policies.get(result.item.ref)
-    return result.item.ref, assess(result.live, policy=policy, evaluate=run.evaluate)
+    return assess(result.live, policy=policy, evaluate=run.evaluate)
 
 
 def _progress(run: Run, total: int) -> Callable[[int], None] | None:
@@ -230,21 +248,26 @@ def _namespace_ref(app: RenderedApp) -> ObjectRef:
     return ObjectRef("", "Namespace", "", app.namespace)
 
 
-def _unique(items: list[Desired]) -> tuple[list[Desired], list[ObjectResult]]:
-    """Drop objects a second app also renders; they fail on the later app."""
-    seen: dict[ObjectRef, Desired] = {}
-    unique: list[Desired] = []
-    clashes: list[ObjectResult] = []
+def _unique(run: Run, items: list[Desired]) -> tuple[list[Desired], list[ObjectResult]]:
+    """One app per object: when two apps render it, the one whose inventory holds it
+    keeps it (a newcomer never takes it over), else the first; the other fails."""
+    holders = {ref: i.owner for i in run.inventories.values() for ref in i.objects}
+    chosen: dict[ObjectRef, Desired] = {}
     for item in items:
-        first = seen.setdefault(item.ref, item)
-        if first is item:
-            unique.append(item)
-        else:
-            clash = GitopsVelaError(
-                f"also rendered by app {first.app.name}; an object has one owner"
-            )
-            clashes.append(failed(item, clash, None))
+        first = chosen.setdefault(item.ref, item)
+        if first is not item and holders.get(item.ref) == item.owner != first.owner:
+            chosen[item.ref] = item
+    unique = [item for item in items if chosen[item.ref] is item]
+    clashes = [
+        failed(refused(item, _clash(chosen[item.ref]), None))
+        for item in items
+        if chosen[item.ref] is not item
+    ]
     return unique, clashes
+
+
+def _clash(owner: Desired) -> GitopsVelaError:
+    return GitopsVelaError(f"also rendered by app {owner.app.name}; an object has one owner")
 
 
 def _ensure_namespaces(
