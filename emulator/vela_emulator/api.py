@@ -18,6 +18,7 @@ from vela_emulator import (
     calls,
     crds,
     decoding,
+    listoptions,
     paging,
     semantics,
     validation,
@@ -100,6 +101,8 @@ class Api:
         return match
 
     def list(self, call: Call) -> Obj:
+        listoptions.check(call)
+        listoptions.wait_until_fresh(self.store, call)
         match = self.matcher(call)
         limit = calls.int_param(call, "limit")
         start, list_rv = paging.decode_continue(call.query.get("continue", ""), self.store)

@@ -1,93 +1,97 @@
-"""The fields each built-in kind declares, read from the ``kubernetes`` client's models.
+"""The fields each built-in kind declares, read from the Kubernetes OpenAPI.
 
-The client's models are generated from the apiserver's OpenAPI, so their
-``openapi_types``/``attribute_map`` say exactly which JSON fields a Go type
-has. The apiserver drops fields its Go types do not have while decoding, warns
-or refuses them under ``fieldValidation``, and fails a server-side apply that
-names one; this module finds them.
+The same definitions :mod:`.decoding` checks types against (the JSON schemas
+``kubernetes-validate`` ships for the release the emulator reports) say which
+JSON fields a Go type has. The apiserver drops fields its Go types do not have
+while decoding, warns or refuses them under ``fieldValidation``, and fails a
+server-side apply that names one; this module finds them.
 """
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
 from typing import Any
 
+from vela_emulator import decoding
 from vela_emulator.registry import ResourceType
 
-_LIST = re.compile(r"^list\[(.+)\]$", re.IGNORECASE)
-_DICT = re.compile(r"^dict\(str, (.+)\)$|^dict\[str, (.+)\]$", re.IGNORECASE)
-_SCALARS = frozenset({"str", "int", "bool", "float", "datetime", "date", "object", "bytearray"})
-# Model class names that do not follow Version+Kind.
-_MODEL_NAMES = {("", "v1", "Event"): "CoreV1Event"}
-
-
-@lru_cache(maxsize=1024)
-def _fields(model: str) -> dict[str, str] | None:
-    """JSON field name -> type of a client model class, or None when there is no such class."""
-    from kubernetes.client import models  # imported late: only writes to built-in kinds need it
-
-    cls = getattr(models, model, None)
-    if cls is None:
-        return None
-    types: dict[str, str] = cls.openapi_types
-    names: dict[str, str] = cls.attribute_map
-    return {names[attr]: kind for attr, kind in types.items()}
+Schema = dict[str, Any]
 
 
 def model_for(rtype: ResourceType) -> str | None:
-    """The client model that describes a built-in kind (None for custom resources)."""
-    if rtype.crd:
-        return None
-    name = _MODEL_NAMES.get(
-        (rtype.group, rtype.version, rtype.kind), f"{rtype.version.capitalize()}{rtype.kind}"
-    )
-    return name if _fields(name) is not None else None
+    """The OpenAPI definition that describes a built-in kind (None for custom resources)."""
+    return decoding.definition_for(rtype)
 
 
 def _join(prefix: str, key: str) -> str:
     return f"{prefix}.{key}" if prefix else key
 
 
+def _resolve(node: Schema) -> Schema:
+    """A node with its ``$ref`` followed (definitions are objects, maps, lists or scalars)."""
+    ref = node.get("$ref")
+    if not ref:
+        return node
+    found = _RESOLVED.get(ref)
+    if found is None:
+        found = _RESOLVED[ref] = decoding.definitions().get(str(ref).rsplit("/", 1)[1]) or {}
+    return found
+
+
+_RESOLVED: dict[str, Schema] = {}
+
+
+def _walk_unknown(value: Any, node: Schema, prefix: str, found: list[str]) -> None:
+    node = _resolve(node)
+    if isinstance(value, list):
+        items = node.get("items")
+        if isinstance(items, dict):
+            for i, item in enumerate(value):
+                _walk_unknown(item, items, f"{prefix}[{i}]", found)
+        return
+    if not isinstance(value, dict):
+        return
+    props = node.get("properties")
+    extra = node.get("additionalProperties")
+    if isinstance(extra, dict):
+        for key, item in value.items():
+            if isinstance(item, dict | list):
+                _walk_unknown(item, extra, _join(prefix, key), found)
+    if not isinstance(props, dict):
+        return  # a map, or free-form JSON: every key is allowed
+    for key, item in value.items():
+        if key not in props:
+            found.append(_join(prefix, key))
+        elif isinstance(item, dict | list):  # scalars declare nothing further
+            _walk_unknown(item, props[key], _join(prefix, key), found)
+
+
 def unknown_fields(value: Any, kind: str, prefix: str = "") -> list[str]:
     """Paths (``spec.replica``, ``spec.template.spec.containers[0].imagee``) the type does not declare."""
-    if kind in _SCALARS:
-        return []
-    if match := _LIST.match(kind):
-        if not isinstance(value, list):
-            return []
-        return [
-            p
-            for i, item in enumerate(value)
-            for p in unknown_fields(item, match[1], f"{prefix}[{i}]")
-        ]
-    if match := _DICT.match(kind):
-        inner = match[1] or match[2]
-        if not isinstance(value, dict):
-            return []
-        return [p for k, v in value.items() for p in unknown_fields(v, inner, _join(prefix, k))]
-    fields = _fields(kind)
-    if fields is None or not isinstance(value, dict):
-        return []
-    found = []
-    for key, item in value.items():
-        if key not in fields:
-            found.append(_join(prefix, key))
-        else:
-            found.extend(unknown_fields(item, fields[key], _join(prefix, key)))
+    found: list[str] = []
+    _walk_unknown(value, {"$ref": f"#/$defs/{kind}"}, prefix, found)
     return found
+
+
+def _pruned(value: Any, node: Schema) -> Any:
+    node = _resolve(node)
+    if isinstance(value, list):
+        items = node.get("items")
+        return [_pruned(v, items) for v in value] if isinstance(items, dict) else value
+    if not isinstance(value, dict):
+        return value
+    props = node.get("properties")
+    extra = node.get("additionalProperties")
+    if isinstance(props, dict):
+        return {
+            k: _pruned(v, props[k]) if isinstance(v, dict | list) else v
+            for k, v in value.items()
+            if k in props
+        }
+    if isinstance(extra, dict):
+        return {k: _pruned(v, extra) if isinstance(v, dict | list) else v for k, v in value.items()}
+    return value
 
 
 def prune(value: Any, kind: str) -> Any:
     """``value`` without the fields its type does not declare (what decoding into Go does)."""
-    if kind in _SCALARS:
-        return value
-    if match := _LIST.match(kind):
-        return [prune(item, match[1]) for item in value] if isinstance(value, list) else value
-    if match := _DICT.match(kind):
-        inner = match[1] or match[2]
-        return {k: prune(v, inner) for k, v in value.items()} if isinstance(value, dict) else value
-    fields = _fields(kind)
-    if fields is None or not isinstance(value, dict):
-        return value
-    return {k: prune(v, fields[k]) for k, v in value.items() if k in fields}
+    return _pruned(value, {"$ref": f"#/$defs/{kind}"})

@@ -7,7 +7,7 @@ apiextensions correlates them). A rule that is false fails with its
 ``message`` (or ``messageExpression``), else ``failed rule: <rule>``, at the
 node's path plus ``fieldPath``, as ``Invalid value: "<schema type>": ...``
 unless ``reason`` says otherwise. Evaluation uses the ``common-expression-language``
-package (the CEL specification's semantics).
+package (the CEL specification's semantics) plus :mod:`.celfunctions`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any
 import cel
 
 from vela_emulator import fielderrors
+from vela_emulator.celfunctions import FUNCTIONS
 from vela_emulator.fielderrors import Cause
 
 Schema = dict[str, Any]
@@ -105,7 +106,7 @@ def _check(rule: Schema, value: Any, old: Any, node: Schema, path: str) -> list[
     field = path + str(rule.get("fieldPath") or "")
     kind = str(node.get("type") or "object")
     try:
-        verdict = _program(text).execute(context)
+        verdict = _program(text).execute(cel.Context(variables=context, functions=FUNCTIONS))
     except KeyError as exc:
         return [
             _failure(field, kind, f"no such key: {exc.args[0]} evaluating rule: {text.strip()}")
@@ -120,7 +121,9 @@ def _check(rule: Schema, value: Any, old: Any, node: Schema, path: str) -> list[
 def _message(rule: Schema, context: dict[str, Any]) -> str:
     if rule.get("messageExpression"):
         try:
-            shown = _program(str(rule["messageExpression"])).execute(context)
+            shown = _program(str(rule["messageExpression"])).execute(
+                cel.Context(variables=context, functions=FUNCTIONS)
+            )
         except (KeyError, ValueError, TypeError, RuntimeError):
             shown = None
         if isinstance(shown, str) and shown.strip():

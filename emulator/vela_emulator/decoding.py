@@ -67,11 +67,19 @@ class Mismatch:
 
     struct: str  # the innermost Go struct ("ContainerPort")
     field: str  # Go's field path ("spec.template.spec.containers.ports.containerPort")
-    path: str  # the typed path of server-side apply (".spec.ports[port=80,protocol=\"TCP\"]")
+    segments: tuple[Any, ...]  # field names and (index, item, map keys) of list elements
     go_type: str  # "int32", "v1.PodTemplateSpec", "[]v1.Container"
     expected: str  # the schema type: integer, number, string, boolean, object, array, custom
     value: Any
     problem: str = ""  # a custom decoder's own error (quantities, int-or-string)
+
+    @property
+    def path(self) -> str:
+        """The typed path of server-side apply (``.spec.ports[port=80,protocol="TCP"]``)."""
+        parts = []
+        for segment in self.segments:
+            parts.append(f".{segment}" if isinstance(segment, str) else _element(*segment))
+        return "".join(parts)
 
     def go_message(self) -> str:
         if self.problem:
@@ -87,7 +95,7 @@ def first_mismatch(rtype: ResourceType, obj: Any) -> Mismatch | None:
     name = definition_for(rtype)
     if name is None or not isinstance(obj, dict):
         return None
-    return _Walk().struct(obj, definitions()[name], rtype.kind, "", "")
+    return _Walk().struct(obj, definitions()[name], rtype.kind, "", ())
 
 
 def _json_kind(value: Any, expected: str) -> str:
@@ -103,12 +111,22 @@ def _json_kind(value: Any, expected: str) -> str:
 
 def _ref_name(node: Schema) -> str | None:
     ref = node.get("$ref")
-    return str(ref).rsplit("/", 1)[1] if ref else None
+    return _REFS.get(ref) or _REFS.setdefault(ref, str(ref).rsplit("/", 1)[1]) if ref else None
 
 
-def _types(node: Schema) -> set[str]:
-    kind = node.get("type")
-    return {kind} if isinstance(kind, str) else set(kind or ()) - {"null"}
+_REFS: dict[str, str] = {}
+
+
+_TYPES: dict[int, frozenset[str]] = {}  # by id(): the definitions live as long as the process
+
+
+def _types(node: Schema) -> frozenset[str]:
+    found = _TYPES.get(id(node))
+    if found is None:
+        kind = node.get("type")
+        found = frozenset({kind} if isinstance(kind, str) else set(kind or ()) - {"null"})
+        _TYPES[id(node)] = found
+    return found
 
 
 def _short(name: str) -> str:
@@ -146,7 +164,7 @@ class _Walk:
     """One decoding pass; stops at the first mismatch as Go reports the first error."""
 
     def struct(
-        self, value: Any, schema: Schema, struct: str, field: str, path: str
+        self, value: Any, schema: Schema, struct: str, field: str, path: tuple[Any, ...]
     ) -> Mismatch | None:
         props: Schema = schema.get("properties") or {}
         for key, item in value.items():
@@ -154,13 +172,13 @@ class _Walk:
             if node is None or item is None:
                 continue  # unknown fields are fieldValidation's business; null decodes to zero
             sub_field = f"{field}.{key}" if field else key
-            found = self.value(item, node, struct, sub_field, f"{path}.{key}")
+            found = self.value(item, node, struct, sub_field, (*path, key))
             if found:
                 return found
         return None
 
     def value(
-        self, value: Any, node: Schema, struct: str, field: str, path: str
+        self, value: Any, node: Schema, struct: str, field: str, path: tuple[Any, ...]
     ) -> Mismatch | None:
         name = _ref_name(node)
         if name:
@@ -177,7 +195,9 @@ class _Walk:
             return None
         return Mismatch(struct, field, path, go_type(node), expected, value)
 
-    def named(self, value: Any, name: str, struct: str, field: str, path: str) -> Mismatch | None:
+    def named(
+        self, value: Any, name: str, struct: str, field: str, path: tuple[Any, ...]
+    ) -> Mismatch | None:
         if name == _QUANTITY:
             problem = quantity.error(value)
             return (
@@ -207,7 +227,7 @@ class _Walk:
         return self.struct(value, schema, name.rsplit(".", 1)[1], field, path)
 
     def array(
-        self, value: Any, node: Schema, struct: str, field: str, path: str
+        self, value: Any, node: Schema, struct: str, field: str, path: tuple[Any, ...]
     ) -> Mismatch | None:
         if not isinstance(value, list):
             return Mismatch(struct, field, path, go_type(node), "array", value)
@@ -216,13 +236,13 @@ class _Walk:
         for index, item in enumerate(value):
             if item is None:
                 continue
-            found = self.value(item, items, struct, field, path + _element(item, index, keys))
+            found = self.value(item, items, struct, field, (*path, (index, item, keys)))
             if found:
                 return found
         return None
 
     def mapping(
-        self, value: Any, node: Schema, struct: str, field: str, path: str
+        self, value: Any, node: Schema, struct: str, field: str, path: tuple[Any, ...]
     ) -> Mismatch | None:
         if not isinstance(value, dict):
             return Mismatch(struct, field, path, go_type(node), "object", value)
@@ -232,13 +252,13 @@ class _Walk:
         for key, item in value.items():
             if item is None:
                 continue
-            found = self.value(item, extra, struct, field, f"{path}.{key}")
+            found = self.value(item, extra, struct, field, (*path, key))
             if found:
                 return found
         return None
 
 
-def _element(item: Any, index: int, keys: Any) -> str:
+def _element(index: int, item: Any, keys: Any) -> str:
     """How structured-merge-diff names a list element: by its map keys, else by index."""
     if keys and isinstance(item, dict) and all(k in item for k in keys):
         pairs = ",".join(f"{k}={json.dumps(item[k])}" for k in sorted(keys))
@@ -303,9 +323,47 @@ def check(rtype: ResourceType, obj: Any) -> None:
         )
 
 
+_SCALAR_FITS = {
+    "integer": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "string": lambda v: isinstance(v, str),
+    "boolean": lambda v: isinstance(v, bool),
+}
+
+
+def _custom_mismatch(value: Any, schema: Any, segments: tuple[Any, ...]) -> Mismatch | None:
+    """The first scalar a CRD schema types otherwise (what the typed conversion refuses)."""
+    if value is None or not isinstance(schema, dict) or schema.get("x-kubernetes-int-or-string"):
+        return None
+    if isinstance(value, dict):
+        props, extra = schema.get("properties") or {}, schema.get("additionalProperties")
+        for key, item in value.items():
+            if not segments and key in ("apiVersion", "kind", "metadata"):
+                continue
+            found = _custom_mismatch(item, props.get(key, extra), (*segments, key))
+            if found:
+                return found
+        return None
+    if isinstance(value, list):
+        keys = schema.get("x-kubernetes-list-map-keys") or ()
+        for index, item in enumerate(value):
+            found = _custom_mismatch(item, schema.get("items"), (*segments, (index, item, keys)))
+            if found:
+                return found
+        return None
+    kind = schema.get("type")
+    fits = _SCALAR_FITS.get(str(kind))
+    if fits is None or fits(value):
+        return None
+    return Mismatch("", "", segments, "", str(kind), value)
+
+
 def check_applied(rtype: ResourceType, obj: Any, *, namespace: str, name: str) -> None:
     """An applied configuration: a wrongly typed scalar fails the typed patch (500), else as above."""
-    found = first_mismatch(rtype, obj)
+    if rtype.crd:
+        found = _custom_mismatch(obj, rtype.schema, ()) if isinstance(obj, dict) else None
+    else:
+        found = first_mismatch(rtype, obj)
     message = typed_message(found) if found else None
     if message:
         where = f"{namespace}/{name}; {rtype.api_version}, Kind={rtype.kind}"

@@ -526,10 +526,10 @@ def _binding(obj: Obj) -> None:
     _default_zero(role_ref, "apiGroup", "rbac.authorization.k8s.io")
     for subject in _dicts(obj.get("subjects")):
         if _unset(subject.get("apiGroup")):
-            if subject.get("kind") == "ServiceAccount":
-                subject["apiGroup"] = ""
-            elif subject.get("kind") in ("User", "Group"):
+            if subject.get("kind") in ("User", "Group"):
                 subject["apiGroup"] = "rbac.authorization.k8s.io"
+            else:  # a ServiceAccount's "" is Subject.APIGroup's omitempty zero: never serialized
+                subject.pop("apiGroup", None)
 
 
 # --------------------------------------------------------------- quantities

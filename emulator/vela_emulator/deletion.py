@@ -13,6 +13,7 @@ DELETE, in order, as on a cluster.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 from vela_emulator import crds
@@ -98,6 +99,7 @@ class Deleter:
         self.namespaces = NamespaceController(api, delete=self.delete_object, remove=self.remove)
         loop.add(self.namespaces)
         loop.add(self.collector)
+        self.after_remove: list[Callable[[ResourceType, Obj], None]] = []  # other controllers
         api.remove = self.remove
 
     def delete(self, call: Call) -> Obj:
@@ -182,6 +184,8 @@ class Deleter:
         self.store.remove(rtype.key, obj)
         self.collector.removed(obj)
         self.namespaces.removed(rtype, obj)
+        for removed in self.after_remove:
+            removed(rtype, obj)
         self.loop.kick()
 
     def _drop_custom_resources(self, crd: Obj) -> None:

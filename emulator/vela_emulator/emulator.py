@@ -32,10 +32,12 @@ from vela_emulator.calls import Call
 from vela_emulator.controllers import DEFAULT_TICK, ControllerLoop
 from vela_emulator.deletion import Deleter
 from vela_emulator.faults import Counters, Faults
+from vela_emulator.recorder import Recorder
 from vela_emulator.registry import Registry
 from vela_emulator.server import EmulatorHTTPServer
 from vela_emulator.simulation import Simulator
 from vela_emulator.store import WATCH_LOG_SIZE, Store
+from vela_emulator.workloads import Workloads
 
 INITIAL_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 CONTEXT = "gitops-vela-emulator"
@@ -71,6 +73,15 @@ class Emulator:
         self.faults = Faults()
         self.counters = Counters()
         self.simulation = Simulator(self.api, delay=status_delay)
+        self.workloads = Workloads(
+            self.api,
+            self.simulation,
+            delete=self.deleter.delete_object,
+            recorder=Recorder(self.store),
+            kick=self.controllers.kick,
+        )
+        self.deleter.after_remove.append(self.workloads.on_remove)
+        self.controllers.add(self.workloads)
         self._port = port
         self._snapshot = Path(snapshot) if snapshot else None
         self._kubeconfig_arg = Path(kubeconfig) if kubeconfig else None

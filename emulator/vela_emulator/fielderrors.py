@@ -32,6 +32,10 @@ def required(field: str, detail: str = "") -> Cause:
     return (field, "FieldValueRequired", "Required value" + (f": {detail}" if detail else ""))
 
 
+def not_found(field: str, value: Any) -> Cause:
+    return (field, "FieldValueNotFound", f"Not found: {_go_value(value)}")
+
+
 def duplicate(field: str, value: Any) -> Cause:
     return (field, "FieldValueDuplicate", f"Duplicate value: {_go_value(value)}")
 

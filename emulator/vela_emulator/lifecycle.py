@@ -59,7 +59,35 @@ class Allocator:
                 return port
 
 
-def _initial_status(rtype: ResourceType) -> Obj | None:
+_RESOURCES = ("cpu", "memory")
+
+
+def qos_class(pod: Obj) -> str:
+    """GetPodQOS: BestEffort without requests and limits, Guaranteed when they are all equal."""
+    containers = [
+        c
+        for key in ("containers", "initContainers")
+        for c in (pod.get("spec") or {}).get(key) or []
+        if isinstance(c, dict)
+    ]
+    requests: list[dict[str, Any]] = []
+    limits: list[dict[str, Any]] = []
+    for c in containers:
+        resources = c.get("resources") or {}
+        requests.append(
+            {k: v for k, v in (resources.get("requests") or {}).items() if k in _RESOURCES}
+        )
+        limits.append({k: v for k, v in (resources.get("limits") or {}).items() if k in _RESOURCES})
+    if not any(requests) and not any(limits):
+        return "BestEffort"
+    guaranteed = all(
+        set(lim) == set(_RESOURCES) and all(req.get(k, lim[k]) == lim[k] for k in lim)
+        for req, lim in zip(requests, limits, strict=True)
+    )
+    return "Guaranteed" if guaranteed else "Burstable"
+
+
+def _initial_status(rtype: ResourceType, obj: Obj) -> Obj | None:
     if not rtype.status or rtype.crd:
         return None
     if rtype.kind == "Namespace":
@@ -68,6 +96,8 @@ def _initial_status(rtype: ResourceType) -> Obj | None:
         return {"loadBalancer": {}}
     if rtype.kind == "PersistentVolumeClaim":
         return {"phase": "Pending"}
+    if rtype.kind == "Pod" and not rtype.group:  # the pod strategy's PrepareForCreate
+        return {"phase": "Pending", "qosClass": qos_class(obj)}
     return {}
 
 
@@ -123,7 +153,7 @@ def prepare_create(rtype: ResourceType, obj: Obj, *, namespace: str, allocator: 
         meta["generation"] = 1
     else:
         meta.pop("generation", None)
-    status = _initial_status(rtype)
+    status = _initial_status(rtype, obj)
     if status is not None:
         obj["status"] = status
     elif rtype.status:

@@ -21,6 +21,7 @@ from vela_emulator.fielderrors import (
     invalid,
     is_dns1123_label,
     is_valid_port_num,
+    not_found,
     not_supported,
     required,
 )
@@ -47,17 +48,56 @@ def template_causes(template: Any, field: str) -> list[Cause]:
     )
 
 
+def volume_causes(volumes: Any, field: str) -> tuple[list[Cause], set[str]]:
+    """ValidateVolumes: names DNS-1123 labels, unique; returns the names too."""
+    causes: list[Cause] = []
+    names: set[str] = set()
+    for i, volume in enumerate(_dicts(volumes)):
+        path = f"{field}[{i}].name"
+        name = volume.get("name")
+        if not name:
+            causes.append(required(path))
+        elif isinstance(name, str):
+            causes.extend(invalid(path, name, msg) for msg in is_dns1123_label(name))
+        if name in names:
+            causes.append(duplicate(path, name))
+        if isinstance(name, str):
+            names.add(name)
+    return causes, names
+
+
+def mount_causes(mounts: Any, volumes: set[str], field: str) -> list[Cause]:
+    """ValidateVolumeMounts: a mount names a volume of the pod, at a unique path."""
+    causes: list[Cause] = []
+    paths: set[str] = set()
+    for i, mount in enumerate(_dicts(mounts)):
+        path = f"{field}[{i}]"
+        name = mount.get("name")
+        if not name:
+            causes.append(required(f"{path}.name"))
+        if name not in volumes:
+            causes.append(not_found(f"{path}.name", name or ""))
+        mount_path = mount.get("mountPath")
+        if not mount_path:
+            causes.append(required(f"{path}.mountPath"))
+        if mount_path in paths:
+            causes.append(invalid(f"{path}.mountPath", mount_path, "must be unique"))
+        if isinstance(mount_path, str):
+            paths.add(mount_path)
+    return causes
+
+
 def pod_spec_causes(spec: Any, field: str) -> list[Cause]:
     spec = spec if isinstance(spec, dict) else {}
     containers = _dicts(spec.get("containers"))
-    causes: list[Cause] = []
+    causes, volumes = volume_causes(spec.get("volumes"), f"{field}.volumes")
     if not containers:
         causes.append(required(f"{field}.containers"))
     names: set[str] = set()
     for key, items in (("containers", containers), ("initContainers", spec.get("initContainers"))):
         for i, container in enumerate(_dicts(items)):
             path = f"{field}.{key}[{i}]"
-            causes.extend(container_causes(container, path))
+            causes.extend(container_causes(container, path, volumes))
             name = container.get("name")
             if name in names:
                 causes.append(duplicate(f"{path}.name", name))
@@ -73,7 +113,7 @@ def _restart_policy(policy: Any, field: str) -> list[Cause]:
     return [] if policy in RESTART_POLICIES else [not_supported(field, policy, RESTART_POLICIES)]
 
 
-def container_causes(container: Obj, path: str) -> list[Cause]:
+def container_causes(container: Obj, path: str, volumes: set[str]) -> list[Cause]:
     """validateContainerCommon: the rules every container kind shares."""
     causes: list[Cause] = []
     name = container.get("name")
@@ -87,6 +127,7 @@ def container_causes(container: Obj, path: str) -> list[Cause]:
     if policy and policy not in _MESSAGE_POLICIES:
         causes.append(not_supported(f"{path}.terminationMessagePolicy", policy, _MESSAGE_POLICIES))
     causes.extend(port_causes(container.get("ports"), f"{path}.ports"))
+    causes.extend(mount_causes(container.get("volumeMounts"), volumes, f"{path}.volumeMounts"))
     causes.extend(_pull_policy(container.get("imagePullPolicy"), f"{path}.imagePullPolicy"))
     causes.extend(resource_causes(container.get("resources"), f"{path}.resources"))
     return causes

@@ -8,6 +8,7 @@ values (requests <= limits, not negative). Values are exact fractions.
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import lru_cache
 
 FORMAT_WRONG = (
     "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
@@ -67,6 +68,12 @@ def parse(value: str | int | float) -> Fraction:
         raise QuantityError(FORMAT_WRONG)
     if isinstance(value, int | float):
         return Fraction(repr(value)) if isinstance(value, float) else Fraction(value)
+    return _parse_text(value)
+
+
+@lru_cache(maxsize=4096)
+def _parse_text(value: str) -> Fraction:
+    # quantities repeat ("100m", "64Mi"): parsing once per text keeps writes cheap
     if not value:
         raise QuantityError(FORMAT_WRONG)
     number, suffix = _scan(value)
@@ -79,10 +86,12 @@ def parse(value: str | int | float) -> Fraction:
 
 def error(value: object) -> str | None:
     """The parse error of ``value`` (None when it is a quantity)."""
-    if not isinstance(value, str | int | float):
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
         return FORMAT_WRONG
+    if not isinstance(value, str):
+        return None
     try:
-        parse(value)
+        _parse_text(value)
     except QuantityError as exc:
         return str(exc)
     return None

@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from vela_emulator import discovery, openapi, protobuf, tables, watching
+from vela_emulator import discovery, openapi, partial, protobuf, tables, watching
 from vela_emulator.api import Api
 from vela_emulator.apistatus import (
     ApiStatus,
@@ -288,6 +288,8 @@ class Handler(BaseHTTPRequestHandler):
         accept = self.headers.get("Accept", "")
         if verb in ("get", "list") and not sub and tables.wants_table(accept):
             result = self._as_table(rtype, verb, result, query)
+        elif verb in ("get", "list") and not sub and (wanted := partial.requested(accept)):
+            result = partial.transform(rtype, result, wanted, is_list=verb == "list")
         self._send(code, result, warnings=call.warnings)
 
     def _verb(self, name: str, query: dict[str, str]) -> str:
@@ -335,6 +337,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def _watch(self, call: Call) -> None:
         as_table = tables.wants_table(self.headers.get("Accept", ""))
+        metadata_only = None if as_table else partial.requested(self.headers.get("Accept", ""))
+        if metadata_only:
+            partial.check_watch(call.rtype, metadata_only)
         stream = watching.events(self.server.api, call, self.server.stopping)
         self.send_response(200)
         self.send_header("Content-Type", JSON)
@@ -353,6 +358,8 @@ class Handler(BaseHTTPRequestHandler):
                             include=call.query.get("includeObject", "Metadata"),
                         ),
                     }
+                elif metadata_only and event["type"] in ("ADDED", "MODIFIED", "DELETED"):
+                    event = {**event, "object": partial.item(event["object"], metadata_only[1])}
                 self._chunk(json.dumps(event, separators=(",", ":")).encode() + b"\n")
             self._chunk(b"")
         except (BrokenPipeError, ConnectionResetError, OSError):

@@ -17,7 +17,6 @@ Controls for tests: :meth:`progressing` keeps a workload rolling out forever,
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import threading
 import time
@@ -29,6 +28,7 @@ from vela_emulator.api import Api
 from vela_emulator.calls import Obj
 from vela_emulator.custom_status import CUSTOM_KINDS, FAILED, HEALTHY, PROGRESSING
 from vela_emulator.lifecycle import now
+from vela_emulator.pods import UNSCHEDULABLE
 from vela_emulator.registry import ResourceType
 from vela_emulator.selectors import (
     labels_match,
@@ -41,9 +41,19 @@ MANAGER = "kube-controller-manager"
 Target = tuple[str, str, str]  # kind, namespace, name
 
 
+_SAFE = "bcdfghjklmnpqrstvwxz2456789"  # rand.SafeEncodeString's alphabet: no vowels
+
+
+def template_hash(template: Any) -> str:
+    """A ``pod-template-hash``: FNV-32a of the template, safe-encoded as the controller does."""
+    value = 0x811C9DC5
+    for byte in json.dumps(template, sort_keys=True).encode():
+        value = ((value ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return "".join(_SAFE[ord(c) % len(_SAFE)] for c in str(value))
+
+
 def _template_hash(obj: Obj) -> str:
-    text = json.dumps((obj.get("spec") or {}).get("template"), sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:10]
+    return template_hash((obj.get("spec") or {}).get("template"))
 
 
 def _replicas(obj: Obj) -> int:
@@ -329,6 +339,7 @@ class Simulator:
         self._modes: dict[Target, str] = {}
         self._pending: dict[tuple[ResourceType, str, str], float] = {}
         self._lb_ips = 0
+        self.mode_changed: list[Callable[[str, str, str], None]] = []  # kind, namespace, name
         self._wake = threading.Condition(api.store.lock)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -362,6 +373,14 @@ class Simulator:
         """Make this workload fail: Deployment ProgressDeadlineExceeded, Job BackoffLimitExceeded."""
         self._set_mode(kind, namespace, name, FAILED)
 
+    def unschedulable(self, kind: str, name: str, *, namespace: str = "default") -> None:
+        """Its Pods stay Pending: the scheduler finds no node (the workload keeps rolling out)."""
+        self._set_mode(kind, namespace, name, UNSCHEDULABLE)
+
+    def mode_of(self, kind: str, namespace: str, name: str) -> str | None:
+        """The mode a control set for this object, None when none did."""
+        return self._modes.get((kind, namespace, name))
+
     def healthy(self, kind: str, name: str, *, namespace: str = "default") -> None:
         """Back to normal: the workload becomes available."""
         self._set_mode(kind, namespace, name, HEALTHY)
@@ -369,6 +388,8 @@ class Simulator:
     def _set_mode(self, kind: str, namespace: str, name: str, mode: str) -> None:
         with self.api.store.lock:
             self._modes[(kind, namespace, name)] = mode
+            for changed in self.mode_changed:
+                changed(kind, namespace, name)
             for rtype in self.api.registry:
                 if rtype.kind == kind and (rtype.group, kind) in _TRACKED:
                     obj = self.api.store.get(rtype.key, namespace if rtype.namespaced else "", name)
@@ -405,11 +426,13 @@ class Simulator:
     def _simulate(self, rtype: ResourceType, obj: Obj) -> None:
         meta = obj["metadata"]
         mode = self._modes.get((rtype.kind, meta.get("namespace", ""), meta["name"]), HEALTHY)
+        if mode == UNSCHEDULABLE:
+            mode = PROGRESSING  # the workload waits for Pods that never start
         status = self._status_for(rtype, obj, mode)
         status = _keep_transition_times(obj.get("status") or {}, status)
         if status == obj.get("status"):
             return
-        new = {**copy.deepcopy(obj), "status": status}
+        new = {**obj, "status": status}  # record_update copies what it keeps
         new = semantics.record_update(
             rtype, obj, new, manager=MANAGER, now=now(), subresource="status"
         )

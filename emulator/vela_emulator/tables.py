@@ -1,141 +1,78 @@
 """``meta.k8s.io/v1`` Table responses, which ``kubectl get`` asks for.
 
-Columns follow the apiserver's printers for common kinds (a subset), CRDs'
-``additionalPrinterColumns``, and always end with Age.
+Built-in kinds print the apiserver's columns (:mod:`.printers`); custom
+resources print Name plus their CRD's ``additionalPrinterColumns`` (Age only
+when the CRD declares none), with ``priority`` kept so kubectl shows
+priority-1 columns only with ``-o wide``. A JSONPath cell is the first value
+it finds (``containers[*].name`` prints the first name), as the apiserver's
+CRD table convertor does; nothing found prints ``<none>``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
-from vela_emulator.calls import Obj, get_path
+from vela_emulator.calls import Obj
+from vela_emulator.printers import KIND_COLUMNS, Column, age, human_duration, since
 from vela_emulator.registry import ResourceType
 
-Column = tuple[str, str, Callable[[Obj], Any]]  # name, type, cell
+__all__ = ["columns_for", "human_duration", "table", "wants_table"]
+
+_NAME = Column("Name", "string", lambda o: o["metadata"]["name"])
+_AGE = Column("Age", "date", age)
+_STEP = re.compile(r"([^.\[\]]+)|\[(\*|\d+)\]")
 
 
-def human_duration(seconds: float) -> str:
-    """Like ``k8s.io/apimachinery/pkg/util/duration.HumanDuration``."""
-    s = int(max(seconds, 0))
-    if s < 120:
-        return f"{s}s"
-    minutes = s // 60
-    if minutes < 10:
-        return f"{minutes}m{s % 60}s" if s % 60 else f"{minutes}m"
-    if minutes < 180:
-        return f"{minutes}m"
-    hours = minutes // 60
-    if hours < 8:
-        return f"{hours}h{minutes % 60}m" if minutes % 60 else f"{hours}h"
-    if hours < 48:
-        return f"{hours}h"
-    days = hours // 24
-    if days < 8:
-        return f"{days}d{hours % 24}h" if hours % 24 else f"{days}d"
-    if days < 365 * 2:
-        return f"{days}d"
-    return f"{days // 365}y"
+def first_value(obj: Any, path: str) -> Any:
+    """The first value a simple JSONPath (``.a.b[*].c``, ``.a[0]``) finds in ``obj``, else None."""
+    found = [obj]
+    for name, index in _STEP.findall(path.strip().strip("{}").lstrip(".")):
+        step: list[Any] = []
+        for value in found:
+            if name:
+                if isinstance(value, dict) and name in value:
+                    step.append(value[name])
+            elif isinstance(value, list):
+                step.extend(value if index == "*" else value[int(index) : int(index) + 1])
+        found = step
+    return found[0] if found else None
 
 
-def _age(obj: Obj) -> str:
-    stamp = obj["metadata"].get("creationTimestamp")
-    if not stamp:
-        return "<unknown>"
-    created = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    return human_duration((datetime.now(UTC) - created).total_seconds())
+def _crd_cell(path: str, kind: str) -> Callable[[Obj], Any]:
+    def cell(obj: Obj) -> Any:
+        value = first_value(obj, path)
+        if kind == "date" and value is not None:
+            return since(value)
+        return value
 
-
-def _ready(obj: Obj) -> str:
-    status = obj.get("status") or {}
-    return f"{status.get('readyReplicas', 0)}/{(obj.get('spec') or {}).get('replicas', 1)}"
-
-
-def _ports(obj: Obj) -> str:
-    ports = (obj.get("spec") or {}).get("ports") or []
-    parts = []
-    for p in ports:
-        node = f":{p['nodePort']}" if p.get("nodePort") else ""
-        parts.append(f"{p.get('port')}{node}/{p.get('protocol', 'TCP')}")
-    return ",".join(parts) or "<none>"
-
-
-def _external_ip(obj: Obj) -> str:
-    ingress = ((obj.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
-    ips = [i.get("ip") or i.get("hostname") for i in ingress]
-    if ips:
-        return ",".join(str(i) for i in ips)
-    return "<pending>" if (obj.get("spec") or {}).get("type") == "LoadBalancer" else "<none>"
-
-
-_KIND_COLUMNS: dict[tuple[str, str], list[Column]] = {
-    ("", "Namespace"): [("Status", "string", lambda o: (o.get("status") or {}).get("phase", ""))],
-    ("", "ConfigMap"): [
-        ("Data", "integer", lambda o: len(o.get("data") or {}) + len(o.get("binaryData") or {}))
-    ],
-    ("", "Secret"): [
-        ("Type", "string", lambda o: o.get("type", "")),
-        ("Data", "integer", lambda o: len(o.get("data") or {})),
-    ],
-    ("", "Service"): [
-        ("Type", "string", lambda o: (o.get("spec") or {}).get("type", "ClusterIP")),
-        ("Cluster-IP", "string", lambda o: (o.get("spec") or {}).get("clusterIP", "<none>")),
-        ("External-IP", "string", _external_ip),
-        ("Port(s)", "string", _ports),
-    ],
-    ("apps", "Deployment"): [
-        ("Ready", "string", _ready),
-        ("Up-to-date", "integer", lambda o: (o.get("status") or {}).get("updatedReplicas", 0)),
-        ("Available", "integer", lambda o: (o.get("status") or {}).get("availableReplicas", 0)),
-    ],
-    ("apps", "StatefulSet"): [("Ready", "string", _ready)],
-    ("apps", "ReplicaSet"): [
-        ("Desired", "integer", lambda o: (o.get("spec") or {}).get("replicas", 1)),
-        ("Current", "integer", lambda o: (o.get("status") or {}).get("replicas", 0)),
-        ("Ready", "integer", lambda o: (o.get("status") or {}).get("readyReplicas", 0)),
-    ],
-    ("batch", "Job"): [
-        ("Status", "string", lambda o: _job_status(o)),
-        (
-            "Completions",
-            "string",
-            lambda o: (
-                f"{(o.get('status') or {}).get('succeeded', 0)}/{(o.get('spec') or {}).get('completions', 1)}"
-            ),
-        ),
-    ],
-    ("apiextensions.k8s.io", "CustomResourceDefinition"): [
-        ("Created At", "date", lambda o: o["metadata"].get("creationTimestamp", "")),
-    ],
-}
-
-
-def _job_status(obj: Obj) -> str:
-    for cond in (obj.get("status") or {}).get("conditions") or []:
-        if cond.get("status") == "True" and cond.get("type") in ("Complete", "Failed"):
-            return str(cond["type"])
-    return "Running"
+    return cell
 
 
 def _crd_columns(rtype: ResourceType) -> list[Column]:
-    columns: list[Column] = []
-    for col in rtype.printer_columns:
-        cell = _path_cell(str(col.get("jsonPath", "")))
-        columns.append((str(col.get("name", "")), str(col.get("type", "string")), cell))
-    return columns
-
-
-def _path_cell(path: str) -> Callable[[Obj], Any]:
-    return lambda obj: get_path(obj, path)
+    if not rtype.printer_columns:
+        return [_AGE]
+    return [
+        Column(
+            str(col.get("name", "")),
+            str(col.get("type", "string")),
+            _crd_cell(str(col.get("jsonPath", "")), str(col.get("type", "string"))),
+            int(col.get("priority", 0) or 0),
+        )
+        for col in rtype.printer_columns
+    ]
 
 
 def columns_for(rtype: ResourceType) -> list[Column]:
-    extra = _crd_columns(rtype) if rtype.crd else _KIND_COLUMNS.get((rtype.group, rtype.kind), [])
-    name: Column = ("Name", "string", lambda o: o["metadata"]["name"])
-    # CRDs print their creation time instead of an age, as the apiserver's printer does
-    has_age = any(c[0] in ("Age", "Created At") for c in extra)
-    return [name, *extra] if has_age else [name, *extra, ("Age", "date", _age)]
+    if rtype.crd:
+        return [_NAME, *_crd_columns(rtype)]
+    columns = KIND_COLUMNS.get((rtype.group, rtype.kind))
+    if columns is None:
+        return [_NAME, _AGE]
+    if rtype.kind == "Event":
+        return columns
+    return [_NAME, *columns]
 
 
 def _row_object(obj: Obj, include: str) -> Obj | None:
@@ -150,13 +87,24 @@ def _row_object(obj: Obj, include: str) -> Obj | None:
     }
 
 
+def _definition(column: Column) -> Obj:
+    kind = "string" if column.type == "date" and column is _AGE else column.type
+    return {
+        "name": column.name,
+        "type": kind,
+        "format": "name" if column is _NAME else "",
+        "description": "",
+        "priority": column.priority,
+    }
+
+
 def table(
     rtype: ResourceType, objects: list[Obj], *, include: str, metadata: Obj | None = None
 ) -> Obj:
     columns = columns_for(rtype)
     rows = []
     for obj in objects:
-        row: Obj = {"cells": [_cell(cell, obj) for _, _, cell in columns]}
+        row: Obj = {"cells": [_cell(column.cell, obj) for column in columns]}
         included = _row_object(obj, include)
         if included is not None:
             row["object"] = included
@@ -165,16 +113,7 @@ def table(
         "kind": "Table",
         "apiVersion": "meta.k8s.io/v1",
         "metadata": metadata or {},
-        "columnDefinitions": [
-            {
-                "name": name,
-                "type": "string" if kind == "date" else kind,
-                "format": "name" if name == "Name" else "",
-                "description": "",
-                "priority": 0,
-            }
-            for name, kind, _ in columns
-        ],
+        "columnDefinitions": [_definition(column) for column in columns],
         "rows": rows,
     }
 

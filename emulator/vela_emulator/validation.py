@@ -112,8 +112,79 @@ def _workload_causes(kind: str, obj: Obj) -> list[Cause]:
             )
     causes.extend(podvalidation.template_causes(template, "spec.template"))
     causes.extend(_restart_only(template, "spec.template", ["Always"]))
+    if kind == "Deployment":
+        causes.extend(_strategy_causes(spec.get("strategy")))
     causes.extend(_nonnegative(spec, "minReadySeconds"))
     causes.extend(_nonnegative(spec, "revisionHistoryLimit"))
+    return causes
+
+
+_PERCENT = re.compile(r"^[0-9]+%$")
+
+
+def _int_or_string(value: Any) -> str:
+    """How field errors print an intstr.IntOrString passed by value (Go's %#v)."""
+    if isinstance(value, str):
+        return f'intstr.IntOrString{{Type:1, IntVal:0, StrVal:"{value}"}}'
+    return f'intstr.IntOrString{{Type:0, IntVal:{value}, StrVal:""}}'
+
+
+def _int_or_percent_causes(value: Any, field: str) -> list[Cause]:
+    """ValidatePositiveIntOrPercent and IsNotMoreThan100Percent."""
+    if isinstance(value, str):
+        if not _PERCENT.match(value):
+            detail = fielderrors.regex_error(
+                "a valid percent string must be a numeric string followed by an ending '%'",
+                "[0-9]+%",
+                "1%",
+                "93%",
+            )
+            return [
+                (field, "FieldValueInvalid", f"Invalid value: {_int_or_string(value)}: {detail}")
+            ]
+        return []
+    if isinstance(value, int) and value < 0:
+        return [fielderrors.invalid(field, value, fielderrors.NEGATIVE)]
+    return []
+
+
+def _zero(value: Any) -> bool:
+    return value in (0, None) or (isinstance(value, str) and value.rstrip("%") in ("0", ""))
+
+
+def _strategy_causes(strategy: Any) -> list[Cause]:
+    """ValidateDeploymentStrategy: Recreate has no rollingUpdate; a rolling update must move."""
+    strategy = strategy if isinstance(strategy, dict) else {}
+    rolling = strategy.get("rollingUpdate")
+    field = "spec.strategy.rollingUpdate"
+    if strategy.get("type") == "Recreate":
+        if rolling is None:
+            return []
+        return [
+            fielderrors.forbidden(field, "may not be specified when strategy `type` is 'Recreate'")
+        ]
+    if strategy.get("type") != "RollingUpdate" or not isinstance(rolling, dict):
+        return []
+    unavailable, surge = rolling.get("maxUnavailable"), rolling.get("maxSurge")
+    causes = _int_or_percent_causes(unavailable, f"{field}.maxUnavailable")
+    causes += _int_or_percent_causes(surge, f"{field}.maxSurge")
+    if _zero(unavailable) and _zero(surge):
+        shown = unavailable if unavailable is not None else 0
+        causes.append(
+            (
+                f"{field}.maxUnavailable",
+                "FieldValueInvalid",
+                f"Invalid value: {shown}: may not be 0 when `maxSurge` is 0",
+            )
+        )
+    if isinstance(unavailable, str) and _PERCENT.match(unavailable) and int(unavailable[:-1]) > 100:
+        causes.append(
+            (
+                f"{field}.maxUnavailable",
+                "FieldValueInvalid",
+                f"Invalid value: {_int_or_string(unavailable)}: must not be greater than 100%",
+            )
+        )
     return causes
 
 
@@ -126,6 +197,26 @@ def _job_causes(spec: Any, prefix: str) -> list[Cause]:
     template = spec.get("template")
     causes.extend(podvalidation.template_causes(template, f"{prefix}.template"))
     causes.extend(_restart_only(template, f"{prefix}.template", ["OnFailure", "Never"]))
+    return causes
+
+
+def _hpa_causes(spec: Obj) -> list[Cause]:
+    """validateHorizontalPodAutoscalerSpec: replica bounds and the scale target."""
+    causes: list[Cause] = []
+    low, high = spec.get("minReplicas"), spec.get("maxReplicas")
+    if isinstance(low, int) and low < 1:
+        causes.append(
+            fielderrors.invalid("spec.minReplicas", low, "must be greater than or equal to 1")
+        )
+    if isinstance(high, int) and high < 1:
+        causes.append(fielderrors.invalid("spec.maxReplicas", high, "must be greater than 0"))
+    if isinstance(low, int) and isinstance(high, int) and high < low:
+        detail = "must be greater than or equal to `minReplicas`"
+        causes.append(fielderrors.invalid("spec.maxReplicas", high, detail))
+    target: Obj = spec["scaleTargetRef"] if isinstance(spec.get("scaleTargetRef"), dict) else {}
+    for key in ("kind", "name"):
+        if not target.get(key):
+            causes.append(fielderrors.required(f"spec.scaleTargetRef.{key}"))
     return causes
 
 
@@ -174,6 +265,8 @@ def _kind_causes(rtype: ResourceType, obj: dict[str, Any]) -> list[Cause]:
     if rtype.group == "batch" and rtype.kind == "CronJob":
         job_template = spec.get("jobTemplate") or {}
         return _job_causes(job_template.get("spec"), "spec.jobTemplate.spec")
+    if rtype.group == "autoscaling" and rtype.kind == "HorizontalPodAutoscaler":
+        return _hpa_causes(spec)
     if rtype.group:
         return []
     if rtype.kind == "Pod":

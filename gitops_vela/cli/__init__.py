@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from gitops_vela import __version__
 from gitops_vela.cli import (
+    defs_cmd,
     emulator_cmd,
     render_cmds,
     review_cmd,
@@ -22,7 +23,7 @@ from gitops_vela.cli import (
 )
 from gitops_vela.errors import GitopsVelaError
 
-_GROUPS = (render_cmds, sync_cmds, run_cmd, review_cmd, status_cmd, emulator_cmd)
+_GROUPS = (render_cmds, defs_cmd, sync_cmds, run_cmd, review_cmd, status_cmd, emulator_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,9 +52,22 @@ def _chosen_parser(
     return parser
 
 
+# Flags whose value is optional, as kubectl's are: the value only ever follows '='
+# (``--dry-run=client``), and the bare flag means this value. Argparse would take
+# the next word as the value (``--dry-run PATH``), so the bare flag is spelled out first.
+_BARE_FLAG_VALUES = {"--dry-run": "--dry-run=server"}
+
+
+def _spell_out_bare_flags(argv: Sequence[str]) -> list[str]:
+    words = list(argv)
+    end = words.index("--") if "--" in words else len(words)
+    return [_BARE_FLAG_VALUES.get(w, w) if i < end else w for i, w in enumerate(words)]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args, unknown = parser.parse_known_args(argv)
+    words = _spell_out_bare_flags(sys.argv[1:] if argv is None else argv)
+    args, unknown = parser.parse_known_args(words)
     if unknown:
         # Report with the sub-command's usage ("gitops-vela render: error: ..."),
         # not the top-level one argparse would print.

@@ -5,16 +5,28 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from functools import partial
+from collections.abc import Sequence
 from pathlib import Path
 
-from gitops_vela.cli.common import add_cluster_args, command_parser
+from gitops_vela.cli.common import (
+    add_app_glob_arg,
+    add_cluster_args,
+    add_namespace_arg,
+    add_repo_arg,
+    command_parser,
+)
+from gitops_vela.cli.ownership import warn_foreign_owners
+from gitops_vela.cli.progress import spinner, terminal
 from gitops_vela.cluster import Cluster
+from gitops_vela.model.appfile import DEFAULT_APP_GLOBS
+from gitops_vela.model.rendered import RenderedApp
 from gitops_vela.review import ReviewRequest, render_json, render_markdown, review
 from gitops_vela.review.live import live_diffs
 from gitops_vela.review.markdown import DEFAULT_LIMIT
+from gitops_vela.review.report import ClusterDiff
 from gitops_vela.review.reviewer import LiveDiff
 from gitops_vela.settings import render_settings
+from gitops_vela.source.identity import repository_identity
 from gitops_vela.sync import DEFAULT_INVENTORY_NAMESPACE, SyncOptions
 
 
@@ -23,7 +35,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         subparsers,
         "review",
         help="report what the head revision changes for every app (exit 1 when it breaks any)",
-        example="gitops-vela review --base origin/main --head HEAD . > review.md",
+        example=(
+            "gitops-vela review --base origin/main --head HEAD . > review.md\n"
+            "  gitops-vela review --base main --head HEAD --app shop --app search -o json"
+        ),
     )
     parser.add_argument("--base", required=True, metavar="REF", help="the revision merged into")
     parser.add_argument("--head", required=True, metavar="REF", help="the revision under review")
@@ -32,10 +47,20 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "-o",
-        "--format",
+        "--output",
+        "--format",  # the first spelling, kept working
+        dest="output",
         choices=("markdown", "json"),
         default="markdown",
+        metavar="markdown|json",
         help="Markdown for a pull-request comment (default) or JSON, with the same content",
+    )
+    parser.add_argument(
+        "--app",
+        action="append",
+        dest="apps",
+        metavar="APP",
+        help="report only this app (repeatable; default: every app the change touches)",
     )
     parser.add_argument(
         "--apps-repo",
@@ -45,12 +70,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="PATH",
         help="another repository's apps that use these definitions (repeatable)",
     )
-    parser.add_argument(
-        "--repo", help="repository name in ownership labels (default: the folder's name)"
-    )
-    parser.add_argument(
-        "--namespace", default="default", help="namespace of Appfiles that name none"
-    )
+    add_repo_arg(parser)
+    add_namespace_arg(parser)
+    add_app_glob_arg(parser)
     parser.add_argument(
         "--max-chars",
         type=int,
@@ -58,7 +80,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help=f"truncate the Markdown past this many characters (default {DEFAULT_LIMIT})",
     )
     parser.add_argument(
-        "--out", dest="output", type=Path, metavar="FILE", help="write the report here, not stdout"
+        "--out", dest="out", type=Path, metavar="FILE", help="write the report here, not stdout"
     )
     parser.add_argument(
         "--cluster",
@@ -79,7 +101,12 @@ def run(args: argparse.Namespace) -> int:
         return _review(args, live=None)
     options = SyncOptions(inventory_namespace=args.inventory_namespace, dry_run=True)
     with Cluster.connect(args.kubeconfig, args.context) as cluster:
-        return _review(args, live=partial(live_diffs, cluster, options=options))
+
+        def live(apps: Sequence[RenderedApp]) -> tuple[ClusterDiff, ...]:
+            warn_foreign_owners(cluster, apps, namespace=args.inventory_namespace)
+            return live_diffs(cluster, apps, options=options)
+
+        return _review(args, live=live)
 
 
 def _review(args: argparse.Namespace, *, live: LiveDiff | None) -> int:
@@ -89,20 +116,23 @@ def _review(args: argparse.Namespace, *, live: LiveDiff | None) -> int:
         head=args.head,
         apps_repos=tuple(args.apps_repo),
         live=live,
-        repo=args.repo or "",
+        repo=repository_identity(Path(args.path).resolve(), args.repo),
         namespace=args.namespace,
+        apps=frozenset(args.apps or ()),
+        app_globs=tuple(args.app_globs or DEFAULT_APP_GLOBS),
         render=render_settings(os.environ),
     )
-    report = review(request)
+    with spinner(f"reviewing {args.head} against {args.base}", console=terminal()):
+        report = review(request)
     text = (
         render_json(report)
-        if args.format == "json"
+        if args.output == "json"
         else render_markdown(report, limit=args.max_chars)
     )
-    if args.output is None:
+    if args.out is None:
         sys.stdout.write(text)
     else:
-        args.output.write_text(text, encoding="utf-8")
+        args.out.write_text(text, encoding="utf-8")
     for line in report.breaking:
         print(f"review: {line}", file=sys.stderr)
     return 0 if report.ok else 1

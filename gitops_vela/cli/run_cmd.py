@@ -7,8 +7,9 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from gitops_vela.cli.common import add_cluster_args, command_parser, duration
+from gitops_vela.cli.common import add_app_glob_arg, add_cluster_args, command_parser, duration
 from gitops_vela.errors import ConfigError
+from gitops_vela.model.appfile import DEFAULT_APP_GLOBS
 from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.settings import (
     DEFAULT_STATUS_BRANCH,
@@ -23,7 +24,7 @@ from gitops_vela.settings import (
 
 _REPO_ONLY = (
     *("branch", "path", "interval", "namespace", "prune", "status_branch", "no_status"),
-    *("name", "token_file", "ssh_key_file", "known_hosts_file"),
+    *("name", "token_file", "ssh_key_file", "known_hosts_file", "app_globs"),
 )
 
 
@@ -33,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "run",
         help="run the daemon: poll Git, render, apply, prune, report status back to Git",
         example=(
-            "gitops-vela run --repo https://git.example.com/acme/shop.git --interval 1m --prune\n"
+            "gitops-vela run --repo https://git.example.com/acme/shop.git --interval 2m30s --prune\n"
             "  gitops-vela run --repo ./shop.git --embedded-cluster   # try it without a cluster\n"
             "  gitops-vela run --config /etc/gitops-vela/config.yaml"
         ),
@@ -49,14 +50,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     one = parser.add_argument_group("one repository (with --repo)")
     one.add_argument("--branch", help="branch to watch (default: main)")
     one.add_argument("--path", help="folder holding apps/ and definitions/ (default: .)")
-    one.add_argument("--interval", type=duration, help="poll interval, e.g. 30s, 1m (default: 1m)")
-    one.add_argument("--namespace", help="namespace for Appfiles that name none (default: default)")
+    one.add_argument(
+        "--interval", type=duration, help="poll interval, e.g. 30s, 1m, 1h30m (default: 1m)"
+    )
+    one.add_argument(
+        "-n", "--namespace", help="namespace for Appfiles that name none (default: default)"
+    )
     one.add_argument("--prune", action="store_true", default=None, help="delete what Git removed")
     one.add_argument(
         "--status-branch", metavar="B", help=f"status branch (default: {DEFAULT_STATUS_BRANCH})"
     )
     one.add_argument("--no-status", action="store_true", default=None, help="write no status")
     one.add_argument("--name", help="repository name (default: from the URL)")
+    add_app_glob_arg(one)
     one.add_argument("--token-file", type=Path, metavar="F", help="HTTPS token in a file")
     one.add_argument("--ssh-key-file", type=Path, metavar="F", help="SSH private key")
     one.add_argument("--known-hosts-file", type=Path, metavar="F", help="SSH known_hosts")
@@ -119,6 +125,7 @@ def _single_repository(args: argparse.Namespace) -> SingleRepository:
         status_branch=args.status_branch or DEFAULT_STATUS_BRANCH,
         status_enabled=not args.no_status,
         name=args.name or "",
+        app_globs=tuple(args.app_globs or DEFAULT_APP_GLOBS),
         credentials=CredentialSettings(
             token_file=args.token_file.resolve() if args.token_file else None,
             ssh_key_file=args.ssh_key_file.resolve() if args.ssh_key_file else None,

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
-from gitops_vela.cli.common import command_parser, duration
+from gitops_vela.cli.common import add_output_arg, command_parser, duration
+from gitops_vela.cli.outputs import MACHINE, emit
+from gitops_vela.cli.progress import spinner, terminal
+from gitops_vela.cli.status_table import print_table
 from gitops_vela.source import redact_url
 from gitops_vela.status import DEFAULT_BRANCH, format_table, read_status
+from gitops_vela.status.document import as_document
+from gitops_vela.status.reader import StatusReport
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -15,7 +21,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         subparsers,
         "status",
         help="show what the daemon recorded on the status branch (app, sync, health, revision)",
-        example="gitops-vela status https://git.example.com/acme/shop.git",
+        example=(
+            "gitops-vela status https://git.example.com/acme/shop.git\n"
+            "  gitops-vela status . -o json   # for machines"
+        ),
     )
     parser.add_argument(
         "target",
@@ -30,11 +39,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--timeout", type=duration, default=60.0, help="limit for each Git call (default: 60s)"
     )
+    add_output_arg(parser, ("table", *MACHINE), help="a table (default), or JSON/YAML")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    report = read_status(args.target, branch=args.branch, timeout=args.timeout)
+    with spinner(f"reading {args.branch}", console=terminal()):
+        report = read_status(args.target, branch=args.branch, timeout=args.timeout)
     if report is None:
         print(
             f"no status yet: branch {args.branch!r} not found in {redact_url(args.target)} "
@@ -42,8 +53,24 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    if args.output in MACHINE:
+        emit(_document(report), args.output)
+        return 0
     if not report.apps:
         print(f"no apps on {report.branch} ({report.commit[:12]})", file=sys.stderr)
         return 0
-    sys.stdout.write(format_table(report))
+    console = terminal(sys.stdout)
+    if console is None:  # piped: the plain table, no escape codes
+        sys.stdout.write(format_table(report))
+    else:
+        print_table(report, console)
     return 0
+
+
+def _document(report: StatusReport) -> dict[str, Any]:
+    return {
+        "url": report.url,
+        "branch": report.branch,
+        "commit": report.commit,
+        "apps": [as_document(status) for status in report.apps],
+    }

@@ -6,19 +6,22 @@
                then prune apps removed from Git) ──> status
 
 Each stage runs inside ``stage(Stage.X)``: a failure there ends the run with
-the reason of ``STAGE_REASONS`` (one table). Per-app problems never end the
-run: a broken Appfile is reported in its own status file with ``file:line``
+the stage's reason (``PipelineStage``, the one table, in ``model.status``), and
+the error's ``retryable`` tells the scheduler whether to back off and retry.
+Per-app problems never end the run: a broken Appfile is reported in its own status file with ``file:line``
 errors and its objects are left alone, the other apps go on.
 
 Cheap when nothing changed: ``ls-remote`` says whether the branch moved; the
 render is reused when neither the commit nor any capability center changed;
 sync still re-plans every time, so drift is corrected at every interval;
 the status branch is written only when something a person cares about changed.
+
+What a run tells people (log lines, metrics, Events) is ``reporting``'s: the
+reconciler hands it the run's one ``StatusDelta`` and its ``ReconcileReport``.
 """
 
 from __future__ import annotations
 
-import enum
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,36 +37,21 @@ from gitops_vela.daemon.events import EventRecorder
 from gitops_vela.daemon.leases import default_identity
 from gitops_vela.daemon.metrics import Metrics
 from gitops_vela.daemon.report import app_statuses, repository_reason
-from gitops_vela.errors import ClusterUnreachable, GitopsVelaError, StatusError
+from gitops_vela.daemon.reporting import ReconcileReport, RunReporter, changed_objects
+from gitops_vela.errors import ClusterUnreachable, GitopsVelaError, SourceError, StatusError
 from gitops_vela.logs import get_logger
-from gitops_vela.model.changes import Action
 from gitops_vela.model.rendered import RenderedApp, RepositoryRender
-from gitops_vela.model.status import AppStatus, Reason
+from gitops_vela.model.status import AppStatus, PipelineStage, Reason
 from gitops_vela.render import render_repository
-from gitops_vela.settings import RepositorySettings
+from gitops_vela.settings import RenderSettings, RepositorySettings
 from gitops_vela.source import Credentials, GitSource, OpHook, Snapshot
-from gitops_vela.status import Author, StatusDelta, StatusWriter, status_delta
+from gitops_vela.status import Author, StatusWriter, status_delta
 from gitops_vela.sync import AppResult, SyncOptions, SyncResult, sync_repository
 
 log = get_logger("gitops_vela.daemon")
 
 
-class Stage(enum.Enum):
-    SOURCE = "source"
-    BUILD = "build"
-    APPLY = "apply"
-    PRUNE = "prune"
-    STATUS = "status"
-
-
-STAGE_REASONS: dict[Stage, Reason] = {
-    Stage.SOURCE: Reason.SOURCE_FAILED,
-    Stage.BUILD: Reason.BUILD_FAILED,
-    Stage.APPLY: Reason.APPLY_FAILED,
-    Stage.PRUNE: Reason.PRUNE_FAILED,
-    Stage.STATUS: Reason.STATUS_FAILED,
-}
-"""The one table: a failure in a stage ends the run with this reason."""
+Stage = PipelineStage  # the stages of this pipeline, each with its reason
 
 
 class StageFailed(Exception):
@@ -73,7 +61,7 @@ class StageFailed(Exception):
 
     @property
     def reason(self) -> Reason:
-        return STAGE_REASONS[self.stage]
+        return self.stage.reason
 
 
 @contextmanager
@@ -85,27 +73,6 @@ def stage(name: Stage) -> Iterator[None]:
         raise StageFailed(name, exc) from exc
 
 
-@dataclass(frozen=True, slots=True)
-class ReconcileReport:
-    """What one run did, for the scheduler (backoff), readiness, metrics and logs."""
-
-    repo: str
-    revision: str
-    reason: Reason
-    ok: bool  # False: a stage failed (retried with backoff)
-    duration: float
-    message: str = ""
-    rendered: bool = False  # False when the previous render was reused
-    apps: int = 0
-    failed_apps: int = 0
-    changed: int = 0  # objects created, configured or deleted
-    status_committed: bool = False
-    cluster_reached: bool | None = None  # None: the run never got to the cluster
-    # Objects or apps that failed on an unexpected exception (a bug): the run went on
-    # for the others. Readiness and metrics may flag a repository that keeps doing it.
-    internal_errors: int = 0
-
-
 @dataclass(slots=True)
 class _Memory:
     """What a repository remembers between runs (in memory; Git and the cluster hold the rest)."""
@@ -114,7 +81,6 @@ class _Memory:
     render: RepositoryRender | None = None
     statuses: dict[str, AppStatus] | None = None  # as last reported (or read from the branch)
     last_good: dict[str, RenderedApp] = field(default_factory=dict)  # per app, its last render
-    logged: bool = False  # every app was logged once since the daemon started
 
 
 class RepositoryReconciler:
@@ -130,8 +96,10 @@ class RepositoryReconciler:
         cache_dir: Path,
         inventory_namespace: str,
         on_git_op: OpHook | None = None,
+        render: RenderSettings | None = None,
     ) -> None:
         self.settings = settings
+        self._render_settings = render or RenderSettings()
         self.cluster = cluster
         self.metrics = metrics
         self._centers = centers
@@ -156,8 +124,10 @@ class RepositoryReconciler:
         self.events = EventRecorder(
             cluster, repo=settings.name, namespace=inventory_namespace, instance=default_identity()
         )
+        self.reporter = RunReporter(settings.name, metrics=metrics, events=self.events)
         self._memory = _Memory()
         self._cluster_reached: bool | None = None
+        self._center_errors: tuple[str, ...] = ()  # centers this run could not fetch
         self.last_report: ReconcileReport | None = None
 
     @property
@@ -167,12 +137,14 @@ class RepositoryReconciler:
     def run(self) -> ReconcileReport:
         started = time.monotonic()
         self._cluster_reached = None
+        self._center_errors = ()
         with structlog.contextvars.bound_contextvars(repo=self.name):
             try:
                 report = self._pipeline(started)
             except StageFailed as failed:
                 report = self._failed(failed, started=started)
-            self._record(report)
+            self.last_report = report
+            self.reporter.run(report)
         return report
 
     # ------------------------------------------------------------------ the pipeline
@@ -192,12 +164,11 @@ class RepositoryReconciler:
                 result, removed = self._sync(render)
             self._cluster_reached = True
 
-            # 4. Report: logs and metrics; the status branch unless the remote is down.
-            statuses = self._statuses(snapshot, render, result, removed)
-            delta = status_delta(self._previous(), statuses)  # "did it change?", once
-            self._log_apps(delta)
-            self._export(delta, result, removed)
-            self.events.report(delta)
+            # 4. Report: one status delta for logs, metrics and Events; the status
+            #    branch unless the remote is down.
+            previous = self._last_reported()
+            statuses = self._statuses(snapshot, render, result, removed, previous=previous)
+            self.reporter.apps(status_delta(previous, statuses), result, removed)
             self._memory.statuses = statuses
             committed = False
             if source_error is None:
@@ -205,6 +176,9 @@ class RepositoryReconciler:
                     committed = self._write_status(statuses)
         if source_error is not None:
             raise source_error
+        if self._center_errors:  # their last good definitions were used: still a failure
+            message = "capability center unavailable: " + "; ".join(self._center_errors)
+            raise StageFailed(Stage.SOURCE, SourceError(message))
         return ReconcileReport(
             repo=self.name,
             revision=snapshot.sha,
@@ -215,7 +189,7 @@ class RepositoryReconciler:
             rendered=rendered,
             apps=len(statuses),
             failed_apps=sum(1 for s in statuses.values() if s.reason is not Reason.SUCCEEDED),
-            changed=_changed(result, removed),
+            changed=changed_objects(result, removed),
             status_committed=committed,
             internal_errors=result.internal_errors + sum(a.internal_errors for a in removed),
             cluster_reached=self._cluster_reached,
@@ -239,6 +213,7 @@ class RepositoryReconciler:
     def _render(
         self, snapshot: Snapshot, centers: CenterDefinitions
     ) -> tuple[RepositoryRender, bool]:
+        self._center_errors = centers.errors
         key = (snapshot.sha, centers.digest)
         if self._memory.render is not None and self._memory.render_key == key:
             return self._memory.render, False
@@ -250,14 +225,28 @@ class RepositoryReconciler:
             repo=self.name,
             revision=snapshot.sha,
             default_namespace=self.settings.namespace,
+            app_globs=self.settings.app_globs,
             catalog=catalog,
+            settings=self._render_settings,
         )
         self.metrics.render_duration.labels(self.name).observe(time.monotonic() - started)
         for diagnostic in render.catalog_diagnostics:
             log.warning("definition problem", error=str(diagnostic))
         self._memory.render_key, self._memory.render = key, render
-        self._memory.last_good.update((app.name, app) for app in render.apps)
+        self._remember_good(render)
         return render, True
+
+    def _remember_good(self, render: RepositoryRender) -> None:
+        """Keep each app's last good render; forget apps no longer in Git.
+
+        An app removed from Git (and so pruned) must not come back from memory
+        when an Appfile of the same name reappears broken.
+        """
+        in_git = {a.name for a in render.apps} | {f.name for f in render.failures if f.name}
+        memory = self._memory.last_good
+        for name in set(memory) - in_git:
+            del memory[name]
+        memory.update((app.name, app) for app in render.apps)
 
     @property
     def _options(self) -> SyncOptions:
@@ -299,16 +288,19 @@ class RepositoryReconciler:
         render: RepositoryRender,
         result: SyncResult,
         removed: tuple[AppResult, ...],
+        *,
+        previous: dict[str, AppStatus],
     ) -> dict[str, AppStatus]:
         return app_statuses(
             revision=snapshot.sha,
             render=render,
             result=result,
             removed=removed,
-            previous=self._previous(),
+            previous=previous,
         )
 
-    def _previous(self) -> dict[str, AppStatus]:
+    def _last_reported(self) -> dict[str, AppStatus]:
+        """The statuses of the last run; on the first, what the status branch holds."""
         if self._memory.statuses is None:
             self._memory.statuses = {}
             if self.writer is not None:
@@ -327,43 +319,6 @@ class RepositoryReconciler:
             log.info("status committed", branch=self.writer.branch, commit=commit[:12])
         return commit is not None
 
-    # ------------------------------------------------------------------ reporting
-
-    def _log_apps(self, delta: StatusDelta) -> None:
-        """One line per app worth a status commit (every app on the first run)."""
-        first, self._memory.logged = not self._memory.logged, True
-        for change in delta.apps:
-            if not first and not change.worth_a_commit:
-                continue
-            status = change.status
-            fields = {"app": change.app, "sync": str(status.sync), "health": str(status.health)}
-            if status.reason is Reason.SUCCEEDED:
-                log.info("app reconciled", message=status.message, **fields)
-            else:
-                log.warning(
-                    "app failed", reason=str(status.reason), errors=list(status.errors), **fields
-                )
-        for app in delta.removed:
-            log.info("app removed", app=app)
-
-    def _export(
-        self,
-        delta: StatusDelta,
-        result: SyncResult,
-        removed: tuple[AppResult, ...],
-    ) -> None:
-        for app_result in (*result.apps, *removed):
-            for change in app_result.changes.changes:
-                if change.action in _CHANGES:
-                    self.metrics.objects_changed.labels(self.name, str(change.action)).inc()
-        for status in delta.statuses.values():
-            synced = status.reason is Reason.SUCCEEDED
-            self.metrics.set_app(
-                repo=self.name, app=status.app, health=status.health, synced=synced
-            )
-        for app in delta.removed:
-            self.metrics.forget_app(repo=self.name, app=app)
-
     def _failed(self, failed: StageFailed, *, started: float) -> ReconcileReport:
         reached = self._cluster_reached
         if isinstance(failed.error, ClusterUnreachable):
@@ -374,49 +329,11 @@ class RepositoryReconciler:
             revision=current.sha if current else "",
             reason=failed.reason,
             ok=False,
+            retryable=failed.error.retryable,
             duration=time.monotonic() - started,
             message=failed.error.message,
             cluster_reached=reached,
         )
-
-    def _record(self, report: ReconcileReport) -> None:
-        self.last_report = report
-        self.metrics.reconcile_duration.labels(self.name).observe(report.duration)
-        self.metrics.reconcile_total.labels(self.name, str(report.reason)).inc()
-        fields = {
-            "revision": report.revision[:12],
-            "duration": round(report.duration, 3),
-            "reason": str(report.reason),
-            "apps": report.apps,
-        }
-        if not report.ok:
-            log.warning("reconcile failed", error=report.message, **fields)
-            return
-        if report.ok:
-            self.metrics.last_success.labels(self.name).set(time.time())
-        # A quiet poll (nothing rendered, nothing changed) is debug noise at one a minute.
-        level = "info" if report.rendered or report.changed or report.status_committed else "debug"
-        getattr(log, level)(
-            "reconciled",
-            rendered=report.rendered,
-            changed=report.changed,
-            failed_apps=report.failed_apps,
-            **fields,
-        )
-        if report.internal_errors:
-            log.error("objects failed on an internal error", count=report.internal_errors)
-
-
-_CHANGES = (Action.CREATED, Action.CONFIGURED, Action.DELETED)
-
-
-def _changed(result: SyncResult, removed: tuple[AppResult, ...]) -> int:
-    return sum(
-        1
-        for app in (*result.apps, *removed)
-        for change in app.changes.changes
-        if change.action in _CHANGES
-    )
 
 
 def _credentials(settings: RepositorySettings) -> Credentials:

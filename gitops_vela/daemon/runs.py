@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 
 from gitops_vela.daemon.metrics import Metrics
-from gitops_vela.daemon.reconcile import ReconcileReport
+from gitops_vela.daemon.reporting import ReconcileReport
 
 CRASHES_UNTIL_NOT_READY = 3
 

@@ -29,7 +29,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 RunFunction = Callable[[str], bool]
-"""Reconcile the named repository; True when it succeeded."""
+"""Reconcile the named repository; False when it failed and is worth retrying with backoff
+(a failure that is not retryable returns True: the repository stays on its interval)."""
 
 MAX_JITTER = 30.0
 MAX_RETRY_DELAY = 300.0

@@ -17,7 +17,8 @@ from gitops_vela.daemon.endpoints import DaemonEndpoints
 from gitops_vela.daemon.http import HttpServer
 from gitops_vela.daemon.leases import LeaderElection, LeaseLock, default_identity
 from gitops_vela.daemon.metrics import Metrics
-from gitops_vela.daemon.reconcile import ReconcileReport, RepositoryReconciler
+from gitops_vela.daemon.reconcile import RepositoryReconciler
+from gitops_vela.daemon.reporting import ReconcileReport
 from gitops_vela.daemon.runs import RunLog
 from gitops_vela.daemon.scheduler import RepositoryScheduler
 from gitops_vela.daemon.shards import Sharding
@@ -202,6 +203,7 @@ class Daemon:
             cache_dir=self.settings.cache_dir,
             inventory_namespace=self.settings.namespace,
             on_git_op=self._count_git,
+            render=self.settings.render,
         )
 
     def _count_git(self, op: str) -> None:
@@ -220,7 +222,7 @@ class Daemon:
             log.exception("reconcile crashed", repo=name)
             report = None
         self.runs.record(name, report)
-        return report is not None and report.ok
+        return report is not None and (report.ok or not report.retryable)  # no backoff for those
 
     def trigger(self, name: str) -> bool:
         return self.scheduler.trigger(name)

@@ -9,6 +9,8 @@ from typing import Any
 from gitops_vela.model.diagnostics import Diagnostic
 
 DEFAULT_WORKLOAD = "webservice"
+# Where a repository's Appfiles are found (relative to its root; configurable per repository).
+DEFAULT_APP_GLOBS = ("**/vela.yaml", "apps/**/*.yaml")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,7 @@ class Appfile:
     line: int = 1
     warnings: tuple[Diagnostic, ...] = field(default=())
     annotations: Mapping[str, str] = field(default_factory=dict)  # e.g. the recreate opt-in
+    labels: Mapping[str, str] = field(default_factory=dict)  # for selecting apps (``-l``)
 
     @property
     def definitions(self) -> frozenset[str]:

@@ -31,6 +31,7 @@ class RenderedApp:
     annotations: Mapping[str, str] = field(
         default_factory=dict
     )  # the Appfile's, e.g. recreate opt-in
+    labels: Mapping[str, str] = field(default_factory=dict)  # the Appfile's, for ``-l``
 
     @property
     def refs(self) -> tuple[ObjectRef, ...]:

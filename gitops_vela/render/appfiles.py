@@ -21,13 +21,14 @@ from gitops_vela.render.files import RepoFiles
 from gitops_vela.render.values import check_values, did_you_mean, expand_files, fill_defaults
 from gitops_vela.yamldoc import Document, KeyPath
 
-APP_KEYS = ("name", "namespace", "annotations", "services")
+APP_KEYS = ("name", "namespace", "labels", "annotations", "services")
 _LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 # Kubernetes' qualified name: [DNS-1123 subdomain "/"] name
 _QUALIFIED = re.compile(
     r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
     r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$"
 )
+_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 
 
 def load_appfile(doc: Document, *, catalog: Catalog, files: RepoFiles) -> Appfile:
@@ -43,6 +44,7 @@ def load_appfile(doc: Document, *, catalog: Catalog, files: RepoFiles) -> Appfil
             problems.append(doc.diagnostic((key,), f"unknown Appfile key {key!r}", hint=hint))
     name = _label(doc, body.get("name"), ("name",), problems, what="app name", required=True)
     namespace = _label(doc, body.get("namespace"), ("namespace",), problems, what="namespace")
+    labels = _labels(doc, body.get("labels"), problems)
     annotations = _annotations(doc, body.get("annotations"), problems)
     services = body.get("services")
     if not isinstance(services, dict) or not services:
@@ -62,6 +64,7 @@ def load_appfile(doc: Document, *, catalog: Catalog, files: RepoFiles) -> Appfil
         line=doc.line,
         warnings=tuple(warnings),
         annotations=annotations,
+        labels=labels,
     )
 
 
@@ -85,25 +88,49 @@ def _label(
     return value
 
 
-def _annotations(doc: Document, value: Any, problems: list[Diagnostic]) -> dict[str, str]:
-    """The app's ``annotations:``: Kubernetes-style keys, string values (quote ``"true"``)."""
+def _labels(doc: Document, value: Any, problems: list[Diagnostic]) -> dict[str, str]:
+    """The app's ``labels:``, Kubernetes label syntax; they select apps (``-l``)."""
+    good = _annotations(doc, value, problems, key="labels", what="a label")
+    for name, text in list(good.items()):
+        if len(text) > 63 or not _LABEL_VALUE.match(text):
+            message = f"{text!r} is not a label value"
+            hint = "at most 63 letters, digits, '-', '_' or '.', starting and ending alphanumeric"
+            problems.append(doc.diagnostic(("labels", name), message, hint=hint))
+            del good[name]
+    return good
+
+
+def _annotations(
+    doc: Document,
+    value: Any,
+    problems: list[Diagnostic],
+    *,
+    key: str = "annotations",
+    what: str = "an annotation",
+) -> dict[str, str]:
+    """The app's ``annotations:`` (or another ``key``): Kubernetes-style keys, string values
+    (quote ``"true"``)."""
     if value is None:
         return {}
     if not isinstance(value, dict):
-        problems.append(doc.diagnostic(("annotations",), "must be a mapping of strings"))
+        problems.append(doc.diagnostic((key,), "must be a mapping of strings"))
         return {}
     good: dict[str, str] = {}
-    for key, text in value.items():
-        where: KeyPath = ("annotations", key)
-        if not _QUALIFIED.match(key) or len(key.rpartition("/")[2]) > 63:
-            message = f"{key!r} is not an annotation key"
+    for name, text in value.items():
+        where: KeyPath = (key, name)
+        if (
+            not isinstance(name, str)
+            or not _QUALIFIED.match(name)
+            or len(name.rpartition("/")[2]) > 63
+        ):
+            message = f"{name!r} is not {what} key"
             hint = "an optional DNS prefix and '/', then letters, digits, '-', '_' or '.'"
             problems.append(doc.diagnostic(where, message, hint=hint))
         elif not isinstance(text, str):
             message = f"must be a string, got {type(text).__name__}"
             problems.append(doc.diagnostic(where, message, hint="quote it"))
         else:
-            good[key] = text
+            good[name] = text
     return good
 
 

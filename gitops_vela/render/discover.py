@@ -5,13 +5,15 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+
+import pathspec
 
 from gitops_vela.catalog.sandbox import PathRefused, confined_file
 from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.yamldoc import Document, YamlError, load_documents, read_text
 
-DEFAULT_APP_GLOBS = ("**/vela.yaml", "apps/**/*.yaml")
 MAX_APPFILE_BYTES = 1024 * 1024
 _NAME_LINE = re.compile(r"^name:\s*['\"]?([a-z0-9][-a-z0-9]*)", re.MULTILINE)
 
@@ -31,18 +33,77 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(parts) + r"\Z")
 
 
+IGNORE_FILE = ".gitops-vela-ignore"  # gitignore syntax, at the repository's root
+CACHE_TAG = "CACHEDIR.TAG"  # https://bford.info/cachedir/: the daemon tags its cache with it
+_VCS_DIRS = frozenset({".git", ".hg", ".svn", ".bzr", "_darcs", "CVS"})
+
+
+@dataclass(frozen=True, slots=True)
+class AppfileMatcher:
+    """Which repo-relative paths are Appfile candidates: a glob matches, no folder on the
+    way is hidden or a VCS folder, and the ignore file does not exclude it.
+
+    One decision for a folder on disk (``find_appfiles``) and for a Git tree's
+    path list (the review), so both see the same Appfiles.
+    """
+
+    patterns: tuple[re.Pattern[str], ...]
+    ignore: pathspec.GitIgnoreSpec | None = None
+
+    @classmethod
+    def of(cls, globs: Sequence[str], ignore_text: str = "") -> AppfileMatcher:
+        spec = pathspec.GitIgnoreSpec.from_lines(ignore_text.splitlines())
+        return cls(tuple(glob_regex(g) for g in globs), spec if ignore_text.strip() else None)
+
+    def folder_searched(self, relative: str) -> bool:
+        name = relative.rsplit("/", 1)[-1]
+        if name.startswith(".") or name in _VCS_DIRS:
+            return False
+        return self.ignore is None or not self.ignore.match_file(relative + "/")
+
+    def matches(self, relative: str) -> bool:
+        folders = relative.split("/")[:-1]
+        prefixes = ("/".join(folders[: i + 1]) for i in range(len(folders)))
+        if not all(self.folder_searched(f) for f in prefixes):
+            return False
+        if self.ignore is not None and self.ignore.match_file(relative):
+            return False
+        return any(p.match(relative) for p in self.patterns)
+
+
+def ignore_text(root: Path) -> str:
+    """The repository's ``.gitops-vela-ignore`` ("" when it has none)."""
+    try:
+        return (root / IGNORE_FILE).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
 def find_appfiles(root: Path, globs: Sequence[str]) -> list[str]:
-    """Repo-relative paths matching any glob, sorted; hidden directories are not searched."""
-    patterns = [glob_regex(g) for g in globs]
+    """Repo-relative paths of the Appfile candidates under ``root``, sorted.
+
+    Not searched: hidden and VCS folders, what ``.gitops-vela-ignore`` excludes,
+    folders tagged as caches (the daemon's snapshots), and folders that are
+    checkouts of their own (a nested ``.git``: another repository, which the
+    daemon's snapshot of this one would not hold either).
+    """
+    matcher = AppfileMatcher.of(globs, ignore_text(root))
     found: list[str] = []
     for directory, subdirs, files in os.walk(root):
-        subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
         base = Path(directory).relative_to(root).as_posix()
-        for name in files:
-            relative = name if base == "." else f"{base}/{name}"
-            if any(p.match(relative) for p in patterns):
-                found.append(relative)
+        prefix = "" if base == "." else f"{base}/"
+        subdirs[:] = sorted(
+            d
+            for d in subdirs
+            if matcher.folder_searched(prefix + d) and _own_folder(Path(directory) / d)
+        )
+        found.extend(prefix + name for name in files if matcher.matches(prefix + name))
     return sorted(found)
+
+
+def _own_folder(folder: Path) -> bool:
+    """Not a cache and not another checkout (``.git`` as a folder, or a file for a worktree)."""
+    return not (folder / CACHE_TAG).is_file() and not (folder / ".git").exists()
 
 
 def read_appfile_text(root: Path, relative: str) -> str:

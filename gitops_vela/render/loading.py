@@ -8,13 +8,12 @@ from pathlib import Path
 
 from gitops_vela.catalog import Catalog
 from gitops_vela.errors import UserError
-from gitops_vela.model.appfile import Appfile
+from gitops_vela.model.appfile import DEFAULT_APP_GLOBS, Appfile
 from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.model.rendered import AppFailure
 from gitops_vela.render.appfiles import load_appfile
 from gitops_vela.render.cache import LruCache
 from gitops_vela.render.discover import (
-    DEFAULT_APP_GLOBS,
     find_appfiles,
     guess_name,
     parse_appfile,

@@ -17,12 +17,11 @@ from typing import Any
 
 from gitops_vela.catalog import Catalog, load_catalog
 from gitops_vela.errors import UserError
-from gitops_vela.model.appfile import Appfile
+from gitops_vela.model.appfile import DEFAULT_APP_GLOBS, Appfile
 from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.model.objects import ObjectRef
 from gitops_vela.model.rendered import AppFailure, RenderedApp, RepositoryRender
 from gitops_vela.render.cache import LruCache
-from gitops_vela.render.discover import DEFAULT_APP_GLOBS
 from gitops_vela.render.evaluate import evaluate_apps
 from gitops_vela.render.finalize import cluster_scoped_custom_kinds, digest, finish
 from gitops_vela.render.loading import load_apps
@@ -161,10 +160,16 @@ def _finish_one(
         health_policies=policies,
         warnings=app.warnings,
         annotations=app.annotations,
+        labels=app.labels,
     )
 
 
 def _final_key(app: Appfile, key: str, kinds: frozenset[tuple[str, str]]) -> str:
     warnings = [str(w) for w in app.warnings]
-    text = json.dumps([key, app.path, sorted(kinds), warnings, sorted(app.annotations.items())])
+    text = json.dumps(
+        [
+            *(key, app.path, sorted(kinds), warnings),
+            *(sorted(app.annotations.items()), sorted(app.labels.items())),
+        ]
+    )
     return hashlib.sha256(text.encode()).hexdigest()

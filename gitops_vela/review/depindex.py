@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from gitops_vela.model.appfile import DEFAULT_WORKLOAD
-from gitops_vela.render.discover import find_appfiles, glob_regex
+from gitops_vela.render.discover import AppfileMatcher, find_appfiles
 from gitops_vela.yamldoc import YamlError, load
 
 
@@ -84,16 +84,12 @@ def index_from_blobs(
     return DependencyIndex(entries=entries)
 
 
-def match_appfiles(paths: Iterable[str], globs: Sequence[str]) -> list[str]:
-    """The paths (relative to the root) the renderer would take for Appfiles, sorted:
-    matching a glob, not inside a hidden directory (as ``render.discover.find_appfiles``)."""
-    patterns = [glob_regex(g) for g in globs]
-    return sorted(
-        p
-        for p in paths
-        if not any(part.startswith(".") for part in p.split("/")[:-1])
-        and any(pattern.match(p) for pattern in patterns)
-    )
+def match_appfiles(paths: Iterable[str], globs: Sequence[str], *, ignore: str = "") -> list[str]:
+    """The paths (relative to the root) the renderer would take for Appfiles, sorted: the
+    same ``AppfileMatcher`` as ``render.discover.find_appfiles``; ``ignore`` is the text
+    of the tree's ``.gitops-vela-ignore``."""
+    matcher = AppfileMatcher.of(globs, ignore)
+    return sorted(p for p in paths if matcher.matches(p))
 
 
 def read_entry(data: bytes, rel: str, *, digest: str = "") -> AppEntry:

@@ -39,6 +39,7 @@ from gitops_vela.review.sparse import SparseTree
 from gitops_vela.review.validate import validate_definitions
 from gitops_vela.settings import RenderSettings
 from gitops_vela.source import GitRunner
+from gitops_vela.source.identity import repository_identity
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +52,9 @@ class ReviewRequest:
     apps_repos: tuple[Path, ...] = ()
     app_globs: tuple[str, ...] = tuple(DEFAULT_APP_GLOBS)
     live: LiveDiff | None = None  # --cluster: diffs the affected apps at head against live
-    repo: str = ""  # name in ownership labels; default: the folder's name (as render/apply)
+    repo: str = ""  # name in ownership labels; default: named as every command names a checkout
     namespace: str = "default"  # for Appfiles that name none
+    apps: frozenset[str] = frozenset()  # --app: only these apps (all when empty)
     render: RenderSettings = field(default_factory=RenderSettings)  # Jsonnet workers, limits
 
 
@@ -74,7 +76,7 @@ def review(request: ReviewRequest, *, runner: GitRunner | None = None) -> Report
         base_index = base_tree.index(reuse=head_index)
         base = _load_sides(request, name, base_tree.root, base_index)
         head = _load_sides(request, name, head_tree.root, head_index, reuse=base)
-        plans = [_plan(b, h) for b, h in zip(base, head, strict=True)]
+        plans = [_plan(b, h, only=request.apps) for b, h in zip(base, head, strict=True)]
         base_tree.write(plans[0].paths)
         head_tree.write(plans[0].paths)
         renders = [
@@ -103,8 +105,9 @@ DEFINITIONS_DIR = "definitions"  # where a repository keeps its definitions (DES
 
 
 def repo_name(repo: Path) -> str:
-    """The repository's name in labels and reports: its folder's name."""
-    return repo.resolve().name.removesuffix(".git") or "repo"
+    """The repository's name in labels and reports, as every command names a checkout:
+    from its origin remote's URL, else its folder (``source.identity``)."""
+    return repository_identity(repo)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,13 +166,14 @@ def _definitions(catalog: Catalog) -> list[Definition]:
     return [*catalog.workloads, *catalog.traits]
 
 
-def _plan(base: _Side, head: _Side) -> _Plan:
+def _plan(base: _Side, head: _Side, *, only: frozenset[str]) -> _Plan:
     deltas = compare_definitions(_definitions(base.catalog), _definitions(head.catalog))
     changed = {d.name for d in deltas}
+    paths = _candidates(base.index, head.index, changed)
     return _Plan(
         name=head.name,
         deltas=deltas,
-        paths=_candidates(base.index, head.index, changed),
+        paths={p: a for p, a in paths.items() if a in only} if only else paths,
         refs={e.name: e.references for e in head.index.entries.values() if e.name},
         total=len(base.index.names | head.index.names),
     )

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from gitops_vela.render.discover import IGNORE_FILE
 from gitops_vela.review.depindex import (
     DependencyIndex,
     build_index,
@@ -51,7 +52,7 @@ class SparseTree:
         prefix = f"{subdir}/" if subdir else ""
         listed = list_tree(runner, repo, sha)
         files = {p[len(prefix) :]: f for p, f in listed.items() if p.startswith(prefix)}
-        appfiles = tuple(match_appfiles(files, globs))
+        appfiles = tuple(match_appfiles(files, globs, ignore=_ignore_text(runner, repo, files)))
         (top / subdir).mkdir(parents=True, exist_ok=True)
         tree = cls(runner, repo, sha, top, prefix, files, appfiles, tuple(globs))
         taken = set(appfiles)
@@ -78,3 +79,10 @@ class SparseTree:
 
     def _checkout(self, paths: Iterable[str]) -> None:
         checkout_paths(self.runner, self.repo, self.sha, self.top, [self.prefix + p for p in paths])
+
+
+def _ignore_text(runner: GitRunner, repo: Path, files: dict[str, TreeFile]) -> str:
+    """The tree's ``.gitops-vela-ignore`` ("" without one), read from Git."""
+    entry = files.get(IGNORE_FILE)
+    blobs = read_blobs(runner, repo, [entry.oid]) if entry is not None else None
+    return blobs[entry.oid].decode("utf-8", "replace") if blobs and entry is not None else ""

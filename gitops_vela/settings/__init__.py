@@ -18,7 +18,12 @@ Modules:
 Callers import from here: ``from gitops_vela.settings import Settings``.
 """
 
-from gitops_vela.settings.addresses import absolute_url, parse_listen, repository_name
+from gitops_vela.settings.addresses import (
+    absolute_url,
+    glob_problem,
+    parse_listen,
+    repository_name,
+)
 from gitops_vela.settings.configfile import load_config_file
 from gitops_vela.settings.durations import parse_duration
 from gitops_vela.settings.environment import ENV_PREFIX, apply_environment, render_settings
@@ -71,6 +76,7 @@ __all__ = [
     "apply_environment",
     "apply_overrides",
     "default_cache_dir",
+    "glob_problem",
     "load_config_file",
     "parse_duration",
     "parse_listen",

@@ -30,6 +30,14 @@ def _path_of(url: str) -> str:
         return url.split("://", 1)[1].partition("/")[2].split("?")[0].split("#")[0]
 
 
+def glob_problem(glob: str) -> str:
+    """What is wrong with an Appfile glob ("" when nothing): it must stay in the repository."""
+    parts = glob.split("/")
+    if glob.startswith("/") or ".." in parts:
+        return f"{glob!r} must be relative to the repository, without '..' (e.g. apps/**/*.yaml)"
+    return ""
+
+
 def parse_listen(text: str) -> tuple[str, int]:
     """``HOST:PORT``, ``:PORT`` or ``[::1]:PORT``."""
     match = re.fullmatch(r"\[([0-9a-fA-F:.]+)\]:(\d+)|([^:\[\]]*):(\d+)", text.strip())

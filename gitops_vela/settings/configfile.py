@@ -14,8 +14,14 @@ from typing import Any
 import jsonschema
 
 from gitops_vela.errors import ConfigError
+from gitops_vela.model.appfile import DEFAULT_APP_GLOBS
 from gitops_vela.model.diagnostics import Diagnostic
-from gitops_vela.settings.addresses import absolute_url, parse_listen, repository_name
+from gitops_vela.settings.addresses import (
+    absolute_url,
+    glob_problem,
+    parse_listen,
+    repository_name,
+)
 from gitops_vela.settings.durations import parse_duration
 from gitops_vela.settings.environment import apply_environment
 from gitops_vela.settings.schema import CONFIG_SCHEMA
@@ -145,9 +151,14 @@ def _repository(
     subdir = Path(item.get("path", "."))
     if subdir.is_absolute() or ".." in subdir.parts:
         issues.add((*at, "path"), "must be a folder inside the repository (relative, no '..')")
+    globs = tuple(item.get("appGlobs") or DEFAULT_APP_GLOBS)
+    for position, glob in enumerate(globs):
+        if problem := glob_problem(glob):
+            issues.add((*at, "appGlobs", position), problem)
     return RepositorySettings(
         name=item.get("name") or repository_name(item["url"]),
         url=absolute_url(item["url"], base=base),
+        app_globs=globs,
         branch=item.get("branch", "main"),
         path=item.get("path", "."),
         interval=interval,

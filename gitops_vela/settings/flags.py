@@ -9,8 +9,14 @@ from dataclasses import replace as _replace
 from pathlib import Path
 
 from gitops_vela.errors import ConfigError
+from gitops_vela.model.appfile import DEFAULT_APP_GLOBS
 from gitops_vela.model.diagnostics import Diagnostic
-from gitops_vela.settings.addresses import absolute_url, parse_listen, repository_name
+from gitops_vela.settings.addresses import (
+    absolute_url,
+    glob_problem,
+    parse_listen,
+    repository_name,
+)
 from gitops_vela.settings.environment import apply_environment
 from gitops_vela.settings.tree import (
     DEFAULT_INTERVAL,
@@ -37,6 +43,7 @@ class SingleRepository:
     status_enabled: bool = True
     name: str = ""
     credentials: CredentialSettings = field(default_factory=CredentialSettings)
+    app_globs: tuple[str, ...] = DEFAULT_APP_GLOBS
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +70,9 @@ def single_repository_settings(
         raise ConfigError(
             Diagnostic(path="--path", message="must be a folder inside the repository")
         )
+    for glob in repo.app_globs:
+        if problem := glob_problem(glob):
+            raise ConfigError(Diagnostic(path="--app-glob", message=problem))
     settings = Settings(
         repositories=(
             RepositorySettings(
@@ -75,6 +85,7 @@ def single_repository_settings(
                 prune=repo.prune,
                 credentials=repo.credentials,
                 status=StatusSettings(branch=repo.status_branch, enabled=repo.status_enabled),
+                app_globs=repo.app_globs,
             ),
         ),
     )

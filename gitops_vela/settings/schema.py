@@ -72,6 +72,11 @@ CONFIG_SCHEMA: dict[str, Any] = {
                     "allowEmpty": {"type": "boolean"},
                     "pruneLimit": {"type": ["string", "number"]},
                     "suspend": {"type": "boolean"},
+                    "appGlobs": {
+                        "type": "array",
+                        "minItems": 1,
+                        "items": {"type": "string", "minLength": 1},
+                    },
                     "credentials": _CREDENTIALS,
                     "status": {
                         "type": ["object", "null"],

@@ -20,6 +20,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gitops_vela.model.appfile import DEFAULT_APP_GLOBS
+
 DEFAULT_LISTEN = "0.0.0.0:9440"
 DEFAULT_STATUS_BRANCH = "gitops-vela/status"
 DEFAULT_NAMESPACE = "gitops-vela-system"
@@ -63,6 +65,7 @@ class RepositorySettings:
     suspend: bool = False
     credentials: CredentialSettings = field(default_factory=CredentialSettings)
     status: StatusSettings = field(default_factory=StatusSettings)
+    app_globs: tuple[str, ...] = DEFAULT_APP_GLOBS  # where its Appfiles are (``appGlobs``)
     allow_empty: bool = False  # a render of zero apps may prune every app (allowEmpty)
     prune_limit: float | None = DEFAULT_PRUNE_LIMIT  # percent of objects per sync; None: no limit
 

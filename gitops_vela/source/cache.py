@@ -10,6 +10,7 @@ Layout under ``<cache_dir>/<slug>-<hash>/``::
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import shutil
@@ -48,6 +49,22 @@ def normalise_url(url: str) -> str:
     return str(Path(text).expanduser().resolve())
 
 
+# The Cache Directory Tagging standard: backup tools, and Appfile discovery (a
+# ``validate`` run over a folder holding this cache), skip a folder holding it.
+_CACHE_TAG = "CACHEDIR.TAG"
+_CACHE_TAG_TEXT = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# gitops-vela's Git cache: clones and snapshots, re-created when removed.\n"
+)
+
+
+def _tag_as_cache(folder: Path) -> None:
+    tag = folder / _CACHE_TAG
+    if not tag.exists():
+        with contextlib.suppress(OSError):  # a missing tag only costs a slower scan
+            tag.write_text(_CACHE_TAG_TEXT)
+
+
 def is_full_sha(ref: str) -> bool:
     return bool(_FULL_SHA.match(ref))
 
@@ -81,6 +98,7 @@ class RemoteCache:
         if not (self.git_dir / "HEAD").exists():
             self.git_dir.parent.mkdir(parents=True, exist_ok=True)
             self.runner.run(["init", "--bare", "--quiet", str(self.git_dir)])
+        _tag_as_cache(self.dir)
 
     def ls_remote(self, *patterns: str) -> dict[str, str]:
         """``{refname: sha}`` on the remote for ``patterns`` (cheap: no objects move)."""

@@ -58,7 +58,16 @@ def carry_since(previous: AppStatus | None, new: AppStatus, *, now: str) -> AppS
 
 
 def to_yaml(status: AppStatus) -> str:
-    document: dict[str, Any] = {
+    return str(
+        yaml.dump(
+            as_document(status), Dumper=DUMPER, sort_keys=False, allow_unicode=True, width=10_000
+        )
+    )
+
+
+def as_document(status: AppStatus) -> dict[str, Any]:
+    """The app's status file as data (also ``gitops-vela status -o json|yaml``)."""
+    return {
         "app": status.app,
         "revision": status.revision,
         "lastAppliedRevision": status.last_applied_revision,
@@ -78,9 +87,6 @@ def to_yaml(status: AppStatus) -> str:
         ],
         "since": status.since,
     }
-    return str(
-        yaml.dump(document, Dumper=DUMPER, sort_keys=False, allow_unicode=True, width=10_000)
-    )
 
 
 def from_yaml(text: str, *, path: str) -> AppStatus:

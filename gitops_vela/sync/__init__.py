@@ -16,9 +16,12 @@ Entry points:
 
 One planner decides what changes (``plan``): apply executes its entries,
 diff shows them, a dry run reports them. Modules, in the order of a sync:
-``pipeline`` (one run over many apps), ``stages`` (stage by stage, kind by
-kind), ``live`` (reads), ``plan`` (decides), ``apply`` (writes one object),
-``inventory``, ``prune``, ``removed`` (apps deleted from Git), ``health``.
+``api`` (entry points), ``limits`` (repository-wide prune guards),
+``pipeline`` (one run over many apps), ``writeahead`` (inventories before
+objects), ``stages`` (stage by stage, kind by kind), ``live`` (reads),
+``plan`` (decides, ownership included), ``apply`` (writes one object),
+``inventory``, ``prune`` + ``dependents`` (what must not be deleted),
+``removed`` (apps deleted from Git), ``health``.
 
 Results are values: ``SyncResult`` holds one ``AppResult`` per app with its
 ``ChangeSet`` (created | configured | unchanged | deleted | skipped | failed,
@@ -44,17 +47,22 @@ bounded pool) and one failure does not stop the others. The namespace an app
 names is created when missing and is never pruned.
 
 An object is sent only when it drifted: live objects are read with one list
-request per kind (by the ownership label); an object whose desired form is
-the one the inventory recorded and whose every applied field has its value
-live is unchanged with no further request; otherwise a server-side dry run
-decides (server defaults are not drift) and only then is it applied.
+request per kind (by the ownership label; objects not found are looked for
+without it); an object whose live digest is the one last applied and whose
+every applied field has its value live is unchanged with no further request;
+otherwise a server-side dry run decides (server defaults are not drift) and
+only then is it applied. An object another app owns is never applied over.
 
+Each app's inventory is written before the objects it adds (write-ahead).
 Pruning runs after apply, per app, in the reverse order (custom resources
 first, Namespaces and CRDs last), with background propagation. Stale objects
 are those the app's previous inventory lists and no app renders now. Nothing
 is pruned for an app that failed to load, render or apply in this run, nor
-when an app still in Git renders no object; objects without the app's
-ownership label or annotated ``gitops-vela.dev/prune: disabled`` are kept.
+when an app still in Git renders no object, nor in a repository whose render
+is empty or that would prune more than its limit; objects without the app's
+ownership label, annotated ``gitops-vela.dev/prune: disabled``, or holding
+others' objects (a Namespace, a CRD with custom resources) are kept.
+See docs/safety.md.
 """
 
 from gitops_vela.sync.api import diff_apps, sync_apps, sync_repository

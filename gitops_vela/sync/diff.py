@@ -20,7 +20,7 @@ from gitops_vela.sync.difftext import render_diff
 from gitops_vela.sync.live import by_kind
 from gitops_vela.sync.live import namespaces as list_namespaces
 from gitops_vela.sync.pipeline import Run
-from gitops_vela.sync.plan import Mode, PlanEntry, plan_kind
+from gitops_vela.sync.plan import Context, Mode, PlanEntry, defined_kinds, plan_kind
 
 __all__ = ["AppDiff", "DiffResult", "ObjectDiff", "diff_run", "render_diff"]
 
@@ -65,17 +65,15 @@ def diff_run(run: Run, apps: Sequence[RenderedApp]) -> tuple[AppDiff, ...]:
     items = desired_objects(apps)
     namespaces = list_namespaces(run.cluster)
     found: dict[int, ObjectDiff] = {}
+    context = Context(
+        mode=Mode.DIFF,
+        namespaces=namespaces,
+        adoption=run.options.adoption,
+        releasing={owner_value(a.repo, a.name) for a in apps},
+        defined=defined_kinds(items),
+    )
     for batch, live in by_kind(run.cluster, items, namespaces):
-        entries = plan_kind(
-            run.cluster,
-            batch,
-            live,
-            namespaces=namespaces,
-            mode=Mode.DIFF,
-            adoption=run.options.adoption,
-            releasing={owner_value(a.repo, a.name) for a in apps},
-        )
-        found.update((id(e.item), _shown(e)) for e in entries)
+        found.update((id(e.item), _shown(e)) for e in plan_kind(run.cluster, batch, live, context))
     wanted = {i.ref for i in items}
     return tuple(
         AppDiff(

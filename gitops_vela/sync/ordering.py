@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import enum
 
-from gitops_vela.model.objects import Manifest
-
 
 class Stage(enum.IntEnum):
     """Applied in this order; each stage finishes before the next starts."""
@@ -78,14 +76,3 @@ def kind_key(group: str, kind: str) -> tuple[int, int, str, str]:
     if kind == "CustomResourceDefinition":
         return (stage, 0, group, kind)
     return (stage, _KIND_RANK.get(kind, len(KIND_ORDER)) + 1, kind, group)
-
-
-def manifest_key(manifest: Manifest) -> tuple[tuple[int, int, str, str], str, str]:
-    """Sort key of one object: its kind's key, then namespace and name."""
-    group = str(manifest.get("apiVersion", "")).rpartition("/")[0]
-    meta = manifest.get("metadata") or {}
-    return (
-        kind_key(group, str(manifest.get("kind", ""))),
-        str(meta.get("namespace") or ""),
-        str(meta.get("name") or ""),
-    )

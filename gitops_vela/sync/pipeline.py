@@ -17,7 +17,7 @@ from gitops_vela.model.changes import Action, Change, ChangeSet
 from gitops_vela.model.labels import MANAGED_BY, MANAGED_BY_VALUE, owner_value
 from gitops_vela.model.objects import Manifest, ObjectRef
 from gitops_vela.model.rendered import RenderedApp
-from gitops_vela.model.status import Health, Reason
+from gitops_vela.model.status import Health, PipelineStage, Reason, first_failure
 from gitops_vela.sync import inventory as inv
 from gitops_vela.sync import prune as pruning
 from gitops_vela.sync.apply import ObjectResult
@@ -25,16 +25,19 @@ from gitops_vela.sync.desired import Desired, desired_objects
 from gitops_vela.sync.health import ObjectHealth, PolicyEvaluator, assess, report
 from gitops_vela.sync.live import namespaces as list_namespaces
 from gitops_vela.sync.ordering import Stage, stage_of
-from gitops_vela.sync.plan import describe, refused
+from gitops_vela.sync.plan import Context, Mode, defined_kinds, describe, refused
 from gitops_vela.sync.results import AppResult, SyncOptions
 from gitops_vela.sync.stages import apply_stage, failed, settle_definitions
+from gitops_vela.sync.writeahead import write_ahead
 
 
 @dataclass(frozen=True, slots=True)
 class Books:
-    """An app's old inventory, its new one before pruning, and its stale objects."""
+    """An app's inventory: as the run began, as now in the cluster (written ahead, or
+    the same), the new one before pruning; and its stale objects."""
 
     old: inv.Inventory | None
+    written: inv.Inventory | None
     new: inv.Inventory
     stale: frozenset[ObjectRef]
 
@@ -48,6 +51,7 @@ class Run:
     inventories: dict[str, inv.Inventory] = field(default_factory=dict)
     evaluate: PolicyEvaluator | None = None
     prune_hold: str = ""  # the repository's guard tripped: nothing is pruned, apps fail (limits)
+    written: dict[str, inv.Inventory] = field(default_factory=dict)  # written ahead (by owner)
 
     @classmethod
     def start(
@@ -66,9 +70,20 @@ def apply_apps(
     namespaces = list_namespaces(run.cluster)
     _ensure_namespaces(run, apps, items, namespaces)
     results = list(duplicates)
+    if not run.options.dry_run:
+        items, unrecorded, run.written = write_ahead(
+            run.cluster, items, run.inventories, namespace=run.options.inventory_namespace
+        )
+        results.extend(unrecorded)
     progress = _progress(run, len(items))
-    # Apps that rendered let go of what they no longer render (to an app of this run).
-    releasing = {owner_value(a.repo, a.name) for a in apps if a.name not in failed_apps}
+    context = Context(
+        mode=Mode.DRY_RUN if run.options.dry_run else Mode.APPLY,
+        namespaces=namespaces,
+        adoption=run.options.adoption,
+        # Apps that rendered let go of what they no longer render (to an app of this run).
+        releasing={owner_value(a.repo, a.name) for a in apps if a.name not in failed_apps},
+        defined=defined_kinds(items),
+    )
     for stage in Stage:
         batch = [i for i in items if stage_of(i.ref.kind) is stage]
         if not batch:
@@ -76,11 +91,8 @@ def apply_apps(
         done = apply_stage(
             run.cluster,
             batch,
-            namespaces=namespaces,
-            dry_run=run.options.dry_run,
+            context,
             wait_timeout=run.options.wait_timeout,
-            adoption=run.options.adoption,
-            releasing=releasing,
             progress=progress,
         )
         if stage is Stage.DEFINITIONS and not run.options.dry_run:
@@ -125,12 +137,13 @@ def _bookkeeping(
     keep = {r.item.ref for r in results if r.in_inventory or r.item.ref in before}
     new = inv.Inventory(app.repo, app.name, app.namespace, frozenset(keep))
     stale = pruning.stale(before, wanted=wanted, protected={_namespace_ref(app)})
-    return Books(old, new, frozenset(stale))
+    written = run.written.get(owner_value(app.repo, app.name), old)
+    return Books(old, written, new, frozenset(stale))
 
 
 def _quiet(run: Run, books: Books) -> bool:
     """Nothing to delete and nothing new to record: finishing sends no request."""
-    return not books.stale and (books.old == books.new or run.options.dry_run)
+    return not books.stale and (books.written == books.new or run.options.dry_run)
 
 
 def _crashed(app: RenderedApp, error: BaseException | None) -> AppResult:
@@ -172,7 +185,7 @@ def finish_app(
     new = books.new.with_objects(books.new.objects | {p.ref for p in pruned if p.keep})
     errors = [f"{r.item.ref}: {r.error}" for r in results if r.action is Action.FAILED]
     errors += [f"{p.ref}: {p.reason}" for p in pruned if p.action is Action.FAILED]
-    errors += _record(run, new, books.old)
+    errors += _record(run, new, books.written)
     held = run.prune_hold if books.stale and blocked == run.prune_hold else ""
     broken = [f"{ref}: {v.message}" for ref, v in health.objects if v.check_failed]
     changes = [
@@ -202,14 +215,15 @@ def _reason(
     *,
     health_failed: bool,
 ) -> Reason:
-    """The first stage that failed, in pipeline order: apply, prune, health."""
-    if apply_failed:
-        return Reason.APPLY_FAILED
-    if any(p.action is Action.FAILED for p in pruned):
-        return Reason.PRUNE_FAILED
-    if errors:  # the inventory could not be recorded: part of applying
-        return Reason.APPLY_FAILED
-    return Reason.HEALTH_CHECK_FAILED if health_failed else Reason.SUCCEEDED
+    """The first stage that failed, in pipeline order (the one table, ``PipelineStage``)."""
+    prune_failed = any(p.action is Action.FAILED for p in pruned)
+    # Other errors (the inventory could not be recorded) are part of applying.
+    failed = {
+        PipelineStage.APPLY: apply_failed or (bool(errors) and not prune_failed),
+        PipelineStage.PRUNE: prune_failed,
+        PipelineStage.HEALTH: health_failed,
+    }
+    return first_failure(stage for stage, yes in failed.items() if yes)
 
 
 def _record(run: Run, new: inv.Inventory, old: inv.Inventory | None) -> list[str]:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from gitops_vela.cluster import Cluster, Outcome
 from gitops_vela.errors import GitopsVelaError, UnknownKindError
@@ -52,6 +52,20 @@ class Mode(enum.Enum):
 
 
 @dataclass(frozen=True, slots=True)
+class Context:
+    """What the planner knows about the run beyond one object."""
+
+    mode: Mode
+    namespaces: Mapping[str, Manifest]  # every namespace, by name
+    adoption: bool = True  # an existing object without an owner label may be taken over
+    # Owners (apps of this run that rendered) letting go of what they no longer
+    # render, so another app of the run may take it (an object moved in one commit).
+    releasing: Collection[str] = ()
+    defined: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    """(group, kind) -> the CRD of this run that defines it."""
+
+
+@dataclass(frozen=True, slots=True)
 class PlanEntry:
     """What applying one desired object would do, and why."""
 
@@ -62,7 +76,6 @@ class PlanEntry:
     live: Manifest | None = None
     diff: str = ""  # Mode.DIFF only; Secret values masked
     internal: bool = False  # failed on an unexpected exception (a bug)
-    checked: bool = True  # False: the server could not be asked (its kind is unknown yet)
 
     @property
     def writes(self) -> bool:
@@ -73,20 +86,11 @@ def plan_kind(
     cluster: Cluster,
     batch: Sequence[Desired],
     live: Outcome[dict[ObjectRef, Manifest]],
-    *,
-    namespaces: Mapping[str, Manifest],
-    mode: Mode,
-    adoption: bool = True,
-    releasing: Collection[str] = (),
+    context: Context,
 ) -> list[PlanEntry]:
-    """Plan the objects of one kind from what was read live (``live.by_kind``).
-
-    ``adoption``: an existing object without any owner label may be taken over.
-    ``releasing``: owners (apps of this run that rendered) letting go of what they
-    no longer render, so another app of the run may take it (an object moved).
-    """
+    """Plan the objects of one kind from what was read live (``live.by_kind``)."""
     if live.value is None:
-        return [_unreadable(item, live.error, mode) for item in batch]
+        return [_unreadable(item, live.error, context) for item in batch]
     current = live.value
     entries: dict[int, PlanEntry] = {}
     pending: list[Desired] = []
@@ -102,36 +106,19 @@ def plan_kind(
             pending.append(item)
 
     def one(item: Desired) -> PlanEntry:
-        live = current.get(item.ref)
-        return plan_one(
-            cluster,
-            item,
-            live,
-            namespaces=namespaces,
-            mode=mode,
-            adoption=adoption,
-            releasing=releasing,
-        )
+        return plan_one(cluster, item, current.get(item.ref), context)
 
     for item, outcome in zip(pending, cluster.map(one, pending), strict=True):
         entries[id(item)] = outcome.value or refused(item, outcome.error, current.get(item.ref))
     return [entries[id(item)] for item in batch]
 
 
-def plan_one(
-    cluster: Cluster,
-    item: Desired,
-    live: Manifest | None,
-    *,
-    namespaces: Mapping[str, Manifest],
-    mode: Mode,
-    adoption: bool = True,
-    releasing: Collection[str] = (),
-) -> PlanEntry:
+def plan_one(cluster: Cluster, item: Desired, live: Manifest | None, context: Context) -> PlanEntry:
     """Decide for one object that is not (cheaply) in sync (see the module docstring)."""
+    mode = context.mode
     if live is None:
-        return _create(cluster, item, namespaces=namespaces, mode=mode)
-    refusal, taken = ownership(item, live, adoption=adoption, releasing=releasing)
+        return _create(cluster, item, namespaces=context.namespaces, mode=mode)
+    refusal, taken = ownership(item, live, adoption=context.adoption, releasing=context.releasing)
     if refusal:
         return PlanEntry(item, Action.FAILED, refusal, live=live)
     drifted = _drifted(item, live)
@@ -195,18 +182,34 @@ def ownership(
     ), ""
 
 
-def _unreadable(item: Desired, error: BaseException | None, mode: Mode) -> PlanEntry:
+def _unreadable(item: Desired, error: BaseException | None, context: Context) -> PlanEntry:
     """A kind that could not be listed: an error, unless a CRD of this run may define it."""
+    mode = context.mode
     if mode is Mode.APPLY or not isinstance(error, GitopsVelaError):
         return refused(item, error, None)
     if mode is Mode.DRY_RUN and not isinstance(error, UnknownKindError):
         return refused(item, error, None)
+    crd = context.defined.get((item.ref.group, item.ref.kind))
     if mode is Mode.DRY_RUN:
         note = f"would be created if a CRD in this run defines {item.ref.kind}"
-        return PlanEntry(item, Action.CREATED, note, checked=False)
-    diff = render_diff(item.ref, None, item.manifest)
-    note = f"not checked by the server: {error.message}"
-    return PlanEntry(item, Action.CREATED, note, diff=diff, checked=False)
+        if crd:
+            note = f"would be created once its CustomResourceDefinition {crd} is"
+        return PlanEntry(item, Action.CREATED, note)
+    # Only hint at a missing CRD when the same apply does not create it.
+    why = f"its CustomResourceDefinition {crd} is created by this apply" if crd else error.message
+    note = f"not checked by the server: {why}"
+    return PlanEntry(item, Action.CREATED, note, diff=render_diff(item.ref, None, item.manifest))
+
+
+def defined_kinds(items: Iterable[Desired]) -> dict[tuple[str, str], str]:
+    """(group, kind) -> name of each CRD among ``items``: kinds this run defines."""
+    found: dict[tuple[str, str], str] = {}
+    for item in items:
+        if item.ref.kind == "CustomResourceDefinition":
+            spec = item.manifest.get("spec") or {}
+            kind = str((spec.get("names") or {}).get("kind") or "")
+            found[(str(spec.get("group") or ""), kind)] = item.ref.name
+    return found
 
 
 def refused(item: Desired, error: BaseException | None, live: Manifest | None) -> PlanEntry:

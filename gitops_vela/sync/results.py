@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 
 from gitops_vela.model.changes import Action, ChangeSet
 from gitops_vela.model.status import Health, Reason, SyncState
+from gitops_vela.settings.tree import DEFAULT_NAMESPACE
 from gitops_vela.sync.health import HealthReport
 
-DEFAULT_INVENTORY_NAMESPACE = "gitops-vela-system"
+DEFAULT_INVENTORY_NAMESPACE = DEFAULT_NAMESPACE  # the daemon's namespace, written once
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,46 +6,33 @@ Each kind is planned (``plan``) and then the entries that write are executed
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Sequence
 
 from gitops_vela.cluster import Cluster
 from gitops_vela.model.changes import Action
-from gitops_vela.model.objects import Manifest
 from gitops_vela.sync.apply import ObjectResult, execute
 from gitops_vela.sync.desired import Desired
 from gitops_vela.sync.live import by_kind
-from gitops_vela.sync.plan import Mode, PlanEntry, plan_kind, refused
+from gitops_vela.sync.plan import Context, Mode, PlanEntry, plan_kind, refused
 from gitops_vela.sync.waiting import ready, served_versions, wait_ready
 
 
 def apply_stage(
     cluster: Cluster,
     items: Sequence[Desired],
+    context: Context,
     *,
-    namespaces: Mapping[str, Manifest],
-    dry_run: bool,
     wait_timeout: float,
-    adoption: bool = True,
-    releasing: Collection[str] = (),
     progress: Callable[[int], None] | None = None,
 ) -> list[ObjectResult]:
     """Every object of one stage, one kind at a time in the fixed order.
 
-    ``adoption`` and ``releasing``: the planner's ownership options (``plan.ownership``).
+    ``context.mode``: APPLY writes what the planner decided; DRY_RUN reports it.
     """
-    mode = Mode.DRY_RUN if dry_run else Mode.APPLY
     results: list[ObjectResult] = []
-    for batch, live in by_kind(cluster, items, namespaces):
-        entries = plan_kind(
-            cluster,
-            batch,
-            live,
-            namespaces=namespaces,
-            mode=mode,
-            adoption=adoption,
-            releasing=releasing,
-        )
-        if dry_run:
+    for batch, live in by_kind(cluster, items, context.namespaces):
+        entries = plan_kind(cluster, batch, live, context)
+        if context.mode is Mode.DRY_RUN:
             results.extend(map(_dry_run_result, entries))
         else:
             results.extend(_execute_kind(cluster, entries, wait_timeout=wait_timeout))

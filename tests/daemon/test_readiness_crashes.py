@@ -12,7 +12,8 @@ import pytest
 
 from gitops_vela.cluster import Cluster
 from gitops_vela.daemon.metrics import Metrics
-from gitops_vela.daemon.reconcile import ReconcileReport, RepositoryReconciler
+from gitops_vela.daemon.reconcile import RepositoryReconciler
+from gitops_vela.daemon.reporting import ReconcileReport
 from gitops_vela.daemon.runs import CRASHES_UNTIL_NOT_READY
 from gitops_vela.daemon.service import Daemon
 from gitops_vela.settings import RepositorySettings, ServerSettings, Settings

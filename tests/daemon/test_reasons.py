@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gitops_vela.daemon.reconcile import STAGE_REASONS, Stage, StageFailed, stage
+from gitops_vela.daemon.reconcile import Stage, StageFailed, stage
 from gitops_vela.daemon.report import failure_name, from_failure, repository_reason
 from gitops_vela.errors import (
     AppfileError,
@@ -19,11 +19,12 @@ from gitops_vela.model.status import AppStatus, Health, Reason, ResourceStatus, 
 
 
 def test_every_stage_has_exactly_one_reason() -> None:
-    assert {s: STAGE_REASONS[s] for s in Stage} == {
+    assert {s: s.reason for s in Stage} == {
         Stage.SOURCE: Reason.SOURCE_FAILED,
         Stage.BUILD: Reason.BUILD_FAILED,
         Stage.APPLY: Reason.APPLY_FAILED,
         Stage.PRUNE: Reason.PRUNE_FAILED,
+        Stage.HEALTH: Reason.HEALTH_CHECK_FAILED,  # the table is sync's too (per app)
         Stage.STATUS: Reason.STATUS_FAILED,
     }
 

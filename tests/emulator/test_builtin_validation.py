@@ -192,6 +192,70 @@ CASES: list[tuple[str, Callable[[str], Obj], int, str, str, str]] = [
         "",
     ),
     (
+        "volume-mount-without-volume",
+        _deploy(lambda d: _container(d).update(volumeMounts=[{"name": "data", "mountPath": "/d"}])),
+        422,
+        _DEPLOY_422 + f'{_C0}.volumeMounts[0].name: Not found: "data"',
+        f"{_C0}.volumeMounts[0].name",
+        "FieldValueNotFound",
+    ),
+    (
+        "duplicate-volume-names",
+        _deploy(
+            lambda d: d["spec"]["template"]["spec"].update(
+                volumes=[{"name": "v", "emptyDir": {}}, {"name": "v", "emptyDir": {}}]
+            )
+        ),
+        422,
+        _DEPLOY_422 + 'spec.template.spec.volumes[1].name: Duplicate value: "v"',
+        "spec.template.spec.volumes[1].name",
+        "FieldValueDuplicate",
+    ),
+    (
+        "recreate-with-rolling-update",
+        _deploy(
+            lambda d: d["spec"].update(
+                strategy={"type": "Recreate", "rollingUpdate": {"maxSurge": 1}}
+            )
+        ),
+        422,
+        _DEPLOY_422 + "spec.strategy.rollingUpdate: Forbidden: may not be specified when "
+        "strategy `type` is 'Recreate'",
+        "spec.strategy.rollingUpdate",
+        "FieldValueForbidden",
+    ),
+    (
+        "rolling-update-that-cannot-move",
+        _deploy(
+            lambda d: d["spec"].update(
+                strategy={"rollingUpdate": {"maxSurge": 0, "maxUnavailable": "0%"}}
+            )
+        ),
+        422,
+        _DEPLOY_422 + "spec.strategy.rollingUpdate.maxUnavailable: Invalid value: 0%: "
+        "may not be 0 when `maxSurge` is 0",
+        "spec.strategy.rollingUpdate.maxUnavailable",
+        "FieldValueInvalid",
+    ),
+    (
+        "hpa-max-below-min",
+        lambda ns: {
+            "apiVersion": "autoscaling/v2",
+            "kind": "HorizontalPodAutoscaler",
+            "metadata": {"name": "web", "namespace": ns},
+            "spec": {
+                "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+                "minReplicas": 5,
+                "maxReplicas": 3,
+            },
+        },
+        422,
+        'HorizontalPodAutoscaler.autoscaling "web" is invalid: spec.maxReplicas: Invalid value: '
+        "3: must be greater than or equal to `minReplicas`",
+        "spec.maxReplicas",
+        "FieldValueInvalid",
+    ),
+    (
         "service-type",
         _service({"type": "Magic", "ports": [{"port": 80}]}),
         422,
@@ -394,6 +458,24 @@ def test_server_side_apply_of_an_invalid_value_is_422(kube: KubeTarget) -> None:
         deployments.server_side_apply(body=body, namespace=kube.namespace, field_manager="t")
     assert err.value.status == 422
     assert "containers[0].ports[0].containerPort: Invalid value: 70000" in status_message(err.value)
+
+
+def test_changing_to_recreate_by_apply_keeps_the_defaulted_rolling_update(
+    kube: KubeTarget,
+) -> None:
+    """As on a cluster: the defaulted rollingUpdate has no owner, so it stays and is refused."""
+    deployments = kube.dynamic_client().resources.get(api_version="apps/v1", kind="Deployment")
+    body = deployment("web", kube.namespace)
+    deployments.server_side_apply(body=body, namespace=kube.namespace, field_manager="t")
+    body["spec"]["strategy"] = {"type": "Recreate"}
+    with pytest.raises(ApiException) as err:
+        deployments.server_side_apply(body=body, namespace=kube.namespace, field_manager="t")
+    assert err.value.status == 422
+    assert "spec.strategy.rollingUpdate: Forbidden" in status_message(err.value)
+    body["spec"]["strategy"] = {"type": "Recreate", "rollingUpdate": None}
+    deployments.server_side_apply(body=body, namespace=kube.namespace, field_manager="t")
+    live = deployments.get(name="web", namespace=kube.namespace).to_dict()
+    assert live["spec"]["strategy"] == {"type": "Recreate"}
 
 
 def test_kubectl_shows_the_apiserver_messages(kube: KubeTarget, kubectl: Kubectl) -> None:

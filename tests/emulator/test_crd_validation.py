@@ -182,6 +182,14 @@ def _replicas_crd() -> Obj:
             "replicas": {"type": "integer"},
             "maxReplicas": {"type": "integer"},
             "mode": {"type": "string", "enum": ["fast", "safe"]},
+            "tags": {
+                "type": "array",
+                "items": {"type": "string"},
+                "x-kubernetes-validations": [
+                    {"rule": "self.isSorted()", "message": "tags must be sorted"},
+                    {"rule": "self.all(t, t.lowerAscii() == t && t.split('/').size() <= 2)"},
+                ],
+            },
             "storage": {
                 "type": "string",
                 "x-kubernetes-validations": [
@@ -307,3 +315,34 @@ def test_kubectl_apply_of_an_invalid_custom_resource(kube: KubeTarget, kubectl: 
         "spec.instances in body should be less than or equal to 9"
     ) in refused.stderr
     assert kubectl.run("get", "innodbclusters", "-o", "name").stdout == ""
+
+
+def test_server_side_apply_of_a_wrongly_typed_field_fails_the_typed_patch(clusters: Any) -> None:
+    body = _sample()
+    body["spec"]["instances"] = "three"
+    with pytest.raises(ApiException) as err:
+        clusters.server_side_apply(body=body, namespace="default", field_manager="t")
+    assert err.value.status == 500
+    assert json.loads(str(err.value.body))["message"] == (
+        "failed to create typed patch object (default/mycluster; mysql.oracle.com/v2, "
+        "Kind=InnoDBCluster): .spec.instances: expected numeric (int or float), got string"
+    )
+    body["spec"]["instances"] = 12  # well typed, out of range: the schema's 422
+    with pytest.raises(ApiException) as err:
+        clusters.server_side_apply(body=body, namespace="default", field_manager="t")
+    assert err.value.status == 422
+    assert clusters.get(namespace="default").items == []
+
+
+def test_kubernetes_cel_library_functions(pools: Any) -> None:
+    with pytest.raises(ApiException) as err:
+        pools.create(body=_pool(replicas=1, maxReplicas=2, tags=["b", "A"]), namespace="default")
+    assert [c["message"] for c in _refusal(err)["details"]["causes"]] == [
+        'Invalid value: "array": tags must be sorted',
+        'Invalid value: "array": failed rule: '
+        "self.all(t, t.lowerAscii() == t && t.split('/').size() <= 2)",
+    ]
+    created = pools.create(
+        body=_pool(replicas=1, maxReplicas=2, tags=["a", "b/c"]), namespace="default"
+    )
+    assert created.spec.tags == ["a", "b/c"]

@@ -430,7 +430,9 @@ def test_rbac_binding_defaults() -> None:
     }
     out = defaulted(binding)
     assert out["roleRef"]["apiGroup"] == "rbac.authorization.k8s.io"
-    assert [s["apiGroup"] for s in out["subjects"]] == ["rbac.authorization.k8s.io", ""]
+    assert out["subjects"][0]["apiGroup"] == "rbac.authorization.k8s.io"
+    # a ServiceAccount's default is "", which Subject.APIGroup's omitempty never writes
+    assert "apiGroup" not in out["subjects"][1]
 
 
 def test_unknown_kinds_and_config_maps_are_untouched() -> None:

@@ -41,3 +41,14 @@ def test_a_pool_with_another_shape_is_replaced_and_the_timeout_is_not_its_busine
     assert engine.pool() is second
     (outcome,) = engine.evaluate([engine.Job("<t>/main.jsonnet", "{a: 1}")])
     assert outcome.ok and '"a": 1' in outcome.text
+
+
+def test_a_bad_render_setting_is_one_error_line(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("GITOPS_VELA_RENDER_WORKERS", "abc")
+
+    assert main(["render", str(repo)]) == 2
+
+    err = capsys.readouterr().err.strip()
+    assert err == "error: GITOPS_VELA_RENDER_WORKERS: expected a positive integer, got 'abc'"

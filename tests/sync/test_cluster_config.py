@@ -92,6 +92,8 @@ def test_a_kubeconfig_that_is_not_one_is_one_line_on_the_cli(
 
     bad = tmp_path / "kc"
     bad.write_text(text)
+    # a checkout with an app: diff gets as far as the cluster
+    (tmp_path / "vela.yaml").write_text("name: web\nservices:\n  web:\n    image: nginx\n")
     assert main(["diff", str(tmp_path), "--kubeconfig", str(bad)]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"error: {bad}"), err

@@ -1,0 +1,150 @@
+"""``defs list`` and ``defs show``: the capabilities an Appfile can use, offline."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from gitops_vela.catalog import Catalog, load_catalog
+from gitops_vela.catalog.describe import applies_text, origin_text, parameter_rows
+from gitops_vela.cli.common import add_output_arg, checkout, command_parser
+from gitops_vela.cli.outputs import emit
+from gitops_vela.model.definitions import Definition
+
+_OUTPUTS = ("table", "json", "yaml")
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    defs = command_parser(
+        subparsers,
+        "defs",
+        help="list capability definitions or show one",
+        example="gitops-vela defs show webservice",
+    )
+    defs.set_defaults(handler=lambda _args: _usage(defs))
+    verbs = defs.add_subparsers(dest="verb", metavar="VERB")
+    listing = command_parser(
+        verbs,
+        "list",
+        help="every workload type and trait an Appfile can use",
+        example="gitops-vela defs list sample-repo -o json",
+    )
+    listing.add_argument("path", nargs="?", default=".", help="repository (default: .)")
+    add_output_arg(listing, _OUTPUTS, help="a table (default), or JSON/YAML for machines")
+    listing.set_defaults(handler=_defs_list)
+    show = command_parser(
+        verbs,
+        "show",
+        help="a definition's parameters, what it applies to, what it conflicts with",
+        example="gitops-vela defs show route sample-repo",
+    )
+    show.add_argument("name", help="definition name")
+    # None, not ".": a name not found hints at passing the repository only when PATH was left out
+    show.add_argument("path", nargs="?", default=None, help="repository (default: .)")
+    add_output_arg(show, _OUTPUTS, help="text and a table (default), or JSON/YAML")
+    show.set_defaults(handler=_defs_show)
+
+
+def _catalog(path: str) -> Catalog:
+    root, repo = checkout(path)
+    catalog = load_catalog(root, origin=repo)
+    for problem in catalog.diagnostics:
+        print(str(problem), file=sys.stderr)
+    return catalog
+
+
+def _defs_list(args: argparse.Namespace) -> int:
+    catalog = _catalog(args.path)
+    if args.output != "table":
+        emit({"definitions": [_summary(d) for d in catalog]}, args.output)
+        return 0
+    rows = [("NAME", "KIND", "APPLIES-TO", "ORIGIN", "DESCRIPTION")]
+    for definition in catalog:
+        kind = "trait" if definition.is_trait else "workload"
+        applies = applies_text(definition)
+        applies = applies if len(applies) <= 48 else applies[:45] + "..."
+        rows.append((definition.name, kind, applies, origin_text(definition), _short(definition)))
+    _table(rows)
+    return 0
+
+
+def _summary(definition: Definition) -> dict[str, Any]:
+    return {
+        "name": definition.name,
+        "kind": definition.kind.value,
+        "origin": definition.origin,
+        "overridesBuiltin": definition.overrides_builtin,
+        "path": definition.path,
+        "description": definition.description,
+        "appliesToWorkloads": list(definition.applies_to) if definition.is_trait else [],
+        "conflictsWith": list(definition.conflicts_with),
+        "definitionRef": definition.definition_ref,
+    }
+
+
+def _short(definition: Definition) -> str:
+    """The first sentence of a description, cut to fit a terminal line."""
+    first = definition.description.split(". ")[0].strip().rstrip(".")
+    return first if len(first) <= 80 else first[:77] + "..."
+
+
+def _not_found(name: str, catalog: Catalog, *, defaulted: bool) -> None:
+    """Say a definition is missing, with what there is and where else to look."""
+    names = sorted(d.name for d in catalog)
+    close = difflib.get_close_matches(name, names, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    print(f"error: no definition named {name!r}{hint}", file=sys.stderr)
+    print(f"  available: {', '.join(names)}", file=sys.stderr)
+    if defaulted:
+        print(
+            "  looked in the current directory; a repository's own definitions need its path:"
+            f" gitops-vela defs show {name} PATH",
+            file=sys.stderr,
+        )
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return 2
+
+
+def _defs_show(args: argparse.Namespace) -> int:
+    catalog = _catalog(args.path or ".")
+    definition = catalog.get(args.name)
+    if definition is None:
+        _not_found(args.name, catalog, defaulted=args.path is None)
+        return 1
+    if args.output != "table":
+        emit({**_summary(definition), "parameters": dict(definition.parameters)}, args.output)
+        return 0
+    print(f"# {definition.name} ({definition.kind.value}, {origin_text(definition)})")
+    if definition.description:
+        print(definition.description)
+    if definition.path:
+        print(f"defined in: {definition.path}")
+    if definition.is_trait:
+        print(f"applies to: {applies_text(definition)}")
+        print(f"conflicts with: {', '.join(definition.conflicts_with) or '-'}")
+    elif definition.definition_ref:
+        print(f"kind of workload: {definition.definition_ref}")
+    print()
+    rows = [("NAME", "TYPE", "REQUIRED", "DEFAULT", "DESCRIPTION")]
+    for row in parameter_rows(definition.parameters):
+        rows.append(
+            (row.name, row.type, "yes" if row.required else "no", row.default, row.description)
+        )
+    if len(rows) == 1:
+        print("(no parameters)")
+        return 0
+    _table(rows)
+    return 0
+
+
+def _table(rows: Sequence[Sequence[str]]) -> None:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        print("  ".join([*cells, row[-1]]).rstrip())

@@ -1,0 +1,65 @@
+"""How a failed run reacts: its reason from the one table, whether to back off, and a
+capability center that cannot be fetched is a source failure, not silence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gitops_vela.cluster import Cluster
+from gitops_vela.daemon.centers import Centers
+from gitops_vela.daemon.metrics import Metrics
+from gitops_vela.daemon.reconcile import RepositoryReconciler
+from gitops_vela.model.status import Reason
+from gitops_vela.settings import CapabilityCenterSettings, RepositorySettings
+from tests.daemon.conftest import GitRemote, git, replicas
+
+
+def make(
+    settings: RepositorySettings, cluster: Cluster, tmp_path: Path, centers: Centers | None = None
+) -> RepositoryReconciler:
+    found = centers or Centers((), cache_dir=tmp_path / "centers")
+    return RepositoryReconciler(
+        settings,
+        cluster=cluster,
+        centers=lambda: found,
+        metrics=Metrics(),
+        cache_dir=tmp_path / "cache",
+        inventory_namespace="gitops-vela-system",
+    )
+
+
+def test_a_failure_retrying_cannot_fix_is_not_retryable(
+    remote: GitRemote, cluster: Cluster, tmp_path: Path
+) -> None:
+    # An Appfile too broken to name its app is reported under its folder's name,
+    # and this one cannot be a status file name: only a new commit can fix that.
+    remote.push({"apps/bad name/vela.yaml": "name: [unclosed\n"})
+    settings = RepositorySettings(name="acme", url=str(remote.bare))
+    report = make(settings, cluster, tmp_path).run()
+    assert (report.ok, report.reason, report.retryable) == (False, Reason.STATUS_FAILED, False)
+    assert "cannot be a status file name" in report.message
+
+
+def test_an_unreachable_remote_is_retried_with_backoff(cluster: Cluster, tmp_path: Path) -> None:
+    settings = RepositorySettings(name="acme", url=str(tmp_path / "gone.git"))
+    report = make(settings, cluster, tmp_path).run()
+    assert (report.ok, report.reason, report.retryable) == (False, Reason.SOURCE_FAILED, True)
+
+
+def test_an_unreachable_capability_center_fails_the_run_as_a_source_failure(
+    remote: GitRemote, cluster: Cluster, tmp_path: Path
+) -> None:
+    center = CapabilityCenterSettings(name="platform", url=str(tmp_path / "missing-center.git"))
+    centers = Centers((center,), cache_dir=tmp_path / "centers")
+    reconciler = make(
+        RepositorySettings(name="acme", url=str(remote.bare)), cluster, tmp_path, centers
+    )
+
+    report = reconciler.run()
+
+    assert (report.ok, report.reason, report.retryable) == (False, Reason.SOURCE_FAILED, True)
+    assert report.message.startswith("capability center unavailable: ")
+    # The apps that need nothing from it are still kept in line, and reported.
+    assert replicas(cluster, "shop") == 1
+    assert remote.status_file("shop") is not None
+    assert report.revision == git("rev-parse", "main", cwd=remote.bare)
