@@ -10,6 +10,7 @@ from typing import Any
 
 from gitops_vela.catalog import Catalog, load_catalog
 from gitops_vela.catalog.describe import applies_text, origin_text, parameter_rows
+from gitops_vela.catalog.healthlib import policy_rows
 from gitops_vela.cli.common import add_output_arg, checkout, command_parser
 from gitops_vela.cli.outputs import emit
 from gitops_vela.model.definitions import Definition
@@ -58,8 +59,12 @@ def _catalog(path: str) -> Catalog:
 
 def _defs_list(args: argparse.Namespace) -> int:
     catalog = _catalog(args.path)
+    health = policy_rows(catalog)
     if args.output != "table":
-        emit({"definitions": [_summary(d) for d in catalog]}, args.output)
+        policies = [{"kind": r.kind, "policy": r.policy, "from": r.origin} for r in health]
+        emit(
+            {"definitions": [_summary(d) for d in catalog], "healthPolicies": policies}, args.output
+        )
         return 0
     rows = [("NAME", "KIND", "APPLIES-TO", "ORIGIN", "DESCRIPTION")]
     for definition in catalog:
@@ -68,6 +73,8 @@ def _defs_list(args: argparse.Namespace) -> int:
         applies = applies if len(applies) <= 48 else applies[:45] + "..."
         rows.append((definition.name, kind, applies, origin_text(definition), _short(definition)))
     _table(rows)
+    print("health policies by kind (a definition's own healthPolicy wins for what it renders):")
+    _table([("KIND", "POLICY", "FROM"), *((r.kind, r.policy, r.origin) for r in health)])
     return 0
 
 

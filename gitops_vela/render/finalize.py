@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from gitops_vela.catalog import healthlib
 from gitops_vela.errors import RenderError
 from gitops_vela.model import labels
 from gitops_vela.model.appfile import Appfile, Service
@@ -68,6 +69,7 @@ def finish(
     """The app's objects in deterministic order, and the health policy for each object."""
     seen: dict[ObjectRef, Manifest] = {}
     policies: dict[ObjectRef, str] = {}
+    replaced = healthlib.overrides(definitions.values())
     problems: list[Diagnostic] = []
     for service, definition, role, output, obj in objects_of(app, result):
         where = f"definition {definition!r} {output}"
@@ -82,7 +84,9 @@ def finish(
             problems.append(_diagnostic(app, service, f"{where}: {ref} is rendered twice"))
             continue
         seen[ref] = canonical(obj)
-        policy = definitions[definition].health_policy
+        policy = healthlib.policy_for(
+            ref.group, ref.kind, rendered_by=definitions[definition], replaced=replaced
+        )
         if policy:
             policies[ref] = policy
     if problems:

@@ -15,7 +15,7 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
-from gitops_vela.catalog import Catalog, load_catalog
+from gitops_vela.catalog import Catalog, healthlib, load_catalog
 from gitops_vela.errors import UserError
 from gitops_vela.model.appfile import DEFAULT_APP_GLOBS, Appfile
 from gitops_vela.model.diagnostics import Diagnostic
@@ -112,9 +112,11 @@ def _finish_all(
         if isinstance(obj, dict)
     ]
     kinds = cluster_scoped_custom_kinds(crds)
+    # A definition replacing a library health policy changes apps that do not use it.
+    replaced = sorted((k, d.name, d.digest) for k, d in healthlib.overrides(catalog).items())
     rendered: list[RenderedApp | AppFailure] = []
     for app, key, result in evaluated:
-        final_key = _final_key(app, key, kinds)
+        final_key = _final_key(app, key, kinds, replaced=json.dumps(replaced))
         cached = _rendered.get(final_key)
         if cached is not None:
             rendered.append(cached)
@@ -164,12 +166,15 @@ def _finish_one(
     )
 
 
-def _final_key(app: Appfile, key: str, kinds: frozenset[tuple[str, str]]) -> str:
+def _final_key(
+    app: Appfile, key: str, kinds: frozenset[tuple[str, str]], *, replaced: str = ""
+) -> str:
     warnings = [str(w) for w in app.warnings]
     text = json.dumps(
         [
             *(key, app.path, sorted(kinds), warnings),
             *(sorted(app.annotations.items()), sorted(app.labels.items())),
+            replaced,
         ]
     )
     return hashlib.sha256(text.encode()).hexdigest()

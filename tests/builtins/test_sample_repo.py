@@ -138,13 +138,6 @@ def test_golden(app: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert out == golden.read_text(), f"{app} differs from {golden.name}; see the module docstring"
 
 
-def test_custom_resources_carry_their_health_policy() -> None:
-    result = render_repository(SAMPLE, repo="sample-repo", apps=["payments"])
-    (app,) = result.apps
-    kinds = {ref.kind for ref in app.health_policies}
-    assert {"CloneSet", "Canary"} <= kinds
-
-
 BUDGET_YAML = """\
 apiVersion: core.oam.dev/v1beta1
 kind: TraitDefinition

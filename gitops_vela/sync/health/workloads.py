@@ -30,6 +30,8 @@ def deployment(obj: dict[str, Any]) -> ObjectHealth:
         return progressing("rollout is paused")
     if generation_pending(obj) or "observedGeneration" not in status:
         return progressing("waiting for the rollout to be observed")
+    # The controller sets Progressing=False only as ProgressDeadlineExceeded; kstatus
+    # also waits for the reason NewReplicaSetAvailable, we judge the counts.
     stuck = condition(obj, "Progressing")
     if stuck and stuck.get("reason") == "ProgressDeadlineExceeded":
         return degraded(
@@ -74,7 +76,9 @@ def daemon_set(obj: dict[str, Any]) -> ObjectHealth:
         return progressing("waiting for the rollout to be observed")
     wanted = int(status.get("desiredNumberScheduled") or 0)
     updated = int(status.get("updatedNumberScheduled") or 0)
-    if updated < wanted:
+    # OnDelete: pods change only when someone deletes them, so old ones are the intent.
+    on_delete = ((obj.get("spec") or {}).get("updateStrategy") or {}).get("type") == "OnDelete"
+    if updated < wanted and not on_delete:
         return progressing(f"{updated} of {wanted} pods updated")
     available = int(status.get("numberAvailable") or 0)
     if available < wanted:
@@ -86,6 +90,8 @@ def replica_set(obj: dict[str, Any]) -> ObjectHealth:
     status = _status(obj)
     if generation_pending(obj):
         return progressing("waiting for the change to be observed")
+    # ReplicaFailure=True: pods cannot be created (quota, admission); Argo agrees,
+    # kstatus calls it InProgress.
     if is_true(obj, "ReplicaFailure"):
         failure = condition(obj, "ReplicaFailure") or {}
         return degraded(str(failure.get("message") or "replica failure"))
@@ -102,9 +108,15 @@ def job(obj: dict[str, Any]) -> ObjectHealth:
         return degraded(str(failed.get("message") or failed.get("reason") or "job failed"))
     if is_true(obj, "Complete") or is_true(obj, "SuccessCriteriaMet"):
         return HEALTHY
+    # A running or suspended Job has not done its work yet (Argo agrees; kstatus
+    # calls a started Job Current).
     if (obj.get("spec") or {}).get("suspend"):
-        return progressing("job is suspended")
-    return progressing("job is running")
+        return progressing("job is suspended (spec.suspend)")
+    status = _status(obj)
+    wanted = int((obj.get("spec") or {}).get("completions") or 1)
+    done, retried = int(status.get("succeeded") or 0), int(status.get("failed") or 0)
+    retries = f", {retried} failed and retried" if retried else ""
+    return progressing(f"running: {done} of {wanted} completions{retries}")
 
 
 def cron_job(obj: dict[str, Any]) -> ObjectHealth:
