@@ -9,6 +9,7 @@ lives in :mod:`vela_emulator.deletion`, watch in :mod:`.watching`.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -16,6 +17,7 @@ from vela_emulator import (
     builtin_schemas,
     bytefields,
     calls,
+    conversion,
     crds,
     decoding,
     listoptions,
@@ -74,7 +76,19 @@ class Api:
         """The stored object as seen through ``rtype``'s version."""
         if obj.get("apiVersion") == rtype.api_version:
             return obj
+        if conversion.converts(rtype):
+            return conversion.to_view(rtype, obj)
         return {**obj, "apiVersion": rtype.api_version}
+
+    def _stored(self, call: Call, body: Any) -> tuple[Call, Any]:
+        """The call and body as the storage version takes them (kinds served at two versions)."""
+        if not conversion.converts(call.rtype):
+            return call, body
+        storage = self.registry.for_key(call.rtype.key)
+        assert storage is not None
+        return dataclasses.replace(call, rtype=storage), conversion.to_storage(
+            call.rtype, storage, body
+        )
 
     def live(self, call: Call) -> Obj:
         obj = self.store.get(call.rtype.key, call.namespace, call.name)
@@ -127,7 +141,7 @@ class Api:
     def _list_item(self, rtype: ResourceType, obj: Obj) -> Obj:
         if rtype.crd:
             return self.view(rtype, obj)
-        return {k: v for k, v in obj.items() if k not in ("apiVersion", "kind")}
+        return {k: v for k, v in self.view(rtype, obj).items() if k not in ("apiVersion", "kind")}
 
     # ----- writes ------------------------------------------------------------------------------
 
@@ -274,10 +288,13 @@ class Api:
             return 201, _allow(call.rtype, body)
         self._check_fields(call, body)
         self._check_body_namespace(call, body)
+        stored_call, body = self._stored(call, body)
         with self.store.lock:
-            obj = self._admit_new(call, body)
-            obj = semantics.record_update(call.rtype, None, obj, manager=call.manager, now=now())
-            return 201, self.view(call.rtype, self.commit(call, obj, None))
+            obj = self._admit_new(stored_call, body)
+            obj = semantics.record_update(
+                stored_call.rtype, None, obj, manager=call.manager, now=now()
+            )
+            return 201, self.view(call.rtype, self.commit(stored_call, obj, None))
 
     def update(self, call: Call) -> Obj:
         body = object_body(call)
@@ -291,9 +308,10 @@ class Api:
             raise bad_request(
                 f"the name of the object ({name}) does not match the name on the URL ({call.name})"
             )
+        stored_call, body = self._stored(call, body)
         with self.store.lock:
             old = self.live(call)
-            return self.view(call.rtype, self._replace(call, old, body))
+            return self.view(call.rtype, self._replace(stored_call, old, body))
 
     def _replace(
         self, call: Call, old: Obj, new: Obj, *, record: bool = True, fresh: bool = False
@@ -346,7 +364,8 @@ class Api:
             old = self.live(call)
             new = _patched(call.rtype, kind, self.view(call.rtype, old), document)
             self._check_fields(call, new)
-            return 200, self.view(call.rtype, self._replace(call, old, new))
+            stored_call, new = self._stored(call, new)
+            return 200, self.view(call.rtype, self._replace(stored_call, old, new))
 
     def apply(self, call: Call) -> tuple[int, Obj]:
         """Server-side apply: create when missing, else merge with field ownership."""
@@ -354,17 +373,17 @@ class Api:
         rtype = call.rtype
         self._check_apply_request(call, applied)
         force = call.query.get("force") in ("true", "1")
+        view = rtype
+        call, applied = self._stored(call, applied)  # fields are owned in the storage version
         with self.store.lock:
             live = self.store.get(rtype.key, call.namespace if rtype.namespaced else "", call.name)
             merged = self._ssa(call, live, applied, force)
             if live is None:
                 obj = self._admit_new(call, merged)
-                return 201, self.view(rtype, self.commit(call, obj, None))
+                return 201, self.view(view, self.commit(call, obj, None))
             wanted_rv = (applied.get("metadata") or {}).get("resourceVersion")
             merged["metadata"]["resourceVersion"] = wanted_rv
-            return 200, self.view(
-                rtype, self._replace(call, live, merged, record=False, fresh=True)
-            )
+            return 200, self.view(view, self._replace(call, live, merged, record=False, fresh=True))
 
     def _check_apply_request(self, call: Call, applied: Any) -> None:
         validation.check_identity(call.rtype, applied)

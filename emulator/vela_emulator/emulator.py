@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from vela_emulator import crds
+from vela_emulator import crds, seeds
 from vela_emulator.api import Api
 from vela_emulator.calls import Call
 from vela_emulator.controllers import DEFAULT_TICK, ControllerLoop
@@ -34,6 +34,7 @@ from vela_emulator.deletion import Deleter
 from vela_emulator.faults import Counters, Faults
 from vela_emulator.recorder import Recorder
 from vela_emulator.registry import Registry
+from vela_emulator.seeds import NamespaceDefaults
 from vela_emulator.server import EmulatorHTTPServer
 from vela_emulator.simulation import Simulator
 from vela_emulator.store import WATCH_LOG_SIZE, Store
@@ -82,6 +83,7 @@ class Emulator:
         )
         self.deleter.after_remove.append(self.workloads.on_remove)
         self.controllers.add(self.workloads)
+        self.namespace_defaults = NamespaceDefaults(self.api)
         self._port = port
         self._snapshot = Path(snapshot) if snapshot else None
         self._kubeconfig_arg = Path(kubeconfig) if kubeconfig else None
@@ -203,6 +205,7 @@ class Emulator:
     # ----- state -----------------------------------------------------------------------------
 
     def _seed(self) -> None:
+        seeds.seed_cluster(self.api)
         ns_type = self.registry.get("", "v1", "namespaces")
         assert ns_type is not None
         for name in INITIAL_NAMESPACES:

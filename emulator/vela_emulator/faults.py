@@ -27,6 +27,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from vela_emulator.apistatus import ApiStatus
+
 READ_VERBS = frozenset({"get", "list", "watch"})
 WRITE_VERBS = frozenset({"create", "update", "patch", "delete", "deletecollection"})
 
@@ -86,20 +88,14 @@ class Fault:
         """(code, Status body, headers) of a status fault."""
         code = self.status or 500
         reason, default = _REASONS.get(code, ("InternalError", "injected fault"))
-        body: dict[str, Any] = {
-            "kind": "Status",
-            "apiVersion": "v1",
-            "metadata": {},
-            "status": "Failure",
-            "message": self.message or default,
-            "reason": reason,
-            "code": code,
-        }
         headers = {}
+        details = None
         if self.retry_after is not None:
             seconds = max(1, round(self.retry_after))
             headers["Retry-After"] = str(seconds)
-            body["details"] = {"retryAfterSeconds": seconds}
+            details = {"retryAfterSeconds": seconds}
+        # one Status builder, so injected failures have the apiserver's field order too
+        body = ApiStatus(code, reason, self.message or default, details=details).body()
         return code, body, headers
 
 

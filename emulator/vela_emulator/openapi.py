@@ -14,7 +14,7 @@ import hashlib
 import json
 from typing import Any
 
-from vela_emulator import schemas
+from vela_emulator import apidocs, schemas
 from vela_emulator.registry import Registry, ResourceType
 
 _QUERY = ("dryRun", "fieldManager", "fieldValidation", "force", "pretty")
@@ -84,7 +84,13 @@ def group_version_document(registry: Registry, group: str, version: str) -> dict
     components: dict[str, Any] = dict(schemas.SHARED)
     for rtype in types:
         paths.update(_paths(rtype))
-        components[schema_name(rtype)] = schemas.kind_schema(rtype)
+        real = apidocs.components(rtype)  # the release's own definitions, where it has them
+        if real is None:
+            components[schema_name(rtype)] = schemas.kind_schema(rtype)
+            continue
+        name, found = real
+        components.update(found)
+        components[schema_name(rtype)] = found[name]
     return {
         "openapi": "3.0.0",
         "info": {"title": "Kubernetes", "version": "v1.32.0"},
@@ -108,6 +114,8 @@ def index(registry: Registry) -> dict[str, Any]:
 
 def document(registry: Registry, parts: list[str]) -> dict[str, Any] | None:
     """The document at ``/openapi/<parts>``; v2 is not served (kubectl falls back to v3)."""
+    if parts == ["v2"]:
+        return apidocs.swagger()
     if parts == ["v3"]:
         return index(registry)
     if parts[:2] == ["v3", "api"] and len(parts) == 3:

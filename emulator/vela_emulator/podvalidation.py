@@ -127,9 +127,54 @@ def container_causes(container: Obj, path: str, volumes: set[str]) -> list[Cause
     if policy and policy not in _MESSAGE_POLICIES:
         causes.append(not_supported(f"{path}.terminationMessagePolicy", policy, _MESSAGE_POLICIES))
     causes.extend(port_causes(container.get("ports"), f"{path}.ports"))
+    causes.extend(env_causes(container.get("env"), f"{path}.env"))
     causes.extend(mount_causes(container.get("volumeMounts"), volumes, f"{path}.volumeMounts"))
     causes.extend(_pull_policy(container.get("imagePullPolicy"), f"{path}.imagePullPolicy"))
     causes.extend(resource_causes(container.get("resources"), f"{path}.resources"))
+    return causes
+
+
+_RELAXED_ENV_NAME = "a valid environment variable name must consist only of printable ASCII characters other than '='"
+_ENV_SOURCES = ("fieldRef", "resourceFieldRef", "configMapKeyRef", "secretKeyRef")
+
+
+def env_causes(env: Any, field: str) -> list[Cause]:
+    """ValidateEnv with 1.32's relaxed names (RelaxedEnvironmentVariableValidation, beta)."""
+    causes: list[Cause] = []
+    for i, var in enumerate(_dicts(env)):
+        path = f"{field}[{i}]"
+        name = var.get("name")
+        name = name if isinstance(name, str) else ""
+        if not name:
+            causes.append(required(f"{path}.name"))
+            causes.append(
+                invalid(f"{path}.name", name, "environment variable name must be non-empty")
+            )
+        elif any(not (" " <= c <= "~") or c == "=" for c in name):
+            causes.append(invalid(f"{path}.name", name, _RELAXED_ENV_NAME))
+        causes.extend(_value_from_causes(var, f"{path}.valueFrom"))
+    return causes
+
+
+def _value_from_causes(var: Obj, field: str) -> list[Cause]:
+    source = var.get("valueFrom")
+    if not isinstance(source, dict):
+        return []
+    given = [key for key in _ENV_SOURCES if source.get(key) is not None]
+    if not given:
+        detail = "must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`"
+        return [invalid(field, "", detail)]
+    if var.get("value"):
+        return [invalid(field, "", "may not be specified when `value` is not empty")]
+    if len(given) > 1:
+        return [invalid(field, "", "may not have more than one field specified at a time")]
+    causes: list[Cause] = []
+    for key in ("configMapKeyRef", "secretKeyRef"):
+        ref = source.get(key)
+        if isinstance(ref, dict):
+            for part in ("name", "key"):
+                if not ref.get(part):
+                    causes.append(required(f"{field}.{key}.{part}"))
     return causes
 
 

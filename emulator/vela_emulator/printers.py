@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from vela_emulator import conversion
 from vela_emulator.calls import Obj
 
 
@@ -192,6 +193,10 @@ def _event_source(event: Obj) -> str:
     return f"{component}, {source['host']}" if source.get("host") else str(component)
 
 
+def _as_core_event(cell: Callable[[Obj], Any]) -> Callable[[Obj], Any]:
+    return lambda o: cell(o if "involvedObject" in o else conversion.to_core_event(o))
+
+
 _EVENT = [  # no leading Name column: events print their name last, wide only
     Column("Last Seen", "string", _event_last_seen),
     Column("Type", "string", lambda o: o.get("type", "")),
@@ -252,6 +257,9 @@ def _completions(job: Obj) -> str:
 
 
 def _hpa_targets(hpa: Obj) -> str:
+    percent = _spec(hpa).get("targetCPUUtilizationPercentage")  # autoscaling/v1
+    if percent is not None:
+        return f"cpu: <unknown>/{percent}%"
     parts = []
     for metric in _spec(hpa).get("metrics") or []:
         if metric.get("type") != "Resource":
@@ -297,7 +305,77 @@ def _count(field: str) -> Callable[[Obj], Any]:
     return lambda o: _status(o).get(field, 0)
 
 
+def _node_status(node: Obj) -> str:
+    ready = [c for c in _status(node).get("conditions") or [] if c.get("type") == "Ready"]
+    shown = "Ready" if ready and ready[0].get("status") == "True" else "NotReady"
+    return f"{shown},SchedulingDisabled" if _spec(node).get("unschedulable") else shown
+
+
+def _node_roles(node: Obj) -> str:
+    prefix = "node-role.kubernetes.io/"
+    labels = node["metadata"].get("labels") or {}
+    roles = sorted(k[len(prefix) :] for k in labels if k.startswith(prefix) and k[len(prefix) :])
+    return ",".join(roles) or "<none>"
+
+
+def _node_address(kind: str) -> Callable[[Obj], str]:
+    def cell(node: Obj) -> str:
+        found = [
+            a.get("address") for a in _status(node).get("addresses") or [] if a.get("type") == kind
+        ]
+        return str(found[0]) if found else "<none>"
+
+    return cell
+
+
+def _node_info(field: str) -> Callable[[Obj], str]:
+    return lambda o: str((_status(o).get("nodeInfo") or {}).get(field) or "<unknown>")
+
+
+def _api_service_available(service: Obj) -> str:
+    for cond in _status(service).get("conditions") or []:
+        if cond.get("type") == "Available":
+            if cond.get("status") == "True":
+                return "True"
+            return f"{cond.get('status')} ({cond.get('reason', '')})"
+    return "Unknown"
+
+
+def _api_service_backend(service: Obj) -> str:
+    ref = _spec(service).get("service")
+    return f"{ref.get('namespace', '')}/{ref.get('name', '')}" if ref else "Local"
+
+
 KIND_COLUMNS: dict[tuple[str, str], list[Column]] = {
+    ("", "Node"): [
+        Column("Status", "string", _node_status),
+        Column("Roles", "string", _node_roles),
+        Column("Age", "string", age),
+        Column("Version", "string", _node_info("kubeletVersion")),
+        Column("Internal-IP", "string", _node_address("InternalIP"), 1),
+        Column("External-IP", "string", _node_address("ExternalIP"), 1),
+        Column("OS-Image", "string", _node_info("osImage"), 1),
+        Column("Kernel-Version", "string", _node_info("kernelVersion"), 1),
+        Column("Container-Runtime", "string", _node_info("containerRuntimeVersion"), 1),
+    ],
+    ("", "ServiceAccount"): [
+        Column("Secrets", "string", lambda o: str(len(o.get("secrets") or []))),
+        Column("Age", "string", age),
+    ],
+    ("", "ReplicationController"): [
+        Column("Desired", "integer", lambda o: _spec(o).get("replicas", 1)),
+        Column("Current", "integer", _count("replicas")),
+        Column("Ready", "integer", _count("readyReplicas")),
+        Column("Age", "string", age),
+        Column("Containers", "string", _names, 1),
+        Column("Images", "string", _images, 1),
+        Column("Selector", "string", _plain_selector, 1),
+    ],
+    ("apiregistration.k8s.io", "APIService"): [
+        Column("Service", "string", _api_service_backend),
+        Column("Available", "string", _api_service_available),
+        Column("Age", "string", age),
+    ],
     ("", "Namespace"): [
         Column("Status", "string", lambda o: _status(o).get("phase", "")),
         Column("Age", "string", age),
@@ -323,6 +401,9 @@ KIND_COLUMNS: dict[tuple[str, str], list[Column]] = {
     ],
     ("", "Pod"): _POD,
     ("", "Event"): _EVENT,
+    ("events.k8s.io", "Event"): [  # the same printer, over the core fields
+        Column(c.name, c.type, _as_core_event(c.cell), c.priority) for c in _EVENT
+    ],
     ("apps", "Deployment"): [
         Column("Ready", "string", _ready),
         Column("Up-to-date", "integer", _count("updatedReplicas")),
@@ -377,7 +458,7 @@ KIND_COLUMNS: dict[tuple[str, str], list[Column]] = {
     ("batch", "CronJob"): [
         Column("Schedule", "string", lambda o: _spec(o).get("schedule", "")),
         Column("Timezone", "string", lambda o: _spec(o).get("timeZone") or "<none>"),
-        Column("Suspend", "boolean", lambda o: bool(_spec(o).get("suspend", False))),
+        Column("Suspend", "boolean", lambda o: str(bool(_spec(o).get("suspend", False)))),
         Column("Active", "integer", lambda o: len(_status(o).get("active") or [])),
         Column(
             "Last Schedule",

@@ -189,6 +189,28 @@ KINDS: dict[str, Schema] = {
     "RoleBinding": _BINDING,
     "ClusterRoleBinding": _BINDING,
     "Job": {1: ("metadata", _META, False), 2: ("spec", _JOB_SPEC, False)},
+    # autoscaling/v1, what kubectl autoscale sends
+    "HorizontalPodAutoscaler": {
+        1: ("metadata", _META, False),
+        2: (
+            "spec",
+            {
+                1: (
+                    "scaleTargetRef",
+                    {
+                        1: ("kind", "string", False),
+                        2: ("name", "string", False),
+                        3: ("apiVersion", "string", False),
+                    },
+                    False,
+                ),
+                2: ("minReplicas", "int", False),
+                3: ("maxReplicas", "int", False),
+                4: ("targetCPUUtilizationPercentage", "int", False),
+            },
+            False,
+        ),
+    },
     "CronJob": {
         1: ("metadata", _META, False),
         2: (

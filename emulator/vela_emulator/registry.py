@@ -46,6 +46,7 @@ class ResourceType:
     schema: dict[str, Any] | None = field(default=None, compare=False)
     schema_digest: str = ""  # identifies ``schema`` in comparisons and caches (dicts do not hash)
     printer_columns: tuple[dict[str, Any], ...] = field(default=(), compare=False)
+    stored_as: tuple[str, str] | None = None  # another group's storage (events.k8s.io: core)
 
     @property
     def verbs(self) -> tuple[str, ...]:
@@ -66,7 +67,7 @@ class ResourceType:
     @property
     def key(self) -> tuple[str, str]:
         """Storage identity: one store per group and resource, whatever the version."""
-        return (self.group, self.resource)
+        return self.stored_as or (self.group, self.resource)
 
 
 def _b(
@@ -105,6 +106,9 @@ BUILTINS: tuple[ResourceType, ...] = (
     _b("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", short=("pvc",), status=True),
     _b("", "v1", "pods", "Pod", short=("po",), all_=True, status=True),
     _b("", "v1", "events", "Event", short=("ev",)),
+    _b("", "v1", "nodes", "Node", namespaced=False, short=("no",), status=True),
+    _b("", "v1", "replicationcontrollers", "ReplicationController", short=("rc",), all_=True, status=True, scale=True, generation=True),
+    _b("", "v1", "podtemplates", "PodTemplate"),
     _b("apps", "v1", "deployments", "Deployment", short=("deploy",), all_=True, status=True, scale=True, generation=True),
     _b("apps", "v1", "replicasets", "ReplicaSet", short=("rs",), all_=True, status=True, scale=True, generation=True),
     _b("apps", "v1", "statefulsets", "StatefulSet", short=("sts",), all_=True, status=True, scale=True, generation=True),
@@ -115,6 +119,8 @@ BUILTINS: tuple[ResourceType, ...] = (
     _b("networking.k8s.io", "v1", "ingressclasses", "IngressClass", namespaced=False, generation=True),
     _b("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", short=("netpol",), generation=True),
     _b("autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler", short=("hpa",), all_=True, status=True),
+    ResourceType("autoscaling", "v1", "horizontalpodautoscalers", "HorizontalPodAutoscaler", namespaced=True, short_names=("hpa",), categories=("all",), status=True, storage=False),
+    ResourceType("events.k8s.io", "v1", "events", "Event", namespaced=True, short_names=("ev",), storage=False, stored_as=("", "events")),
     _b("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", short=("pdb",), status=True, generation=True),
     _b("rbac.authorization.k8s.io", "v1", "roles", "Role"),
     _b("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding"),
@@ -135,6 +141,9 @@ BUILTINS: tuple[ResourceType, ...] = (
     _b("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "ValidatingWebhookConfiguration", namespaced=False, generation=True),
     ResourceType("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", namespaced=False, review=True),
     ResourceType("authorization.k8s.io", "v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview", namespaced=False, review=True),
+    ResourceType("authorization.k8s.io", "v1", "subjectaccessreviews", "SubjectAccessReview", namespaced=False, review=True),
+    ResourceType("authorization.k8s.io", "v1", "localsubjectaccessreviews", "LocalSubjectAccessReview", namespaced=True, review=True),
+    _b("apiregistration.k8s.io", "v1", "apiservices", "APIService", namespaced=False, status=True),
 )  # fmt: skip
 
 _VERSION = re.compile(r"^v(\d+)(?:(alpha|beta)(\d+))?$")

@@ -24,6 +24,7 @@ class Resource:
     kind: str
     plural: str
     namespaced: bool
+    listable: bool = True  # false for create-only kinds (access reviews, token reviews)
 
     @property
     def api_version(self) -> str:
@@ -70,7 +71,7 @@ class Discovery:
         found: list[Resource] = []
         for api_version in filter(None, versions):
             kinds = self._group_version(api_version) or {}
-            found.extend(r for r in kinds.values() if r.namespaced)
+            found.extend(r for r in kinds.values() if r.namespaced and r.listable)
         return found
 
     def forget_missing(self, api_versions: frozenset[str] | None = None) -> None:
@@ -103,8 +104,12 @@ class Discovery:
             name = str(item.get("name", ""))
             if "/" in name or not item.get("kind"):
                 continue  # subresources (status, scale) are not kinds of their own
+            verbs = item.get("verbs")
+            listable = not isinstance(verbs, list) or "list" in verbs
             kinds.setdefault(
                 str(item["kind"]),
-                Resource(group, version, str(item["kind"]), name, bool(item.get("namespaced"))),
+                Resource(
+                    group, version, str(item["kind"]), name, bool(item.get("namespaced")), listable
+                ),
             )
         return kinds

@@ -73,3 +73,18 @@ def gone(read: Callable[[], Any]) -> bool:
             return True
         raise
     return False
+
+
+# every namespace holds these on a cluster (serviceaccounts-controller, root-ca-cert-publisher)
+NAMESPACE_DEFAULTS = frozenset({"kube-root-ca.crt", "default"})
+
+
+def own(items: Any) -> list[Any]:
+    """List items without the objects every namespace holds."""
+    result = []
+    for item in items:
+        meta = item["metadata"] if isinstance(item, dict) else item.metadata
+        name = meta["name"] if isinstance(meta, dict) else meta.name
+        if name not in NAMESPACE_DEFAULTS:
+            result.append(item)
+    return result

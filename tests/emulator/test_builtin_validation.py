@@ -16,7 +16,7 @@ import pytest
 from kubernetes.client.exceptions import ApiException
 from vela_emulator.pytest_plugin import Kubectl, KubeTarget
 
-from tests.emulator.helpers import configmap, deployment, status_message, to_yaml
+from tests.emulator.helpers import configmap, deployment, own, status_message, to_yaml
 
 Obj = dict[str, Any]
 _QUANTITY_REGEX = "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
@@ -256,6 +256,34 @@ CASES: list[tuple[str, Callable[[str], Obj], int, str, str, str]] = [
         "FieldValueInvalid",
     ),
     (
+        "env-name-with-equals",
+        _deploy(lambda d: _container(d).update(env=[{"name": "A=B", "value": "x"}])),
+        422,
+        _DEPLOY_422 + f'{_C0}.env[0].name: Invalid value: "A=B": a valid environment variable '
+        "name must consist only of printable ASCII characters other than '='",
+        f"{_C0}.env[0].name",
+        "FieldValueInvalid",
+    ),
+    (
+        "env-value-and-value-from",
+        _deploy(
+            lambda d: _container(d).update(
+                env=[
+                    {
+                        "name": "A",
+                        "value": "x",
+                        "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}},
+                    }
+                ]
+            )
+        ),
+        422,
+        _DEPLOY_422 + f'{_C0}.env[0].valueFrom: Invalid value: "": may not be specified when '
+        "`value` is not empty",
+        f"{_C0}.env[0].valueFrom",
+        "FieldValueInvalid",
+    ),
+    (
         "service-type",
         _service({"type": "Magic", "ports": [{"port": 80}]}),
         422,
@@ -369,7 +397,7 @@ def test_invalid_object_is_refused_and_not_stored(
         assert causes[0]["field"] == field and causes[0]["reason"] == reason
         assert message.endswith(causes[0]["message"])
     resource = client.resources.get(api_version=body["apiVersion"], kind=body["kind"])
-    assert not resource.get(namespace=kube.namespace).items
+    assert not own(resource.get(namespace=kube.namespace).items)
 
 
 def test_invalid_status_body_has_the_apiserver_field_order(kube: KubeTarget) -> None:

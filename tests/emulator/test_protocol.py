@@ -14,7 +14,7 @@ import pytest
 from vela_emulator import Emulator
 from vela_emulator.pytest_plugin import Kubectl, KubeTarget
 
-from tests.emulator.helpers import configmap
+from tests.emulator.helpers import configmap, own
 
 ROOT = Path(__file__).parent.parent.parent
 METADATA_LIST = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json"
@@ -49,7 +49,7 @@ def test_list_as_partial_object_metadata_list(emulator: Emulator) -> None:
     assert code == 200
     assert (listed["kind"], listed["apiVersion"]) == ("PartialObjectMetadataList", "meta.k8s.io/v1")
     assert listed["metadata"]["resourceVersion"]
-    assert [i["metadata"]["name"] for i in listed["items"]] == ["a"]
+    assert [i["metadata"]["name"] for i in own(listed["items"])] == ["a"]
     assert set(listed["items"][0]) == {"kind", "apiVersion", "metadata"}  # no data
     assert listed["items"][0]["kind"] == "PartialObjectMetadata"
 
@@ -138,7 +138,7 @@ def test_list_waits_for_a_version_that_arrives(emulator: Emulator) -> None:
     writer.join()
     assert code == 200
     assert int(listed["metadata"]["resourceVersion"]) >= wanted
-    assert [i["metadata"]["name"] for i in listed["items"]] == ["late"]
+    assert [i["metadata"]["name"] for i in own(listed["items"])] == ["late"]
 
 
 def test_exact_future_version_fails_at_once_and_bad_options_are_422(emulator: Emulator) -> None:

@@ -17,6 +17,8 @@ from kubernetes.client import ApiClient
 from vela_emulator import Emulator
 from vela_emulator.pytest_plugin import KubeTarget
 
+from tests.emulator.helpers import own
+
 Obj = dict[str, Any]
 
 
@@ -87,7 +89,7 @@ def test_delete_of_a_pod_or_service_answers_with_the_object(kube: KubeTarget) ->
         status = answer if isinstance(answer, dict) else answer.to_dict()
         assert status["kind"] == "Status" and status["details"]["name"] == "c"
         assert not core.list_namespaced_service(ns).items
-        assert not core.list_namespaced_config_map(ns).items
+        assert not own(core.list_namespaced_config_map(ns).items)
 
 
 def _raw(emulator: Emulator, method: str, path: str) -> bytes:
@@ -139,3 +141,13 @@ def test_delete_success_status_details_in_field_order(emulator: Emulator, group:
     details = json.loads(_raw(emulator, "DELETE", path))["details"]
     expected = ["name", "group", "kind", "uid"] if group else ["name", "kind", "uid"]
     assert list(details) == expected
+
+
+def test_injected_failures_have_the_status_field_order(emulator: Emulator) -> None:
+    emulator.faults.add(verb="get", status=429, retry_after=2, times=1)
+    body = _raw(emulator, "GET", "/api/v1/namespaces/default/configmaps/x")
+    assert body == (
+        b'{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure",'
+        b'"message":"Too many requests, please try again later.","reason":"TooManyRequests",'
+        b'"details":{"retryAfterSeconds":2},"code":429}'
+    )

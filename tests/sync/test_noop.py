@@ -21,6 +21,7 @@ def test_second_apply_sends_zero_writes(cluster: Cluster, emulator: Emulator) ->
     ]
     first = sync_apps(cluster, apps)
     assert first.ok
+    emulator.settle()  # the deployment controller annotates the revision a tick later, as on a cluster
     before = live(cluster, "apps/v1", "Deployment", "web")
     emulator.counters.reset()
 
