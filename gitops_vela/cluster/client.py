@@ -98,6 +98,11 @@ class Cluster:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def version(self) -> Manifest:
+        """The API server's ``/version`` (``gitVersion``...): the cheapest "do you answer?"."""
+        body: Manifest = self.transport.request("GET", "/version", verb="get", what="version").body
+        return body
+
     def resource(self, api_version: str, kind: str) -> Resource:
         return self.discovery.resource(api_version, kind)
 

@@ -4,6 +4,8 @@
   (up to ``shutdown_timeout``), exit 0 (1 when one had to be abandoned).
 - SIGHUP, or the config file changing on disk (a ConfigMap update): re-read
   the config; a broken file is logged and the running config is kept.
+- Log lines go to stdout; when its reader goes away (``run ... | head``) the
+  lines are dropped and the daemon runs and stops as before.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from types import FrameType
+from typing import TextIO, cast
 
 from gitops_vela import logs
 from gitops_vela.cluster import Cluster
@@ -45,7 +48,57 @@ Reloader = Callable[[], Settings]
 def configure_logging(settings: Settings) -> None:
     fmt = settings.log_format
     json = None if fmt == "auto" else fmt == "json"
-    logs.configure(json=json, level=settings.log_level, stream=sys.stdout)
+    # structlog needs write, flush and isatty only: what LogOutput has.
+    stream = cast(TextIO, LogOutput(sys.stdout))
+    logs.configure(json=json, level=settings.log_level, stream=stream)
+
+
+class LogOutput:
+    """The stream log lines are written to; a closed reader must not stop the daemon.
+
+    A write to a pipe whose reader left raises ``BrokenPipeError`` in whichever
+    thread logs, a scheduler worker included, which then dies and leaves
+    shutdown waiting for it forever. Here the first failed write points the
+    file descriptor at ``/dev/null`` (so the interpreter's own flush at exit
+    succeeds too) and every later line is dropped.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._lock = threading.Lock()
+        self.gone = False
+
+    def write(self, text: str) -> int:
+        with self._lock:
+            if not self.gone:
+                try:
+                    self._stream.write(text)
+                except (OSError, ValueError):  # EPIPE, or the stream was closed
+                    self._give_up()
+        return len(text)
+
+    def flush(self) -> None:
+        with self._lock:
+            if not self.gone:
+                try:
+                    self._stream.flush()
+                except (OSError, ValueError):
+                    self._give_up()
+
+    def isatty(self) -> bool:
+        try:
+            return self._stream.isatty()
+        except ValueError:
+            return False
+
+    def _give_up(self) -> None:
+        self.gone = True
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError):
+            return  # no descriptor to redirect: later lines are dropped all the same
 
 
 def tune_gc() -> None:
@@ -60,7 +113,8 @@ def run(settings: Settings, *, reload: Reloader | None = None) -> int:
     try:
         clean = _serve(settings, reload=reload)
     except GitopsVelaError as exc:  # e.g. no cluster configured, the port is taken
-        log.error("cannot run the daemon", exc_info=exc)
+        # Not a reconcile: no status ``reason`` (ReconciliationFailed...) belongs here.
+        log.error("cannot run the daemon", error=exc.message)
         return 2
     except Exception:  # a bug: one JSON line with its traceback, not a raw dump
         log.exception("the daemon crashed")

@@ -39,6 +39,18 @@ class Metrics:
             ["repo", "result"],
             registry=r,
         )
+        self.reconcile_crashes = Counter(
+            "gitops_vela_reconcile_crashes",
+            "Reconciles that ended in an unexpected exception (a bug), by repository.",
+            ["repo"],
+            registry=r,
+        )
+        self.crash_streak = Gauge(
+            "gitops_vela_reconcile_crash_streak",
+            "Reconciles of a repository in a row that crashed (0 after one that did not).",
+            ["repo"],
+            registry=r,
+        )
         self.render_duration = Histogram(
             "gitops_vela_render_duration_seconds",
             "Time to load definitions and render every app of a repository.",

@@ -5,6 +5,11 @@
 - One repository never runs twice at once (``max_instances=1``); a trigger
   (webhook, config reload) that arrives during a run is remembered and runs
   right after it, so no push is lost.
+- Triggers coalesce: one that is still waiting to start, or already
+  remembered for after the run in flight, absorbs the next ones (a burst of
+  200 webhooks makes one or two runs, each of which sees the latest commit),
+  and a triggered run starts at least ``trigger_spacing`` after the previous
+  run started, so a flood costs at most one run a second per repository.
 - A failed run is retried with exponential backoff from the interval, capped
   (``retry_delay``); a success returns to the plain interval.
 - ``stop`` stops scheduling and waits, bounded, for the runs in flight.
@@ -13,6 +18,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -28,6 +34,7 @@ RunFunction = Callable[[str], bool]
 
 MAX_JITTER = 30.0
 MAX_RETRY_DELAY = 300.0
+TRIGGER_SPACING = 1.0
 
 
 def jitter(interval: float) -> float:
@@ -51,15 +58,20 @@ def retry_delay(interval: float, failures: int) -> float:
 class _State:
     interval: float
     running: bool = False
-    pending: bool = False
+    pending: bool = False  # a trigger during the run: run once more right after it
+    queued: bool = False  # a triggered run is scheduled and has not started yet
+    started: float = float("-inf")  # monotonic time the last run started
     failures: int = 0
 
 
 class RepositoryScheduler:
     """Runs ``run(name)`` for every scheduled repository."""
 
-    def __init__(self, run: RunFunction, *, workers: int = 4) -> None:
+    def __init__(
+        self, run: RunFunction, *, workers: int = 4, trigger_spacing: float = TRIGGER_SPACING
+    ) -> None:
         self._run = run
+        self._spacing = trigger_spacing
         self._states: dict[str, _State] = {}
         self._cond = threading.Condition()
         self._stopping = False
@@ -112,9 +124,17 @@ class RepositoryScheduler:
     def trigger(self, name: str) -> bool:
         """Run ``name`` now, or right after its run in flight. False when unknown."""
         with self._cond:
-            if name not in self._states or self._stopping:
+            state = self._states.get(name)
+            if state is None or self._stopping:
                 return False
-        self._run_once(name)
+            if state.running:
+                state.pending = True
+                return True
+            if state.queued:
+                return True  # the run about to start covers this trigger too
+            state.queued = True
+            delay = state.started + self._spacing - time.monotonic()
+        self._run_once(name, delay=delay)
         return True
 
     def stop(self, *, timeout: float) -> bool:
@@ -133,11 +153,14 @@ class RepositoryScheduler:
             state = self._states.get(name)
             if state is None or self._stopping:
                 return
+            if triggered:
+                state.queued = False
             if state.running:
                 # The run in flight covers a tick; a trigger (a new push) needs one more.
                 state.pending = state.pending or triggered
                 return
             state.running, state.pending = True, False
+            state.started = time.monotonic()
         ok = False
         try:
             ok = self._run(name)
@@ -153,17 +176,21 @@ class RepositoryScheduler:
             self._cond.notify_all()
             if state is None or self._stopping:
                 return
-            pending, failures, interval = state.pending, state.failures, state.interval
-        if pending:
-            self._run_once(name)
+            failures, interval = state.failures, state.interval
+            again = state.pending and not state.queued  # a queued run covers it already
+            state.queued = state.queued or again
+            delay = state.started + self._spacing - time.monotonic()
+        if again:
+            self._run_once(name, delay=delay)
         elif failures:
             self._delay_next(name, seconds=retry_delay(interval, failures))
 
-    def _run_once(self, name: str) -> None:
+    def _run_once(self, name: str, *, delay: float) -> None:
         # A one-off job of its own: the interval job may still count as running,
         # and APScheduler would skip a second instance of it.
+        when = _now() + timedelta(seconds=max(0.0, delay))
         self._scheduler.add_job(
-            self._fire, "date", run_date=_now(), args=[name, True], misfire_grace_time=None
+            self._fire, "date", run_date=when, args=[name, True], misfire_grace_time=None
         )
 
     def _delay_next(self, name: str, *, seconds: float) -> None:

@@ -1,42 +1,33 @@
 """The daemon as a whole: repositories, scheduler and HTTP wired together.
 
 ``Daemon`` owns one ``RepositoryReconciler`` per configured repository, the
-scheduler that runs them, the shared capability centers, the metrics and the
-HTTP endpoints. It never reconciles by itself: the scheduler calls
+scheduler that runs them, the shared capability centers, the metrics, the
+record of runs (``RunLog``) and the HTTP server; what the port answers is
+``daemon/endpoints.py``. It never reconciles by itself: the scheduler calls
 ``_run_one``. Configuration reloads swap reconcilers in place.
 """
 
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Mapping
-from dataclasses import dataclass
 
 from gitops_vela.cluster import Cluster
 from gitops_vela.daemon.centers import Centers
-from gitops_vela.daemon.hooks import handle_hook
-from gitops_vela.daemon.http import HttpServer, Reply
+from gitops_vela.daemon.endpoints import DaemonEndpoints
+from gitops_vela.daemon.http import HttpServer
 from gitops_vela.daemon.leases import LeaderElection, LeaseLock, default_identity
 from gitops_vela.daemon.metrics import Metrics
 from gitops_vela.daemon.reconcile import RepositoryReconciler
 from gitops_vela.daemon.reporting import ReconcileReport
+from gitops_vela.daemon.runs import RunLog
 from gitops_vela.daemon.scheduler import RepositoryScheduler
 from gitops_vela.daemon.shards import Sharding
-from gitops_vela.errors import ClusterError, ConfigError
+from gitops_vela.errors import ConfigError
 from gitops_vela.logs import get_logger
 from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.settings import RepositorySettings, Settings
 
 log = get_logger("gitops_vela.daemon")
-_CLUSTER_PROBE_TTL = 10.0
-
-
-@dataclass(frozen=True, slots=True)
-class _Readiness:
-    attempted: frozenset[str]
-    cluster_ok: bool | None
-    checked_at: float
 
 
 class Daemon:
@@ -48,9 +39,7 @@ class Daemon:
         self.cluster = cluster
         self._lock = threading.Lock()
         self._reconcilers: dict[str, RepositoryReconciler] = {}
-        self._attempted: set[str] = set()
-        self._cluster_ok: bool | None = None
-        self._cluster_checked = 0.0
+        self.runs = RunLog(metrics)
         self.centers = self._make_centers(settings)
         self.shards = self._make_shards(settings)
         self.election = None if self.shards else self._make_election(settings)
@@ -59,7 +48,9 @@ class Daemon:
             workers=min(4, max(1, len(settings.repositories))),
         )
         try:
-            self.http = HttpServer(self, host=settings.server.host, port=settings.server.port)
+            self.http = HttpServer(
+                DaemonEndpoints(self), host=settings.server.host, port=settings.server.port
+            )
         except OSError as exc:
             raise ConfigError(
                 Diagnostic(
@@ -166,8 +157,9 @@ class Daemon:
         with self._lock:
             for name in list(self._reconcilers):
                 self.scheduler.unschedule(name)
+            for name in self._reconcilers:
+                self.runs.forget(name)
             self._reconcilers.clear()
-            self._attempted.clear()
 
     def _make_centers(self, settings: Settings) -> Centers:
         return Centers(
@@ -188,7 +180,7 @@ class Daemon:
                 if name not in wanted:
                     self.scheduler.unschedule(name)
                     del self._reconcilers[name]
-                    self._attempted.discard(name)
+                    self.runs.forget(name)
                     if self.settings.repository(name) is None:
                         log.info("repository removed from config: objects are kept", repo=name)
                     else:  # suspended, or (sharding) now another replica's
@@ -225,66 +217,17 @@ class Daemon:
         if reconciler is None:
             return True
         try:
-            report = reconciler.run()
+            report: ReconcileReport | None = reconciler.run()
         except Exception:  # a bug must not kill the scheduler thread
             log.exception("reconcile crashed", repo=name)
             report = None
-        with self._lock:
-            self._attempted.add(name)
-            if report is not None and report.cluster_reached is not None:
-                self._cluster_ok = report.cluster_reached
-                self._cluster_checked = time.monotonic()
+        self.runs.record(name, report)
         return report is not None and (report.ok or not report.retryable)  # no backoff for those
 
     def trigger(self, name: str) -> bool:
         return self.scheduler.trigger(name)
 
-    def last_report(self, name: str) -> ReconcileReport | None:
+    def reconciled(self) -> set[str]:
+        """The repositories this replica reconciles now."""
         with self._lock:
-            reconciler = self._reconcilers.get(name)
-        return None if reconciler is None else reconciler.last_report
-
-    # ------------------------------------------------------------------ HTTP endpoints
-
-    def live(self) -> Reply:
-        return Reply(200, {"status": "ok"})
-
-    def ready(self) -> Reply:
-        if self.shards is not None and not self.shards.computed:
-            return Reply(503, {"status": "computing the shard"})
-        if self.election is not None and not self.election.leading:
-            # A standby gets no webhooks: the Service sends them to the leader only.
-            return Reply(503, {"status": "standby", "lease": self.election.lock.name})
-        with self._lock:
-            waiting = sorted(set(self._reconcilers) - self._attempted)
-        if waiting:
-            return Reply(503, {"status": "waiting", "notAttempted": waiting})
-        if not self._cluster_reachable():
-            return Reply(503, {"status": "cluster unreachable", "cluster": self.cluster.host})
-        return Reply(200, {"status": "ready"})
-
-    def _cluster_reachable(self) -> bool:
-        with self._lock:
-            fresh = time.monotonic() - self._cluster_checked < _CLUSTER_PROBE_TTL
-            if self._cluster_ok is not None and fresh:
-                return self._cluster_ok
-        try:
-            self.cluster.transport.request("GET", "/version", verb="get")
-            ok = True
-        except ClusterError:
-            ok = False
-        with self._lock:
-            self._cluster_ok, self._cluster_checked = ok, time.monotonic()
-        return ok
-
-    def metrics_text(self) -> bytes:
-        return self.metrics.exposition()
-
-    def hook(self, *, body: bytes, headers: Mapping[str, str]) -> Reply:
-        return handle_hook(
-            body=body,
-            headers=headers,
-            settings=self.settings,
-            trigger=self.trigger,
-            on_center_push=self.centers.invalidate,
-        )
+            return set(self._reconcilers)

@@ -1,134 +1,136 @@
-"""GitHub-style push webhooks: signature check, payload, which repositories to poll.
+"""``POST /hooks/git``: who may trigger a poll, and which repositories it polls.
 
-Pure functions; ``daemon/http.py`` calls them. With a secret configured, the
-``X-Hub-Signature-256`` header (``sha256=<hex HMAC-SHA256 of the raw body>``)
-is required and compared in constant time: missing is 401, wrong is 403, and
-neither triggers anything.
+In order: the secret (read at each request, so a rotated Secret applies
+without a restart; an empty one disables the webhook), the signature (401
+missing, 403 wrong, neither triggers anything), the event (``ping`` answers,
+other events are ignored), then the push payload picks the repositories by
+URL and branch (404 when no watched repository has the URL). A push to a
+capability center polls every repository.
+
+A delivery id (``X-GitHub-Delivery``) seen before is answered 200 and polls
+nothing: GitHub retries and redeliveries repeat it, and 200 copies of one
+signed push must not mean 200 reconciles. Only signed (or, without a secret,
+accepted) deliveries are remembered, and only the last ``Deliveries.size``.
 """
 
 from __future__ import annotations
 
-import enum
-import hashlib
-import hmac
-import json
-import re
-from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 
-from gitops_vela.settings import CapabilityCenterSettings, RepositorySettings
+from gitops_vela.daemon.http import Reply
+from gitops_vela.daemon.pushes import (
+    EVENT_HEADER,
+    SIGNATURE_HEADER,
+    PayloadError,
+    Signature,
+    check_signature,
+    match_push,
+    parse_push,
+)
+from gitops_vela.errors import GitopsVelaError
+from gitops_vela.logs import get_logger
+from gitops_vela.settings import Settings, read_secret_file
 
-SIGNATURE_HEADER = "X-Hub-Signature-256"
-EVENT_HEADER = "X-GitHub-Event"
-
-
-class Signature(enum.Enum):
-    OK = "ok"
-    MISSING = "missing"
-    INVALID = "invalid"
-
-
-def sign(secret: bytes, body: bytes) -> str:
-    """The header value GitHub sends for ``body``."""
-    return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
+log = get_logger("gitops_vela.daemon")
+DELIVERY_HEADER = "X-GitHub-Delivery"
 
 
-def check_signature(*, secret: bytes | None, body: bytes, header: str | None) -> Signature:
-    if secret is None:
-        return Signature.OK
-    if not header:
-        return Signature.MISSING
-    expected = sign(secret, body).encode()
-    return (
-        Signature.OK
-        if hmac.compare_digest(expected, header.strip().encode())
-        else Signature.INVALID
-    )
+class Deliveries:
+    """The last ``size`` delivery ids (bounded memory, thread-safe)."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self.size = size
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def first_time(self, delivery: str) -> bool:
+        """True the first time ``delivery`` is seen (and remembers it)."""
+        with self._lock:
+            if delivery in self._seen:
+                self._seen.move_to_end(delivery)
+                return False
+            self._seen[delivery] = None
+            if len(self._seen) > self.size:
+                self._seen.popitem(last=False)
+            return True
+
+    def forget(self, delivery: str) -> None:
+        """A delivery that failed may be redelivered and must then count."""
+        with self._lock:
+            self._seen.pop(delivery, None)
 
 
-class PayloadError(ValueError):
-    """The body is not a push payload we can read."""
-
-
-@dataclass(frozen=True, slots=True)
-class Push:
-    urls: frozenset[str]  # normalized (see ``normalize_url``)
-    branch: str | None  # None for tags and other refs
-
-
-def parse_push(body: bytes, *, content_type: str = "application/json") -> Push:
-    """The repository URLs and branch of a push event (JSON or form-encoded)."""
+def handle_hook(
+    *,
+    body: bytes,
+    headers: Mapping[str, str],
+    settings: Settings,
+    trigger: Callable[[str], bool],
+    on_center_push: Callable[[], None],
+    deliveries: Deliveries | None = None,
+) -> Reply:
+    lowered = {k.lower(): v for k, v in headers.items()}
+    secret_file = settings.server.webhook_secret_file
     try:
-        if content_type.startswith("application/x-www-form-urlencoded"):
-            body = parse_qs(body.decode())["payload"][0].encode()
-        data = json.loads(body)
-    except (ValueError, KeyError, UnicodeDecodeError) as exc:
-        raise PayloadError("the body is not a JSON push payload") from exc
-    repository = data.get("repository") if isinstance(data, dict) else None
-    if not isinstance(repository, dict):
-        raise PayloadError("the payload has no `repository` object")
-    urls = {
-        normalize_url(str(repository[key]))
-        for key in ("clone_url", "ssh_url", "html_url", "git_url", "url")
-        if isinstance(repository.get(key), str) and repository[key]
-    }
-    ref = str(data.get("ref") or "")
-    branch = ref.removeprefix("refs/heads/") if ref.startswith("refs/heads/") else None
-    return Push(urls=frozenset(urls), branch=branch)
+        secret = read_secret_file(secret_file) if secret_file else None
+    except GitopsVelaError as exc:
+        log.error("webhook secret unreadable", error=exc.message)
+        return Reply(503, {"message": "the webhook secret cannot be read"})
+    if secret is not None and not secret:
+        return Reply(503, {"message": "webhook disabled: the webhook secret is empty"})
+    verdict = check_signature(
+        secret=secret, body=body, header=lowered.get(SIGNATURE_HEADER.lower())
+    )
+    if verdict is Signature.MISSING:
+        log.warning("webhook rejected: no signature")
+        return Reply(401, {"message": f"{SIGNATURE_HEADER} is required"})
+    if verdict is Signature.INVALID:
+        log.warning("webhook rejected: bad signature")
+        return Reply(403, {"message": f"{SIGNATURE_HEADER} does not match"})
+    delivery = lowered.get(DELIVERY_HEADER.lower(), "").strip()[:100]
+    if delivery and deliveries is not None and not deliveries.first_time(delivery):
+        log.info("webhook delivery repeated: ignored", delivery=delivery)
+        return Reply(200, {"message": f"delivery {delivery} was handled already", "triggered": []})
+    reply = _on_event(lowered, body, settings, trigger, on_center_push)
+    if delivery and deliveries is not None and reply.status >= 400:
+        deliveries.forget(delivery)
+    return reply
 
 
-def normalize_url(url: str) -> str:
-    """One spelling for the many URLs of a repository.
-
-    ``https://user@GitHub.com/acme/shop.git``, ``git@github.com:acme/shop``
-    and ``ssh://git@github.com/acme/shop.git`` all become ``github.com/acme/shop``;
-    ``file:///srv/shop.git`` and ``/srv/shop.git`` become ``/srv/shop``.
-    """
-    text = url.strip()
-    scp = re.fullmatch(r"(?:[\w.-]+@)?([\w.-]+):(?!//)(.+)", text)
-    if scp and "://" not in text and not text.startswith("/"):
-        host, path = scp.group(1), scp.group(2)
-    elif "://" in text:
-        parts = urlsplit(text)
-        if parts.scheme == "file":
-            host, path = "", parts.path
-        else:
-            host, path = (parts.hostname or ""), parts.path
-    else:
-        host, path = "", str(Path(text).expanduser().resolve())
-    path = path.rstrip("/").removesuffix(".git").rstrip("/")
-    if host:
-        return f"{host.lower()}/{path.lstrip('/')}"
-    return path
+def _on_event(
+    lowered: Mapping[str, str],
+    body: bytes,
+    settings: Settings,
+    trigger: Callable[[str], bool],
+    on_center_push: Callable[[], None],
+) -> Reply:
+    event = lowered.get(EVENT_HEADER.lower(), "push")
+    if event == "ping":
+        return Reply(200, {"message": "pong"})
+    if event != "push":
+        return Reply(202, {"message": f"ignored: event {event!r}", "triggered": []})
+    content_type = lowered.get("content-type", "application/json")
+    return _on_push(body, content_type, settings, trigger, on_center_push)
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
-    """What a push asks for: repositories to poll now, and why others were not."""
-
-    repositories: tuple[str, ...]
-    message: str
-    known: bool = True  # False: no watched repository or center has this URL
-    center: bool = False  # a capability center was pushed to
-
-
-def match_push(
-    push: Push,
-    repositories: Sequence[RepositorySettings],
-    centers: Sequence[CapabilityCenterSettings] = (),
-) -> Match:
-    """Repositories watching the pushed branch; every repository for a capability center."""
-    watching = [r for r in repositories if normalize_url(r.url) in push.urls]
-    if any(normalize_url(c.url) in push.urls for c in centers):
-        names = tuple(r.name for r in repositories if not r.suspend)
-        return Match(
-            names, f"capability center changed: polling {len(names)} repositories", center=True
-        )
-    if not watching:
-        return Match((), "no watched repository has this URL", known=False)
-    names = tuple(r.name for r in watching if r.branch == push.branch and not r.suspend)
-    if not names:
-        return Match((), f"ignored: branch {push.branch or '(not a branch)'} is not watched")
-    return Match(names, f"polling {', '.join(names)}")
+def _on_push(
+    body: bytes,
+    content_type: str,
+    settings: Settings,
+    trigger: Callable[[str], bool],
+    on_center_push: Callable[[], None],
+) -> Reply:
+    try:
+        push = parse_push(body, content_type=content_type)
+    except PayloadError as exc:
+        return Reply(400, {"message": str(exc)})
+    match = match_push(push, settings.repositories, settings.capability_centers)
+    if match.center:
+        on_center_push()
+    triggered = [name for name in match.repositories if trigger(name)]
+    log.info("webhook", branch=push.branch, triggered=triggered, message=match.message)
+    if not match.known:
+        return Reply(404, {"message": match.message, "triggered": []})
+    return Reply(202, {"message": match.message, "triggered": triggered})

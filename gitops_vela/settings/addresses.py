@@ -4,16 +4,30 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 def repository_name(url: str) -> str:
-    """A DNS-1123 label derived from a URL or path: ``.../acme/shop.git`` -> ``shop``."""
-    text = url.rstrip("/")
+    """A DNS-1123 label derived from a URL or path: ``.../acme/shop.git`` -> ``shop``.
+
+    Only the path counts: a query string or userinfo may hold a token, and the
+    name ends up in logs, metrics labels and folder names.
+    """
+    text = _path_of(url).rstrip("/")
     if text.endswith(".git"):
         text = text[:-4]
     last = re.split(r"[/:\\]", text)[-1] or "repo"
     name = re.sub(r"[^a-z0-9-]+", "-", last.lower()).strip("-")[:63].strip("-")
     return name or "repo"
+
+
+def _path_of(url: str) -> str:
+    if "://" not in url:
+        return url
+    try:
+        return urlsplit(url).path
+    except ValueError:  # a broken host: the text after it, up to a query or fragment
+        return url.split("://", 1)[1].partition("/")[2].split("?")[0].split("#")[0]
 
 
 def glob_problem(glob: str) -> str:

@@ -38,6 +38,7 @@ from gitops_vela.settings.tree import (
     StatusSettings,
     default_cache_dir,
 )
+from gitops_vela.settings.urlcredentials import credentials_refusal
 from gitops_vela.yamldoc import Document, YamlError, key_text, load_document
 
 
@@ -110,7 +111,7 @@ def _build(data: Mapping[str, Any], *, file: Path, issues: _Collector) -> Settin
     )
     _unique([r.name for r in repos], "repositories", issues)
     centers = tuple(
-        _center(item, index=i, base=base)
+        _center(item, index=i, base=base, issues=issues)
         for i, item in enumerate(data.get("capabilityCenters") or ())
     )
     _unique([c.name for c in centers], "capabilityCenters", issues)
@@ -141,6 +142,7 @@ def _repository(
     interval = _duration(item, "interval", path=at, issues=issues)
     if interval is not None and interval < 1:
         issues.add((*at, "interval"), "must be at least 1s")
+    _refuse_credentials(item["url"], at=at, issues=issues)
     subdir = Path(item.get("path", "."))
     if subdir.is_absolute() or ".." in subdir.parts:
         issues.add((*at, "path"), "must be a folder inside the repository (relative, no '..')")
@@ -203,13 +205,21 @@ def _leader_election(data: Mapping[str, Any], *, issues: _Collector) -> LeaderEl
     )
 
 
-def _center(item: Mapping[str, Any], *, index: int, base: Path) -> CapabilityCenterSettings:
+def _center(
+    item: Mapping[str, Any], *, index: int, base: Path, issues: _Collector
+) -> CapabilityCenterSettings:
+    _refuse_credentials(item["url"], at=("capabilityCenters", index), issues=issues)
     return CapabilityCenterSettings(
         name=item.get("name") or repository_name(item["url"]),
         url=absolute_url(item["url"], base=base),
         credentials=_credentials(item.get("credentials"), base),
         **_given(item, ref="ref", path="path"),
     )
+
+
+def _refuse_credentials(url: str, *, at: tuple[str | int, ...], issues: _Collector) -> None:
+    if refusal := credentials_refusal(url):
+        issues.add((*at, "url"), refusal)
 
 
 def _credentials(data: Mapping[str, Any] | None, base: Path) -> CredentialSettings:

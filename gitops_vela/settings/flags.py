@@ -29,6 +29,7 @@ from gitops_vela.settings.tree import (
     Settings,
     StatusSettings,
 )
+from gitops_vela.settings.urlcredentials import credentials_refusal
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,8 @@ def single_repository_settings(
     repo: SingleRepository, *, environ: Mapping[str, str] | None = None
 ) -> Settings:
     """Settings for ``run --repo URL ...`` (relative local paths resolve from the cwd)."""
+    if refusal := credentials_refusal(repo.url):
+        raise ConfigError(Diagnostic(path="--repo", message=refusal))
     if repo.interval < 1:
         raise ConfigError(Diagnostic(path="--interval", message="must be at least 1s"))
     if Path(repo.path).is_absolute() or ".." in Path(repo.path).parts:

@@ -19,10 +19,11 @@ Public API::
     Backoff(initial=, factor=, cap=, jitter=).failure() -> seconds; .success()
     OpHook = Callable[[str], None]          called with "ls-remote" | "fetch" | "push"
 
-Symbolic links that lead outside the tree are removed from snapshots and
-exports. Every Git call has a timeout (the process group is killed) and every failure
-is a ``SourceError`` (retryable unless the input itself is wrong) whose text
-holds no credentials.
+Symbolic links that lead outside the tree never lead anywhere in snapshots
+and exports (they point at a path that cannot exist, so readers report them
+as links leading outside, as on a checkout). Every Git call has a timeout
+(the process group is killed) and every failure is a ``SourceError``
+(retryable unless the input itself is wrong) whose text holds no credentials.
 """
 
 from gitops_vela.source.backoff import Backoff

@@ -17,13 +17,14 @@ import shutil
 import uuid
 from datetime import UTC
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import git
 
 from gitops_vela.errors import SourceError
 from gitops_vela.source.credentials import Credentials, make_runner
 from gitops_vela.source.gitcmd import DEFAULT_TIMEOUT, OpHook
-from gitops_vela.source.redact import has_credentials, redact_url
+from gitops_vela.source.redact import credentials_refusal, redact_url
 from gitops_vela.source.snapshot import Snapshot
 from gitops_vela.source.trees import checkout_tree, update_tree
 
@@ -41,12 +42,8 @@ def normalise_url(url: str) -> str:
     text = url.strip()
     if not text:
         raise SourceError("repository URL is empty", retryable=False)
-    if has_credentials(text):
-        raise SourceError(
-            f"{redact_url(text)}: credentials in the URL are not allowed; "
-            "use credentials.tokenFile (or sshKeyFile)",
-            retryable=False,
-        )
+    if refusal := credentials_refusal(text):
+        raise SourceError(refusal, retryable=False)
     if "://" in text or _SCP_LIKE.match(text):
         return text
     return str(Path(text).expanduser().resolve())
@@ -218,6 +215,16 @@ class RemoteCache:
 
 def _dir_name(url: str, name: str | None, key: str) -> str:
     digest = hashlib.sha256(f"{url}\0{key}".encode()).hexdigest()[:10]
-    base = name or url.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git")
+    # The path's last segment only: never the query, fragment or userinfo.
+    base = name or _path_of(url).rstrip("/").rsplit("/", 1)[-1].removesuffix(".git")
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", base).strip("-.")[:40] or "repo"
     return f"{slug}-{digest}"
+
+
+def _path_of(url: str) -> str:
+    if "://" not in url:
+        return url
+    try:
+        return urlsplit(url).path
+    except ValueError:  # a broken host: keep no part of the text
+        return ""

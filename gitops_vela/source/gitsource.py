@@ -17,7 +17,7 @@ from pathlib import Path
 from gitops_vela.errors import SourceError
 from gitops_vela.source.cache import RemoteCache
 from gitops_vela.source.credentials import Credentials
-from gitops_vela.source.gitcmd import DEFAULT_TIMEOUT, GitRunner, OpHook
+from gitops_vela.source.gitcmd import DEFAULT_TIMEOUT, OpHook
 from gitops_vela.source.snapshot import Snapshot
 
 
@@ -58,18 +58,13 @@ class GitSource:
 
     @property
     def git_dir(self) -> Path:
-        """The private bare repository (the status writer stores its objects here)."""
+        """The private bare repository (the status writer reaches it through ``remote_cache``)."""
         return self._cache.git_dir
 
     @property
     def remote_cache(self) -> RemoteCache:
         """The cache behind this source (the status writer shares its object store)."""
         return self._cache
-
-    @property
-    def runner(self) -> GitRunner:
-        """The authenticated runner, for other operations on the same remote (push)."""
-        return self._cache.runner
 
     @property
     def current(self) -> Snapshot | None:
@@ -106,9 +101,3 @@ class GitSource:
         self._current = snapshot
         self._cache.prune_snapshots(keep=sha)
         return snapshot
-
-    def tree_id(self, path: str = ".") -> str:
-        """Id of the tree at ``path`` in the current snapshot (what changed, cheaply)."""
-        if self._current is None:
-            raise SourceError(f"{self.display_url}: nothing fetched yet", retryable=False)
-        return self._cache.tree_id(self._current.sha, path)

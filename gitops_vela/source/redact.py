@@ -11,13 +11,14 @@ import re
 from collections.abc import Iterable
 from urllib.parse import urlsplit, urlunsplit
 
+from gitops_vela.settings.urlcredentials import SECRET_KEY_WORDS
+from gitops_vela.settings.urlcredentials import credentials_refusal as url_refusal
+
 REDACTED = "***"
 
 # scheme://userinfo@host... anywhere in a text; userinfo has no '/', '@' or whitespace.
 _URL_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^/@\s]+)@")
-_SECRET_QUERY = re.compile(
-    r"(?i)(?P<key>[?&](?:access_token|private_token|token|password|secret)=)[^&\s#]+"
-)
+_SECRET_QUERY = re.compile(rf"(?i)(?P<key>[?&][^=&\s#]*(?:{SECRET_KEY_WORDS})[^=&\s#]*=)[^&\s#]+")
 
 
 def redact_url(url: str) -> str:
@@ -53,15 +54,7 @@ def redact_text(text: str, *, secrets: Iterable[str] = ()) -> str:
     return _SECRET_QUERY.sub(rf"\g<key>{REDACTED}", text)
 
 
-def has_credentials(url: str) -> bool:
-    """Whether ``url`` carries userinfo with a password (or a bare token as user)."""
-    if "://" not in url:
-        return False
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return False
-    if parts.password:
-        return True
-    # https://<token>@host: a user name alone over HTTPS is almost always a token.
-    return bool(parts.username) and parts.scheme in ("http", "https")
+def credentials_refusal(url: str) -> str | None:
+    """Why ``url`` is refused (the settings' rule), naming it redacted; None when it is fine."""
+    reason = url_refusal(url)
+    return None if reason is None else f"{redact_url(url)}: {reason}"

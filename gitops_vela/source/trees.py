@@ -7,7 +7,13 @@ checkout never change, and it works the same for bare repositories.
 Symbolic links that lead outside the tree (``definitions/x.jsonnet ->
 /var/run/secrets/...``) are removed after checkout: whatever renders or
 diffs the files (a pull request's head included) must never read the host's
-files through them. Links inside the tree are kept.
+files through them. Links inside the tree are kept. In a whole tree (a
+snapshot, an export) such a link is not deleted but pointed at
+``REFUSED_TARGET``: still a link leading outside the repository, so every
+reader reports it as one, exactly as on a checkout ("'apps/x/vela.yaml' is
+a symlink leading outside the repository") instead of skipping the file or
+calling it missing; and nothing can be read through it, since nothing can
+ever exist below ``/dev/null``.
 """
 
 from __future__ import annotations
@@ -21,6 +27,9 @@ from pathlib import Path
 
 from gitops_vela.errors import SourceError
 from gitops_vela.source.gitcmd import GitRunner
+
+REFUSED_TARGET = "/dev/null/gitops-vela-refused-a-symlink-leading-outside-the-repository"
+"""Where a refused link points: outside every tree, and never a file (``/dev/null`` is no folder)."""
 
 
 def resolve_commit(runner: GitRunner, repo: Path, rev: str) -> str:
@@ -46,7 +55,7 @@ def checkout_tree(runner: GitRunner, repo: Path, sha: str, dest: Path) -> None:
     links = [
         entry.partition("\t")[2] for entry in staged.split("\0") if entry.startswith("120000 ")
     ]
-    drop_escaping_links(dest, links)
+    drop_escaping_links(dest, links, mark=True)
 
 
 def export_tree(repo: Path, rev: str, dest: Path, *, runner: GitRunner | None = None) -> str:
@@ -78,13 +87,23 @@ def update_tree(runner: GitRunner, repo: Path, old: str, new: str, dest: Path) -
     for status, rel in pairs:
         if status == "D":
             _remove(dest, rel)
-    checkout_paths(runner, repo, new, dest, [rel for status, rel in pairs if status != "D" and rel])
+    changed = [rel for status, rel in pairs if status != "D" and rel]
+    checkout_paths(runner, repo, new, dest, changed, mark=True)
 
 
 def checkout_paths(
-    runner: GitRunner, repo: Path, sha: str, dest: Path, paths: Iterable[str]
+    runner: GitRunner,
+    repo: Path,
+    sha: str,
+    dest: Path,
+    paths: Iterable[str],
+    *,
+    mark: bool = False,
 ) -> None:
-    """Write the files at ``paths`` (repo-relative) of commit ``sha`` under ``dest``."""
+    """Write the files at ``paths`` (repo-relative) of commit ``sha`` under ``dest``.
+
+    Links leading outside are removed, or with ``mark`` pointed at ``REFUSED_TARGET``.
+    """
     wanted = sorted(paths)
     if not wanted:
         return
@@ -94,11 +113,14 @@ def checkout_paths(
         args = [worktree, "checkout-index", "--force", "-z", "--stdin"]
         runner.run(args, cwd=repo, env=env, stdin=stdin)
     # a pull request must not read the host's files through a link leaving the tree
-    drop_escaping_links(dest, [p for p in wanted if (dest / p).is_symlink()])
+    drop_escaping_links(dest, [p for p in wanted if (dest / p).is_symlink()], mark=mark)
 
 
-def drop_escaping_links(root: Path, links: list[str]) -> list[str]:
-    """Remove the symbolic links among ``links`` that resolve outside ``root``; their paths."""
+def drop_escaping_links(root: Path, links: list[str], *, mark: bool = False) -> list[str]:
+    """Remove the symbolic links among ``links`` that resolve outside ``root``; their paths.
+
+    With ``mark`` each is replaced by a link to ``REFUSED_TARGET`` instead.
+    """
     top = Path(os.path.realpath(root))
     dropped = []
     for rel in links:
@@ -107,6 +129,8 @@ def drop_escaping_links(root: Path, links: list[str]) -> list[str]:
             continue
         if not Path(os.path.realpath(link)).is_relative_to(top):
             link.unlink()
+            if mark:
+                link.symlink_to(REFUSED_TARGET)
             dropped.append(rel)
     return dropped
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from gitops_vela.cluster import Cluster
-from gitops_vela.daemon.webhook import sign
+from gitops_vela.daemon.pushes import sign
 from tests.daemon.conftest import (
     DaemonProcess,
     GitRemote,

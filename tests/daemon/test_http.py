@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import socket
+import threading
+import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 import pytest
 
@@ -90,3 +93,106 @@ def test_oversized_payloads_are_refused_unread(served: tuple[str, Endpoints]) ->
     assert caught.value.code == 413
     caught.value.close()
     assert endpoints.hooks == []
+
+
+@pytest.fixture
+def strict() -> Iterator[tuple[HttpServer, Endpoints]]:
+    """A server with a short read timeout and room for 4 connections at once."""
+    endpoints = Endpoints()
+    server = HttpServer(endpoints, host="127.0.0.1", port=0, max_handlers=4, read_timeout=0.5)
+    server.start()
+    try:
+        yield server, endpoints
+    finally:
+        server.stop()
+
+
+def raw(port: int, request: bytes, *, timeout: float = 5.0) -> tuple[int, str]:
+    """Send ``request`` as is; the status code and the body of the reply."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as conn:
+        conn.sendall(request)
+        reader = conn.makefile("rb")
+        status = int(reader.readline().split()[1])
+        headers = dict(
+            line.decode().split(":", 1) for line in iter(reader.readline, b"\r\n") if b":" in line
+        )
+        body = reader.read(int(headers.get("Content-Length", "0")))
+    return status, body.decode()
+
+
+def post(length: str, body: bytes = b"") -> bytes:
+    return (
+        f"POST /hooks/git HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n".encode() + body
+    )
+
+
+@pytest.mark.reliability
+@pytest.mark.parametrize("length", ["abc", "-1", "1e3", " "])
+def test_an_invalid_content_length_is_400(
+    strict: tuple[HttpServer, Endpoints], length: str
+) -> None:
+    server, endpoints = strict
+    code, body = raw(server.port, post(length, b"{}"))
+    assert code == 400 and "Content-Length" in json.loads(body)["message"]
+    assert endpoints.hooks == []
+
+
+@pytest.mark.reliability
+def test_a_body_shorter_than_announced_times_out_and_frees_its_thread(
+    strict: tuple[HttpServer, Endpoints],
+) -> None:
+    server, endpoints = strict
+    before = threading.active_count()
+    started = time.monotonic()
+    code, body = raw(server.port, post("100", b'{"short": true}'))
+    assert code == 408 and "in time" in json.loads(body)["message"]
+    assert time.monotonic() - started < 3
+    assert endpoints.hooks == []
+    wait_until(lambda: threading.active_count() <= before)
+
+
+@pytest.mark.reliability
+def test_chunked_bodies_are_refused(strict: tuple[HttpServer, Endpoints]) -> None:
+    server, _ = strict
+    request = (
+        b"POST /hooks/git HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n"
+    )
+    assert raw(server.port, request)[0] == 411
+
+
+@pytest.mark.reliability
+def test_slow_connections_get_a_bounded_number_of_threads(
+    strict: tuple[HttpServer, Endpoints],
+) -> None:
+    server, _ = strict
+    before = threading.active_count()
+    slow = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(50)]
+    try:
+        for conn in slow:
+            conn.sendall(b"GET /healthz HTTP/1.1\r\n")  # and never the rest
+        most = before
+        for _ in range(40):  # 1 s: the read timeout (0.5 s) frees each slot once
+            most = max(most, threading.active_count())
+            time.sleep(0.025)
+        answers = [reply_to(conn) for conn in slow]
+    finally:
+        for conn in slow:
+            conn.close()
+    assert most <= before + 4
+    assert "503" in answers and set(answers) <= {"503", "closed"}  # the rest timed out
+    wait_until(lambda: threading.active_count() <= before)
+    assert raw(server.port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")[0] == 200
+
+
+def reply_to(conn: socket.socket) -> str:
+    """``"503"`` when the server refused the connection, ``"closed"`` when it gave up on it."""
+    conn.settimeout(5)
+    first = conn.recv(64)
+    return first.split()[1].decode() if first else "closed"
+
+
+def wait_until(condition: Callable[[], bool], *, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.02)

@@ -113,3 +113,4 @@ def test_a_daemon_that_cannot_start_says_why_in_one_json_line(tmp_path: Path) ->
     assert done.returncode == 2 and done.stderr == ""
     (line,) = [json.loads(text) for text in done.stdout.splitlines()]
     assert line["event"] == "cannot run the daemon" and "missing" in line["error"]
+    assert "reason" not in line  # a start-up failure is no ReconciliationFailed

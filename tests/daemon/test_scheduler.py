@@ -148,3 +148,22 @@ def test_unscheduled_repositories_stop_running(
     scheduler.unschedule("a")
     time.sleep(1.3)
     assert len(recorder.calls) == 1 and scheduler.names == ()
+
+
+@pytest.mark.reliability
+def test_a_burst_of_triggers_coalesces_into_one_or_two_runs(
+    make: Callable[[Recorder], RepositoryScheduler],
+) -> None:
+    recorder = Recorder()
+    scheduler = make(recorder)
+    scheduler.schedule("a", interval=3600)
+    wait_for(lambda: len(recorder.calls) == 1 and recorder.active == 0)
+    threads = [threading.Thread(target=scheduler.trigger, args=("a",)) for _ in range(200)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wait_for(lambda: len(recorder.calls) >= 2)
+    time.sleep(1.5)  # past the spacing: a wrongly remembered third run would start now
+    assert len(recorder.calls) in (2, 3)  # the first run, then one or two for the burst
+    assert recorder.max_active == 1

@@ -1,126 +1,120 @@
-"""Push webhooks: the signature gate and which repositories a push polls."""
+"""The webhook endpoint's decisions, request by request (no server, no daemon)."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
-from gitops_vela.daemon.webhook import (
-    PayloadError,
-    Push,
-    Signature,
-    check_signature,
-    match_push,
-    normalize_url,
-    parse_push,
-    sign,
+from gitops_vela.daemon.http import Reply
+from gitops_vela.daemon.pushes import sign
+from gitops_vela.daemon.webhook import Deliveries, handle_hook
+from gitops_vela.settings import (
+    CapabilityCenterSettings,
+    RepositorySettings,
+    ServerSettings,
+    Settings,
 )
-from gitops_vela.settings import CapabilityCenterSettings, RepositorySettings
 
-SECRET = b"It's a Secret to Everybody"
-BODY = b"Hello, World!"
+SHOP = RepositorySettings(name="shop", url="https://git.example/acme/shop.git")
+CENTER = CapabilityCenterSettings(name="platform", url="https://git.example/acme/platform.git")
 
 
-def test_signature_matches_githubs_documented_example() -> None:
-    # The example of GitHub's "validating webhook deliveries" documentation.
-    assert sign(SECRET, BODY) == (
-        "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17"
+class Calls:
+    def __init__(self) -> None:
+        self.triggered: list[str] = []
+        self.center_pushes = 0
+
+    def trigger(self, name: str) -> bool:
+        self.triggered.append(name)
+        return True
+
+    def center(self) -> None:
+        self.center_pushes += 1
+
+
+def settings(secret_file: Path | None) -> Settings:
+    return Settings(
+        repositories=(SHOP, RepositorySettings(name="wiki", url="/srv/wiki.git")),
+        server=ServerSettings(webhook_secret_file=secret_file),
+        capability_centers=(CENTER,),
     )
 
 
-@pytest.mark.parametrize(
-    ("header", "verdict"),
-    [
-        (sign(SECRET, BODY), Signature.OK),
-        (None, Signature.MISSING),
-        ("", Signature.MISSING),
-        (sign(b"other", BODY), Signature.INVALID),
-        ("sha1=abc", Signature.INVALID),
-    ],
-)
-def test_with_a_secret_the_signature_is_required(header: str | None, verdict: Signature) -> None:
-    assert check_signature(secret=SECRET, body=BODY, header=header) is verdict
+def push(url: str, branch: str = "main") -> bytes:
+    return json.dumps({"ref": f"refs/heads/{branch}", "repository": {"clone_url": url}}).encode()
 
 
-def test_without_a_secret_anything_passes() -> None:
-    assert check_signature(secret=None, body=BODY, header=None) is Signature.OK
+def call(body: bytes, calls: Calls, secret_file: Path | None = None, **headers: str) -> Reply:
+    return handle_hook(
+        body=body,
+        headers=headers,
+        settings=settings(secret_file),
+        trigger=calls.trigger,
+        on_center_push=calls.center,
+    )
 
 
-@pytest.mark.parametrize(
-    "url",
-    [
-        "https://github.com/acme/shop.git",
-        "https://token@GitHub.com/acme/shop",
-        "git@github.com:acme/shop.git",
-        "ssh://git@github.com/acme/shop.git",
-        "git://github.com/acme/shop.git",
-        "https://github.com/acme/shop/",
-    ],
-)
-def test_the_many_urls_of_one_repository_are_one(url: str) -> None:
-    assert normalize_url(url) == "github.com/acme/shop"
+def test_without_a_secret_a_push_polls_its_repository() -> None:
+    calls = Calls()
+    reply = call(push(SHOP.url), calls)
+    assert (reply.status, calls.triggered) == (202, ["shop"])
 
 
-def test_local_paths_and_file_urls_are_one() -> None:
-    assert normalize_url("file:///srv/git/shop.git") == normalize_url("/srv/git/shop.git")
+def test_a_rotated_secret_applies_at_the_next_request(tmp_path: Path) -> None:
+    secret = tmp_path / "secret"
+    secret.write_text("old\n")
+    calls, body = Calls(), push(SHOP.url)
+    assert call(body, calls, secret, **{"X-Hub-Signature-256": sign(b"old", body)}).status == 202
+    secret.write_text("new\n")
+    assert call(body, calls, secret, **{"X-Hub-Signature-256": sign(b"old", body)}).status == 403
+    assert call(body, calls, secret, **{"X-Hub-Signature-256": sign(b"new", body)}).status == 202
+    assert calls.triggered == ["shop", "shop"]
 
 
-def payload(ref: str = "refs/heads/main", **repository: str) -> bytes:
-    repository = repository or {
-        "clone_url": "https://github.com/acme/shop.git",
-        "ssh_url": "git@github.com:acme/shop.git",
-        "html_url": "https://github.com/acme/shop",
-    }
-    return json.dumps({"ref": ref, "after": "0" * 40, "repository": repository}).encode()
+def test_an_empty_secret_disables_the_webhook(tmp_path: Path) -> None:
+    secret = tmp_path / "secret"
+    secret.write_text("")
+    calls = Calls()
+    assert call(push(SHOP.url), calls, secret).status == 503
+    assert call(push(SHOP.url), calls, tmp_path / "missing").status == 503
+    assert calls.triggered == []
 
 
-def test_a_push_payload_names_urls_and_branch() -> None:
-    push = parse_push(payload())
-    assert push == Push(urls=frozenset({"github.com/acme/shop"}), branch="main")
-    assert parse_push(payload("refs/tags/v1")).branch is None
+def test_ping_and_other_events() -> None:
+    calls = Calls()
+    assert call(b"{}", calls, **{"X-GitHub-Event": "ping"}).status == 200
+    reply = call(push(SHOP.url), calls, **{"X-GitHub-Event": "issues"})
+    assert reply.status == 202 and "ignored" in str(reply.body["message"])
+    assert call(b"not json", calls).status == 400
+    assert calls.triggered == []
 
 
-def test_a_form_encoded_payload_is_read() -> None:
-    from urllib.parse import urlencode
-
-    body = urlencode({"payload": payload().decode()}).encode()
-    push = parse_push(body, content_type="application/x-www-form-urlencoded")
-    assert push.branch == "main"
+def test_a_push_to_a_capability_center_polls_everything() -> None:
+    calls = Calls()
+    reply = call(push(CENTER.url), calls)
+    assert (reply.status, calls.triggered, calls.center_pushes) == (202, ["shop", "wiki"], 1)
 
 
-@pytest.mark.parametrize("body", [b"not json", b"[]", b'{"ref": "refs/heads/main"}'])
-def test_other_bodies_are_payload_errors(body: bytes) -> None:
-    with pytest.raises(PayloadError):
-        parse_push(body)
+@pytest.mark.reliability
+def test_a_repeated_delivery_id_triggers_once_and_a_failed_one_may_be_redelivered() -> None:
+    calls, deliveries = Calls(), Deliveries(size=2)
 
+    def send(body: bytes, delivery: str) -> Reply:
+        return handle_hook(
+            body=body,
+            headers={"X-GitHub-Delivery": delivery},
+            settings=settings(None),
+            trigger=calls.trigger,
+            on_center_push=calls.center,
+            deliveries=deliveries,
+        )
 
-REPOS = (
-    RepositorySettings(name="shop", url="git@github.com:acme/shop.git"),
-    RepositorySettings(name="shop-staging", url="https://github.com/acme/shop", branch="staging"),
-    RepositorySettings(name="billing", url="https://github.com/acme/billing.git"),
-)
-
-
-def test_a_push_polls_the_repositories_watching_that_branch() -> None:
-    assert match_push(parse_push(payload()), REPOS).repositories == ("shop",)
-    staging = match_push(parse_push(payload("refs/heads/staging")), REPOS)
-    assert staging.repositories == ("shop-staging",)
-
-
-def test_a_push_to_an_unwatched_branch_is_known_but_ignored() -> None:
-    match = match_push(parse_push(payload("refs/heads/feature")), REPOS)
-    assert match.repositories == () and match.known
-    assert "branch feature is not watched" in match.message
-
-
-def test_a_push_to_an_unknown_repository_is_unknown() -> None:
-    match = match_push(parse_push(payload(clone_url="https://github.com/acme/x.git")), REPOS)
-    assert match.repositories == () and not match.known
-
-
-def test_a_push_to_a_capability_center_polls_every_repository() -> None:
-    center = CapabilityCenterSettings(name="platform", url="https://github.com/acme/platform")
-    body = payload(clone_url="https://github.com/acme/platform.git")
-    match = match_push(parse_push(body), REPOS, [center])
-    assert match.repositories == ("shop", "shop-staging", "billing")
+    assert send(push(SHOP.url), "a").status == 202
+    assert send(push(SHOP.url), "a").status == 200
+    assert send(b"not json", "b").status == 400
+    assert send(push(SHOP.url), "b").status == 202  # the failed one was not remembered
+    assert send(push(SHOP.url), "c").status == 202
+    assert send(push(SHOP.url), "a").status == 202  # memory is bounded: "a" was forgotten
+    assert calls.triggered == ["shop", "shop", "shop", "shop"]

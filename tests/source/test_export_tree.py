@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
+from gitops_vela.catalog.sandbox import PathRefused, confined_file
 from gitops_vela.errors import SourceError
 from gitops_vela.source import GitSource, export_tree
+from gitops_vela.source.trees import REFUSED_TARGET
 from tests.source.gitrepos import Remote
 
 
@@ -73,8 +76,9 @@ def test_links_leaving_the_tree_are_not_exported(remote: Remote, tmp_path: Path)
 
     export_tree(remote.bare, "main", tmp_path / "out")
     defs = tmp_path / "out/definitions"
-    assert sorted(p.name for p in defs.iterdir()) == ["ok.yaml"]
+    assert sorted(p.name for p in defs.iterdir() if p.exists()) == ["ok.yaml"]  # readable
     assert (defs / "ok.yaml").read_text() == "name: shop\n"
+    assert os.readlink(defs / "abs.jsonnet") == os.readlink(defs / "rel.jsonnet") == REFUSED_TARGET
 
     source = GitSource(remote.url, cache_dir=tmp_path / "cache")
     remote.work.index.remove(["definitions/ok.yaml"], working_tree=True)
@@ -85,4 +89,29 @@ def test_links_leaving_the_tree_are_not_exported(remote: Remote, tmp_path: Path)
     remote.push({}, message="a link arrives in an update")
     snap = source.fetch()  # updated in place: the new link is checked as well
     assert not (snap.root / "definitions/late.jsonnet").exists()
-    assert not (snap.root / "definitions/late.jsonnet").is_symlink()
+    assert os.readlink(snap.root / "definitions/late.jsonnet") == REFUSED_TARGET
+
+
+@pytest.mark.reliability
+def test_a_refused_link_stays_a_link_leading_outside_that_reads_nothing(
+    remote: Remote, tmp_path: Path
+) -> None:
+    secret = tmp_path / "host-secret"
+    secret.write_text("host secret\n")
+    work = Path(remote.work.working_tree_dir or "")
+    (work / "apps/evil").mkdir(parents=True)
+    (work / "apps/evil/vela.yaml").symlink_to(secret)
+    remote.work.index.add(["apps/evil/vela.yaml"])
+    remote.push({}, message="a link leading outside")
+    source = GitSource(remote.url, cache_dir=tmp_path / "cache")
+    link = source.fetch().root / "apps/evil/vela.yaml"
+    assert os.readlink(link) == REFUSED_TARGET
+    with pytest.raises(NotADirectoryError):
+        link.read_text()
+    with pytest.raises(PathRefused, match=r"'apps/evil/vela\.yaml' is a symlink leading outside"):
+        confined_file(link.parents[2], "apps/evil/vela.yaml")
+
+    remote.work.index.remove(["apps/evil/vela.yaml"], working_tree=True)
+    remote.push({"apps/evil/vela.yaml": "name: evil\n"}, message="a real file now")
+    snap = source.fetch()  # updated in place
+    assert confined_file(snap.root, "apps/evil/vela.yaml").read_text() == "name: evil\n"
