@@ -151,6 +151,20 @@ def test_the_default_role_manages_what_the_built_in_catalog_renders(
     assert allowed(namespaced, "coordination.k8s.io", "leases")
 
 
+def test_the_default_role_grants_nothing_on_secrets(bundle: list[dict[str, Any]]) -> None:
+    # No built-in template renders a Secret; the cluster-admin overlay is the
+    # one that may read them all, as deploy/README.md says.
+    for rule in one(bundle, "ClusterRole")["rules"]:
+        assert "secrets" not in rule.get("resources", ()), rule
+        assert "*" not in rule.get("resources", ()), rule
+
+
+def test_the_readme_names_only_what_the_repository_holds() -> None:
+    readme = (DEPLOY / "README.md").read_text()
+    assert "DESIGN" not in readme
+    assert "ServiceMonitor" in readme  # granted by base/rbac.yaml for the metrics trait
+
+
 def test_the_cluster_admin_overlay_grants_everything() -> None:
     rules = one(kustomize(DEPLOY / "overlays" / "cluster-admin"), "ClusterRole")["rules"]
     assert {"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]} in rules
