@@ -32,6 +32,7 @@ from gitops_vela.settings.tree import (
     ClusterSettings,
     CredentialSettings,
     LeaderElectionSettings,
+    PolicySettings,
     RepositorySettings,
     ServerSettings,
     Settings,
@@ -156,6 +157,7 @@ def _repository(
         app_globs=globs,
         credentials=_credentials(item.get("credentials"), base),
         prune_limit=_percent(item, "pruneLimit", at, issues=issues),
+        policy=policy_settings(item.get("policy")),
         status=StatusSettings(
             **_given(
                 status,
@@ -173,8 +175,24 @@ def _repository(
             prune="prune",
             suspend="suspend",
             allow_empty="allowEmpty",
+            service_account_name="serviceAccountName",
+            service_account_namespace="serviceAccountNamespace",
         ),
         **_present(interval=interval),
+    )
+
+
+def policy_settings(block: Mapping[str, Any] | None) -> PolicySettings:
+    """A schema-checked ``policy:`` block; absent keys keep the allow-all defaults."""
+    block = block or {}
+    kinds = block.get("kinds") or {}
+    scoped = block.get("clusterScoped", True)
+    return PolicySettings(
+        namespaces=tuple(block.get("namespaces", ("*",))),
+        cluster_scoped=scoped if isinstance(scoped, bool) else tuple(scoped),
+        allow_kinds=tuple(kinds.get("allow", ("*",))),
+        deny_kinds=tuple(kinds.get("deny", ())),
+        adoption=bool(block.get("adoption", True)),
     )
 
 

@@ -14,6 +14,23 @@ _CREDENTIALS = {
     "properties": {"tokenFile": _PATH, "sshKeyFile": _PATH, "knownHostsFile": _PATH},
 }
 _NAME = {"type": "string", "pattern": "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"}
+_STRINGS = {"type": "array", "items": {"type": "string", "minLength": 1}}
+POLICY_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "namespaces": _STRINGS,
+        "clusterScoped": {"oneOf": [{"type": "boolean"}, _STRINGS]},
+        "kinds": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"allow": _STRINGS, "deny": _STRINGS},
+        },
+        "adoption": {"type": "boolean"},
+    },
+}
+"""The ``policy:`` block of a repository, also the content of a ``--policy`` file."""
+_POLICY = POLICY_SCHEMA
 CONFIG_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "type": "object",
@@ -78,6 +95,9 @@ CONFIG_SCHEMA: dict[str, Any] = {
                         "items": {"type": "string", "minLength": 1},
                     },
                     "credentials": _CREDENTIALS,
+                    "policy": _POLICY,
+                    "serviceAccountName": _NAME,
+                    "serviceAccountNamespace": _NAME,
                     "status": {
                         "type": ["object", "null"],
                         "additionalProperties": False,

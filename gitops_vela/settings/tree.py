@@ -7,6 +7,7 @@
     ├── server: ServerSettings            listen host/port, webhook secret file
     ├── repositories: (RepositorySettings, ...)
     │   ├── credentials: CredentialSettings
+    │   ├── policy: PolicySettings
     │   └── status: StatusSettings
     ├── capability_centers: (CapabilityCenterSettings, ...)
     ├── leader_election: LeaderElectionSettings
@@ -57,6 +58,23 @@ DEFAULT_PRUNE_LIMIT = 50.0
 
 
 @dataclass(frozen=True, slots=True)
+class PolicySettings:
+    """A repository's ``policy:`` block: what its rendered objects may touch.
+
+    The defaults allow everything, so a repository without a block behaves as before.
+    ``cluster_scoped``: ``False`` refuses every cluster-scoped object, ``True`` allows
+    all, a tuple allows those kinds only. Kind patterns are ``group/Kind`` (core
+    kinds have no group) with ``*`` wildcards; deny wins over allow.
+    """
+
+    namespaces: tuple[str, ...] = ("*",)
+    cluster_scoped: bool | tuple[str, ...] = True
+    allow_kinds: tuple[str, ...] = ("*",)
+    deny_kinds: tuple[str, ...] = ()
+    adoption: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class RepositorySettings:
     name: str
     url: str
@@ -71,6 +89,9 @@ class RepositorySettings:
     app_globs: tuple[str, ...] = DEFAULT_APP_GLOBS  # where its Appfiles are (``appGlobs``)
     allow_empty: bool = False  # a render of zero apps may prune every app (allowEmpty)
     prune_limit: float | None = DEFAULT_PRUNE_LIMIT  # percent of objects per sync; None: no limit
+    policy: PolicySettings = field(default_factory=PolicySettings)
+    service_account_name: str | None = None  # impersonated for its requests (serviceAccountName)
+    service_account_namespace: str | None = None  # None: the daemon's namespace
 
 
 @dataclass(frozen=True, slots=True)
