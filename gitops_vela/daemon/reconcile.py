@@ -228,6 +228,7 @@ class RepositoryReconciler:
             app_globs=self.settings.app_globs,
             catalog=catalog,
             settings=self._render_settings,
+            policy=self.settings.policy,
         )
         self.metrics.render_duration.labels(self.name).observe(time.monotonic() - started)
         for diagnostic in render.catalog_diagnostics:
@@ -255,6 +256,7 @@ class RepositoryReconciler:
             inventory_namespace=self._inventory_namespace,
             allow_empty=self.settings.allow_empty,
             prune_limit=self.settings.prune_limit,
+            adoption=self.settings.policy.adoption,
         )
 
     def _sync(self, render: RepositoryRender) -> tuple[SyncResult, tuple[AppResult, ...]]:
