@@ -12,17 +12,21 @@ Tests that need what no API server offers without nodes and a container
 runtime (exec, port-forward, logs of running containers) are classified
 ``needs-node`` and not counted as emulator failures.
 
-    python -m bench.client_suite --sdist /tmp/sd/kr8s-0.20.15.tar.gz
+    python -m bench.client_suite                # fetches kr8s 0.20.15's sdist from PyPI once
+    python -m bench.client_suite --sdist FILE   # or measure a given sdist
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import re
 import subprocess
 import sys
 import tarfile
 import tempfile
+import urllib.request
 import venv
 import xml.etree.ElementTree as ET
 from collections import Counter
@@ -31,8 +35,9 @@ from pathlib import Path
 
 from vela_emulator import Emulator
 
-DEFAULT_SDIST = Path("/tmp/sd/kr8s-0.20.15.tar.gz")
-DEFAULT_VENV = Path(".cache/client-suite/venv")
+KR8S_VERSION = "0.20.15"  # the release the figures in docs/emulator.md were measured with
+CACHE = Path(".cache/client-suite")
+DEFAULT_VENV = CACHE / "venv"
 
 # The suite's test dependencies (its `dev` dependency group, without docs and
 # pytest-kind: the kind cluster is what we replace) and kr8s' own runtime ones.
@@ -132,6 +137,23 @@ def ensure_venv(path: Path) -> Path:
     return python
 
 
+def fetch_sdist(version: str, into: Path) -> Path:
+    """kr8s' sdist from PyPI, downloaded once and checked against PyPI's digest."""
+    target = into / f"kr8s-{version}.tar.gz"
+    if target.exists():
+        return target
+    with urllib.request.urlopen("https://pypi.org/pypi/kr8s/json", timeout=60) as r:
+        releases = json.load(r)["releases"]
+    sdist = next(u for u in releases[version] if u["packagetype"] == "sdist")
+    with urllib.request.urlopen(sdist["url"], timeout=120) as r:
+        data = r.read()
+    if hashlib.sha256(data).hexdigest() != sdist["digests"]["sha256"]:
+        raise SystemExit(f"{sdist['url']}: sha256 does not match PyPI's digest")
+    into.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return target
+
+
 def unpack(sdist: Path, into: Path) -> Path:
     """The sdist's source tree with the emulator conftest in place of kind's."""
     with tarfile.open(sdist) as archive:
@@ -226,15 +248,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--sdist", type=Path, default=DEFAULT_SDIST)
+    parser.add_argument(
+        "--sdist", type=Path, help=f"a kr8s sdist (default: {KR8S_VERSION} from PyPI, cached)"
+    )
     parser.add_argument("--venv", type=Path, default=DEFAULT_VENV)
     parser.add_argument(
         "tests", nargs="*", help="test paths or node ids inside the sdist (default: kr8s/tests)"
     )
     args = parser.parse_args(argv)
+    sdist = args.sdist or fetch_sdist(KR8S_VERSION, CACHE.resolve())
     python = ensure_venv(args.venv.resolve())
     with tempfile.TemporaryDirectory(prefix="client-suite-") as tmp, Emulator() as emulator:
-        root = unpack(args.sdist, Path(tmp))
+        root = unpack(sdist, Path(tmp))
         total = collected(python, root, args.tests)
         reports = run_suite(python, root, emulator.kubeconfig_path, Path(tmp), args.tests)
         outcomes = [
