@@ -16,7 +16,13 @@ from gitops_vela.model.rendered import RepositoryRender
 from gitops_vela.render import render_repository
 from gitops_vela.render.discover import IGNORE_FILE
 from gitops_vela.render.selection import Selector, SelectorError, parse_selector, select_apps
-from gitops_vela.settings import glob_problem, parse_duration, render_settings
+from gitops_vela.settings import (
+    PolicySettings,
+    glob_problem,
+    load_policy_file,
+    parse_duration,
+    render_settings,
+)
 from gitops_vela.source.identity import repository_identity
 
 
@@ -59,6 +65,24 @@ def add_checkout_args(parser: argparse.ArgumentParser) -> None:
     add_repo_arg(parser)
     add_namespace_arg(parser)
     add_app_glob_arg(parser)
+    add_policy_arg(parser)
+
+
+def add_policy_arg(parser: argparse._ActionsContainer) -> None:
+    """``--policy FILE``: a repository's ``policy:`` block, so CI sees the daemon's verdicts."""
+    parser.add_argument(
+        "--policy",
+        type=Path,
+        metavar="FILE",
+        help="YAML file holding a repository's policy: block (see docs/tenancy.md); objects"
+        " it refuses are errors of their app and are never sent to the cluster",
+    )
+
+
+def policy_of(args: argparse.Namespace) -> PolicySettings | None:
+    """The ``--policy`` file's block, or None (no policy: allow everything)."""
+    path = getattr(args, "policy", None)
+    return load_policy_file(path) if path is not None else None
 
 
 def add_app_glob_arg(parser: argparse._ActionsContainer) -> None:
@@ -142,6 +166,7 @@ def render_checkout(
             app_globs=globs,
             apps=names or None,
             settings=render_settings(os.environ),
+            policy=policy_of(args),
         )
     if not names and not render.apps and not render.failures:
         print(f"warning: {nothing_found(args.path, root, globs)}", file=sys.stderr)

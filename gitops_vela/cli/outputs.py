@@ -45,7 +45,11 @@ def failures_json(failures: Sequence[AppFailure]) -> list[dict[str, Any]]:
 
 
 def validate_json(render: RepositoryRender) -> dict[str, Any]:
-    errors = [*render.catalog_diagnostics, *(d for f in render.failures for d in f.diagnostics)]
+    errors = [
+        *render.catalog_diagnostics,
+        *(d for f in render.failures for d in f.diagnostics),
+        *render.refusals,
+    ]
     warnings = [w for app in render.apps for w in app.warnings]
     return {
         "ok": not errors,

@@ -122,6 +122,7 @@ def _report(result: RepositoryRender) -> int:
             print(f"warning: {warning}", file=sys.stderr)
     errors: list[Diagnostic] = list(result.catalog_diagnostics)
     errors.extend(d for failure in result.failures for d in failure.diagnostics)
+    errors.extend(result.refusals)
     for error in errors:
         print(str(error), file=sys.stderr)
     return 1 if errors else 0

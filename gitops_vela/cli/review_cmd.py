@@ -12,9 +12,11 @@ from gitops_vela.cli.common import (
     add_app_glob_arg,
     add_cluster_args,
     add_namespace_arg,
+    add_policy_arg,
     add_repo_arg,
     command_parser,
     label_selector,
+    policy_of,
 )
 from gitops_vela.cli.ownership import warn_foreign_owners
 from gitops_vela.cli.progress import spinner, terminal
@@ -81,6 +83,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_repo_arg(parser)
     add_namespace_arg(parser)
     add_app_glob_arg(parser)
+    add_policy_arg(parser)
     parser.add_argument(
         "--max-chars",
         type=int,
@@ -107,7 +110,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     if not args.cluster:
         return _review(args, live=None)
-    options = SyncOptions(inventory_namespace=args.inventory_namespace, dry_run=True)
+    policy = policy_of(args)
+    adoption = policy.adoption if policy is not None else True
+    options = SyncOptions(
+        inventory_namespace=args.inventory_namespace, dry_run=True, adoption=adoption
+    )
     with Cluster.connect(args.kubeconfig, args.context) as cluster:
 
         def live(apps: Sequence[RenderedApp]) -> tuple[ClusterDiff, ...]:
@@ -130,6 +137,7 @@ def _review(args: argparse.Namespace, *, live: LiveDiff | None) -> int:
         selector=args.selector,
         app_globs=tuple(args.app_globs or DEFAULT_APP_GLOBS),
         render=render_settings(os.environ),
+        policy=policy_of(args),
     )
     with spinner(f"reviewing {args.head} against {args.base}", console=terminal()):
         report = review(request)

@@ -13,6 +13,7 @@ from gitops_vela.cli.common import (
     add_selection_args,
     command_parser,
     duration,
+    policy_of,
     render_checkout,
 )
 from gitops_vela.cli.outputs import MACHINE, diff_json, emit
@@ -119,6 +120,12 @@ def _render(args: argparse.Namespace) -> tuple[str, RepositoryRender]:
     return repo, render
 
 
+def _adoption(args: argparse.Namespace) -> bool:
+    """``adoption:`` of the ``--policy`` file: may unlabelled live objects be taken over."""
+    policy = policy_of(args)
+    return policy.adoption if policy is not None else True
+
+
 def _chosen(args: argparse.Namespace) -> bool:
     """Whether the user picked apps: then only those are synced, nothing else is pruned."""
     return bool(args.apps) or args.selector is not None
@@ -142,6 +149,7 @@ def run_apply(args: argparse.Namespace) -> int:
                 inventory_namespace=args.inventory_namespace,
                 allow_empty=args.allow_empty,
                 progress=progress,
+                adoption=_adoption(args),
             )
             result = sync_repository(
                 cluster, render, repo=repo, options=options, whole=not _chosen(args)
@@ -178,12 +186,14 @@ def _client_dry_run(args: argparse.Namespace, render: RepositoryRender) -> int:
     for failure in render.failures:
         for diagnostic in failure.diagnostics:
             print(str(diagnostic), file=sys.stderr)
-    return 1 if render.failures else 0
+    for diagnostic in render.refusals:
+        print(str(diagnostic), file=sys.stderr)
+    return 1 if render.failures or render.refusals else 0
 
 
 def run_diff(args: argparse.Namespace) -> int:
     _, render = _render(args)
-    options = SyncOptions(inventory_namespace=args.inventory_namespace)
+    options = SyncOptions(inventory_namespace=args.inventory_namespace, adoption=_adoption(args))
     with Cluster.connect(args.kubeconfig, args.context) as cluster:
         warn_foreign_owners(cluster, render.apps, namespace=args.inventory_namespace)
         with spinner("comparing with the cluster", console=terminal()):

@@ -230,6 +230,7 @@ class RepositoryReconciler:
             app_globs=self.settings.app_globs,
             catalog=catalog,
             settings=self._render_settings,
+            policy=self.settings.policy,
         )
         self.metrics.render_duration.labels(self.name).observe(time.monotonic() - started)
         for diagnostic in render.catalog_diagnostics:
@@ -257,6 +258,7 @@ class RepositoryReconciler:
             inventory_namespace=self._inventory_namespace,
             allow_empty=self.settings.allow_empty,
             prune_limit=self.settings.prune_limit,
+            adoption=self.settings.policy.adoption,
         )
 
     def _sync(self, render: RepositoryRender) -> tuple[SyncResult, tuple[AppResult, ...]]:
@@ -276,9 +278,12 @@ class RepositoryReconciler:
         if result.removed_kept and self.settings.prune:
             log.warning("apps removed from Git are kept this run", why=result.removed_kept)
         for app in removed if self.settings.prune else ():
-            log.info(
-                "app removed from Git: pruned", app=app.app, ok=app.ok, errors=list(app.errors)
-            )
+            if app.ok:
+                log.info("app removed from Git: pruned", app=app.app)
+            else:  # a guard refused (or a delete failed): nothing of it may read as done
+                log.warning(
+                    "app removed from Git: not pruned", app=app.app, errors=list(app.errors)
+                )
         for app in result.apps:
             for why in app.kept:  # an ongoing condition a person must resolve: every run
                 log.warning("stale object kept", app=app.app, why=why)

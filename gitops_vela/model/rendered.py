@@ -3,10 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.model.objects import Manifest, ObjectRef
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A rendered object the repository's policy keeps from the cluster.
+
+    ``where`` points at the Appfile service that produced it (its hint names the
+    definition and its file); its message says which policy key refused it.
+    The object stays out of ``RenderedApp.objects``, so nothing plans, applies or
+    diffs it; ``manifest`` is kept only to name it in results.
+    """
+
+    ref: ObjectRef
+    manifest: Manifest
+    where: Diagnostic
+
+    @property
+    def diagnostic(self) -> Diagnostic:
+        """``where`` with the object named, for output that lists problems alone."""
+        return replace(self.where, message=f"{self.ref}: {self.where.message}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +52,7 @@ class RenderedApp:
         default_factory=dict
     )  # the Appfile's, e.g. recreate opt-in
     labels: Mapping[str, str] = field(default_factory=dict)  # the Appfile's, for ``-l``
+    refused: tuple[Refusal, ...] = ()  # objects the repository's policy keeps from the cluster
 
     @property
     def refs(self) -> tuple[ObjectRef, ...]:
@@ -57,5 +78,10 @@ class RepositoryRender:
     catalog_diagnostics: tuple[Diagnostic, ...] = ()
 
     @property
+    def refusals(self) -> tuple[Diagnostic, ...]:
+        """Every policy refusal of every app, each naming its object."""
+        return tuple(r.diagnostic for app in self.apps for r in app.refused)
+
+    @property
     def ok(self) -> bool:
-        return not self.failures and not self.catalog_diagnostics
+        return not self.failures and not self.catalog_diagnostics and not self.refusals

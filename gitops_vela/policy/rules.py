@@ -62,14 +62,15 @@ def _matches(pattern: str, group_kind: str) -> bool:
 
 
 def _namespaces(policy: PolicySettings, subject: _Subject) -> Violation | None:
-    if subject.namespace is None:
+    """Where a namespaced object goes; a Namespace object is judged by its own name,
+    so a repository allowed Namespaces cannot make (and own) another team's."""
+    place = subject.name if subject.group_kind == "Namespace" else subject.namespace
+    if place is None:
         return None
-    if any(fnmatchcase(subject.namespace, glob) for glob in policy.namespaces):
+    if any(fnmatchcase(place, glob) for glob in policy.namespaces):
         return None
     allowed = ", ".join(policy.namespaces) or "none"
-    return Violation(
-        "namespaces", f"namespace {subject.namespace!r} is not allowed (allowed: {allowed})"
-    )
+    return Violation("namespaces", f"namespace {place!r} is not allowed (allowed: {allowed})")
 
 
 def _cluster_scoped(policy: PolicySettings, subject: _Subject) -> Violation | None:

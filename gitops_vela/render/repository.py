@@ -25,7 +25,8 @@ from gitops_vela.render.cache import LruCache
 from gitops_vela.render.evaluate import evaluate_apps
 from gitops_vela.render.finalize import cluster_scoped_custom_kinds, digest, finish
 from gitops_vela.render.loading import load_apps
-from gitops_vela.settings.tree import RenderSettings
+from gitops_vela.render.tenancy import enforce
+from gitops_vela.settings.tree import PolicySettings, RenderSettings
 
 _rendered: LruCache[RenderedApp] = LruCache(1024)
 
@@ -40,10 +41,13 @@ def render_repository(
     catalog: Catalog | None = None,
     apps: Collection[str] | None = None,
     settings: RenderSettings | None = None,
+    policy: PolicySettings | None = None,
 ) -> RepositoryRender:
     """Render the apps of the repository checked out at ``root`` (never raises for bad input).
 
     ``settings``: the workers and limits of the settings tree (the defaults when not given).
+    ``policy``: the repository's ``policy:``; objects it refuses leave their app for
+    ``RenderedApp.refused`` (``tenancy``), so no later stage sends them.
 
     Returned manifests may be shared with the render cache: treat them as read-only.
     """
@@ -64,7 +68,9 @@ def render_repository(
         settings=settings or RenderSettings(),
     )
     failures.extend(more)
-    rendered = _finish_all(evaluated, repo=repo, namespace=default_namespace, catalog=catalog)
+    rendered = _finish_all(
+        evaluated, repo=repo, namespace=default_namespace, catalog=catalog, policy=policy
+    )
     good = _warn_shared_objects([r for r in rendered if isinstance(r, RenderedApp)])
     failures.extend(r for r in rendered if isinstance(r, AppFailure))
     return RepositoryRender(
@@ -101,6 +107,7 @@ def _finish_all(
     repo: str,
     namespace: str,
     catalog: Catalog,
+    policy: PolicySettings | None = None,
 ) -> list[RenderedApp | AppFailure]:
     definitions = {d.name: d for d in catalog}
     crds = [
@@ -117,15 +124,16 @@ def _finish_all(
     rendered: list[RenderedApp | AppFailure] = []
     for app, key, result in evaluated:
         final_key = _final_key(app, key, kinds, replaced=json.dumps(replaced))
-        cached = _rendered.get(final_key)
-        if cached is not None:
-            rendered.append(cached)
-            continue
-        done = _finish_one(
-            app, result, repo=repo, namespace=namespace, definitions=definitions, kinds=kinds
-        )
-        if isinstance(done, RenderedApp):
-            _rendered.put(final_key, done)
+        done: RenderedApp | AppFailure | None = _rendered.get(final_key)
+        if done is None:
+            done = _finish_one(
+                app, result, repo=repo, namespace=namespace, definitions=definitions, kinds=kinds
+            )
+            if isinstance(done, RenderedApp):
+                _rendered.put(final_key, done)
+        # After the cache: the policy is the repository's config, not part of the render.
+        if policy is not None and isinstance(done, RenderedApp):
+            done = enforce(done, app, policy=policy, definitions=definitions)
         rendered.append(done)
     return rendered
 

@@ -80,6 +80,8 @@ def _compare_one(
     if key in new.failed:
         errors = _new_errors(old.failed.get(key), new.failed[key])
         return made.broken(errors) if errors else None
+    if after is not None and (refused := _new_refusals(before, after)):
+        return made.broken(refused)  # the policy keeps objects of it from the cluster
     if after is None:  # gone at head
         return made.change(AppChangeKind.REMOVED, before, None) if before is not None else None
     if key in old.failed:
@@ -123,6 +125,14 @@ class _Maker:
 def _new_errors(before: AppFailure | None, after: AppFailure) -> tuple[str, ...]:
     known = {_located_nowhere(d) for d in before.diagnostics} if before else set()
     return tuple(str(d) for d in after.diagnostics if _located_nowhere(d) not in known)
+
+
+def _new_refusals(before: RenderedApp | None, after: RenderedApp) -> tuple[str, ...]:
+    """Policy refusals at head that base did not have (an app already refused is not news)."""
+    known = {_located_nowhere(r.diagnostic) for r in before.refused} if before else set()
+    return tuple(
+        str(r.diagnostic) for r in after.refused if _located_nowhere(r.diagnostic) not in known
+    )
 
 
 def _located_nowhere(diagnostic: Diagnostic) -> Diagnostic:

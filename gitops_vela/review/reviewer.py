@@ -38,7 +38,7 @@ from gitops_vela.review.report import (
 )
 from gitops_vela.review.sparse import SparseTree
 from gitops_vela.review.validate import validate_definitions
-from gitops_vela.settings import RenderSettings
+from gitops_vela.settings import PolicySettings, RenderSettings
 from gitops_vela.source import GitRunner
 from gitops_vela.source.identity import repository_identity
 
@@ -58,6 +58,7 @@ class ReviewRequest:
     apps: frozenset[str] = frozenset()  # --app: only these apps (all when empty)
     selector: Selector | None = None  # -l: only apps whose Appfile labels match
     render: RenderSettings = field(default_factory=RenderSettings)  # Jsonnet workers, limits
+    policy: PolicySettings | None = None  # --policy: objects it refuses break their app
 
 
 LiveDiff = Callable[[Sequence[RenderedApp]], tuple[ClusterDiff, ...]]
@@ -264,6 +265,7 @@ def _render(
         catalog=side.catalog,
         apps=None if literal else set(plan.paths.values()),
         settings=request.render,
+        policy=request.policy,
     )
 
 

@@ -33,6 +33,7 @@ from gitops_vela.settings.flags import (
     apply_overrides,
     single_repository_settings,
 )
+from gitops_vela.settings.policyfile import load_policy_file
 from gitops_vela.settings.schema import CONFIG_SCHEMA
 from gitops_vela.settings.secretfiles import read_secret_file
 from gitops_vela.settings.tree import (
@@ -45,6 +46,7 @@ from gitops_vela.settings.tree import (
     ClusterSettings,
     CredentialSettings,
     LeaderElectionSettings,
+    PolicySettings,
     RenderSettings,
     RepositorySettings,
     ServerSettings,
@@ -66,6 +68,7 @@ __all__ = [
     "CredentialSettings",
     "LeaderElectionSettings",
     "Overrides",
+    "PolicySettings",
     "RenderSettings",
     "RepositorySettings",
     "ServerSettings",
@@ -78,6 +81,7 @@ __all__ = [
     "default_cache_dir",
     "glob_problem",
     "load_config_file",
+    "load_policy_file",
     "parse_duration",
     "parse_listen",
     "read_secret_file",

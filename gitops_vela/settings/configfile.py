@@ -79,14 +79,14 @@ def load_config_file(path: Path, *, environ: Mapping[str, str] | None = None) ->
         issues.raise_if_any()
     validator = jsonschema.Draft202012Validator(CONFIG_SCHEMA)
     for error in validator.iter_errors(data):
-        issues.add(list(error.absolute_path), _schema_message(error))
+        issues.add(list(error.absolute_path), schema_message(error))
     issues.raise_if_any()
     settings = _build(data, file=path.resolve(), issues=issues)
     issues.raise_if_any()
     return apply_environment(settings, os.environ if environ is None else environ)
 
 
-def _schema_message(error: jsonschema.ValidationError) -> str:
+def schema_message(error: jsonschema.ValidationError) -> str:
     if error.validator == "additionalProperties":
         schema = error.schema if isinstance(error.schema, dict) else {}
         known = sorted((schema.get("properties") or {}).keys())

@@ -74,15 +74,22 @@ def diff_run(run: Run, apps: Sequence[RenderedApp]) -> tuple[AppDiff, ...]:
     )
     for batch, live in by_kind(run.cluster, items, namespaces):
         found.update((id(e.item), _shown(e)) for e in plan_kind(run.cluster, batch, live, context))
-    wanted = {i.ref for i in items}
+    wanted = {i.ref for i in items} | {r.ref for a in apps for r in a.refused}
     return tuple(
         AppDiff(
             app.repo,
             app.name,
-            tuple(found[id(i)] for i in items if i.app is app) + _stale(run, app, wanted),
+            tuple(found[id(i)] for i in items if i.app is app)
+            + _refused(app)
+            + _stale(run, app, wanted),
         )
         for app in apps
     )
+
+
+def _refused(app: RenderedApp) -> tuple[ObjectDiff, ...]:
+    """Objects the repository's policy keeps from the cluster: failures, never planned."""
+    return tuple(ObjectDiff(r.ref, Action.FAILED, reason=str(r.where)) for r in app.refused)
 
 
 def _shown(entry: PlanEntry) -> ObjectDiff:
@@ -94,7 +101,11 @@ def _stale(run: Run, app: RenderedApp, wanted: set[ObjectRef]) -> tuple[ObjectDi
     """Objects ``apply --prune`` would delete: the prune guard's verdict, in a dry run."""
     recorded = run.inventories.get(owner_value(app.repo, app.name))
     blocked = pruning.guard(
-        prune=True, render_failed=False, apply_failed=False, desired_count=len(app.objects)
+        # A refused object fails the app, and a failed app prunes nothing.
+        prune=True,
+        render_failed=False,
+        apply_failed=bool(app.refused),
+        desired_count=len(app.objects),
     )
     if recorded is None or blocked:
         return ()

@@ -86,7 +86,7 @@ def apply_apps(
     items, duplicates = _unique(run, desired_objects(apps))
     namespaces = list_namespaces(run.books)
     _ensure_namespaces(run, apps, items, namespaces)
-    results = list(duplicates)
+    results = [*duplicates, *policy_refusals(apps)]
     if not run.options.dry_run:
         items, unrecorded, run.written = write_ahead(
             run.books, items, run.inventories, namespace=run.options.inventory_namespace
@@ -118,7 +118,8 @@ def apply_apps(
     by_app: dict[tuple[str, str], list[ObjectResult]] = defaultdict(list)
     for result in results:
         by_app[(result.item.app.repo, result.item.app.name)].append(result)
-    wanted = {i.ref for i in items}
+    # A refused object is still the app's wish, not stale: its failure says why.
+    wanted = {i.ref for i in items} | {r.ref for a in apps for r in a.refused}
 
     books = {id(a): _bookkeeping(run, a, by_app[(a.repo, a.name)], wanted) for a in apps}
 
@@ -300,6 +301,21 @@ def _unique(run: Run, items: list[Desired]) -> tuple[list[Desired], list[ObjectR
     return unique, clashes
 
 
+def policy_refusals(apps: Sequence[RenderedApp]) -> list[ObjectResult]:
+    """The objects render refused by the repository's policy, as failures of their apps.
+
+    They were never desired: no request is sent for them. Failing keeps the app's
+    prune guard shut (an object the policy now refuses is not deleted for it) and
+    its inventory entry, when it had one, stays.
+    """
+    found = []
+    for app in apps:
+        for refusal in app.refused:
+            item, text = Desired(app, refusal.manifest, refusal.ref, ""), str(refusal.where)
+            found.append(ObjectResult(item, Action.FAILED, text, error=text))
+    return found
+
+
 def _clash(owner: Desired) -> GitopsVelaError:
     return GitopsVelaError(f"also rendered by app {owner.app.name}; an object has one owner")
 
@@ -314,7 +330,12 @@ def _ensure_namespaces(
     created as the repository's identity, the inventory namespace as the daemon's.
     """
     rendered = {i.ref.name for i in items if i.ref.kind == "Namespace" and not i.ref.group}
-    wanted = {app.namespace for app in apps if app.namespace} | {run.options.inventory_namespace}
+    # Not a namespace whose every object the repository's policy refused: creating
+    # it would be the one thing of them to reach the cluster.
+    used = {i.ref.namespace for i in items}
+    refused = {r.ref.namespace for app in apps for r in app.refused} - used
+    wanted = {app.namespace for app in apps if app.namespace and app.namespace not in refused}
+    wanted.add(run.options.inventory_namespace)
     missing = sorted(wanted - set(namespaces) - rendered)
     if run.options.dry_run or not missing:
         return

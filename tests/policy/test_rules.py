@@ -66,6 +66,16 @@ def test_cluster_scoped_list_allows_only_those_kinds() -> None:
     assert not check_object(policy, crd, namespaced=False).allowed
 
 
+def test_a_namespace_object_is_judged_by_its_own_name() -> None:
+    policy = PolicySettings(namespaces=("team-a-*",), cluster_scoped=("Namespace",))
+    ours = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-a-dev"}}
+    theirs = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-b"}}
+    assert check_object(policy, ours, namespaced=False).allowed
+    assert check_object(policy, theirs, namespaced=False).describe() == (
+        "policy.namespaces: namespace 'team-b' is not allowed (allowed: team-a-*)"
+    )
+
+
 def test_default_policy_allows_everything() -> None:
     crb = _obj("rbac.authorization.k8s.io/v1", "ClusterRoleBinding")
     assert check_object(PolicySettings(), crb, namespaced=False).allowed
