@@ -3,10 +3,10 @@
 ``Cluster`` wraps one API server: server-side apply (``PATCH`` with
 ``application/apply-patch+yaml``, field manager ``gitops-vela``, forced),
 dry-run apply, list by label selector, get, delete with background
-propagation, discovery cached per run. ``Cluster.impersonating`` gives a view
-whose requests act as a repository's ServiceAccount (``identity``). Objects are plain dicts. Failures
-leave as the project's ``ClusterError`` tree (see ``gitops_vela.errors``);
-5xx, 429 and timeouts are retried with backoff that honours ``Retry-After``.
+propagation, discovery cached per run. ``Cluster.impersonating`` gives a
+view whose requests act as a repository's ServiceAccount (``identity``).
+Objects are plain dicts. Failures leave as the project's ``ClusterError``
+tree (see ``gitops_vela.errors``); 5xx, 429 and timeouts are retried with backoff that honours ``Retry-After``.
 """
 
 from gitops_vela.cluster.client import Applied, Cluster, Outcome
