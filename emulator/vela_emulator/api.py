@@ -22,6 +22,8 @@ from vela_emulator import (
     decoding,
     listoptions,
     paging,
+    rbac,
+    rbac_access,
     semantics,
     validation,
 )
@@ -280,7 +282,7 @@ class Api:
         body = object_body(call)
         validation.check_identity(call.rtype, body)
         if call.rtype.review:
-            return 201, _allow(call.rtype, body)
+            return 201, _answer_review(self.store, call, body)
         self._check_fields(call, body)
         self._check_body_namespace(call, body)
         stored_call, body = self._stored(call, body)
@@ -374,6 +376,7 @@ class Api:
             live = self.store.get(rtype.key, call.namespace if rtype.namespaced else "", call.name)
             merged = self._ssa(call, live, applied, force)
             if live is None:
+                _authorize_create(self.store, call)
                 obj = self._admit_new(call, merged)
                 return 201, self.view(view, self.commit(call, obj, None))
             wanted_rv = (applied.get("metadata") or {}).get("resourceVersion")
@@ -440,16 +443,27 @@ class Api:
             return scale_view(rtype, result)
 
 
-def _allow(rtype: ResourceType, review: Obj) -> Obj:
-    """Every access review is allowed: the emulator enforces no RBAC."""
-    status: Obj = {"allowed": True, "reason": "the emulator enforces no RBAC"}
-    if rtype.kind == "SelfSubjectRulesReview":
-        rule = {"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}
-        status = {
-            "resourceRules": [rule],
-            "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}],
-            "incomplete": False,
-        }
+def _authorize_create(store: Store, call: Call) -> None:
+    """An apply that creates must also be allowed to ``create`` (the apiserver's
+    create-on-update check); its 403 carries only the authorizer's reason."""
+    rtype = call.rtype
+    attrs = rbac.Attributes(
+        call.user,
+        "create",
+        group=rtype.group,
+        resource=rtype.resource,
+        namespace=call.namespace,
+        name=call.name,
+    )
+    decision = rbac.authorize(store, attrs)
+    if not decision.allowed:
+        raise rbac.forbidden_status(rtype.resource, rtype.group, call.name, decision.reason)
+
+
+def _answer_review(store: Store, call: Call, review: Obj) -> Obj:
+    """An access review, answered by the RBAC authorizer for the user it asks about."""
+    rtype = call.rtype
+    status = rbac_access.review(store, rtype.kind, call.user, review, call.namespace)
     meta = {k: v for k, v in (review.get("metadata") or {}).items() if k != "managedFields"}
     return {
         **review,

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from vela_emulator.apistatus import ApiStatus, bad_request
+from vela_emulator.rbac import ADMIN, UserInfo
 from vela_emulator.registry import ResourceType
 
 Obj = dict[str, Any]
@@ -30,6 +31,7 @@ class Call:
     content_type: str = "application/json"
     user_agent: str = ""
     warnings: list[str] = field(default_factory=list)  # sent back as ``Warning: 299`` headers
+    user: UserInfo = ADMIN  # who the request acts as (after impersonation)
 
     @property
     def dry_run(self) -> bool:

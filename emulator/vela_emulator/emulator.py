@@ -9,9 +9,12 @@
         emu.simulation.fail("Deployment", "web", namespace="shop")
         emu.counters.snapshot()
         emu.reset()                           # empty cluster again (namespace "default" kept)
+        token = emu.users.add("system:serviceaccount:ops:deployer")  # RBAC applies to it
+        emu.write_kubeconfig(path, token=token)
 
 It is never presented as a cluster: no scheduler, no pods run, no admission
-webhooks, no RBAC enforcement. See docs/emulator.md.
+webhooks. RBAC applies to impersonated requests and to users added with
+``emu.users.add``; the default kubeconfig is the all-powerful admin. See docs/emulator.md.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from vela_emulator.calls import Call
 from vela_emulator.controllers import DEFAULT_TICK, ControllerLoop
 from vela_emulator.deletion import Deleter
 from vela_emulator.faults import Counters, Faults
+from vela_emulator.rbac_access import ADMIN_TOKEN, Users
 from vela_emulator.recorder import Recorder
 from vela_emulator.registry import Registry
 from vela_emulator.seeds import NamespaceDefaults
@@ -73,6 +77,7 @@ class Emulator:
         self.deleter = Deleter(self.api, self.controllers)
         self.faults = Faults()
         self.counters = Counters()
+        self.users = Users()
         self.simulation = Simulator(self.api, delay=status_delay)
         self.workloads = Workloads(
             self.api,
@@ -106,6 +111,7 @@ class Emulator:
             deleter=self.deleter,
             faults=self.faults,
             counters=self.counters,
+            users=self.users,
         )
         self._thread = threading.Thread(
             target=self._server.serve_forever,
@@ -166,13 +172,14 @@ class Emulator:
             raise RuntimeError("the emulator is not running")
         return self._kubeconfig
 
-    def kubeconfig(self) -> dict[str, Any]:
-        """A kubeconfig document whose current context points at this emulator."""
+    def kubeconfig(self, *, token: str = ADMIN_TOKEN) -> dict[str, Any]:
+        """A kubeconfig document whose current context points at this emulator, as the
+        admin or as the user of a ``users.add`` token."""
         return {
             "apiVersion": "v1",
             "kind": "Config",
             "clusters": [{"name": CONTEXT, "cluster": {"server": self.url}}],
-            "users": [{"name": CONTEXT, "user": {"token": "emulator"}}],
+            "users": [{"name": CONTEXT, "user": {"token": token}}],
             "contexts": [
                 {
                     "name": CONTEXT,
@@ -183,23 +190,25 @@ class Emulator:
             "preferences": {},
         }
 
-    def write_kubeconfig(self, path: str | os.PathLike[str] | None = None) -> Path:
+    def write_kubeconfig(
+        self, path: str | os.PathLike[str] | None = None, *, token: str = ADMIN_TOKEN
+    ) -> Path:
         if path is None:
             fd, name = tempfile.mkstemp(prefix="gitops-vela-emulator-", suffix=".kubeconfig")
             os.close(fd)
             path = name
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(yaml.safe_dump(self.kubeconfig(), sort_keys=False))
+        target.write_text(yaml.safe_dump(self.kubeconfig(token=token), sort_keys=False))
         return target
 
-    def client_configuration(self) -> Any:
-        """A ``kubernetes.client.Configuration`` for this emulator."""
+    def client_configuration(self, *, token: str = ADMIN_TOKEN) -> Any:
+        """A ``kubernetes.client.Configuration`` for this emulator (admin, or a ``users.add`` token)."""
         from kubernetes import client  # imported late: only users of the Python client need it
 
         config = client.Configuration()
         config.host = self.url
-        config.api_key = {"authorization": "Bearer emulator"}
+        config.api_key = {"authorization": f"Bearer {token}"}
         return config
 
     # ----- state -----------------------------------------------------------------------------
@@ -228,6 +237,7 @@ class Emulator:
             self._seed()
         self.faults.clear()
         self.counters.reset()
+        self.users.clear()
 
     def settle(self) -> None:
         """Finish pending controller work now: simulated status (``status_delay``), garbage

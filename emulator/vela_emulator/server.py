@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from vela_emulator import discovery, openapi, partial, protobuf, tables, watching
+from vela_emulator import discovery, openapi, partial, protobuf, rbac, rbac_access, tables, watching
 from vela_emulator.api import Api
 from vela_emulator.apistatus import (
     ApiStatus,
@@ -48,9 +48,11 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         deleter: Deleter,
         faults: Faults,
         counters: Counters,
+        users: rbac_access.Users | None = None,
     ) -> None:
         super().__init__(address, Handler)
         self.api = api
+        self.users = users or rbac_access.Users()
         self.deleter = deleter
         self.faults = faults
         self.counters = counters
@@ -87,6 +89,35 @@ def parse_resource_path(parts: list[str], api: Api) -> tuple[ResourceType, str, 
     if sub and sub not in allowed_subs:
         raise path_not_found()
     return rtype, namespace, name, sub
+
+
+def request_attributes(
+    user: rbac.UserInfo,
+    rtype: ResourceType,
+    verb: str,
+    namespace: str,
+    name: str,
+    sub: str,
+    query: dict[str, str],
+) -> rbac.Attributes:
+    """What the authorizer is asked, framed as the apiserver's RequestInfo frames it."""
+    if rtype.kind == "Namespace" and not rtype.group and name:
+        namespace = name  # /api/v1/namespaces/NAME is "in" the namespace NAME
+    if verb in ("list", "watch") and not name:
+        # a list or watch of one name (fieldSelector metadata.name=X) may be allowed by resourceNames
+        for term in query.get("fieldSelector", "").split(","):
+            key, _, value = term.partition("=")
+            if key.strip() == "metadata.name" and value and not value.startswith("="):
+                name = value.strip()
+    return rbac.Attributes(
+        user,
+        verb,
+        group=rtype.group,
+        resource=rtype.resource,
+        subresource=sub,
+        namespace=namespace,
+        name=name,
+    )
 
 
 def _from_protobuf(body: bytes, content_type: str) -> tuple[bytes, str]:
@@ -176,9 +207,10 @@ class Handler(BaseHTTPRequestHandler):
         parts = [p for p in url.path.split("/") if p]
         body = self._body()
         try:
-            if self._non_resource(parts, query):
+            user = self._user()
+            if self._non_resource(parts, query, user, url.path):
                 return
-            self._resource(parts, query, body)
+            self._resource(parts, query, body, user)
         except ApiStatus as status:
             self._send(status.code, status.body(), headers=status.headers)
         except (BrokenPipeError, ConnectionResetError):
@@ -188,13 +220,37 @@ class Handler(BaseHTTPRequestHandler):
             message = f"Internal error occurred: {type(exc).__name__}: {exc}"
             self._send(500, ApiStatus(500, "InternalError", message).body())
 
-    def _non_resource(self, parts: list[str], query: dict[str, str]) -> bool:
+    def _user(self) -> rbac.UserInfo:
+        """Who the request acts as: its bearer token, then its ``Impersonate-*`` headers."""
+        caller = self.server.users.authenticate(self.headers.get("Authorization", ""))
+        headers = self.headers
+        return rbac_access.impersonate(
+            self.server.api.store,
+            caller,
+            lambda name: headers.get_all(name) or [],
+            list(headers.keys()),
+        )
+
+    def _authorize(self, attrs: rbac.Attributes) -> None:
+        if attrs.user.privileged:
+            return
+        with self.server.api.store.lock:
+            decision = rbac.authorize(self.server.api.store, attrs)
+        if not decision.allowed:
+            raise rbac.forbidden(attrs, decision.reason)
+
+    def _non_resource(
+        self, parts: list[str], query: dict[str, str], user: rbac.UserInfo, path: str
+    ) -> bool:
         """Discovery, OpenAPI, version and health; False when the path names resources."""
         accept = self.headers.get("Accept", "")
         is_api = parts[:1] == ["api"] and len(parts) >= 3
         is_apis = parts[:1] == ["apis"] and len(parts) >= 4
         if is_api or is_apis:
             return False
+        self._authorize(
+            rbac.Attributes(user, self.command.lower(), path=path, resource_request=False)
+        )
         self.server.counters.record_discovery()
         if self.command != "GET":
             raise method_not_allowed()
@@ -237,11 +293,14 @@ class Handler(BaseHTTPRequestHandler):
                 return openapi.document(registry, parts[1:])
         return None
 
-    def _resource(self, parts: list[str], query: dict[str, str], body: bytes) -> None:
+    def _resource(
+        self, parts: list[str], query: dict[str, str], body: bytes, user: rbac.UserInfo
+    ) -> None:
         api = self.server.api
         with api.store.lock:
             rtype, namespace, name, sub = parse_resource_path(parts, api)
         verb = self._verb(name, query)
+        self._authorize(request_attributes(user, rtype, verb, namespace, name, sub, query))
         if rtype.review and verb != "create":
             raise method_not_allowed()
         content_type = self.headers.get("Content-Type", "") or ""
@@ -280,6 +339,7 @@ class Handler(BaseHTTPRequestHandler):
             body,
             content_type,
             self.headers.get("User-Agent", ""),
+            user=user,
         )
         if verb == "watch":
             self._watch(call)

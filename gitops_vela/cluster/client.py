@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -13,6 +14,7 @@ from kubernetes import client as k8s
 
 from gitops_vela.cluster.config import load_configuration
 from gitops_vela.cluster.discovery import Discovery, Resource
+from gitops_vela.cluster.identity import Identity
 from gitops_vela.cluster.transport import RequestHook, RetryPolicy, Transport
 from gitops_vela.errors import ApiError
 from gitops_vela.model.labels import FIELD_MANAGER
@@ -59,7 +61,6 @@ class Cluster:
         field_manager: str = FIELD_MANAGER,
     ) -> None:
         self.requests: Counter[str] = Counter()
-        self.writes = 0
         self._lock = threading.Lock()
         self._hook = on_request
         self.transport = Transport(
@@ -88,6 +89,29 @@ class Cluster:
     @property
     def host(self) -> str:
         return self.transport.host
+
+    @property
+    def writes(self) -> int:
+        """Write requests sent (create, update, patch, delete; dry runs are not writes)."""
+        with self._lock:
+            return sum(self.requests[verb] for verb in _WRITE_VERBS)
+
+    @property
+    def identity(self) -> Identity | None:
+        """The ServiceAccount this client's requests act as; None: the daemon's own."""
+        return self.transport.identity
+
+    def impersonating(self, identity: Identity | None) -> Cluster:
+        """This client acting as ``identity`` for every request but discovery.
+
+        The view shares the connection pool, the discovery cache (discovery is
+        the daemon's: kinds do not depend on who asks) and the request counters.
+        """
+        if identity is None:
+            return self
+        view = copy.copy(self)
+        view.transport = self.transport.impersonating(identity)
+        return view
 
     def close(self) -> None:
         self.transport.close()
@@ -186,7 +210,5 @@ class Cluster:
     def _count(self, verb: str) -> None:
         with self._lock:
             self.requests[verb] += 1
-            if verb in _WRITE_VERBS:
-                self.writes += 1
         if self._hook is not None:
             self._hook(verb)

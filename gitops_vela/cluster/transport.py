@@ -7,6 +7,7 @@ plain JSON dicts, which is what sync compares and what the hot path needs.
 
 from __future__ import annotations
 
+import copy
 import random
 import time
 from collections.abc import Callable
@@ -18,6 +19,7 @@ import orjson
 import urllib3
 from kubernetes import client as k8s
 
+from gitops_vela.cluster.identity import Identity, forbidden
 from gitops_vela.cluster.translate import status_error, unreachable
 from gitops_vela.errors import ApiError, ClusterError
 
@@ -67,11 +69,18 @@ class Transport:
         self._host = configuration.host.rstrip("/")
         self._retry = retry
         self._on_request = on_request
+        self.identity: Identity | None = None
         self.sleep: Callable[[float], None] = time.sleep
 
     @property
     def host(self) -> str:
         return self._host
+
+    def impersonating(self, identity: Identity) -> Transport:
+        """The same connection pool, every request acting as ``identity``."""
+        view = copy.copy(self)
+        view.identity = identity
+        return view
 
     def close(self) -> None:
         self._api.rest_client.close()
@@ -135,6 +144,8 @@ class Transport:
             )
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise unreachable(exc, host=self._host) from exc
+        if raw.status == 403 and self.identity is not None:
+            raise forbidden(self.identity, body=raw.data, method=method, path=path)
         if raw.status >= 400:
             raise status_error(status=raw.status, body=raw.data, headers=raw.headers, what=what)
         # orjson: list responses of thousands of objects are the hot path of a quiet poll
@@ -148,4 +159,6 @@ class Transport:
         }
         queries: list[tuple[str, str]] = []
         self._api.update_params_for_auth(headers, queries, ["BearerToken"], "", "", None)
+        if self.identity is not None:
+            headers.update(self.identity.headers)
         return headers

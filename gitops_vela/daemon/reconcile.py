@@ -31,7 +31,7 @@ from pathlib import Path
 import structlog
 
 from gitops_vela.catalog import load_catalog
-from gitops_vela.cluster import Cluster
+from gitops_vela.cluster import Cluster, Identity
 from gitops_vela.daemon.centers import CenterDefinitions, Centers
 from gitops_vela.daemon.events import EventRecorder
 from gitops_vela.daemon.leases import default_identity
@@ -100,7 +100,9 @@ class RepositoryReconciler:
     ) -> None:
         self.settings = settings
         self._render_settings = render or RenderSettings()
-        self.cluster = cluster
+        self.cluster = cluster  # the daemon's own identity: inventories, Events
+        # every request about the repository's objects, as its ServiceAccount if it has one
+        self.tenant = cluster.impersonating(identity(settings, inventory_namespace))
         self.metrics = metrics
         self._centers = centers
         self._inventory_namespace = inventory_namespace
@@ -265,11 +267,12 @@ class RepositoryReconciler:
         # corrected, health is assessed for real) until its Appfile is fixed, like Flux
         # keeps the last applied revision.
         result = sync_repository(
-            self.cluster,
+            self.tenant,
             render,
             repo=self.name,
             options=self._options,
             last_good=self._memory.last_good,
+            books=self.cluster,
         )
         removed = tuple(a for a in result.apps if a.removed)
         if result.removed_kept and self.settings.prune:
@@ -339,6 +342,15 @@ class RepositoryReconciler:
             message=failed.error.message,
             cluster_reached=reached,
         )
+
+
+def identity(settings: RepositorySettings, daemon_namespace: str) -> Identity | None:
+    """The ServiceAccount a repository's requests impersonate (``serviceAccountName``;
+    its namespace defaults to the daemon's), or None: the daemon's own identity."""
+    if not settings.service_account_name:
+        return None
+    namespace = settings.service_account_namespace or daemon_namespace
+    return Identity(namespace, settings.service_account_name)
 
 
 def _credentials(settings: RepositorySettings) -> Credentials:

@@ -25,6 +25,7 @@ def sync_repository(
     evaluate: PolicyEvaluator | None = None,
     last_good: Mapping[str, RenderedApp] | None = None,
     whole: bool = True,
+    books: Cluster | None = None,
 ) -> SyncResult:
     """One repository's sync, the daemon's every poll and ``apply``'s: one ``Run``.
 
@@ -36,9 +37,11 @@ def sync_repository(
     through their inventories, unless ``removal_blocked`` says why not; and
     nothing at all is pruned when ``limits.prune_hold`` trips (an empty render,
     more than ``options.prune_limit`` percent at once): those apps fail instead.
+    ``books`` is the daemon's own client when ``cluster`` impersonates the
+    repository's ServiceAccount (it keeps the inventories: see ``Run``).
     """
     before = Counter(cluster.requests)
-    run = Run.start(cluster, options or SyncOptions(), evaluate or evaluate_policy)
+    run = Run.start(cluster, options or SyncOptions(), evaluate or evaluate_policy, books=books)
     failed = {f.name for f in render.failures}
     rendered = {a.name for a in render.apps}
     kept = [app for name, app in sorted((last_good or {}).items()) if name in failed - rendered]

@@ -63,7 +63,7 @@ class DiffResult:
 
 def diff_run(run: Run, apps: Sequence[RenderedApp]) -> tuple[AppDiff, ...]:
     items = desired_objects(apps)
-    namespaces = list_namespaces(run.cluster)
+    namespaces = list_namespaces(run.books)
     found: dict[int, ObjectDiff] = {}
     context = Context(
         mode=Mode.DIFF,

@@ -17,7 +17,8 @@ def list_live(
 ) -> dict[ObjectRef, Manifest]:
     """Live objects of one kind that these desired objects may match.
 
-    Lists in one namespace when all items share it, else across the cluster;
+    Lists in one namespace when all items share it, else across the cluster (or
+    per namespace, for a client that impersonates a repository's ServiceAccount);
     selects by this app's ownership value when there is one app, else by the
     label's presence (one request either way).
     """
@@ -25,7 +26,16 @@ def list_live(
     namespace = next(iter(namespaces)) if resource.namespaced and len(namespaces) == 1 else ""
     owners = {item.owner for item in items}
     selector = f"{OWNER}={next(iter(owners))}" if len(owners) == 1 else OWNER
-    found = cluster.list_objects(resource, namespace=namespace, label_selector=selector)
+    if resource.namespaced and not namespace and cluster.identity is not None:
+        # A repository's ServiceAccount is usually granted namespaces, not the cluster:
+        # one list per namespace it renders into.
+        found = [
+            obj
+            for space in sorted(namespaces)
+            for obj in cluster.list_objects(resource, namespace=space, label_selector=selector)
+        ]
+    else:
+        found = cluster.list_objects(resource, namespace=namespace, label_selector=selector)
     return {ObjectRef.from_manifest(obj): obj for obj in found}
 
 

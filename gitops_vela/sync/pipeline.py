@@ -44,7 +44,14 @@ class Books:
 
 @dataclass
 class Run:
-    """State shared by one sync: the cluster, options, inventories read at the start."""
+    """State shared by one sync: the cluster, options, inventories read at the start.
+
+    ``cluster`` makes every request about the apps' objects, as the repository's
+    ServiceAccount when it has one; ``books`` (default: the same) is the daemon's own
+    identity, which reads and writes the inventories in its namespace, creates that
+    namespace and lists namespaces. A tenant may therefore never write an inventory,
+    so it cannot make the daemon prune what another repository owns.
+    """
 
     cluster: Cluster
     options: SyncOptions
@@ -52,27 +59,37 @@ class Run:
     evaluate: PolicyEvaluator | None = None
     prune_hold: str = ""  # the repository's guard tripped: nothing is pruned, apps fail (limits)
     written: dict[str, inv.Inventory] = field(default_factory=dict)  # written ahead (by owner)
+    daemon: Cluster | None = None  # the daemon's own identity, when ``cluster`` impersonates
+
+    @property
+    def books(self) -> Cluster:
+        return self.daemon or self.cluster
 
     @classmethod
     def start(
-        cls, cluster: Cluster, options: SyncOptions, evaluate: PolicyEvaluator | None = None
+        cls,
+        cluster: Cluster,
+        options: SyncOptions,
+        evaluate: PolicyEvaluator | None = None,
+        *,
+        books: Cluster | None = None,
     ) -> Run:
         # Kinds found missing by an earlier run may exist now (a CRD installed since).
         cluster.discovery.forget_missing()
-        inventories = inv.read_all(cluster, namespace=options.inventory_namespace)
-        return cls(cluster, options, inventories, evaluate)
+        inventories = inv.read_all(books or cluster, namespace=options.inventory_namespace)
+        return cls(cluster, options, inventories, evaluate, daemon=books)
 
 
 def apply_apps(
     run: Run, apps: Sequence[RenderedApp], *, failed_apps: Collection[str]
 ) -> tuple[AppResult, ...]:
     items, duplicates = _unique(run, desired_objects(apps))
-    namespaces = list_namespaces(run.cluster)
+    namespaces = list_namespaces(run.books)
     _ensure_namespaces(run, apps, items, namespaces)
     results = [*duplicates, *policy_refusals(apps)]
     if not run.options.dry_run:
         items, unrecorded, run.written = write_ahead(
-            run.cluster, items, run.inventories, namespace=run.options.inventory_namespace
+            run.books, items, run.inventories, namespace=run.options.inventory_namespace
         )
         results.extend(unrecorded)
     progress = _progress(run, len(items))
@@ -235,7 +252,7 @@ def _record(run: Run, new: inv.Inventory, old: inv.Inventory | None) -> list[str
     if run.options.dry_run or (old is not None and old == new):
         return []
     try:
-        inv.write(run.cluster, new, namespace=run.options.inventory_namespace)
+        inv.write(run.books, new, namespace=run.options.inventory_namespace)
     except GitopsVelaError as exc:
         return [f"cannot record the inventory of {new.app}: {exc.message}"]
     run.inventories[new.owner] = new
@@ -309,7 +326,8 @@ def _ensure_namespaces(
     """Create missing app namespaces and the inventory namespace (never pruned).
 
     A namespace some app renders itself is left to the first stage. One that
-    cannot be created shows up as its objects' failures.
+    cannot be created shows up as its objects' failures. App namespaces are
+    created as the repository's identity, the inventory namespace as the daemon's.
     """
     rendered = {i.ref.name for i in items if i.ref.kind == "Namespace" and not i.ref.group}
     # Not a namespace whose every object the repository's policy refused: creating
@@ -328,7 +346,8 @@ def _ensure_namespaces(
             "kind": "Namespace",
             "metadata": {"name": name, "labels": {MANAGED_BY: MANAGED_BY_VALUE}},
         }
-        return run.cluster.apply(manifest).object
+        who = run.books if name == run.options.inventory_namespace else run.cluster
+        return who.apply(manifest).object
 
     for name, outcome in zip(missing, run.cluster.map(create, missing), strict=True):
         if outcome.value is not None:

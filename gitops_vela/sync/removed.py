@@ -89,12 +89,12 @@ def _forget(run: Run, found: inv.Inventory, remaining: set[ObjectRef]) -> tuple[
     try:
         if remaining:
             inv.write(
-                run.cluster,
+                run.books,
                 found.with_objects(remaining),
                 namespace=namespace,
             )
         else:
-            inv.delete(run.cluster, found, namespace=namespace)
+            inv.delete(run.books, found, namespace=namespace)
             run.inventories.pop(found.owner, None)
     except Exception as exc:  # reported on the app; retried next run
         return (f"cannot update the inventory of removed app {found.app}: {exc}",)

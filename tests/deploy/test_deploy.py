@@ -151,6 +151,20 @@ def test_the_default_role_manages_what_the_built_in_catalog_renders(
     assert allowed(namespaced, "coordination.k8s.io", "leases")
 
 
+def test_the_default_role_grants_nothing_on_secrets(bundle: list[dict[str, Any]]) -> None:
+    # No built-in template renders a Secret; the cluster-admin overlay is the
+    # one that may read them all, as deploy/README.md says.
+    for rule in one(bundle, "ClusterRole")["rules"]:
+        assert "secrets" not in rule.get("resources", ()), rule
+        assert "*" not in rule.get("resources", ()), rule
+
+
+def test_the_readme_names_only_what_the_repository_holds() -> None:
+    readme = (DEPLOY / "README.md").read_text()
+    assert "DESIGN" not in readme
+    assert "ServiceMonitor" in readme  # granted by base/rbac.yaml for the metrics trait
+
+
 def test_the_cluster_admin_overlay_grants_everything() -> None:
     rules = one(kustomize(DEPLOY / "overlays" / "cluster-admin"), "ClusterRole")["rules"]
     assert {"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]} in rules
@@ -176,3 +190,72 @@ def test_the_bundle_applies_to_the_emulator(emulator: Emulator) -> None:
             name="gitops-vela",
         )
         assert role is not None
+
+
+# ----- overlays/multi-tenant -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def multi_tenant() -> list[dict[str, Any]]:
+    return kustomize(DEPLOY / "overlays" / "multi-tenant")
+
+
+def named(bundle: list[dict[str, Any]], kind: str, name: str) -> dict[str, Any]:
+    (found,) = [d for d in bundle if d["kind"] == kind and d["metadata"]["name"] == name]
+    return found
+
+
+def test_the_multi_tenant_daemon_only_reads_namespaces_cluster_wide(
+    multi_tenant: list[dict[str, Any]],
+) -> None:
+    kubernetes_validate = pytest.importorskip("kubernetes_validate")
+    for doc in multi_tenant:
+        kubernetes_validate.validate(doc, "1.30", strict=True)
+    daemon = named(multi_tenant, "ClusterRole", "gitops-vela")["rules"]
+    assert daemon == [
+        {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get", "list", "watch"]}
+    ]
+    # impersonation is granted per tenant, in the tenant's namespace, for one name
+    impersonate = [
+        d
+        for d in multi_tenant
+        if d["kind"] in ("Role", "ClusterRole")
+        and any("impersonate" in r.get("verbs", ()) for r in d.get("rules", ()))
+    ]
+    assert [(d["kind"], d["metadata"].get("namespace")) for d in impersonate] == [
+        ("Role", "team-a")
+    ]
+    assert impersonate[0]["rules"] == [
+        {
+            "apiGroups": [""],
+            "resources": ["serviceaccounts"],
+            "resourceNames": ["team-a-deployer"],
+            "verbs": ["impersonate"],
+        }
+    ]
+    for binding in (d for d in multi_tenant if d["kind"] == "ClusterRoleBinding"):
+        assert binding["roleRef"]["name"] == "gitops-vela"  # tenants get RoleBindings only
+    tenant = named(multi_tenant, "ClusterRole", "gitops-vela-tenant")["rules"]
+    assert not any("secrets" in r["resources"] or "*" in r["resources"] for r in tenant)
+    assert allowed(tenant, "apps", "deployments")
+
+
+def test_the_multi_tenant_config_names_the_example_tenant(
+    multi_tenant: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(named(multi_tenant, "ConfigMap", "gitops-vela-config")["data"]["config.yaml"])
+    (repo,) = load_config_file(config, environ={}).repositories
+    assert (repo.service_account_name, repo.service_account_namespace) == (
+        "team-a-deployer",
+        "team-a",
+    )
+    sa = named(multi_tenant, "ServiceAccount", "team-a-deployer")
+    assert sa["metadata"]["namespace"] == "team-a"
+    binding = named(multi_tenant, "RoleBinding", "team-a-deployer")
+    assert binding["metadata"]["namespace"] == "team-a"
+    assert binding["roleRef"] == {
+        "apiGroup": "rbac.authorization.k8s.io",
+        "kind": "ClusterRole",
+        "name": "gitops-vela-tenant",
+    }
