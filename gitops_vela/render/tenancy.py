@@ -63,7 +63,7 @@ def _own_namespace(
     """
     ref = ObjectRef("", "Namespace", "", app.namespace)
     verdict = check_namespace(policy, app.namespace)
-    if verdict.allowed or any(r.ref == ref for r in rendered):
+    if not app.namespace or verdict.allowed or any(r.ref == ref for r in rendered):
         return []
     manifest: Manifest = {"apiVersion": "v1", "kind": "Namespace"}
     manifest["metadata"] = {"name": app.namespace}
