@@ -5,6 +5,6 @@ server enforces the same fence through the tenant's ServiceAccount; we check
 first so a refusal is early, names the rule, and shows up in PR review.
 """
 
-from gitops_vela.policy.rules import RULES, Verdict, Violation, check_object
+from gitops_vela.policy.rules import RULES, Verdict, Violation, check_namespace, check_object
 
-__all__ = ["RULES", "Verdict", "Violation", "check_object"]
+__all__ = ["RULES", "Verdict", "Violation", "check_namespace", "check_object"]

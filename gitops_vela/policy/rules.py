@@ -107,3 +107,14 @@ def check_object(
     subject = _subject(obj, namespaced=namespaced)
     found = (rule(policy, subject) for rule in RULES)
     return Verdict(tuple(v for v in found if v is not None))
+
+
+def check_namespace(policy: PolicySettings, name: str) -> Verdict:
+    """The verdict on an app's own namespace, which sync creates when it is missing.
+
+    Only ``namespaces`` applies: creating it is the daemon's convenience for the app,
+    not a cluster-scoped object the repository renders (so ``clusterScoped: false``
+    does not refuse it), but it must not open a namespace outside the fence.
+    """
+    found = _namespaces(policy, _Subject("Namespace", "Namespace", name, None))
+    return Verdict((found,) if found else ())

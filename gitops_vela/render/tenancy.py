@@ -4,7 +4,8 @@ The rules are ``gitops_vela.policy``'s; this step knows where each object came
 from, so a refusal points at the Appfile service (or trait) that produced it and
 names the definition and its file. A refused object is moved out of
 ``RenderedApp.objects`` into ``refused``: nothing downstream (planner, apply,
-diff, prune) ever sees it as desired, and the app's other objects go on.
+diff, prune) ever sees it as desired, and the app's other objects go on. The app's own
+namespace, which sync creates when missing, is held to ``namespaces`` the same way.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from gitops_vela.model.definitions import Definition
 from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.model.objects import Manifest, ObjectRef
 from gitops_vela.model.rendered import Refusal, RenderedApp
-from gitops_vela.policy import Verdict, check_object
+from gitops_vela.policy import Verdict, check_namespace, check_object
 from gitops_vela.render.finalize import digest
 from gitops_vela.settings.tree import PolicySettings
 
@@ -43,12 +44,32 @@ def enforce(
         else:
             where = _where(appfile, obj, verdict, definitions)
             refused.append(Refusal(ObjectRef.from_manifest(obj), obj, where))
+    refused.extend(_own_namespace(app, appfile, policy, rendered=refused))
     if not refused:
         return app
     refused.sort(key=lambda r: (r.where.line, r.ref))  # as the Appfile reads
     return dataclasses.replace(
         app, objects=tuple(kept), digest=digest(kept), refused=(*app.refused, *refused)
     )
+
+
+def _own_namespace(
+    app: RenderedApp, appfile: Appfile, policy: PolicySettings, *, rendered: list[Refusal]
+) -> list[Refusal]:
+    """The app's namespace, which sync would create, when the policy's namespaces exclude it.
+
+    Refused as a Namespace object of the app (at the Appfile's top, where ``namespace:``
+    is), so sync does not create it and review and status say why.
+    """
+    ref = ObjectRef("", "Namespace", "", app.namespace)
+    verdict = check_namespace(policy, app.namespace)
+    if not app.namespace or verdict.allowed or any(r.ref == ref for r in rendered):
+        return []
+    manifest: Manifest = {"apiVersion": "v1", "kind": "Namespace"}
+    manifest["metadata"] = {"name": app.namespace}
+    hint = "" if appfile.namespace else "the repository's default namespace"
+    where = Diagnostic(appfile.path, verdict.describe(), appfile.line, "namespace", hint=hint)
+    return [Refusal(ref, manifest, where)]
 
 
 def _where(

@@ -52,6 +52,8 @@ without it); an object whose live digest is the one last applied and whose
 every applied field has its value live is unchanged with no further request;
 otherwise a server-side dry run decides (server defaults are not drift) and
 only then is it applied. An object another app owns is never applied over.
+An object the repository's policy refused at render (``RenderedApp.refused``)
+is never planned nor sent: it fails its app, which then prunes nothing.
 
 Each app's inventory is written before the objects it adds (write-ahead).
 Pruning runs after apply, per app, in the reverse order (custom resources

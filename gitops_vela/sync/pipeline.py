@@ -330,10 +330,8 @@ def _ensure_namespaces(
     created as the repository's identity, the inventory namespace as the daemon's.
     """
     rendered = {i.ref.name for i in items if i.ref.kind == "Namespace" and not i.ref.group}
-    # Not a namespace whose every object the repository's policy refused: creating
-    # it would be the one thing of them to reach the cluster.
-    used = {i.ref.namespace for i in items}
-    refused = {r.ref.namespace for app in apps for r in app.refused} - used
+    # Not one the repository's policy refused (render says so with a refused Namespace).
+    refused = {r.ref.name for app in apps for r in app.refused if r.ref.kind == "Namespace"}
     wanted = {app.namespace for app in apps if app.namespace and app.namespace not in refused}
     wanted.add(run.options.inventory_namespace)
     missing = sorted(wanted - set(namespaces) - rendered)

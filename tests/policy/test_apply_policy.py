@@ -142,3 +142,18 @@ def test_diff_lists_refusals_as_errors_and_plans_nothing_for_them(
     assert "error: ConfigMap/team-b/web-peek: apps/evil/vela.yaml:7:" in out
     assert "created ConfigMap/team-a/web" in out
     assert "web-admin (" not in out  # not shown as a change
+
+
+def test_client_dry_run_prints_only_what_would_be_sent_and_the_refusals(
+    repo: Path, policy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["apply", str(repo), "--policy", str(policy), "--dry-run=client"])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert out.splitlines()[:2] == [
+        "would apply ConfigMap/team-a/web  (app evil, client dry run)",
+        "would apply ConfigMap/team-a-dev/web  (app good, client dry run)",
+    ]
+    assert "web-admin" not in out and "web-peek" not in out
+    assert "apps/evil/vela.yaml:6: services.web.admin-binding:" in err
+    assert "apps/evil/vela.yaml:7: services.web.peek:" in err

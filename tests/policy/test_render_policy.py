@@ -88,12 +88,40 @@ def test_a_workload_object_outside_the_namespaces_points_at_the_service(tmp_path
     root = write(tmp_path / "r", {**DEFINITIONS, "apps/x/vela.yaml": app("x", "kube-system")})
     policy = PolicySettings(namespaces=("team-a",))
     render = render_repository(root, repo="team-a", policy=policy)
-    (refusal,) = render.apps[0].refused
-    assert str(refusal.where) == (
+    namespace, config_map = render.apps[0].refused
+    assert str(config_map.where) == (
         "apps/x/vela.yaml:4: services.web: policy.namespaces: namespace 'kube-system' is not"
         " allowed (allowed: team-a) (rendered by workload type 'tiny' at definitions/tiny.yaml:1)"
     )
+    # The app's own namespace, which sync would create, is refused at the Appfile's top.
+    assert str(namespace.diagnostic) == (
+        "apps/x/vela.yaml:1: namespace: Namespace/kube-system: policy.namespaces: namespace"
+        " 'kube-system' is not allowed (allowed: team-a)"
+    )
     assert render.apps[0].objects == () and not render.ok
+
+
+def test_the_app_namespace_is_not_held_to_cluster_scoped_false(tmp_path: Path) -> None:
+    root = write(tmp_path / "r", {**DEFINITIONS, "apps/x/vela.yaml": app("x", "team-a")})
+    policy = PolicySettings(namespaces=("team-a",), cluster_scoped=False)
+    render = render_repository(root, repo="team-a", policy=policy)
+    assert render.ok and render.apps[0].refused == ()
+
+
+def test_a_default_namespace_outside_the_policy_says_it_is_the_repositorys(
+    tmp_path: Path,
+) -> None:
+    root = write(
+        tmp_path / "r",
+        {**DEFINITIONS, "apps/x/vela.yaml": "name: x\nservices:\n  web: {type: tiny}\n"},
+    )
+    policy = PolicySettings(namespaces=("team-a",))
+    render = render_repository(root, repo="team-a", default_namespace="default", policy=policy)
+    messages = [str(r.diagnostic) for r in render.apps[0].refused]
+    assert messages[0] == (
+        "apps/x/vela.yaml:1: namespace: Namespace/default: policy.namespaces: namespace"
+        " 'default' is not allowed (allowed: team-a) (the repository's default namespace)"
+    )
 
 
 def test_render_cache_does_not_leak_one_policy_into_another_render(tmp_path: Path) -> None:
