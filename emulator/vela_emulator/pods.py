@@ -124,8 +124,9 @@ def _base_status(pod: Obj, phase: str, *, ready: bool, started: bool, reason: st
         "startTime": status.get("startTime") or now(),
         "qosClass": status.get("qosClass") or qos_class(pod),
     }
-    if started:
-        ip = pod_ip(pod["metadata"].get("uid", ""))
+    if started:  # a hostNetwork Pod (the control plane's) has the node's address
+        host = (pod.get("spec") or {}).get("hostNetwork")
+        ip = NODE_IP if host else pod_ip(pod["metadata"].get("uid", ""))
         base["podIP"], base["podIPs"] = ip, [{"ip": ip}]
     return base
 
