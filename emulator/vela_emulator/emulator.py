@@ -8,7 +8,7 @@
         emu.faults.add(verb="patch", resource="deployments", status=503, times=2)
         emu.simulation.fail("Deployment", "web", namespace="shop")
         emu.counters.snapshot()
-        emu.reset()                           # empty cluster again (namespace "default" kept)
+        emu.reset()                           # a fresh cluster again (kube-system, default/kubernetes)
 
 It is never presented as a cluster: no scheduler, no pods run, no admission
 webhooks, no RBAC enforcement. See docs/emulator.md.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from typing import Any
 
 from vela_emulator.api import Api
 from vela_emulator.calls import Call, Obj
@@ -197,7 +198,7 @@ _CONTROL_PLANE = {
 }
 
 
-def _object(api_version: str, kind: str, name: str, namespace: str = "", **rest: Obj) -> Obj:
+def _object(api_version: str, kind: str, name: str, namespace: str = "", **rest: Any) -> Obj:
     meta: Obj = {"name": name, **rest.pop("metadata", {})}
     if namespace:
         meta["namespace"] = namespace
