@@ -37,7 +37,7 @@ from vela_emulator.apistatus import (
     unsupported_media_type,
 )
 from vela_emulator.calls import Call, Obj, get_path, object_body, set_path, strip_times
-from vela_emulator.lifecycle import Allocator, now, prepare_create, prepare_update
+from vela_emulator.lifecycle import Allocator, deletion_done, now, prepare_create, prepare_update
 from vela_emulator.registry import Registry, ResourceType
 from vela_emulator.selectors import (
     labels_match,
@@ -159,7 +159,7 @@ class Api:
             obj = self._establish(obj)
         for hook in self.after_write:
             hook(rtype, obj)
-        if obj["metadata"].get("deletionTimestamp") and not obj["metadata"].get("finalizers"):
+        if deletion_done(obj):
             self.remove(rtype, obj)
         return obj
 

@@ -12,7 +12,7 @@ import copy
 import itertools
 import secrets
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from vela_emulator.apistatus import invalid
@@ -21,8 +21,20 @@ from vela_emulator.registry import ResourceType
 Obj = dict[str, Any]
 
 
-def now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def now(*, after: float = 0) -> str:
+    """The current time (plus ``after`` seconds) as the apiserver writes timestamps."""
+    return (datetime.now(UTC) + timedelta(seconds=after)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def deletion_done(obj: Obj) -> bool:
+    """Marked for deletion and held by nothing: no finalizer left and no graceful period
+    still running (a Pod whose kubelet has not stopped it yet)."""
+    meta = obj["metadata"]
+    return (
+        bool(meta.get("deletionTimestamp"))
+        and not meta.get("finalizers")
+        and not meta.get("deletionGracePeriodSeconds")
+    )
 
 
 def _spec_part(obj: Obj) -> Obj:

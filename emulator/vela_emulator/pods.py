@@ -228,6 +228,16 @@ def completed(pod: Obj) -> Step:
     return Step(_with_containers(status, statuses))
 
 
+def stopped(pod: Obj) -> Step:
+    """What the kubelet does with a Pod being deleted: its containers get SIGTERM and exit
+    0, and the Pod reaches a terminal phase before it goes (kubelets do since 1.27), so
+    ``Ready`` turns False while it is Terminating."""
+    killing = [
+        ("Normal", "Killing", f"Stopping container {c.get('name', '')}") for c in _containers(pod)
+    ]
+    return Step(completed(pod).status, killing)
+
+
 def step(pod: Obj, mode: str, *, job: bool) -> Step | None:
     """The Pod's next step under ``mode``; None when it stays as it is."""
     if is_finished(pod):

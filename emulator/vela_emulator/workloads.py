@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from vela_emulator import pods, semantics
 from vela_emulator.api import Api
@@ -53,7 +53,13 @@ _TOLERATIONS = [
     for taint in ("not-ready", "unreachable")
 ]
 
-Delete = Callable[[ResourceType, Obj, str], Obj | None]
+
+class Delete(Protocol):
+    def __call__(
+        self, rtype: ResourceType, obj: Obj, policy: str, grace: int | None = None
+    ) -> Obj | None: ...
+
+
 Target = tuple[Key, str, str]
 
 
@@ -168,6 +174,10 @@ class Workloads:
     # ----- queue -----------------------------------------------------------------------------
 
     def _on_write(self, rtype: ResourceType, obj: Obj) -> None:
+        if rtype.key == PODS and obj["metadata"].get("deletionTimestamp"):
+            self._enqueue(PODS, obj)  # for the kubelet to stop it
+            self._enqueue_owner(obj)  # which replaces it at once: it is no longer active
+            return
         if rtype.key in _ORDER and not obj["metadata"].get("deletionTimestamp"):
             self._enqueue(rtype.key, obj)
             if rtype.key == PODS and pods.is_finished(obj):
@@ -220,7 +230,11 @@ class Workloads:
         }
         for key, namespace, name in sorted(queue, key=lambda t: (_ORDER.index(t[0]), t[1:])):
             obj = self.store.get(key, namespace, name)
-            if obj is None or obj["metadata"].get("deletionTimestamp"):
+            if obj is None:
+                continue
+            if obj["metadata"].get("deletionTimestamp"):
+                if key == PODS:
+                    self._stop(obj)
                 continue
             if key != PODS and self._terminating(namespace):
                 continue
@@ -511,6 +525,19 @@ class Workloads:
         stored = self._put(PODS, new, pod, manager=manager, sub="" if moved.node else "status")
         for kind, reason, message in moved.events:
             self._event(PODS, stored, reason, message, component=manager, kind=kind)
+
+    def _stop(self, pod: Obj) -> None:
+        """The kubelet and a Pod being deleted: stop its containers, then (next round, once
+        it is finished) confirm with a DELETE of grace 0, which removes it."""
+        if pods.is_finished(pod) or not (pod.get("spec") or {}).get("nodeName"):
+            self._delete(self._type(PODS), pod, "Background", 0)
+            return
+        moved = pods.stopped(pod)
+        stored = self._put(
+            PODS, {**pod, "status": moved.status}, pod, manager="kubelet", sub="status"
+        )
+        for kind, reason, message in moved.events:
+            self._event(PODS, stored, reason, message, component="kubelet", kind=kind)
 
     def _mode(self, pod: Obj) -> str:
         """The mode set for the Pod, else for its ReplicaSet, Deployment or Job."""
