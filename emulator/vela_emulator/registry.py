@@ -136,6 +136,8 @@ BUILTINS: tuple[ResourceType, ...] = (
     _b("apps", "v1", "controllerrevisions", "ControllerRevision"),
     _b("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice"),
     _b("storage.k8s.io", "v1", "storageclasses", "StorageClass", namespaced=False, short=("sc",)),
+    _b("storage.k8s.io", "v1", "csistoragecapacities", "CSIStorageCapacity"),
+    _b("certificates.k8s.io", "v1", "certificatesigningrequests", "CertificateSigningRequest", namespaced=False, short=("csr",), status=True),
     _b("scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", namespaced=False, short=("pc",)),
     _b("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations", "MutatingWebhookConfiguration", namespaced=False, generation=True),
     _b("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "ValidatingWebhookConfiguration", namespaced=False, generation=True),

@@ -9,7 +9,7 @@ from typing import Any
 from kubernetes import client
 from vela_emulator import Emulator
 from vela_emulator.pods import NODE_NAME
-from vela_emulator.pytest_plugin import KubeTarget
+from vela_emulator.pytest_plugin import Kubectl, KubeTarget
 
 from tests.emulator.helpers import eventually
 
@@ -78,6 +78,58 @@ def test_reset_restores_the_system_objects(emulator: Emulator) -> None:
     assert core.read_namespaced_service("kubernetes", "default").spec.cluster_ip == "10.96.0.1"
     # the controllers have nothing left to do: the seeded state is settled
     assert not emulator.controllers.busy()
+
+
+# a real PKCS#10 request (EC P-256, CN=emu-test): an apiserver parses it
+_CSR = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURSBSRVFVRVNULS0tLS0KTUlIT01IVUNBUUF3RXpFUk1BOEdBMVVFQXd3SVpXMTFMWFJsYzNRd1dUQVRCZ2NxaGtqT1BRSUJCZ2dxaGtqTwpQUU1CQndOQ0FBVEhqM0pTSTYzTDBlMHEwU0w5MjF3dDlhNy9xakltUmh0U1M4K29nZDdaZVNIUVhNUTh6Nnh5CkN6YXk3NjBKZ2paNENtU1hvemsra25HU0lxYTB1djcwb0FBd0NnWUlLb1pJemowRUF3SURTUUF3UmdJaEFMR0QKZUc2MkpVaVpFY0FvUHp3MkQ5UVZWSXBvaGkrSDBWZzAxS3Z2Y0MzWEFpRUFwZ2JTREd1cERpdE1ZY05EK2JXNgp2b2xYYkFsUVNERFUwa29NMnFJdXRXQT0KLS0tLS1FTkQgQ0VSVElGSUNBVEUgUkVRVUVTVC0tLS0tCg=="
+
+
+def test_certificate_signing_requests_are_served(kube: KubeTarget, kubectl: Kubectl) -> None:
+    name = f"{kube.namespace}-csr"
+    manifest = f"""
+apiVersion: certificates.k8s.io/v1
+kind: CertificateSigningRequest
+metadata: {{name: {name}}}
+spec:
+  request: {_CSR}
+  signerName: example.com/test
+  expirationSeconds: 86400
+  usages: [client auth]
+"""
+    kubectl("create", "-f", "-", stdin=manifest)
+    try:
+        lines = kubectl("get", "csr", name).splitlines()
+        header = lines[0].split()
+        assert header == [
+            "NAME",
+            "AGE",
+            "SIGNERNAME",
+            "REQUESTOR",
+            "REQUESTEDDURATION",
+            "CONDITION",
+        ]
+        assert lines[1].split()[2] == "example.com/test" and lines[1].split()[-2:] == [
+            "24h",
+            "Pending",
+        ]
+    finally:
+        kubectl("delete", "csr", name)
+
+
+def test_csi_storage_capacities_are_served(kube: KubeTarget, kubectl: Kubectl) -> None:
+    manifest = f"""
+apiVersion: storage.k8s.io/v1
+kind: CSIStorageCapacity
+metadata: {{name: cap, namespace: {kube.namespace}}}
+storageClassName: standard
+capacity: 10Gi
+"""
+    kubectl("apply", "-f", "-", stdin=manifest)
+    table = kubectl("get", "csistoragecapacities", "-n", kube.namespace).splitlines()
+    assert [line.split() for line in table] == [
+        ["NAME", "STORAGECLASSNAME", "CAPACITY"],
+        ["cap", "standard", "10Gi"],
+    ]
 
 
 def test_local_api_services(kube: KubeTarget) -> None:
