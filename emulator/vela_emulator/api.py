@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from vela_emulator import (
+    authn,
     builtin_schemas,
     bytefields,
     calls,
@@ -63,6 +64,7 @@ class Api:
         self.store = store
         self.registry = registry
         self.allocator = Allocator()
+        self.tokens = authn.Tokens()  # ServiceAccount tokens issued (TokenRequest)
         self.after_write: list[Hook] = []  # called under the lock after each stored write
         # Removes an object whose last finalizer went away; deletion.Deleter installs its own.
         self.remove: Hook = self._remove
@@ -275,6 +277,8 @@ class Api:
         raise ApiStatus(500, "", f"failed to create typed patch object ({where}): {text}")
 
     def create(self, call: Call) -> tuple[int, Obj]:
+        if call.subresource == "token" or call.rtype.kind in authn.KINDS:
+            return 201, self._authenticate(call)
         if call.subresource or call.name:
             raise method_not_allowed()
         body = object_body(call)
@@ -290,6 +294,16 @@ class Api:
                 stored_call.rtype, None, obj, manager=call.manager, now=now()
             )
             return 201, self.view(call.rtype, self.commit(stored_call, obj, None))
+
+    def _authenticate(self, call: Call) -> Obj:
+        """TokenRequest, TokenReview, SelfSubjectReview: answered, never stored."""
+        body = object_body(call)
+        if call.subresource != "token":
+            validation.check_identity(call.rtype, body)
+            return authn.review(self.tokens, call.rtype.kind, body)
+        with self.store.lock:
+            service_account = self.live(call)
+        return authn.token_request(self.tokens, service_account, body)
 
     def update(self, call: Call) -> Obj:
         body = object_body(call)

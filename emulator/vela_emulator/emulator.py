@@ -240,6 +240,7 @@ class Emulator:
             self._seed()
         self.faults.clear()
         self.counters.reset()
+        self.api.tokens.clear()
 
     def settle(self) -> None:
         """Finish pending controller work now: simulated status (``status_delay``), garbage

@@ -84,6 +84,8 @@ def parse_resource_path(parts: list[str], api: Api) -> tuple[ResourceType, str, 
         allowed_subs.add("scale")
     if rtype.kind == "Namespace" and not group:
         allowed_subs.add("finalize")
+    if rtype.key == ("", "serviceaccounts"):
+        allowed_subs.add("token")  # TokenRequest
     if sub and sub not in allowed_subs:
         raise path_not_found()
     return rtype, namespace, name, sub
@@ -241,7 +243,7 @@ class Handler(BaseHTTPRequestHandler):
         api = self.server.api
         with api.store.lock:
             rtype, namespace, name, sub = parse_resource_path(parts, api)
-        verb = self._verb(name, query)
+        verb = self._verb(name, query, sub)
         if rtype.review and verb != "create":
             raise method_not_allowed()
         content_type = self.headers.get("Content-Type", "") or ""
@@ -292,7 +294,7 @@ class Handler(BaseHTTPRequestHandler):
             result = partial.transform(rtype, result, wanted, is_list=verb == "list")
         self._send(code, result, warnings=call.warnings)
 
-    def _verb(self, name: str, query: dict[str, str]) -> str:
+    def _verb(self, name: str, query: dict[str, str], sub: str = "") -> str:
         method = self.command
         if method == "GET":
             if name:
@@ -301,7 +303,7 @@ class Handler(BaseHTTPRequestHandler):
         if method == "DELETE":
             return "delete" if name else "deletecollection"
         if method in _METHOD_VERBS:
-            if (method == "POST") == bool(name):
+            if (method == "POST") == bool(name) and not (method == "POST" and sub == "token"):
                 raise method_not_allowed()
             return _METHOD_VERBS[method]
         raise method_not_allowed()
