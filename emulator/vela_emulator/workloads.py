@@ -43,15 +43,6 @@ _ORDER = (DEPLOYMENTS, REPLICASETS, JOBS, PODS)
 # every Pod and ReplicaSet would multiply the emulator's cost of a Deployment by five.
 _TRACKED = (DEPLOYMENTS,)
 _NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
-_TOLERATIONS = [
-    {
-        "key": f"node.kubernetes.io/{taint}",
-        "operator": "Exists",
-        "effect": "NoExecute",
-        "tolerationSeconds": 300,
-    }
-    for taint in ("not-ready", "unreachable")
-]
 
 
 class Delete(Protocol):
@@ -487,13 +478,8 @@ class Workloads:
                     "job-name": meta["name"],
                 }
             )
-        spec = dict(template.get("spec") or {})
-        spec.setdefault("serviceAccountName", "default")
-        spec.setdefault("serviceAccount", spec["serviceAccountName"])
-        spec.setdefault("enableServiceLinks", True)
-        spec.setdefault("priority", 0)
-        spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
-        spec["tolerations"] = [*(spec.get("tolerations") or []), *_TOLERATIONS]
+        spec = dict(template.get("spec") or {})  # admission adds account, priority, tolerations
+        spec.setdefault("enableServiceLinks", True)  # SetDefaults_Pod: a Pod's, not a template's
         suffix = "".join(secrets.choice(_NAME_CHARS) for _ in range(5))
         pod: Obj = {
             "apiVersion": "v1",

@@ -158,3 +158,30 @@ def test_a_finalizer_keeps_a_stopped_pod(kube: KubeTarget) -> None:
     assert pod.status.phase in ("Succeeded", "Failed") and _ready(pod) == "False"
     core.patch_namespaced_pod("held", kube.namespace, {"metadata": {"finalizers": None}})
     eventually(lambda: gone(lambda: core.read_namespaced_pod("held", kube.namespace)))
+
+
+def test_admission_fills_in_account_priority_and_node_tolerations(kube: KubeTarget) -> None:
+    core = _core(kube)
+    pod = core.create_namespaced_pod(kube.namespace, _pod("admitted", kube.namespace))
+    assert pod.spec.service_account_name == "default" and pod.spec.priority == 0
+    tolerations = {(t.key, t.effect, t.toleration_seconds) for t in pod.spec.tolerations}
+    assert tolerations == {
+        ("node.kubernetes.io/not-ready", "NoExecute", 300),
+        ("node.kubernetes.io/unreachable", "NoExecute", 300),
+    }
+    # one that tolerates every NoExecute taint already covers both
+    body = _pod("tolerant", kube.namespace)
+    body["spec"]["tolerations"] = [{"operator": "Exists", "effect": "NoExecute"}]
+    tolerant = core.create_namespaced_pod(kube.namespace, body)
+    assert [(t.key, t.effect) for t in tolerant.spec.tolerations] == [(None, "NoExecute")]
+    # and a toleration can be added later (kr8s' Pod.tolerate)
+    added = [
+        *[client.ApiClient().sanitize_for_serialization(t) for t in pod.spec.tolerations],
+        {"key": "k", "operator": "Exists", "effect": "NoSchedule"},
+    ]
+    patched = core.patch_namespaced_pod(
+        "admitted",
+        kube.namespace,
+        {"spec": {"tolerations": [{k: v for k, v in t.items() if v is not None} for t in added]}},
+    )
+    assert "k" in {t.key for t in patched.spec.tolerations}
