@@ -82,6 +82,7 @@ class Emulator:
             kick=self.controllers.kick,
         )
         self.deleter.after_remove.append(self.workloads.on_remove)
+        self.deleter.after_remove.append(self.simulation.on_remove)
         self.controllers.add(self.workloads)
         self.namespace_defaults = NamespaceDefaults(self.api)
         self._port = port
