@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from vela_emulator import (
+    authn,
     builtin_schemas,
     bytefields,
     calls,
@@ -39,7 +40,7 @@ from vela_emulator.apistatus import (
     unsupported_media_type,
 )
 from vela_emulator.calls import Call, Obj, get_path, object_body, set_path, strip_times
-from vela_emulator.lifecycle import Allocator, now, prepare_create, prepare_update
+from vela_emulator.lifecycle import Allocator, deletion_done, now, prepare_create, prepare_update
 from vela_emulator.registry import Registry, ResourceType
 from vela_emulator.selectors import (
     labels_match,
@@ -65,6 +66,7 @@ class Api:
         self.store = store
         self.registry = registry
         self.allocator = Allocator()
+        self.tokens = authn.Tokens()  # ServiceAccount tokens issued (TokenRequest)
         self.after_write: list[Hook] = []  # called under the lock after each stored write
         # Removes an object whose last finalizer went away; deletion.Deleter installs its own.
         self.remove: Hook = self._remove
@@ -161,7 +163,7 @@ class Api:
             obj = self._establish(obj)
         for hook in self.after_write:
             hook(rtype, obj)
-        if obj["metadata"].get("deletionTimestamp") and not obj["metadata"].get("finalizers"):
+        if deletion_done(obj):
             self.remove(rtype, obj)
         return obj
 
@@ -277,6 +279,8 @@ class Api:
         raise ApiStatus(500, "", f"failed to create typed patch object ({where}): {text}")
 
     def create(self, call: Call) -> tuple[int, Obj]:
+        if call.subresource == "token" or call.rtype.kind in authn.KINDS:
+            return 201, self._authenticate(call)
         if call.subresource or call.name:
             raise method_not_allowed()
         body = object_body(call)
@@ -292,6 +296,17 @@ class Api:
                 stored_call.rtype, None, obj, manager=call.manager, now=now()
             )
             return 201, self.view(call.rtype, self.commit(stored_call, obj, None))
+
+    def _authenticate(self, call: Call) -> Obj:
+        """TokenRequest, TokenReview, SelfSubjectReview: answered, never stored."""
+        body = object_body(call)
+        if call.subresource != "token":
+            validation.check_identity(call.rtype, body)
+            caller = authn.Identity(call.user.name, call.user.groups)
+            return authn.review(self.tokens, call.rtype.kind, body, caller)
+        with self.store.lock:
+            service_account = self.live(call)
+        return authn.token_request(self.tokens, service_account, body)
 
     def update(self, call: Call) -> Obj:
         body = object_body(call)

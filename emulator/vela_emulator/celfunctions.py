@@ -3,8 +3,9 @@
 The ``common-expression-language`` package implements the CEL specification;
 Kubernetes adds cel-go's strings extension and its own list library to the
 environment of ``x-kubernetes-validations``. These are those functions (called
-method-style, ``self.name.lowerAscii()``, the receiver first); quantities,
-URLs, IPs and regex ``find`` are not among them.
+method-style, ``self.name.lowerAscii()``, the receiver first), plus the typed
+values of :mod:`.celvalues` (quantity, URL, IP, CIDR); regex ``find`` is not
+among them.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from itertools import pairwise
 from typing import Any
+
+from vela_emulator import celvalues
 
 
 def _index_of(receiver: Any, item: Any, start: int = 0) -> int:
@@ -89,4 +92,5 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "sum": _sum,
     "min": _min,
     "max": _max,
+    **celvalues.FUNCTIONS,
 }

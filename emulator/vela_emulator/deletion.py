@@ -22,7 +22,7 @@ from vela_emulator.apistatus import bad_request, conflict, forbidden
 from vela_emulator.calls import Call, Obj
 from vela_emulator.controllers import ControllerLoop
 from vela_emulator.garbage import FOREGROUND, ORPHAN, GarbageCollector
-from vela_emulator.lifecycle import now
+from vela_emulator.lifecycle import deletion_done, now
 from vela_emulator.namespaces import NamespaceController, is_namespace
 from vela_emulator.registry import ResourceType
 
@@ -83,6 +83,31 @@ def _success(rtype: ResourceType, obj: Obj) -> Obj:
     }
 
 
+def grace_period(rtype: ResourceType, obj: Obj, grace: int | None) -> int:
+    """Seconds a deletion waits for the kubelet (the Pod strategy's ``CheckGracefulDelete``):
+    only a Pod bound to a node and not finished has any; the DELETE's value, else its
+    ``terminationGracePeriodSeconds``; a negative one is 1."""
+    if rtype.key != ("", "pods"):
+        return 0
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    if not spec.get("nodeName") or status.get("phase") in ("Succeeded", "Failed"):
+        return 0
+    period = grace if grace is not None else spec.get("terminationGracePeriodSeconds", 30)
+    return 1 if period < 0 else int(period)
+
+
+def _grace(options: dict[str, Any]) -> int | None:
+    value = options.get("gracePeriodSeconds")
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise bad_request(
+            f'gracePeriodSeconds: Invalid value: "{value}": must be an integer'
+        ) from None
+
+
 def _check_protected(call: Call) -> None:
     if is_namespace(call.rtype) and call.name in PROTECTED_NAMESPACES:
         raise forbidden("namespaces", "", call.name, "this namespace may not be deleted")
@@ -110,7 +135,7 @@ class Deleter:
             self._check_preconditions(call, obj, options.get("preconditions") or {})
             if options.get("dryRun"):
                 return self.api.view(call.rtype, obj)
-            result = self.delete_object(call.rtype, obj, _policy(options))
+            result = self.delete_object(call.rtype, obj, _policy(options), _grace(options))
         if result is None and call.rtype.key not in _RETURNS_DELETED:
             return _success(call.rtype, obj)
         return self.api.view(call.rtype, result or obj)
@@ -136,7 +161,7 @@ class Deleter:
                     continue
                 live = self.store.get(call.rtype.key, meta.get("namespace", ""), meta["name"])
                 if live is not None:
-                    self.delete_object(call.rtype, live, _policy(options))
+                    self.delete_object(call.rtype, live, _policy(options), _grace(options))
         return listed
 
     def _check_preconditions(self, call: Call, obj: Obj, pre: dict[str, Any]) -> None:
@@ -147,32 +172,59 @@ class Deleter:
                 why = f"Precondition failed: {label} in precondition: {wanted}, {label} in object meta: {meta.get(field)}"
                 raise conflict(call.rtype.resource, call.rtype.group, call.name, why)
 
-    def delete_object(self, rtype: ResourceType, obj: Obj, policy: str) -> Obj | None:
-        """Remove now, or mark for deletion while finalizers hold it. Returns the kept object."""
+    def delete_object(
+        self, rtype: ResourceType, obj: Obj, policy: str, grace: int | None = None
+    ) -> Obj | None:
+        """Remove now, or mark for deletion while finalizers or a Pod's graceful period hold
+        it. Returns the kept object. ``grace`` is the DELETE's ``gracePeriodSeconds``."""
         meta = obj["metadata"]
         if meta.get("deletionTimestamp"):
-            return obj  # already being deleted: the first DELETE's policy stands
+            return self._shorten(rtype, obj, grace)  # the first DELETE's policy stands
         finalizers = list(meta.get("finalizers") or [])
         if policy == "Orphan" and ORPHAN not in finalizers:
             finalizers.append(ORPHAN)
         elif policy == "Foreground" and FOREGROUND not in finalizers:
             finalizers.append(FOREGROUND)
-        if not finalizers and not is_namespace(rtype):
+        period = grace_period(rtype, obj, grace)
+        if not finalizers and not is_namespace(rtype) and not period:
             self.remove(rtype, obj)
             return None
         marked = copy.deepcopy(obj)
-        marked["metadata"]["deletionTimestamp"] = now()
-        marked["metadata"]["deletionGracePeriodSeconds"] = 0
+        marked["metadata"]["deletionTimestamp"] = now(after=period)
+        marked["metadata"]["deletionGracePeriodSeconds"] = period
         if finalizers:
             marked["metadata"]["finalizers"] = finalizers
         if is_namespace(rtype):
             marked["status"] = {**(marked.get("status") or {}), "phase": "Terminating"}
-        kept = self.store.put(rtype.key, marked, obj)
+        kept = self._mark(rtype, marked, obj)
         if is_namespace(rtype):
             self.namespaces.terminate(kept["metadata"]["name"])
         if ORPHAN in finalizers or FOREGROUND in finalizers:
             self.collector.deleting(rtype, kept)
         self.loop.kick()
+        return kept
+
+    def _mark(self, rtype: ResourceType, marked: Obj, old: Obj) -> Obj:
+        """Store a deletion mark; it is a write like any other (the kubelet reacts to a Pod's)."""
+        kept = self.store.put(rtype.key, marked, old)
+        for hook in self.api.after_write:
+            hook(rtype, kept)
+        return kept
+
+    def _shorten(self, rtype: ResourceType, obj: Obj, grace: int | None) -> Obj | None:
+        """A DELETE of an object already being deleted may only shorten its graceful period
+        (``kubectl delete --grace-period=0 --force``, the kubelet's last DELETE)."""
+        pending = obj["metadata"].get("deletionGracePeriodSeconds")
+        if grace is None or not pending or max(grace, 0) >= pending:
+            return obj
+        marked = copy.deepcopy(obj)
+        period = max(grace, 0)
+        marked["metadata"]["deletionTimestamp"] = now(after=period)
+        marked["metadata"]["deletionGracePeriodSeconds"] = period
+        kept = self._mark(rtype, marked, obj)
+        if deletion_done(kept):
+            self.remove(rtype, kept)
+            return None
         return kept
 
     def remove(self, rtype: ResourceType, obj: Obj) -> None:

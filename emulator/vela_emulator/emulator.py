@@ -8,7 +8,7 @@
         emu.faults.add(verb="patch", resource="deployments", status=503, times=2)
         emu.simulation.fail("Deployment", "web", namespace="shop")
         emu.counters.snapshot()
-        emu.reset()                           # empty cluster again (namespace "default" kept)
+        emu.reset()                           # a fresh cluster again (kube-system, default/kubernetes)
         token = emu.users.add("system:serviceaccount:ops:deployer")  # RBAC applies to it
         emu.write_kubeconfig(path, token=token)
 
@@ -87,6 +87,7 @@ class Emulator:
             kick=self.controllers.kick,
         )
         self.deleter.after_remove.append(self.workloads.on_remove)
+        self.deleter.after_remove.append(self.simulation.on_remove)
         self.controllers.add(self.workloads)
         self.namespace_defaults = NamespaceDefaults(self.api)
         self._port = port
@@ -94,6 +95,7 @@ class Emulator:
         self._kubeconfig_arg = Path(kubeconfig) if kubeconfig else None
         self._kubeconfig: Path | None = None
         self._server: EmulatorHTTPServer | None = None
+        self._fresh: str | None = None  # the seeded state as JSON, restored by reset()
         self._thread: threading.Thread | None = None
 
     # ----- lifecycle -------------------------------------------------------------------------
@@ -214,6 +216,12 @@ class Emulator:
     # ----- state -----------------------------------------------------------------------------
 
     def _seed(self) -> None:
+        """A fresh cluster's objects. Built through the API once (defaults, validation, the
+        controllers running CoreDNS), then restored from that state: a reset costs a load,
+        not the dozens of writes and controller rounds of the first time."""
+        if self._fresh is not None:
+            self.store.load(json.loads(self._fresh))
+            return
         seeds.seed_cluster(self.api)
         ns_type = self.registry.get("", "v1", "namespaces")
         assert ns_type is not None
@@ -224,6 +232,11 @@ class Emulator:
             self.api.create(
                 Call("create", ns_type, body=body, query={"fieldManager": "kube-apiserver"})
             )
+        seeds.seed_system(self.api)
+        # the control plane is up before anyone connects: its Pods are Running already
+        self.controllers.settle()
+        self.simulation.settle()
+        self._fresh = json.dumps(self.store.dump())
 
     def reset(self) -> None:
         """Back to a fresh cluster: objects, CRD kinds, faults, controls and counters cleared."""
@@ -238,6 +251,7 @@ class Emulator:
         self.faults.clear()
         self.counters.reset()
         self.users.clear()
+        self.api.tokens.clear()
 
     def settle(self) -> None:
         """Finish pending controller work now: simulated status (``status_delay``), garbage

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from vela_emulator.api import Api
 from vela_emulator.calls import Obj
+from vela_emulator.lifecycle import deletion_done
 from vela_emulator.registry import ResourceType
 from vela_emulator.store import Key
 
@@ -203,4 +204,6 @@ class GarbageCollector:
             self.store.put(key, new, owner)
             return
         new["metadata"].pop("finalizers", None)
-        self._remove(rtype, self.store.put(key, new, owner))
+        stored = self.store.put(key, new, owner)
+        if deletion_done(stored):  # else a Pod's kubelet removes it once it has stopped
+            self._remove(rtype, stored)

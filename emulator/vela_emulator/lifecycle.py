@@ -12,7 +12,7 @@ import copy
 import itertools
 import secrets
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from vela_emulator.apistatus import invalid
@@ -21,8 +21,20 @@ from vela_emulator.registry import ResourceType
 Obj = dict[str, Any]
 
 
-def now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def now(*, after: float = 0) -> str:
+    """The current time (plus ``after`` seconds) as the apiserver writes timestamps."""
+    return (datetime.now(UTC) + timedelta(seconds=after)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def deletion_done(obj: Obj) -> bool:
+    """Marked for deletion and held by nothing: no finalizer left and no graceful period
+    still running (a Pod whose kubelet has not stopped it yet)."""
+    meta = obj["metadata"]
+    return (
+        bool(meta.get("deletionTimestamp"))
+        and not meta.get("finalizers")
+        and not meta.get("deletionGracePeriodSeconds")
+    )
 
 
 def _spec_part(obj: Obj) -> Obj:
@@ -162,10 +174,52 @@ def prepare_create(rtype: ResourceType, obj: Obj, *, namespace: str, allocator: 
     return obj
 
 
+# DefaultTolerationSeconds: every Pod tolerates a not-ready or unreachable node for 5 minutes
+_NODE_TAINTS = ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable")
+# the built-in PriorityClasses (seeds.priority_classes); Priority admits others as they are
+_SYSTEM_PRIORITIES = {"system-node-critical": 2000001000, "system-cluster-critical": 2000000000}
+
+
+def _admit_pod(pod: Obj) -> None:
+    """What the admission plugins write into every new Pod: its ServiceAccount
+    (``ServiceAccount``), its priority (``Priority``) and the node-taint tolerations
+    (``DefaultTolerationSeconds``)."""
+    spec = pod.get("spec")
+    if not isinstance(spec, dict):
+        return
+    account = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
+    spec["serviceAccountName"] = spec["serviceAccount"] = account
+    if "priority" not in spec:
+        spec["priority"] = _SYSTEM_PRIORITIES.get(str(spec.get("priorityClassName", "")), 0)
+    spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
+    tolerations = spec.get("tolerations")
+    if tolerations is not None and not isinstance(tolerations, list):
+        return  # validation refuses it
+    tolerations = list(tolerations or [])
+    for taint in _NODE_TAINTS:
+        if not any(
+            isinstance(t, dict)
+            and t.get("key", "") in ("", taint)
+            and t.get("effect", "") in ("", "NoExecute")
+            for t in tolerations
+        ):
+            tolerations.append(
+                {
+                    "key": taint,
+                    "operator": "Exists",
+                    "effect": "NoExecute",
+                    "tolerationSeconds": 300,
+                }
+            )
+    spec["tolerations"] = tolerations
+
+
 def _kind_create(rtype: ResourceType, obj: Obj, allocator: Allocator) -> None:
     if rtype.group:
         return
-    if rtype.kind == "Secret":
+    if rtype.kind == "Pod":
+        _admit_pod(obj)
+    elif rtype.kind == "Secret":
         _fold_string_data(obj)
     elif rtype.kind == "Service":
         _allocate_service(obj, None, allocator)

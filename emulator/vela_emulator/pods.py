@@ -124,8 +124,9 @@ def _base_status(pod: Obj, phase: str, *, ready: bool, started: bool, reason: st
         "startTime": status.get("startTime") or now(),
         "qosClass": status.get("qosClass") or qos_class(pod),
     }
-    if started:
-        ip = pod_ip(pod["metadata"].get("uid", ""))
+    if started:  # a hostNetwork Pod (the control plane's) has the node's address
+        host = (pod.get("spec") or {}).get("hostNetwork")
+        ip = NODE_IP if host else pod_ip(pod["metadata"].get("uid", ""))
         base["podIP"], base["podIPs"] = ip, [{"ip": ip}]
     return base
 
@@ -225,6 +226,16 @@ def completed(pod: Obj) -> Step:
         for c in _containers(pod)
     ]
     return Step(_with_containers(status, statuses))
+
+
+def stopped(pod: Obj) -> Step:
+    """What the kubelet does with a Pod being deleted: its containers get SIGTERM and exit
+    0, and the Pod reaches a terminal phase before it goes (kubelets do since 1.27), so
+    ``Ready`` turns False while it is Terminating."""
+    killing = [
+        ("Normal", "Killing", f"Stopping container {c.get('name', '')}") for c in _containers(pod)
+    ]
+    return Step(completed(pod).status, killing)
 
 
 def step(pod: Obj, mode: str, *, job: bool) -> Step | None:

@@ -346,7 +346,34 @@ def _api_service_backend(service: Obj) -> str:
     return f"{ref.get('namespace', '')}/{ref.get('name', '')}" if ref else "Local"
 
 
+def _csr_condition(csr: Obj) -> str:
+    """extractCSRStatus: Denied over Approved over Pending, then Failed and Issued."""
+    types = {c.get("type") for c in _status(csr).get("conditions") or []}
+    status = "Denied" if "Denied" in types else "Approved" if "Approved" in types else "Pending"
+    if "Failed" in types:
+        status += ",Failed"
+    if _status(csr).get("certificate"):
+        status += ",Issued"
+    return status
+
+
+def _csr_duration(csr: Obj) -> str:
+    seconds = _spec(csr).get("expirationSeconds")
+    return human_duration(seconds) if isinstance(seconds, int) else "<none>"
+
+
 KIND_COLUMNS: dict[tuple[str, str], list[Column]] = {
+    ("certificates.k8s.io", "CertificateSigningRequest"): [
+        Column("Age", "date", age),
+        Column("SignerName", "string", lambda o: _spec(o).get("signerName", "")),
+        Column("Requestor", "string", lambda o: _spec(o).get("username", "")),
+        Column("RequestedDuration", "string", _csr_duration),
+        Column("Condition", "string", _csr_condition),
+    ],
+    ("storage.k8s.io", "CSIStorageCapacity"): [
+        Column("StorageClassName", "string", lambda o: o.get("storageClassName", "")),
+        Column("Capacity", "string", lambda o: o.get("capacity", "<unset>")),
+    ],
     ("", "Node"): [
         Column("Status", "string", _node_status),
         Column("Roles", "string", _node_roles),

@@ -264,6 +264,28 @@ KINDS: dict[str, Schema] = {
             False,
         ),
     },
+    "SelfSubjectReview": {1: ("metadata", _META, False)},  # kubectl auth whoami
+    "TokenRequest": {  # kubectl create token
+        1: ("metadata", _META, False),
+        2: (
+            "spec",
+            {
+                1: ("audiences", "string", True),
+                3: (
+                    "boundObjectRef",
+                    {
+                        1: ("kind", "string", False),
+                        2: ("apiVersion", "string", False),
+                        3: ("name", "string", False),
+                        4: ("uid", "string", False),
+                    },
+                    False,
+                ),
+                4: ("expirationSeconds", "int", False),
+            },
+            False,
+        ),
+    },
     "SelfSubjectRulesReview": {
         1: ("metadata", _META, False),
         2: ("spec", {1: ("namespace", "string", False)}, False),

@@ -46,7 +46,7 @@ class UserInfo:
         return MASTERS in self.groups
 
 
-ADMIN = UserInfo("system:admin", (MASTERS, AUTHENTICATED))
+ADMIN = UserInfo("kubernetes-admin", (MASTERS, AUTHENTICATED))  # kind's kubeconfig user
 
 
 def service_account_user(namespace: str, name: str) -> str:

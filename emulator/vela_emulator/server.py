@@ -86,6 +86,8 @@ def parse_resource_path(parts: list[str], api: Api) -> tuple[ResourceType, str, 
         allowed_subs.add("scale")
     if rtype.kind == "Namespace" and not group:
         allowed_subs.add("finalize")
+    if rtype.key == ("", "serviceaccounts"):
+        allowed_subs.add("token")  # TokenRequest
     if sub and sub not in allowed_subs:
         raise path_not_found()
     return rtype, namespace, name, sub
@@ -222,7 +224,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def _user(self) -> rbac.UserInfo:
         """Who the request acts as: its bearer token, then its ``Impersonate-*`` headers."""
-        caller = self.server.users.authenticate(self.headers.get("Authorization", ""))
+        caller = self.server.users.authenticate(
+            self.headers.get("Authorization", ""), issued=self._issued
+        )
         headers = self.headers
         return rbac_access.impersonate(
             self.server.api.store,
@@ -230,6 +234,11 @@ class Handler(BaseHTTPRequestHandler):
             lambda name: headers.get_all(name) or [],
             list(headers.keys()),
         )
+
+    def _issued(self, token: str) -> rbac.UserInfo | None:
+        """The ServiceAccount a TokenRequest token was issued for, while it is valid."""
+        found = self.server.api.tokens.review(token)
+        return None if found is None else rbac.UserInfo(found[0].username, found[0].groups)
 
     def _authorize(self, attrs: rbac.Attributes) -> None:
         if attrs.user.privileged:
@@ -299,7 +308,7 @@ class Handler(BaseHTTPRequestHandler):
         api = self.server.api
         with api.store.lock:
             rtype, namespace, name, sub = parse_resource_path(parts, api)
-        verb = self._verb(name, query)
+        verb = self._verb(name, query, sub)
         self._authorize(request_attributes(user, rtype, verb, namespace, name, sub, query))
         if rtype.review and verb != "create":
             raise method_not_allowed()
@@ -352,7 +361,7 @@ class Handler(BaseHTTPRequestHandler):
             result = partial.transform(rtype, result, wanted, is_list=verb == "list")
         self._send(code, result, warnings=call.warnings)
 
-    def _verb(self, name: str, query: dict[str, str]) -> str:
+    def _verb(self, name: str, query: dict[str, str], sub: str = "") -> str:
         method = self.command
         if method == "GET":
             if name:
@@ -361,7 +370,7 @@ class Handler(BaseHTTPRequestHandler):
         if method == "DELETE":
             return "delete" if name else "deletecollection"
         if method in _METHOD_VERBS:
-            if (method == "POST") == bool(name):
+            if (method == "POST") == bool(name) and not (method == "POST" and sub == "token"):
                 raise method_not_allowed()
             return _METHOD_VERBS[method]
         raise method_not_allowed()

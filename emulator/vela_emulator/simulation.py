@@ -44,6 +44,9 @@ from vela_emulator.selectors import (
 )
 
 MANAGER = "kube-controller-manager"
+REVISION = "deployment.kubernetes.io/revision"
+PODS = ("", "pods")
+REPLICASETS = ("apps", "replicasets")
 
 Target = tuple[str, str, str]  # kind, namespace, name
 
@@ -85,57 +88,114 @@ def _counts(**counts: int) -> Obj:
     return {k: v for k, v in counts.items() if v}  # Go's omitempty drops zero counts
 
 
-def deployment_status(obj: Obj, mode: str) -> Obj:
-    r, gen = _replicas(obj), obj["metadata"].get("generation", 1)
-    rs = f'ReplicaSet "{obj["metadata"]["name"]}-{_template_hash(obj)}"'
-    if mode == HEALTHY:
-        return {
-            "observedGeneration": gen,
-            **_counts(replicas=r, updatedReplicas=r, readyReplicas=r, availableReplicas=r),
-            "conditions": [
-                _condition(
-                    "Available",
-                    "True",
-                    "MinimumReplicasAvailable",
-                    "Deployment has minimum availability.",
-                    updates=True,
-                ),
-                _condition(
-                    "Progressing",
-                    "True",
-                    "NewReplicaSetAvailable",
-                    f"{rs} has successfully progressed.",
-                    updates=True,
-                ),
-            ],
-        }
-    progressing = (
-        _condition(
-            "Progressing", "True", "ReplicaSetUpdated", f"{rs} is progressing.", updates=True
+def _ready(pod: Obj) -> bool:
+    return any(
+        c.get("type") == "Ready" and c.get("status") == "True"
+        for c in (pod.get("status") or {}).get("conditions") or []
+    )
+
+
+def active_pods(pods: list[Obj]) -> list[Obj]:
+    """FilterActivePods: neither being deleted nor finished."""
+    return [
+        p
+        for p in pods
+        if not p["metadata"].get("deletionTimestamp")
+        and (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
+    ]
+
+
+def replicaset_status(obj: Obj, pods: list[Obj]) -> Obj:
+    """What the ReplicaSet controller counts of its Pods (ready ones are available:
+    ``minReadySeconds`` is not waited for)."""
+    active = active_pods(pods)
+    ready = sum(1 for p in active if _ready(p))
+    return {
+        "replicas": len(active),
+        **_counts(fullyLabeledReplicas=len(active), readyReplicas=ready, availableReplicas=ready),
+        "observedGeneration": obj["metadata"].get("generation", 1),
+    }
+
+
+def _max_unavailable(deployment: Obj, replicas: int) -> int:
+    strategy = (deployment.get("spec") or {}).get("strategy") or {}
+    if strategy.get("type") == "Recreate":
+        return 0
+    value = (strategy.get("rollingUpdate") or {}).get("maxUnavailable", "25%")
+    if isinstance(value, str) and value.endswith("%") and value[:-1].isdigit():
+        return replicas * int(value[:-1]) // 100
+    return int(value) if isinstance(value, int) else 0
+
+
+def _current_set(obj: Obj, sets: list[tuple[Obj, list[Obj]]]) -> tuple[Obj, list[Obj]] | None:
+    """The ReplicaSet of the Deployment's revision (the controller marks both with it)."""
+    revision = (obj["metadata"].get("annotations") or {}).get(REVISION)
+    for rs, pods in sets:
+        if revision and (rs["metadata"].get("annotations") or {}).get(REVISION) == revision:
+            return rs, pods
+    return None
+
+
+def deployment_status(obj: Obj, mode: str, sets: list[tuple[Obj, list[Obj]]]) -> Obj:
+    """calculateStatus over the Deployment's ReplicaSets and their Pods, with the
+    conditions of the deployment controller (or of the ``progressing``/``fail`` control)."""
+    wanted, gen = _replicas(obj), obj["metadata"].get("generation", 1)
+    current = _current_set(obj, sets)
+    name = (
+        current[0]["metadata"]["name"]
+        if current
+        else f"{obj['metadata']['name']}-{_template_hash(obj)}"
+    )
+    rs = f'ReplicaSet "{name}"'
+    actual = sum(len(active_pods(pods)) for _, pods in sets)
+    ready = sum(1 for _, pods in sets for p in active_pods(pods) if _ready(p))
+    updated = len(active_pods(current[1])) if current else 0
+    declared = sum(_replicas(rs_obj) for rs_obj, _ in sets)
+    counts = _counts(
+        replicas=actual,
+        updatedReplicas=updated,
+        readyReplicas=ready,
+        availableReplicas=ready,
+        unavailableReplicas=max(declared - ready, 0),
+    )
+    if ready >= wanted - _max_unavailable(obj, wanted):
+        available = _condition(
+            "Available",
+            "True",
+            "MinimumReplicasAvailable",
+            "Deployment has minimum availability.",
+            updates=True,
         )
-        if mode == PROGRESSING
-        else _condition(
+    else:
+        available = _condition(
+            "Available",
+            "False",
+            "MinimumReplicasUnavailable",
+            "Deployment does not have minimum availability.",
+            updates=True,
+        )
+    complete = updated == wanted and ready >= wanted and actual == wanted
+    if mode == FAILED:
+        progressing = _condition(
             "Progressing",
             "False",
             "ProgressDeadlineExceeded",
             f"{rs} has timed out progressing.",
             updates=True,
         )
-    )
-    return {
-        "observedGeneration": gen,
-        **_counts(replicas=r, updatedReplicas=r, unavailableReplicas=r),
-        "conditions": [
-            _condition(
-                "Available",
-                "False",
-                "MinimumReplicasUnavailable",
-                "Deployment does not have minimum availability.",
-                updates=True,
-            ),
-            progressing,
-        ],
-    }
+    elif mode == HEALTHY and complete:
+        progressing = _condition(
+            "Progressing",
+            "True",
+            "NewReplicaSetAvailable",
+            f"{rs} has successfully progressed.",
+            updates=True,
+        )
+    else:
+        progressing = _condition(
+            "Progressing", "True", "ReplicaSetUpdated", f"{rs} is progressing.", updates=True
+        )
+    return {"observedGeneration": gen, **counts, "conditions": [available, progressing]}
 
 
 def statefulset_status(obj: Obj, mode: str) -> Obj:
@@ -167,16 +227,6 @@ def daemonset_status(obj: Obj, mode: str) -> Obj:
         "observedGeneration": obj["metadata"].get("generation", 1),
         "updatedNumberScheduled": 1,
         **_counts(numberAvailable=ready, numberUnavailable=1 - ready),
-    }
-
-
-def replicaset_status(obj: Obj, mode: str) -> Obj:
-    r = _replicas(obj)
-    ready = r if mode == HEALTHY else 0
-    return {
-        "replicas": r,
-        **_counts(fullyLabeledReplicas=r, readyReplicas=ready, availableReplicas=ready),
-        "observedGeneration": obj["metadata"].get("generation", 1),
     }
 
 
@@ -235,10 +285,8 @@ def pvc_status(obj: Obj, mode: str) -> Obj:
 
 
 _SIMULATED: dict[tuple[str, str], Callable[[Obj, str], Obj]] = {
-    ("apps", "Deployment"): deployment_status,
     ("apps", "StatefulSet"): statefulset_status,
     ("apps", "DaemonSet"): daemonset_status,
-    ("apps", "ReplicaSet"): replicaset_status,
     ("batch", "Job"): job_status,
     ("", "PersistentVolumeClaim"): pvc_status,
     **CUSTOM_KINDS,  # custom resources, once their CRD is registered
@@ -246,6 +294,8 @@ _SIMULATED: dict[tuple[str, str], Callable[[Obj, str], Obj]] = {
 
 
 _CONTEXTUAL = {
+    ("apps", "Deployment"),  # counted from its ReplicaSets' Pods
+    ("apps", "ReplicaSet"),  # counted from its Pods
     ("", "Service"),
     ("networking.k8s.io", "Ingress"),
     ("autoscaling", "HorizontalPodAutoscaler"),
@@ -423,16 +473,55 @@ class Simulator:
     # ----- machinery -------------------------------------------------------------------------
 
     def _on_write(self, rtype: ResourceType, obj: Obj) -> None:
+        if rtype.key in (PODS, REPLICASETS):
+            self._owner_changed(obj)  # its ReplicaSet (and Deployment) count again
         if not _tracked(rtype, obj):
             return
         if obj["metadata"].get("deletionTimestamp"):
             return
+        self._due(rtype, obj)
+
+    def on_remove(self, rtype: ResourceType, obj: Obj) -> None:
+        """A removed Pod or ReplicaSet no longer counts for its owner."""
+        if rtype.key in (PODS, REPLICASETS):
+            self._owner_changed(obj)
+
+    def _due(self, rtype: ResourceType, obj: Obj) -> None:
         if self.delay <= 0:
             self._simulate(rtype, obj)
             return
         target = (rtype, obj["metadata"].get("namespace", ""), obj["metadata"]["name"])
         self._pending.setdefault(target, time.monotonic() + self.delay)
         self._wake.notify_all()
+
+    def _owner_changed(self, obj: Obj) -> None:
+        """Simulate the controller owner of ``obj`` (a Pod's ReplicaSet, a ReplicaSet's
+        Deployment) again, and the owner's own owner."""
+        namespace = obj["metadata"].get("namespace", "")
+        for ref in obj["metadata"].get("ownerReferences") or []:
+            if not ref.get("controller") or ref.get("kind") not in ("ReplicaSet", "Deployment"):
+                continue
+            key = REPLICASETS if ref["kind"] == "ReplicaSet" else ("apps", "deployments")
+            owner = self.api.store.get(key, namespace, str(ref.get("name", "")))
+            rtype = self.api.registry.for_key(key)
+            if owner is None or rtype is None or owner["metadata"].get("uid") != ref.get("uid"):
+                continue
+            if not owner["metadata"].get("deletionTimestamp"):
+                self._due(rtype, owner)
+            if key == REPLICASETS:
+                self._owner_changed(owner)
+
+    def _owned(self, key: tuple[str, str], owner: Obj) -> list[Obj]:
+        """Objects of ``key`` in the owner's namespace whose controller it is."""
+        uid = owner["metadata"].get("uid")
+        return [
+            obj
+            for obj in self.api.store.items(key, owner["metadata"].get("namespace", ""))
+            if any(
+                r.get("controller") and r.get("uid") == uid
+                for r in obj["metadata"].get("ownerReferences") or []
+            )
+        ]
 
     def _next_ip(self) -> str:
         self._lb_ips += 1
@@ -455,6 +544,11 @@ class Simulator:
 
     def _status_for(self, rtype: ResourceType, obj: Obj, mode: str) -> Obj:
         key = (rtype.group, rtype.kind)
+        if key == ("apps", "ReplicaSet"):
+            return replicaset_status(obj, self._owned(PODS, obj))
+        if key == ("apps", "Deployment"):
+            sets = [(rs, self._owned(PODS, rs)) for rs in self._owned(REPLICASETS, obj)]
+            return deployment_status(obj, mode, sets)
         if key == ("", "Service"):
             return service_status(obj, mode, ip=self._next_ip)
         if key == ("networking.k8s.io", "Ingress"):

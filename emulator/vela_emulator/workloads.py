@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from vela_emulator import pods, semantics
 from vela_emulator.api import Api
@@ -43,17 +43,14 @@ _ORDER = (DEPLOYMENTS, REPLICASETS, JOBS, PODS)
 # every Pod and ReplicaSet would multiply the emulator's cost of a Deployment by five.
 _TRACKED = (DEPLOYMENTS,)
 _NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
-_TOLERATIONS = [
-    {
-        "key": f"node.kubernetes.io/{taint}",
-        "operator": "Exists",
-        "effect": "NoExecute",
-        "tolerationSeconds": 300,
-    }
-    for taint in ("not-ready", "unreachable")
-]
 
-Delete = Callable[[ResourceType, Obj, str], Obj | None]
+
+class Delete(Protocol):
+    def __call__(
+        self, rtype: ResourceType, obj: Obj, policy: str, grace: int | None = None
+    ) -> Obj | None: ...
+
+
 Target = tuple[Key, str, str]
 
 
@@ -168,6 +165,10 @@ class Workloads:
     # ----- queue -----------------------------------------------------------------------------
 
     def _on_write(self, rtype: ResourceType, obj: Obj) -> None:
+        if rtype.key == PODS and obj["metadata"].get("deletionTimestamp"):
+            self._enqueue(PODS, obj)  # for the kubelet to stop it
+            self._enqueue_owner(obj)  # which replaces it at once: it is no longer active
+            return
         if rtype.key in _ORDER and not obj["metadata"].get("deletionTimestamp"):
             self._enqueue(rtype.key, obj)
             if rtype.key == PODS and pods.is_finished(obj):
@@ -220,7 +221,11 @@ class Workloads:
         }
         for key, namespace, name in sorted(queue, key=lambda t: (_ORDER.index(t[0]), t[1:])):
             obj = self.store.get(key, namespace, name)
-            if obj is None or obj["metadata"].get("deletionTimestamp"):
+            if obj is None:
+                continue
+            if obj["metadata"].get("deletionTimestamp"):
+                if key == PODS:
+                    self._stop(obj)
                 continue
             if key != PODS and self._terminating(namespace):
                 continue
@@ -473,13 +478,8 @@ class Workloads:
                     "job-name": meta["name"],
                 }
             )
-        spec = dict(template.get("spec") or {})
-        spec.setdefault("serviceAccountName", "default")
-        spec.setdefault("serviceAccount", spec["serviceAccountName"])
-        spec.setdefault("enableServiceLinks", True)
-        spec.setdefault("priority", 0)
-        spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
-        spec["tolerations"] = [*(spec.get("tolerations") or []), *_TOLERATIONS]
+        spec = dict(template.get("spec") or {})  # admission adds account, priority, tolerations
+        spec.setdefault("enableServiceLinks", True)  # SetDefaults_Pod: a Pod's, not a template's
         suffix = "".join(secrets.choice(_NAME_CHARS) for _ in range(5))
         pod: Obj = {
             "apiVersion": "v1",
@@ -511,6 +511,19 @@ class Workloads:
         stored = self._put(PODS, new, pod, manager=manager, sub="" if moved.node else "status")
         for kind, reason, message in moved.events:
             self._event(PODS, stored, reason, message, component=manager, kind=kind)
+
+    def _stop(self, pod: Obj) -> None:
+        """The kubelet and a Pod being deleted: stop its containers, then (next round, once
+        it is finished) confirm with a DELETE of grace 0, which removes it."""
+        if pods.is_finished(pod) or not (pod.get("spec") or {}).get("nodeName"):
+            self._delete(self._type(PODS), pod, "Background", 0)
+            return
+        moved = pods.stopped(pod)
+        stored = self._put(
+            PODS, {**pod, "status": moved.status}, pod, manager="kubelet", sub="status"
+        )
+        for kind, reason, message in moved.events:
+            self._event(PODS, stored, reason, message, component="kubelet", kind=kind)
 
     def _mode(self, pod: Obj) -> str:
         """The mode set for the Pod, else for its ReplicaSet, Deployment or Job."""

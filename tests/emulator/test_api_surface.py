@@ -1,4 +1,5 @@
-"""The API surface a cluster has from the start: Node, namespace defaults, APIServices,
+"""The API surface a cluster has from the start: Node, kube-system Pods, the kubernetes
+Service, namespace defaults, APIServices,
 access reviews, and kinds served at two versions (autoscaling/v1, events.k8s.io/v1)."""
 
 from __future__ import annotations
@@ -6,7 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from kubernetes import client
-from vela_emulator.pytest_plugin import KubeTarget
+from vela_emulator import Emulator
+from vela_emulator.pods import NODE_NAME
+from vela_emulator.pytest_plugin import Kubectl, KubeTarget
 
 from tests.emulator.helpers import eventually
 
@@ -29,6 +32,104 @@ def test_there_is_a_ready_node(kube: KubeTarget) -> None:
     assert nodes
     ready = {c.type: c.status for c in nodes[0].status.conditions}
     assert ready["Ready"] == "True"
+
+
+def test_kube_system_runs_the_control_plane_and_coredns(kube: KubeTarget) -> None:
+    core = client.CoreV1Api(_api(kube))
+    running = core.list_namespaced_pod("kube-system", field_selector="status.phase=Running").items
+    components = {p.metadata.labels.get("component") for p in running}
+    assert {"kube-apiserver", "etcd", "kube-controller-manager", "kube-scheduler"} <= components
+    apiserver = core.list_namespaced_pod("kube-system", label_selector="component=kube-apiserver")
+    (pod,) = apiserver.items
+    assert pod.metadata.owner_references[0].kind == "Node"
+    assert pod.spec.host_network and pod.status.pod_ip == pod.status.host_ip
+    dns = core.list_namespaced_pod("kube-system", label_selector="k8s-app=kube-dns").items
+    assert len(dns) >= 1
+    for p in dns:
+        assert p.metadata.owner_references[0].kind == "ReplicaSet"
+        assert {c.type: c.status for c in p.status.conditions}["Ready"] == "True"
+        assert all(s.ready for s in p.status.container_statuses)
+    dns_service = core.read_namespaced_service("kube-dns", "kube-system")
+    assert {(p.name, p.port) for p in dns_service.spec.ports} >= {("dns", 53), ("dns-tcp", 53)}
+
+
+def test_default_kubernetes_service_points_at_the_apiserver(kube: KubeTarget) -> None:
+    core = client.CoreV1Api(_api(kube))
+    service = core.read_namespaced_service("kubernetes", "default")
+    assert service.metadata.labels == {"component": "apiserver", "provider": "kubernetes"}
+    assert [(p.name, p.port, p.protocol) for p in service.spec.ports] == [("https", 443, "TCP")]
+    assert service.spec.type == "ClusterIP" and service.spec.selector is None
+    endpoints = core.read_namespaced_endpoints("kubernetes", "default")
+    assert endpoints.subsets[0].addresses and endpoints.subsets[0].ports[0].name == "https"
+    slices = client.DiscoveryV1Api(_api(kube)).list_namespaced_endpoint_slice(
+        "default", label_selector="kubernetes.io/service-name=kubernetes"
+    )
+    assert slices.items and slices.items[0].endpoints[0].conditions.ready
+
+
+def test_reset_restores_the_system_objects(emulator: Emulator) -> None:
+    core = client.CoreV1Api(client.ApiClient(emulator.client_configuration()))
+    before = sorted(p.metadata.name for p in core.list_namespaced_pod("kube-system").items)
+    core.delete_namespaced_service("kubernetes", "default")
+    core.delete_namespaced_pod(f"etcd-{NODE_NAME}", "kube-system")
+    emulator.reset()
+    after = sorted(p.metadata.name for p in core.list_namespaced_pod("kube-system").items)
+    assert after == before and len(after) == 6
+    assert core.read_namespaced_service("kubernetes", "default").spec.cluster_ip == "10.96.0.1"
+    # the controllers have nothing left to do: the seeded state is settled
+    assert not emulator.controllers.busy()
+
+
+# a real PKCS#10 request (EC P-256, CN=emu-test): an apiserver parses it
+_CSR = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURSBSRVFVRVNULS0tLS0KTUlIT01IVUNBUUF3RXpFUk1BOEdBMVVFQXd3SVpXMTFMWFJsYzNRd1dUQVRCZ2NxaGtqT1BRSUJCZ2dxaGtqTwpQUU1CQndOQ0FBVEhqM0pTSTYzTDBlMHEwU0w5MjF3dDlhNy9xakltUmh0U1M4K29nZDdaZVNIUVhNUTh6Nnh5CkN6YXk3NjBKZ2paNENtU1hvemsra25HU0lxYTB1djcwb0FBd0NnWUlLb1pJemowRUF3SURTUUF3UmdJaEFMR0QKZUc2MkpVaVpFY0FvUHp3MkQ5UVZWSXBvaGkrSDBWZzAxS3Z2Y0MzWEFpRUFwZ2JTREd1cERpdE1ZY05EK2JXNgp2b2xYYkFsUVNERFUwa29NMnFJdXRXQT0KLS0tLS1FTkQgQ0VSVElGSUNBVEUgUkVRVUVTVC0tLS0tCg=="
+
+
+def test_certificate_signing_requests_are_served(kube: KubeTarget, kubectl: Kubectl) -> None:
+    name = f"{kube.namespace}-csr"
+    manifest = f"""
+apiVersion: certificates.k8s.io/v1
+kind: CertificateSigningRequest
+metadata: {{name: {name}}}
+spec:
+  request: {_CSR}
+  signerName: example.com/test
+  expirationSeconds: 86400
+  usages: [client auth]
+"""
+    kubectl("create", "-f", "-", stdin=manifest)
+    try:
+        lines = kubectl("get", "csr", name).splitlines()
+        header = lines[0].split()
+        assert header == [
+            "NAME",
+            "AGE",
+            "SIGNERNAME",
+            "REQUESTOR",
+            "REQUESTEDDURATION",
+            "CONDITION",
+        ]
+        assert lines[1].split()[2] == "example.com/test" and lines[1].split()[-2:] == [
+            "24h",
+            "Pending",
+        ]
+    finally:
+        kubectl("delete", "csr", name)
+
+
+def test_csi_storage_capacities_are_served(kube: KubeTarget, kubectl: Kubectl) -> None:
+    manifest = f"""
+apiVersion: storage.k8s.io/v1
+kind: CSIStorageCapacity
+metadata: {{name: cap, namespace: {kube.namespace}}}
+storageClassName: standard
+capacity: 10Gi
+"""
+    kubectl("apply", "-f", "-", stdin=manifest)
+    table = kubectl("get", "csistoragecapacities", "-n", kube.namespace).splitlines()
+    assert [line.split() for line in table] == [
+        ["NAME", "STORAGECLASSNAME", "CAPACITY"],
+        ["cap", "standard", "10Gi"],
+    ]
 
 
 def test_local_api_services(kube: KubeTarget) -> None:

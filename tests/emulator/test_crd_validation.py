@@ -385,3 +385,99 @@ def test_kubernetes_cel_library_functions(pools: Any) -> None:
         body=_pool(replicas=1, maxReplicas=2, tags=["a", "b/c"]), namespace="default"
     )
     assert created.spec.tags == ["a", "b/c"]
+
+
+def _endpoints_crd() -> Obj:
+    """Rules over the typed-value libraries: quantity, URL, IP and CIDR."""
+    spec_schema = {
+        "type": "object",
+        "properties": {
+            "memory": {
+                "type": "string",
+                "x-kubernetes-validations": [
+                    {"rule": "isQuantity(self)", "message": "memory must be a quantity"},
+                    {
+                        "rule": "!isQuantity(self) || quantity(self).isLessThan(quantity('4Gi'))",
+                        "message": "memory must be below 4Gi",
+                    },
+                ],
+            },
+            "endpoint": {
+                "type": "string",
+                "x-kubernetes-validations": [
+                    {
+                        "rule": "isURL(self) && url(self).getScheme() == 'https'",
+                        "messageExpression": "'endpoint must be an https URL, not ' + self",
+                    }
+                ],
+            },
+            "address": {"type": "string"},
+            "range": {
+                "type": "string",
+                "x-kubernetes-validations": [
+                    {"rule": "isCIDR(self) && cidr(self).prefixLength() >= 16"}
+                ],
+            },
+        },
+        "x-kubernetes-validations": [
+            {
+                "rule": "!has(self.address) || cidr(self.range).containsIP(self.address)",
+                "message": "address must lie in range",
+            }
+        ],
+    }
+    crd = _replicas_crd()
+    crd["metadata"]["name"] = "endpoints.cel.example.com"
+    crd["spec"]["names"] = {"plural": "endpoints", "singular": "endpoint", "kind": "Endpoint"}
+    crd["spec"]["versions"][0]["schema"] = {
+        "openAPIV3Schema": {"type": "object", "properties": {"spec": spec_schema}}
+    }
+    return crd
+
+
+def test_cel_quantity_url_and_ip_libraries(emulator: Emulator) -> None:
+    target = KubeTarget("emulator", emulator.kubeconfig_path, "default", emulator)
+    _establish(target, _endpoints_crd())
+    endpoints = target.dynamic_client().resources.get(
+        api_version="cel.example.com/v1", kind="Endpoint"
+    )
+
+    def body(**spec: Any) -> Obj:
+        meta = {"name": "e", "namespace": "default"}
+        return {
+            "apiVersion": "cel.example.com/v1",
+            "kind": "Endpoint",
+            "metadata": meta,
+            "spec": spec,
+        }
+
+    with pytest.raises(ApiException) as err:
+        endpoints.create(
+            body=body(
+                memory="8Gi", endpoint="http://x.example", range="10.0.0.0/8", address="10.1.1.1"
+            ),
+            namespace="default",
+        )
+    assert [c["message"] for c in _refusal(err)["details"]["causes"]] == [
+        'Invalid value: "string": memory must be below 4Gi',
+        'Invalid value: "string": endpoint must be an https URL, not http://x.example',
+        'Invalid value: "string": failed rule: isCIDR(self) && cidr(self).prefixLength() >= 16',
+    ]
+    with pytest.raises(ApiException) as err:
+        endpoints.create(
+            body=body(memory="lots", range="10.1.0.0/16", address="10.2.0.1"), namespace="default"
+        )
+    assert [c["message"] for c in _refusal(err)["details"]["causes"]] == [
+        'Invalid value: "object": address must lie in range',  # the object's rules come first
+        'Invalid value: "string": memory must be a quantity',
+    ]
+    created = endpoints.create(
+        body=body(
+            memory="3584Mi",
+            endpoint="https://api.example:8443/v1",
+            range="10.1.0.0/16",
+            address="10.1.2.3",
+        ),
+        namespace="default",
+    )
+    assert created.spec.memory == "3584Mi"

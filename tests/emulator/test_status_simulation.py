@@ -25,6 +25,7 @@ def _conditions(obj: Any) -> dict[str, tuple[str, str]]:
 def test_deployment_becomes_available_with_observed_generation(emulator: Emulator) -> None:
     deployments = _dyn(emulator).resources.get(api_version="apps/v1", kind="Deployment")
     deployments.create(body=deployment("web", "default", replicas=3), namespace="default")
+    emulator.settle()
     live = deployments.get(name="web", namespace="default").to_dict()
     assert live["status"]["observedGeneration"] == live["metadata"]["generation"] == 1
     assert live["status"]["availableReplicas"] == 3
@@ -35,23 +36,62 @@ def test_deployment_becomes_available_with_observed_generation(emulator: Emulato
         body={"spec": {"replicas": 1}},
         content_type="application/merge-patch+json",
     )
+    emulator.settle()
     live = deployments.get(name="web", namespace="default").to_dict()
     assert live["metadata"]["generation"] == 2
     assert live["status"]["observedGeneration"] == 2
     assert live["status"]["readyReplicas"] == 1
 
 
+def test_deployment_status_is_counted_from_its_pods(emulator: Emulator) -> None:
+    deployments = _dyn(emulator).resources.get(api_version="apps/v1", kind="Deployment")
+    pods = client.CoreV1Api(client.ApiClient(emulator.client_configuration()))
+    deployments.create(body=deployment("web", "default", replicas=2), namespace="default")
+    fresh = deployments.get(name="web", namespace="default").to_dict()
+    # no Pod runs yet: the controller reports the rollout, not a made-up success
+    assert "availableReplicas" not in fresh["status"]
+    assert _conditions(fresh)["Available"] == ("False", "MinimumReplicasUnavailable")
+    assert _conditions(fresh)["Progressing"] == ("True", "ReplicaSetUpdated")
+    emulator.settle()
+    (rs,) = (
+        _dyn(emulator)
+        .resources.get(api_version="apps/v1", kind="ReplicaSet")
+        .get(namespace="default")
+        .to_dict()["items"]
+    )
+    assert rs["status"]["readyReplicas"] == rs["status"]["replicas"] == 2
+    live = deployments.get(name="web", namespace="default").to_dict()
+    assert (live["status"]["replicas"], live["status"]["updatedReplicas"]) == (2, 2)
+    assert _conditions(live)["Progressing"] == ("True", "NewReplicaSetAvailable")
+    assert rs["metadata"]["name"] in live["status"]["conditions"][1]["message"]
+    tick, emulator.controllers.tick = emulator.controllers.tick, 30.0  # the Pod stays Terminating
+    try:
+        victim = pods.list_namespaced_pod("default", label_selector="app=web").items[0]
+        pods.delete_namespaced_pod(victim.metadata.name, "default")
+        held = deployments.get(name="web", namespace="default").to_dict()
+        assert held["status"]["readyReplicas"] == 1 and held["status"]["unavailableReplicas"] == 1
+    finally:
+        emulator.controllers.tick = tick
+    emulator.settle()
+    assert (
+        deployments.get(name="web", namespace="default").to_dict()["status"]["readyReplicas"] == 2
+    )
+
+
 def test_progressing_and_failed_controls(emulator: Emulator) -> None:
     deployments = _dyn(emulator).resources.get(api_version="apps/v1", kind="Deployment")
     emulator.simulation.progressing("Deployment", "web", namespace="default")
     deployments.create(body=deployment("web", "default"), namespace="default")
+    emulator.settle()
     live = deployments.get(name="web", namespace="default").to_dict()
     assert _conditions(live)["Available"][0] == "False"
     assert _conditions(live)["Progressing"] == ("True", "ReplicaSetUpdated")
     emulator.simulation.fail("Deployment", "web", namespace="default")
+    emulator.settle()
     live = deployments.get(name="web", namespace="default").to_dict()
     assert _conditions(live)["Progressing"] == ("False", "ProgressDeadlineExceeded")
     emulator.simulation.healthy("Deployment", "web", namespace="default")
+    emulator.settle()
     live = deployments.get(name="web", namespace="default").to_dict()
     assert _conditions(live)["Available"] == ("True", "MinimumReplicasAvailable")
 

@@ -19,6 +19,7 @@ def test_a_degraded_app_ends_the_wait_and_every_unhealthy_app_is_named(
     emulator.simulation.progressing("Deployment", "site", namespace="blog")
     applied = sync_apps(cluster, [shop, blog, docs])
     assert applied.ok
+    emulator.settle()  # the controllers have made the Pods (blog's stay ContainerCreating)
 
     # A timeout no test would sit through: the Degraded Deployment must end the wait.
     waited = wait_for_health(cluster, applied, [shop, blog, docs], timeout=600)

@@ -21,7 +21,9 @@ SAMPLE = Path(__file__).parents[2] / "sample-repo"
 
 
 def _deployments(cluster: Cluster) -> int:
-    return len(cluster.list_objects(cluster.resource("apps/v1", "Deployment")))
+    """The apps' Deployments: every namespace but kube-system (the cluster's own CoreDNS)."""
+    found = cluster.list_objects(cluster.resource("apps/v1", "Deployment"))
+    return sum(1 for d in found if d["metadata"]["namespace"] != "kube-system")
 
 
 def test_apply_prune_on_a_checkout_emptied_of_appfiles_deletes_nothing_and_exits_1(
