@@ -1,0 +1,191 @@
+"""Render a checkout and say, for each leaf of the chosen objects, where it comes from.
+
+The render is the normal one (``render_repository``): the objects explained
+are exactly those the daemon applies. Then each service holding a chosen
+object is traced (``trace``) and every leaf of its final objects is matched
+with its attribution; what finalize added (gitops-vela's labels, the
+namespace) is named as such. Only the CLI and the review call this: nothing
+of it runs in the daemon's polls.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Collection, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from gitops_vela.catalog import Catalog, load_catalog
+from gitops_vela.model.appfile import DEFAULT_APP_GLOBS, Appfile, Service
+from gitops_vela.model.definitions import Definition
+from gitops_vela.model.labels import COMPONENT
+from gitops_vela.model.rendered import RenderedApp, RepositoryRender
+from gitops_vela.provenance.fields import MISSING, FieldPath, flatten
+from gitops_vela.provenance.origins import FieldOrigin, ObjectOrigin, Source, Step
+from gitops_vela.provenance.sources import Sources, is_own_label, template_of
+from gitops_vela.provenance.trace import ObjectId, ServiceTrace, trace_service
+from gitops_vela.render import load_apps, render_repository
+from gitops_vela.render.discover import parse_appfile, read_appfile_text
+from gitops_vela.settings.tree import RenderSettings
+
+Wanted = Callable[[Mapping[str, Any]], bool]
+
+
+@dataclasses.dataclass(frozen=True)
+class Explained:
+    """The render, and the origin of every leaf of the chosen objects (in render order)."""
+
+    render: RepositoryRender
+    objects: tuple[ObjectOrigin, ...]
+
+
+def explain_checkout(
+    root: Path,
+    *,
+    repo: str,
+    revision: str = "",
+    default_namespace: str = "default",
+    app_globs: Sequence[str] = DEFAULT_APP_GLOBS,
+    apps: Collection[str] | None = None,
+    wanted: Wanted | None = None,
+    settings: RenderSettings | None = None,
+    catalog: Catalog | None = None,
+) -> Explained:
+    """Render the checkout at ``root``; explain the objects ``wanted`` picks (default: all)."""
+    settings = settings or RenderSettings()
+    catalog = catalog or load_catalog(root, origin=repo)
+    render = render_repository(
+        root,
+        repo=repo,
+        revision=revision,
+        default_namespace=default_namespace,
+        app_globs=app_globs,
+        catalog=catalog,
+        apps=apps,
+        settings=settings,
+    )
+    loaded, _ = load_apps(root, repo=repo, catalog=catalog, globs=app_globs)
+    by_name = {app.name: app for app in loaded}
+    definitions = {d.name: d for d in catalog}
+    found: list[ObjectOrigin] = []
+    for rendered in render.apps:
+        chosen = [obj for obj in rendered.objects if wanted is None or wanted(obj)]
+        if chosen and rendered.name in by_name:
+            found.extend(
+                _explain_app(
+                    root,
+                    rendered,
+                    by_name[rendered.name],
+                    chosen,
+                    repo=repo,
+                    revision=revision,
+                    definitions=definitions,
+                    settings=settings,
+                )
+            )
+    return Explained(render, tuple(found))
+
+
+def _explain_app(
+    root: Path,
+    rendered: RenderedApp,
+    app: Appfile,
+    chosen: list[dict[str, Any]],
+    *,
+    repo: str,
+    revision: str,
+    definitions: Mapping[str, Definition],
+    settings: RenderSettings,
+) -> list[ObjectOrigin]:
+    doc = parse_appfile(read_appfile_text(root, app.path), app.path)
+    if doc is None:  # the file changed under us: nothing exact to say
+        return []
+    sources = Sources(app, doc, definitions, namespace=rendered.namespace)
+    context = {"appName": app.name, "namespace": rendered.namespace, "repo": repo}
+    services = {s.name: s for s in app.services}
+    traces: dict[str, ServiceTrace] = {}
+    found: list[ObjectOrigin] = []
+    for obj in chosen:
+        service = services.get(str((obj["metadata"].get("labels") or {}).get(COMPONENT, "")))
+        if service is None:
+            continue
+        if service.name not in traces:
+            traces[service.name] = trace_service(
+                app,
+                service,
+                context=context,
+                revision=revision,
+                definitions=definitions,
+                settings=settings,
+            )
+        trace = traces[service.name]
+        object_id = _match(trace, obj)
+        if object_id is None:
+            continue
+        fields = _fields(obj, trace, object_id, service, sources, definitions)
+        definition, role, _ = object_id
+        found.append(
+            ObjectOrigin(app.name, app.path, service.name, definition, role, obj, tuple(fields))
+        )
+    return found
+
+
+def _match(trace: ServiceTrace, obj: Mapping[str, Any]) -> ObjectId | None:
+    """The traced object that became ``obj`` (same kind and name; refs are unique per app)."""
+    name = obj["metadata"].get("name")
+    for object_id, raw in trace.objects.items():
+        meta = raw.get("metadata") if isinstance(raw, dict) else None
+        if isinstance(meta, dict) and raw.get("kind") == obj["kind"] and meta.get("name") == name:
+            return object_id
+    return None
+
+
+def _fields(
+    obj: Mapping[str, Any],
+    trace: ServiceTrace,
+    object_id: ObjectId,
+    service: Service,
+    sources: Sources,
+    definitions: Mapping[str, Definition],
+) -> list[FieldOrigin]:
+    definition, role, _ = object_id
+    raw = flatten(trace.objects[object_id])
+    attributions = trace.leaves[object_id]
+    found: list[FieldOrigin] = []
+    for path, value in flatten(obj).items():
+        added = _added_by_gitops_vela(path, raw, service, definition, sources)
+        if added is not None:
+            found.append(FieldOrigin(path, value, (), (added,)))
+            continue
+        attribution = attributions.get(path)
+        if attribution is None:
+            continue
+        steps = tuple(
+            Step(name, kind, step_value, template_of(definitions, name))
+            for name, kind, step_value in attribution.steps
+        )
+        carriers = [sources.describe(service, item) for item in attribution.carriers]
+        depends = [sources.describe(service, item) for item in attribution.depends]
+        if not carriers:
+            carriers, depends = depends, []
+        if not carriers:
+            setter = steps[-1].definition if steps else definition
+            carriers = [sources.constant(setter)]
+        found.append(FieldOrigin(path, value, steps, tuple(carriers), tuple(depends)))
+    del role
+    return found
+
+
+def _added_by_gitops_vela(
+    path: FieldPath,
+    raw: Mapping[FieldPath, Any],
+    service: Service,
+    definition: str,
+    sources: Sources,
+) -> Source | None:
+    """What finalize wrote: gitops-vela's labels (over the template's), a missing namespace."""
+    if len(path) == 3 and path[:2] == ("metadata", "labels") and is_own_label(str(path[2])):
+        return sources.label(str(path[2]), service, definition)
+    if path == ("metadata", "namespace") and raw.get(path, MISSING) is MISSING:
+        return sources.namespace_source()
+    return None

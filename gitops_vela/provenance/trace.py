@@ -1,0 +1,487 @@
+"""Attribute every leaf a service renders to templates and inputs, by evaluating it again.
+
+Nothing is guessed from names; the Jsonnet engine answers by experiment:
+
+- **Templates**: the service is evaluated with its workload alone, then with
+  each trait added in the order they apply (the same program the render
+  runs, ``render.program``). A field of the workload's object is attributed to
+  every step that set or changed it; the last one wins. Objects in
+  ``outputs`` come from the one template that returned them.
+- **Inputs**: every scalar parameter value (workload and traits, defaults
+  filled in) and every context value is *perturbed* in an evaluation of its
+  own: strings get a unique tag, numbers move by one, booleans flip. A field
+  whose value changes depends on that input; it is *carried* from it when
+  the new value holds the tag (or is exactly the moved number). A parameter
+  subtree with many leaves (objects passed through whole, files parameters)
+  is perturbed as one input, so the cost stays bounded.
+
+All evaluations of a service are batched into a few jobs on the warm
+workers; an evaluation that fails under a perturbation only loses that
+input's answer.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from gitops_vela.model.appfile import Appfile, Service
+from gitops_vela.model.definitions import Definition
+from gitops_vela.provenance.fields import (
+    MISSING,
+    FieldPath,
+    Named,
+    flatten,
+    flatten_indexed,
+    index_paths,
+)
+from gitops_vela.render import engine
+from gitops_vela.render.program import Part, compose
+from gitops_vela.settings.tree import RenderSettings
+
+GROUP_LEAVES = 48  # a parameter with more leaves than this is perturbed as one input
+PARTS_PER_JOB = 12  # evaluations batched into one Jsonnet job
+CONTEXT_KEYS = ("appName", "name", "namespace", "repo", "revision")
+TAG = "~why"
+
+ParamPath = tuple[str | int, ...]
+ObjectId = tuple[str, str, str]  # (definition, role, output name)
+_Flat = tuple[dict[FieldPath, Any], dict[FieldPath, Any]]  # leaves by named and by index path
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Input:
+    """One input of a service: a parameter (of the workload, or of trait ``owner``) or a context
+    value. ``group``: a whole subtree perturbed at once."""
+
+    kind: str  # "parameter" | "context"
+    owner: str = ""  # "" for the workload, else the trait's name
+    path: ParamPath = ()
+    group: bool = False
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Attribution:
+    """One leaf: the templates that set it (definition, role, value after) and its inputs."""
+
+    steps: tuple[tuple[str, str, Any], ...]
+    carriers: tuple[Input, ...]
+    depends: tuple[Input, ...]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ServiceTrace:
+    """The raw objects the service rendered (before labels and namespace), with each leaf's
+    attribution; ``failed``: inputs whose perturbed evaluation failed (no answer for them)."""
+
+    objects: Mapping[ObjectId, Any]
+    leaves: Mapping[ObjectId, Mapping[FieldPath, Attribution]]
+    failed: tuple[Input, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Trial:
+    service: Service
+    context: Mapping[str, str]
+    revision: str
+    tag: str = ""  # the mark a perturbed string carries
+    number: Any = None  # the moved number, for a perturbed numeric leaf
+    flipped: bool = False  # a perturbed boolean
+    members: tuple[int, ...] = ()  # the inputs perturbed (indexes into the service's inputs)
+
+
+def inputs_of(service: Service) -> list[Input]:
+    """Every perturbable input of the service, workload parameters first, then traits in order."""
+    found: list[Input] = []
+    for owner, parameters in (
+        ("", service.parameters),
+        *((t.name, t.parameters) for t in service.traits),
+    ):
+        for key, value in parameters.items():
+            count = sum(1 for _ in _param_leaves(value, ()))
+            if count == 0:
+                continue
+            if count > GROUP_LEAVES:
+                found.append(Input("parameter", owner, (key,), group=True))
+            else:
+                found.extend(
+                    Input("parameter", owner, path) for path, _ in _param_leaves(value, (key,))
+                )
+    found.extend(Input("context", path=(key,)) for key in CONTEXT_KEYS)
+    return found
+
+
+def _param_leaves(value: Any, prefix: ParamPath) -> Any:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _param_leaves(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _param_leaves(item, (*prefix, index))
+    elif value is not None:
+        yield prefix, value
+
+
+def trace_service(
+    app: Appfile,
+    service: Service,
+    *,
+    context: Mapping[str, str],
+    revision: str,
+    definitions: Mapping[str, Definition],
+    settings: RenderSettings,
+) -> ServiceTrace:
+    """Evaluate the service step by step and with its inputs perturbed; attribute every leaf.
+
+    String inputs are first marked all at once, each with its own tag: when
+    the output with the tags removed equals the plain output, no mark changed
+    what the templates did, so a field holding a tag was carried from that
+    input and from nothing else of the group. A group whose output changed
+    otherwise is split in halves and tried again, down to single inputs
+    (which then say what they change as well). Numbers, booleans and
+    subtrees are perturbed one by one.
+    """
+    base = _Trial(service, context, revision)
+    prefixes = [
+        _Trial(dataclasses.replace(service, traits=service.traits[:count]), context, revision)
+        for count in range(len(service.traits) + 1)
+    ]
+    inputs = inputs_of(service)
+    strings = [i for i, item in enumerate(inputs) if _is_string(service, item)]
+    singles = [i for i in range(len(inputs)) if i not in strings]
+    pending = [_perturbed(base, inputs, (i,)) for i in singles]
+    if strings:
+        pending.insert(0, _perturbed(base, inputs, tuple(strings)))
+    results = _evaluate(app, [*prefixes, *pending], definitions=definitions, settings=settings)
+    stepped = results[: len(prefixes)]
+    if any(result is None for result in stepped):
+        # The full service renders (the caller rendered it), so a prefix cannot fail unless a
+        # trait needs an earlier one; without every step there is no exact answer to give.
+        raise RuntimeError(f"service {service.name!r}: a step of its traits failed to evaluate")
+    last = stepped[-1]
+    assert last is not None  # checked above
+    plain = _plain_text(last)
+    answers: list[tuple[_Trial, dict[ObjectId, _Flat] | None]] = []
+    outcomes = results[len(prefixes) :]
+    while pending:
+        again: list[_Trial] = []
+        for trial, result in zip(pending, outcomes, strict=True):
+            if len(trial.members) > 1 and (result is None or _unmarked(result) != plain):
+                half = len(trial.members) // 2
+                again.extend(
+                    _perturbed(base, inputs, part)
+                    for part in (trial.members[:half], trial.members[half:])
+                )
+                continue
+            marked = None if result is None else _flat_objects(_objects(trial.service, result))
+            if marked is not None and len(trial.members) > 1:
+                marked = _unmarked_paths(marked)
+            answers.append((trial, marked))
+        pending = again
+        outcomes = _evaluate(app, pending, definitions=definitions, settings=settings)
+    full = _objects(service, last)
+    steps = [_objects(p.service, r or {}) for p, r in zip(prefixes, stepped, strict=True)]
+    leaves: dict[ObjectId, dict[FieldPath, Attribution]] = {}
+    for object_id, obj in full.items():
+        flat = flatten(obj)
+        indexed = index_paths(obj)
+        history = _history(object_id, flat, steps, service)
+        leaves[object_id] = {
+            path: _attribute(
+                object_id, (path, indexed[path]), value, history.get(path, ()), answers, inputs
+            )
+            for path, value in flat.items()
+        }
+    failed = tuple(inputs[trial.members[0]] for trial, marked in answers if marked is None)
+    return ServiceTrace(full, leaves, failed)
+
+
+def _is_string(service: Service, item: Input) -> bool:
+    if item.group:
+        return False
+    if item.kind == "context":
+        return item.path[0] != "revision"  # the revision is one per job: perturbed alone
+    parameters = (
+        service.parameters
+        if not item.owner
+        else next(t.parameters for t in service.traits if t.name == item.owner)
+    )
+    value: Any = parameters
+    for key in item.path:
+        value = value[key]
+    return isinstance(value, str)
+
+
+_MARK = re.compile(re.escape(TAG) + r"(\d+)~")
+
+
+def _unmarked_paths(objects: Mapping[ObjectId, _Flat]) -> dict[ObjectId, _Flat]:
+    """A checked group's leaves under the plain paths: marks carried into keys, item names and
+    output names (``'pvc-' + v.name``) are removed from the paths, kept in the values."""
+
+    def strip(segment: Any) -> Any:
+        if isinstance(segment, str):
+            return _MARK.sub("", segment)
+        return Named(_MARK.sub("", segment.value)) if isinstance(segment, Named) else segment
+
+    def plain(flat: dict[FieldPath, Any]) -> dict[FieldPath, Any]:
+        return {tuple(strip(s) for s in path): value for path, value in flat.items()}
+
+    return {
+        (definition, role, _MARK.sub("", output)): (plain(by_name), plain(by_index))
+        for (definition, role, output), (by_name, by_index) in objects.items()
+    }
+
+
+def _plain_text(result: Any) -> str:
+    return json.dumps(result, sort_keys=True)
+
+
+def _unmarked(result: Any) -> str:
+    return _MARK.sub("", _plain_text(result))
+
+
+def _history(
+    object_id: ObjectId,
+    flat: Mapping[FieldPath, Any],
+    steps: Sequence[Mapping[ObjectId, Any]],
+    service: Service,
+) -> dict[FieldPath, tuple[tuple[str, str, Any], ...]]:
+    """Per leaf: each step (workload, then traits) whose template set or changed its value."""
+    definition, role, output = object_id
+    if output != "output":  # an outputs object: returned whole by one template
+        return {path: ((definition, role, value),) for path, value in flat.items()}
+    names = [(service.type, "workload"), *((t.name, "trait") for t in service.traits)]
+    flats = [flatten(objects[object_id]) if object_id in objects else {} for objects in steps]
+    history: dict[FieldPath, tuple[tuple[str, str, Any], ...]] = {}
+    for path in flat:
+        changes: list[tuple[str, str, Any]] = []
+        before: Any = MISSING
+        for (name, kind), values in zip(names, flats, strict=True):
+            now = values.get(path, MISSING)
+            if not _same(now, before):
+                changes.append((name, kind, now))
+            before = now
+        history[path] = tuple(changes)
+    return history
+
+
+def _flat_objects(objects: Mapping[ObjectId, Any]) -> dict[ObjectId, _Flat]:
+    return {oid: (flatten(obj), flatten_indexed(obj)) for oid, obj in objects.items()}
+
+
+def _attribute(
+    object_id: ObjectId,
+    paths: tuple[FieldPath, FieldPath],
+    value: Any,
+    steps: tuple[tuple[str, str, Any], ...],
+    answers: Sequence[tuple[_Trial, Mapping[ObjectId, _Flat] | None]],
+    inputs: Sequence[Input],
+) -> Attribution:
+    """Which perturbed inputs change the leaf, and which of them are carried into it.
+
+    The leaf is looked up by its named path, then by its index path: an input
+    that renames a list item (``context.name`` names the main container)
+    changes the item's ``name``, not every field under it."""
+    named, indexed = paths
+    carriers: list[int] = []
+    depends: list[int] = []
+    for trial, objects in answers:
+        if objects is None:
+            continue
+        if object_id not in objects:
+            # The input decides whether the object exists at all (``enabled: false``, a
+            # rule moving to another Ingress): that says nothing about this field's value.
+            continue
+        by_name, by_index = objects[object_id]
+        other = by_name.get(named, MISSING)
+        if other is MISSING:
+            other = by_index.get(indexed, MISSING)
+        if _same(other, value):
+            continue
+        if len(trial.members) > 1:  # a checked group: only carried marks can differ
+            if isinstance(other, str):
+                carriers.extend(int(n) for n in _MARK.findall(other))
+        elif _carries(other, value, trial, inputs[trial.members[0]]):
+            carriers.append(trial.members[0])
+        else:
+            depends.append(trial.members[0])
+    return Attribution(
+        steps,
+        tuple(inputs[i] for i in sorted(set(carriers))),
+        tuple(inputs[i] for i in sorted(set(depends))),
+    )
+
+
+def _carries(new: Any, old: Any, trial: _Trial, item: Input) -> bool:
+    """Whether the perturbed value was carried into the field (not only changed it)."""
+    if item.group:
+        return new is not MISSING
+    if isinstance(new, str):
+        return bool(trial.tag) and trial.tag in new
+    if isinstance(new, bool):
+        return trial.flipped and isinstance(old, bool) and new is not old
+    return trial.number is not None and isinstance(new, int | float) and new == trial.number
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is MISSING or b is MISSING:
+        return a is b
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+# -- perturbations -----------------------------------------------------------------------
+
+
+def _perturbed(base: _Trial, inputs: Sequence[Input], members: tuple[int, ...]) -> _Trial:
+    """``base`` with the inputs ``members`` (indexes into ``inputs``) perturbed."""
+    trial = dataclasses.replace(base, members=members)
+    for index in members:
+        trial = _perturb_one(trial, inputs[index], f"{TAG}{index}~")
+    return trial
+
+
+def _perturb_one(base: _Trial, item: Input, tag: str) -> _Trial:
+    if item.kind == "context":
+        key = item.path[0]
+        if key == "name":
+            return dataclasses.replace(
+                base,
+                service=dataclasses.replace(base.service, name=base.service.name + tag),
+                tag=tag,
+            )
+        if key == "revision":
+            return dataclasses.replace(base, revision=base.revision + tag, tag=tag)
+        context = dict(base.context)
+        context[str(key)] = str(context.get(str(key), "")) + tag
+        return dataclasses.replace(base, context=context, tag=tag)
+    service = base.service
+    if item.owner == "":
+        parameters, mark = _perturb(service.parameters, item, tag)
+        changed = dataclasses.replace(service, parameters=parameters)
+    else:
+        traits = list(service.traits)
+        position = next(i for i, t in enumerate(traits) if t.name == item.owner)
+        parameters, mark = _perturb(traits[position].parameters, item, tag)
+        traits[position] = dataclasses.replace(traits[position], parameters=parameters)
+        changed = dataclasses.replace(service, traits=tuple(traits))
+    return dataclasses.replace(
+        mark, service=changed, context=base.context, revision=base.revision, members=base.members
+    )
+
+
+def _perturb(parameters: Mapping[str, Any], item: Input, tag: str) -> tuple[dict[str, Any], _Trial]:
+    """A copy of ``parameters`` with the input changed, and how to recognise it (a ``_Trial``
+    holding only the mark: the tag, the moved number or the flip)."""
+    copied: dict[str, Any] = copy.deepcopy(dict(parameters))
+    holder: Any = copied
+    for key in item.path[:-1]:
+        holder = holder[key]
+    last = item.path[-1]
+    empty = Service("", "", {})
+    if item.group:
+        holder[last] = _perturb_all(holder[last], tag)
+        return copied, _Trial(empty, {}, "", tag=tag)
+    old = holder[last]
+    holder[last] = new = _changed(old, tag)
+    if isinstance(old, bool):
+        return copied, _Trial(empty, {}, "", flipped=True)
+    if isinstance(old, int | float):
+        return copied, _Trial(empty, {}, "", number=new)
+    return copied, _Trial(empty, {}, "", tag=tag)
+
+
+def _changed(value: Any, tag: str) -> Any:
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int | float):
+        return value + 1
+    return str(value) + tag
+
+
+def _perturb_all(value: Any, tag: str) -> Any:
+    if isinstance(value, dict):
+        return {k: _perturb_all(v, tag) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_perturb_all(v, tag) for v in value]
+    return value if value is None else _changed(value, tag)
+
+
+# -- evaluation --------------------------------------------------------------------------
+
+
+def _evaluate(
+    app: Appfile,
+    trials: Sequence[_Trial],
+    *,
+    definitions: Mapping[str, Definition],
+    settings: RenderSettings,
+) -> list[dict[str, Any] | None]:
+    """Each trial's service result, or None when it failed. Trials share jobs of
+    ``PARTS_PER_JOB`` parts (one revision per job); a failed job is retried trial by trial."""
+    groups: list[list[int]] = []
+    by_revision: dict[str, list[int]] = {}
+    for index, trial in enumerate(trials):
+        by_revision.setdefault(trial.revision, []).append(index)
+    for indexes in by_revision.values():
+        groups.extend(indexes[i : i + PARTS_PER_JOB] for i in range(0, len(indexes), PARTS_PER_JOB))
+    results: list[dict[str, Any] | None] = [None] * len(trials)
+    retry = _run(app, trials, groups, results, definitions=definitions, settings=settings)
+    _run(
+        app,
+        trials,
+        [[i] for g in retry for i in g],
+        results,
+        definitions=definitions,
+        settings=settings,
+    )
+    return results
+
+
+def _run(
+    app: Appfile,
+    trials: Sequence[_Trial],
+    groups: list[list[int]],
+    results: list[dict[str, Any] | None],
+    *,
+    definitions: Mapping[str, Definition],
+    settings: RenderSettings,
+) -> list[list[int]]:
+    if not groups:
+        return []
+    jobs = [
+        compose(
+            [Part(app, [trials[i].service], trials[i].context) for i in group],
+            definitions=definitions,
+            revision=trials[group[0]].revision,
+            timeout=settings.timeout + 0.2 * len(group),
+        )
+        for group in groups
+    ]
+    failed: list[list[int]] = []
+    for group, outcome in zip(groups, engine.evaluate(jobs, settings=settings), strict=True):
+        if not outcome.ok:
+            if len(group) > 1:
+                failed.append(group)
+            continue
+        for i, part in zip(group, json.loads(outcome.text), strict=True):
+            results[i] = part.get(trials[i].service.name)
+    return failed
+
+
+def _objects(service: Service, result: Mapping[str, Any]) -> dict[ObjectId, Any]:
+    """A service's result as objects keyed by (definition, role, output name)."""
+    found: dict[ObjectId, Any] = {}
+    if result.get("output") is not None:
+        found[(service.type, "workload", "output")] = result["output"]
+    for group in result.get("outputs") or []:
+        objects = group.get("objects")
+        if isinstance(objects, dict):
+            for name, obj in objects.items():
+                if obj is not None:
+                    found[(group["definition"], group["role"], f"outputs.{name}")] = obj
+    return found
