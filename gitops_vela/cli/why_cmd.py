@@ -6,7 +6,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +19,12 @@ from gitops_vela.cli.common import (
     checkout,
     command_parser,
 )
+from gitops_vela.cli.progress import spinner, terminal
 from gitops_vela.cluster import Cluster, RetryPolicy
 from gitops_vela.errors import ClusterError, ConfigError
 from gitops_vela.model.diagnostics import Diagnostic
+from gitops_vela.model.rendered import RenderedApp
+from gitops_vela.provenance import annotate
 from gitops_vela.provenance.explain import explain_checkout
 from gitops_vela.provenance.fields import FieldPathError, format_path, parse_path, resolve, under
 from gitops_vela.provenance.live import read_live, with_live
@@ -136,6 +139,38 @@ def run_why(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(_as_text(origin, live=not args.offline and not notes))
     return 0
+
+
+def print_explained(args: argparse.Namespace, repo: str, apps: Sequence[RenderedApp]) -> None:
+    """``render --explain``: the apps' objects as ``render`` prints them, each leaf commented."""
+    root, _ = checkout(args.path, repo)
+    with spinner("tracing where each field comes from", console=terminal()):
+        explained = explain_checkout(
+            root,
+            repo=repo,
+            revision=args.revision,
+            default_namespace=args.namespace,
+            app_globs=app_globs(args, root),
+            apps=[app.name for app in apps],
+            settings=render_settings(os.environ),
+        )
+    origins = {(o.app, _identity(o.object)): o for o in explained.objects}
+    for app in apps:
+        for obj in app.objects:
+            sys.stdout.write(f"---\n# app: {app.name} ({app.path})\n")
+            origin = origins.get((app.name, _identity(obj)))
+            comments = {f.path: f.comment() for f in origin.fields} if origin else {}
+            sys.stdout.write(annotate.dump(obj, comments))
+
+
+def _identity(obj: Mapping[str, Any]) -> tuple[str, str, str, str]:
+    meta = obj.get("metadata") or {}
+    return (
+        str(obj.get("apiVersion")),
+        str(obj.get("kind")),
+        str(meta.get("namespace") or ""),
+        str(meta.get("name")),
+    )
 
 
 def _object_ref(text: str) -> tuple[str, str]:

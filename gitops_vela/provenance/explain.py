@@ -23,7 +23,7 @@ from gitops_vela.model.rendered import RenderedApp, RepositoryRender
 from gitops_vela.provenance.fields import MISSING, FieldPath, flatten
 from gitops_vela.provenance.origins import FieldOrigin, ObjectOrigin, Source, Step
 from gitops_vela.provenance.sources import Sources, is_own_label, template_of
-from gitops_vela.provenance.trace import ObjectId, ServiceTrace, trace_service
+from gitops_vela.provenance.trace import ObjectId, Request, ServiceTrace, trace_services
 from gitops_vela.render import load_apps, render_repository
 from gitops_vela.render.discover import parse_appfile, read_appfile_text
 from gitops_vela.settings.tree import RenderSettings
@@ -67,67 +67,60 @@ def explain_checkout(
     loaded, _ = load_apps(root, repo=repo, catalog=catalog, globs=app_globs)
     by_name = {app.name: app for app in loaded}
     definitions = {d.name: d for d in catalog}
-    found: list[ObjectOrigin] = []
+    # What to trace: each service holding a chosen object, all traced in shared rounds.
+    work: list[tuple[RenderedApp, Appfile, Service, list[dict[str, Any]]]] = []
     for rendered in render.apps:
+        app = by_name.get(rendered.name)
         chosen = [obj for obj in rendered.objects if wanted is None or wanted(obj)]
-        if chosen and rendered.name in by_name:
-            found.extend(
-                _explain_app(
-                    root,
-                    rendered,
-                    by_name[rendered.name],
-                    chosen,
-                    repo=repo,
-                    revision=revision,
-                    definitions=definitions,
-                    settings=settings,
-                )
+        if app is None or not chosen:
+            continue
+        for service in app.services:
+            mine = [obj for obj in chosen if _component(obj) == service.name]
+            if mine:
+                work.append((rendered, app, service, mine))
+    requests = [
+        Request(
+            app,
+            service,
+            {"appName": app.name, "namespace": rendered.namespace, "repo": repo},
+            revision,
+        )
+        for rendered, app, service, _ in work
+    ]
+    traces = trace_services(requests, definitions=definitions, settings=settings)
+    found: list[ObjectOrigin] = []
+    sources: dict[str, Sources | None] = {}
+    for (rendered, app, service, mine), trace in zip(work, traces, strict=True):
+        if app.name not in sources:
+            sources[app.name] = _sources(root, app, rendered, definitions)
+        described = sources[app.name]
+        if described is None:  # the Appfile changed under us: nothing exact to say
+            continue
+        for obj in mine:
+            object_id = _match(trace, obj)
+            if object_id is None:
+                continue
+            fields = _fields(obj, trace, object_id, service, described, definitions)
+            definition, role, _ = object_id
+            found.append(
+                ObjectOrigin(app.name, app.path, service.name, definition, role, obj, tuple(fields))
             )
+    order = {id(obj): i for rendered in render.apps for i, obj in enumerate(rendered.objects)}
+    found.sort(key=lambda o: (o.app, order.get(id(o.object), 0)))
     return Explained(render, tuple(found))
 
 
-def _explain_app(
-    root: Path,
-    rendered: RenderedApp,
-    app: Appfile,
-    chosen: list[dict[str, Any]],
-    *,
-    repo: str,
-    revision: str,
-    definitions: Mapping[str, Definition],
-    settings: RenderSettings,
-) -> list[ObjectOrigin]:
+def _component(obj: Mapping[str, Any]) -> str:
+    return str((obj["metadata"].get("labels") or {}).get(COMPONENT, ""))
+
+
+def _sources(
+    root: Path, app: Appfile, rendered: RenderedApp, definitions: Mapping[str, Definition]
+) -> Sources | None:
     doc = parse_appfile(read_appfile_text(root, app.path), app.path)
-    if doc is None:  # the file changed under us: nothing exact to say
-        return []
-    sources = Sources(app, doc, definitions, namespace=rendered.namespace)
-    context = {"appName": app.name, "namespace": rendered.namespace, "repo": repo}
-    services = {s.name: s for s in app.services}
-    traces: dict[str, ServiceTrace] = {}
-    found: list[ObjectOrigin] = []
-    for obj in chosen:
-        service = services.get(str((obj["metadata"].get("labels") or {}).get(COMPONENT, "")))
-        if service is None:
-            continue
-        if service.name not in traces:
-            traces[service.name] = trace_service(
-                app,
-                service,
-                context=context,
-                revision=revision,
-                definitions=definitions,
-                settings=settings,
-            )
-        trace = traces[service.name]
-        object_id = _match(trace, obj)
-        if object_id is None:
-            continue
-        fields = _fields(obj, trace, object_id, service, sources, definitions)
-        definition, role, _ = object_id
-        found.append(
-            ObjectOrigin(app.name, app.path, service.name, definition, role, obj, tuple(fields))
-        )
-    return found
+    if doc is None:
+        return None
+    return Sources(app, doc, definitions, namespace=rendered.namespace)
 
 
 def _match(trace: ServiceTrace, obj: Mapping[str, Any]) -> ObjectId | None:

@@ -65,28 +65,26 @@ def flatten(value: Any) -> dict[FieldPath, Any]:
     return dict(leaves(value))
 
 
-def index_paths(value: Any) -> dict[FieldPath, FieldPath]:
-    """Named path -> the same leaf's path by list index (``[name=web]`` -> ``[0]``)."""
-    found: dict[FieldPath, FieldPath] = {}
+def flatten_both(value: Any) -> tuple[dict[FieldPath, Any], dict[FieldPath, Any]]:
+    """Every leaf by its named path and by its path of list indexes, both in document order
+    (the n-th entry of one is the n-th of the other)."""
+    by_name: dict[FieldPath, Any] = {}
+    by_index: dict[FieldPath, Any] = {}
 
     def walk(item: Any, named: FieldPath, indexed: FieldPath) -> None:
         if isinstance(item, dict) and item:
             for key, sub in item.items():
                 walk(sub, (*named, str(key)), (*indexed, str(key)))
         elif isinstance(item, list) and item:
-            by_name = named_items(item)
+            by_names = named_items(item)
             for index, sub in enumerate(item):
-                walk(sub, (*named, Named(sub["name"]) if by_name else index), (*indexed, index))
+                walk(sub, (*named, Named(sub["name"]) if by_names else index), (*indexed, index))
         else:
-            found[named] = indexed
+            by_name[named] = item
+            by_index[indexed] = item
 
     walk(value, (), ())
-    return found
-
-
-def flatten_indexed(value: Any) -> dict[FieldPath, Any]:
-    """Every leaf by its path of list indexes only."""
-    return {indexed: lookup_indexed(value, indexed) for indexed in index_paths(value).values()}
+    return by_name, by_index
 
 
 def lookup_indexed(value: Any, path: FieldPath) -> Any:

@@ -117,7 +117,7 @@ class FieldOrigin:
         what = ", ".join(str(s) for s in self.sources[:2]) or "unknown"
         if self.set_by is None or self.sources[0].kind is SourceKind.GITOPS_VELA:
             return what
-        return f"{what} ({self.set_by})"
+        return f"{what} ({', then '.join(str(s) for s in self.steps)})"
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {

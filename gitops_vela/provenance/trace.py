@@ -31,14 +31,7 @@ from typing import Any
 
 from gitops_vela.model.appfile import Appfile, Service
 from gitops_vela.model.definitions import Definition
-from gitops_vela.provenance.fields import (
-    MISSING,
-    FieldPath,
-    Named,
-    flatten,
-    flatten_indexed,
-    index_paths,
-)
+from gitops_vela.provenance.fields import MISSING, FieldPath, Named, flatten, flatten_both
 from gitops_vela.render import engine
 from gitops_vela.render.program import Part, compose
 from gitops_vela.settings.tree import RenderSettings
@@ -92,6 +85,7 @@ class _Trial:
     number: Any = None  # the moved number, for a perturbed numeric leaf
     flipped: bool = False  # a perturbed boolean
     members: tuple[int, ...] = ()  # the inputs perturbed (indexes into the service's inputs)
+    step: int | None = None  # a prefix: the workload and this many traits, nothing perturbed
 
 
 def inputs_of(service: Service) -> list[Input]:
@@ -126,16 +120,45 @@ def _param_leaves(value: Any, prefix: ParamPath) -> Any:
         yield prefix, value
 
 
-def trace_service(
-    app: Appfile,
-    service: Service,
+@dataclasses.dataclass(frozen=True, slots=True)
+class Request:
+    """A service to trace, with the context and revision the render gave it."""
+
+    app: Appfile
+    service: Service
+    context: Mapping[str, str]
+    revision: str
+
+
+def trace_services(
+    requests: Sequence[Request],
     *,
-    context: Mapping[str, str],
-    revision: str,
     definitions: Mapping[str, Definition],
     settings: RenderSettings,
-) -> ServiceTrace:
-    """Evaluate the service step by step and with its inputs perturbed; attribute every leaf.
+) -> list[ServiceTrace]:
+    """Trace every requested service; their evaluations share rounds (one pool run each)."""
+    tracers = [_Tracer(request) for request in requests]
+    batch = [(tracer, trial) for tracer in tracers for trial in tracer.start()]
+    while batch:
+        results = _evaluate(
+            [(tracer.request.app, trial) for tracer, trial in batch],
+            definitions=definitions,
+            settings=settings,
+        )
+        delivered: dict[int, list[tuple[_Trial, dict[str, Any] | None]]] = {}
+        for (tracer, trial), result in zip(batch, results, strict=True):
+            delivered.setdefault(id(tracer), []).append((trial, result))
+        batch = [
+            (tracer, trial)
+            for tracer in tracers
+            if id(tracer) in delivered
+            for trial in tracer.receive(delivered[id(tracer)])
+        ]
+    return [tracer.finish() for tracer in tracers]
+
+
+class _Tracer:
+    """One service: evaluated step by step, and with its inputs perturbed.
 
     String inputs are first marked all at once, each with its own tag: when
     the output with the tags removed equals the plain output, no mark changed
@@ -145,59 +168,102 @@ def trace_service(
     (which then say what they change as well). Numbers, booleans and
     subtrees are perturbed one by one.
     """
-    base = _Trial(service, context, revision)
-    prefixes = [
-        _Trial(dataclasses.replace(service, traits=service.traits[:count]), context, revision)
-        for count in range(len(service.traits) + 1)
-    ]
-    inputs = inputs_of(service)
-    strings = [i for i, item in enumerate(inputs) if _is_string(service, item)]
-    singles = [i for i in range(len(inputs)) if i not in strings]
-    pending = [_perturbed(base, inputs, (i,)) for i in singles]
-    if strings:
-        pending.insert(0, _perturbed(base, inputs, tuple(strings)))
-    results = _evaluate(app, [*prefixes, *pending], definitions=definitions, settings=settings)
-    stepped = results[: len(prefixes)]
-    if any(result is None for result in stepped):
-        # The full service renders (the caller rendered it), so a prefix cannot fail unless a
-        # trait needs an earlier one; without every step there is no exact answer to give.
-        raise RuntimeError(f"service {service.name!r}: a step of its traits failed to evaluate")
-    last = stepped[-1]
-    assert last is not None  # checked above
-    plain = _plain_text(last)
-    answers: list[tuple[_Trial, dict[ObjectId, _Flat] | None]] = []
-    outcomes = results[len(prefixes) :]
-    while pending:
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        service = request.service
+        self.base = _Trial(service, request.context, request.revision)
+        self.inputs = inputs_of(service)
+        self.steps: list[dict[str, Any] | None] = [None] * (len(service.traits) + 1)
+        self.plain: dict[ObjectId, str] = {}
+        self.answers: list[tuple[_Trial, dict[ObjectId, _Flat | None] | None]] = []
+
+    def start(self) -> list[_Trial]:
+        service = self.request.service
+        prefixes = [
+            dataclasses.replace(
+                self.base,
+                service=dataclasses.replace(service, traits=service.traits[:count]),
+                step=count,
+            )
+            for count in range(len(service.traits) + 1)
+        ]
+        strings = tuple(i for i, item in enumerate(self.inputs) if _is_string(service, item))
+        singles = [i for i in range(len(self.inputs)) if i not in strings]
+        trials = [_perturbed(self.base, self.inputs, (i,)) for i in singles]
+        if strings:
+            trials.insert(0, _perturbed(self.base, self.inputs, strings))
+        return [*prefixes, *trials]
+
+    def receive(self, outcomes: list[tuple[_Trial, dict[str, Any] | None]]) -> list[_Trial]:
+        """Take a round's results; return the trials of the next round (split groups)."""
+        for trial, result in outcomes:
+            if trial.step is not None:
+                if result is None:
+                    # The full service renders (the caller rendered it), so a prefix fails
+                    # only if a trait needs a later one: without every step, no exact answer.
+                    name = self.request.service.name
+                    raise RuntimeError(f"service {name!r}: a step of its traits failed")
+                self.steps[trial.step] = result
+        full = self.steps[-1] or {}
+        self.plain = {
+            oid: _plain_text(obj) for oid, obj in _objects(self.request.service, full).items()
+        }
+        plain_all = _plain_text(full)
         again: list[_Trial] = []
-        for trial, result in zip(pending, outcomes, strict=True):
-            if len(trial.members) > 1 and (result is None or _unmarked(result) != plain):
+        for trial, result in outcomes:
+            if trial.step is not None:
+                continue
+            group = len(trial.members) > 1
+            if group and (result is None or _unmarked(result) != plain_all):
                 half = len(trial.members) // 2
                 again.extend(
-                    _perturbed(base, inputs, part)
+                    _perturbed(self.base, self.inputs, part)
                     for part in (trial.members[:half], trial.members[half:])
                 )
                 continue
-            marked = None if result is None else _flat_objects(_objects(trial.service, result))
-            if marked is not None and len(trial.members) > 1:
-                marked = _unmarked_paths(marked)
-            answers.append((trial, marked))
-        pending = again
-        outcomes = _evaluate(app, pending, definitions=definitions, settings=settings)
-    full = _objects(service, last)
-    steps = [_objects(p.service, r or {}) for p, r in zip(prefixes, stepped, strict=True)]
-    leaves: dict[ObjectId, dict[FieldPath, Attribution]] = {}
-    for object_id, obj in full.items():
-        flat = flatten(obj)
-        indexed = index_paths(obj)
-        history = _history(object_id, flat, steps, service)
-        leaves[object_id] = {
-            path: _attribute(
-                object_id, (path, indexed[path]), value, history.get(path, ()), answers, inputs
-            )
-            for path, value in flat.items()
-        }
-    failed = tuple(inputs[trial.members[0]] for trial, marked in answers if marked is None)
-    return ServiceTrace(full, leaves, failed)
+            changed = None if result is None else self._changed(trial, result, group=group)
+            self.answers.append((trial, changed))
+        return again
+
+    def _changed(
+        self, trial: _Trial, result: Mapping[str, Any], *, group: bool
+    ) -> dict[ObjectId, _Flat | None]:
+        """The perturbed objects flattened, ``None`` for those equal to the plain render (most
+        inputs touch one or two objects; flattening the others would be wasted)."""
+        found: dict[ObjectId, _Flat | None] = {}
+        for oid, obj in _objects(trial.service, result).items():
+            text = _plain_text(obj)
+            key = (oid[0], oid[1], _MARK.sub("", oid[2])) if group else oid
+            if (TAG not in text) if group else (text == self.plain.get(key)):
+                found[key] = None
+            else:
+                flat = flatten_both(obj)
+                found[key] = _unmarked_paths(flat) if group else flat
+        return found
+
+    def finish(self) -> ServiceTrace:
+        service = self.request.service
+        full = _objects(service, self.steps[-1] or {})
+        steps = [_objects(service, result or {}) for result in self.steps]
+        leaves: dict[ObjectId, dict[FieldPath, Attribution]] = {}
+        for object_id, obj in full.items():
+            by_name, by_index = flatten_both(obj)
+            indexed = list(by_index)
+            history = _history(object_id, by_name, steps, service)
+            leaves[object_id] = {
+                path: _attribute(
+                    object_id,
+                    (path, indexed[position]),
+                    value,
+                    history.get(path, ()),
+                    self.answers,
+                    self.inputs,
+                )
+                for position, (path, value) in enumerate(by_name.items())
+            }
+        failed = tuple(self.inputs[t.members[0]] for t, changed in self.answers if changed is None)
+        return ServiceTrace(full, leaves, failed)
 
 
 def _is_string(service: Service, item: Input) -> bool:
@@ -219,22 +285,19 @@ def _is_string(service: Service, item: Input) -> bool:
 _MARK = re.compile(re.escape(TAG) + r"(\d+)~")
 
 
-def _unmarked_paths(objects: Mapping[ObjectId, _Flat]) -> dict[ObjectId, _Flat]:
-    """A checked group's leaves under the plain paths: marks carried into keys, item names and
-    output names (``'pvc-' + v.name``) are removed from the paths, kept in the values."""
+def _unmarked_paths(flat: _Flat) -> _Flat:
+    """A checked group's leaves under the plain paths: marks carried into keys and item names
+    are removed from the paths, kept in the values."""
 
     def strip(segment: Any) -> Any:
         if isinstance(segment, str):
             return _MARK.sub("", segment)
         return Named(_MARK.sub("", segment.value)) if isinstance(segment, Named) else segment
 
-    def plain(flat: dict[FieldPath, Any]) -> dict[FieldPath, Any]:
-        return {tuple(strip(s) for s in path): value for path, value in flat.items()}
+    def plain(leaves: dict[FieldPath, Any]) -> dict[FieldPath, Any]:
+        return {tuple(strip(s) for s in path): value for path, value in leaves.items()}
 
-    return {
-        (definition, role, _MARK.sub("", output)): (plain(by_name), plain(by_index))
-        for (definition, role, output), (by_name, by_index) in objects.items()
-    }
+    return plain(flat[0]), plain(flat[1])
 
 
 def _plain_text(result: Any) -> str:
@@ -270,16 +333,12 @@ def _history(
     return history
 
 
-def _flat_objects(objects: Mapping[ObjectId, Any]) -> dict[ObjectId, _Flat]:
-    return {oid: (flatten(obj), flatten_indexed(obj)) for oid, obj in objects.items()}
-
-
 def _attribute(
     object_id: ObjectId,
     paths: tuple[FieldPath, FieldPath],
     value: Any,
     steps: tuple[tuple[str, str, Any], ...],
-    answers: Sequence[tuple[_Trial, Mapping[ObjectId, _Flat] | None]],
+    answers: Sequence[tuple[_Trial, Mapping[ObjectId, _Flat | None] | None]],
     inputs: Sequence[Input],
 ) -> Attribution:
     """Which perturbed inputs change the leaf, and which of them are carried into it.
@@ -297,7 +356,10 @@ def _attribute(
             # The input decides whether the object exists at all (``enabled: false``, a
             # rule moving to another Ingress): that says nothing about this field's value.
             continue
-        by_name, by_index = objects[object_id]
+        changed = objects[object_id]
+        if changed is None:  # this object came out as without the perturbation
+            continue
+        by_name, by_index = changed
         other = by_name.get(named, MISSING)
         if other is MISSING:
             other = by_index.get(indexed, MISSING)
@@ -415,8 +477,7 @@ def _perturb_all(value: Any, tag: str) -> Any:
 
 
 def _evaluate(
-    app: Appfile,
-    trials: Sequence[_Trial],
+    trials: Sequence[tuple[Appfile, _Trial]],
     *,
     definitions: Mapping[str, Definition],
     settings: RenderSettings,
@@ -425,26 +486,19 @@ def _evaluate(
     ``PARTS_PER_JOB`` parts (one revision per job); a failed job is retried trial by trial."""
     groups: list[list[int]] = []
     by_revision: dict[str, list[int]] = {}
-    for index, trial in enumerate(trials):
+    for index, (_, trial) in enumerate(trials):
         by_revision.setdefault(trial.revision, []).append(index)
     for indexes in by_revision.values():
         groups.extend(indexes[i : i + PARTS_PER_JOB] for i in range(0, len(indexes), PARTS_PER_JOB))
     results: list[dict[str, Any] | None] = [None] * len(trials)
-    retry = _run(app, trials, groups, results, definitions=definitions, settings=settings)
-    _run(
-        app,
-        trials,
-        [[i] for g in retry for i in g],
-        results,
-        definitions=definitions,
-        settings=settings,
-    )
+    retry = _run(trials, groups, results, definitions=definitions, settings=settings)
+    singles = [[i] for group in retry for i in group]
+    _run(trials, singles, results, definitions=definitions, settings=settings)
     return results
 
 
 def _run(
-    app: Appfile,
-    trials: Sequence[_Trial],
+    trials: Sequence[tuple[Appfile, _Trial]],
     groups: list[list[int]],
     results: list[dict[str, Any] | None],
     *,
@@ -455,9 +509,9 @@ def _run(
         return []
     jobs = [
         compose(
-            [Part(app, [trials[i].service], trials[i].context) for i in group],
+            [Part(trials[i][0], [trials[i][1].service], trials[i][1].context) for i in group],
             definitions=definitions,
-            revision=trials[group[0]].revision,
+            revision=trials[group[0]][1].revision,
             timeout=settings.timeout + 0.2 * len(group),
         )
         for group in groups
@@ -469,7 +523,7 @@ def _run(
                 failed.append(group)
             continue
         for i, part in zip(group, json.loads(outcome.text), strict=True):
-            results[i] = part.get(trials[i].service.name)
+            results[i] = part.get(trials[i][1].service.name)
     return failed
 
 
