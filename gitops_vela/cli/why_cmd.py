@@ -22,14 +22,18 @@ from gitops_vela.cli.common import (
 from gitops_vela.cli.progress import spinner, terminal
 from gitops_vela.cluster import Cluster, RetryPolicy
 from gitops_vela.errors import ClusterError, ConfigError
+from gitops_vela.model.changes import Action
 from gitops_vela.model.diagnostics import Diagnostic
+from gitops_vela.model.objects import ObjectRef
 from gitops_vela.model.rendered import RenderedApp
 from gitops_vela.provenance import annotate
+from gitops_vela.provenance.causes import explain_live
 from gitops_vela.provenance.explain import explain_checkout
 from gitops_vela.provenance.fields import FieldPathError, format_path, parse_path, resolve, under
 from gitops_vela.provenance.live import read_live, with_live
 from gitops_vela.provenance.origins import FieldOrigin, ObjectOrigin
 from gitops_vela.settings import render_settings
+from gitops_vela.sync.diff import DiffResult
 
 # kubectl's short names and plurals for the kinds templates render most.
 _SHORT = {
@@ -161,6 +165,40 @@ def print_explained(args: argparse.Namespace, repo: str, apps: Sequence[Rendered
             origin = origins.get((app.name, _identity(obj)))
             comments = {f.path: f.comment() for f in origin.fields} if origin else {}
             sys.stdout.write(annotate.dump(obj, comments))
+
+
+def diff_explanations(
+    args: argparse.Namespace, repo: str, cluster: Cluster, result: DiffResult
+) -> dict[tuple[str, ObjectRef], tuple[str, ...]]:
+    """``diff --explain``: for each object the diff would configure, every field whose live
+    value differs, where the rendered value comes from, and who wrote the live one."""
+    wanted = {
+        (app.app, obj.ref)
+        for app in result.apps
+        for obj in app.changed
+        if obj.action is Action.CONFIGURED
+    }
+    if not wanted:
+        return {}
+    root, _ = checkout(args.path, repo)
+    refs = {ref for _, ref in wanted}
+    explained = explain_checkout(
+        root,
+        repo=repo,
+        default_namespace=args.namespace,
+        app_globs=app_globs(args, root),
+        apps=sorted({app for app, _ in wanted}),
+        wanted=lambda obj: ObjectRef.from_manifest(obj) in refs,
+        settings=render_settings(os.environ),
+    )
+    found: dict[tuple[str, ObjectRef], tuple[str, ...]] = {}
+    for origin in explained.objects:
+        key = (origin.app, ObjectRef.from_manifest(origin.object))
+        if key not in wanted:
+            continue
+        live, expected = read_live(cluster, origin.object)
+        found[key] = explain_live(with_live(origin, live, expected), live)
+    return found
 
 
 def _identity(obj: Mapping[str, Any]) -> tuple[str, str, str, str]:

@@ -30,6 +30,9 @@ class Source:
     file: str = ""
     line: int = 0
     definition: str = ""  # for defaults and constants: whose schema or template
+    # Where the value is (or, for a default, would be) written in the Appfile: a review
+    # compares this key at base and head to tell an Appfile change from a definition change.
+    appfile_key: tuple[str | int, ...] = ()
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file

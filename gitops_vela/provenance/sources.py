@@ -47,13 +47,20 @@ class Sources:
         )
         line = self.doc.lines.get(key)
         if line:
-            return Source(SourceKind.APPFILE, key_text(key), self.app.path, line)
+            return Source(SourceKind.APPFILE, key_text(key), self.app.path, line, appfile_key=key)
         name = item.owner or service.type
         definition = self.definitions.get(name)
         file, where = (
             (definition.path, _default_line(definition, item.path)) if definition else ("", 0)
         )
-        return Source(SourceKind.DEFAULT, _parameter_text(item.path), file, where, definition=name)
+        return Source(
+            SourceKind.DEFAULT,
+            _parameter_text(item.path),
+            file,
+            where,
+            definition=name,
+            appfile_key=key,
+        )
 
     def _context(self, name: str, service: Service) -> Source:
         key: KeyPath = {
@@ -62,7 +69,10 @@ class Sources:
             "namespace": ("namespace",),
         }.get(name, ())
         line = self.doc.lines.get(key, 0) if key else 0
-        return Source(SourceKind.CONTEXT, name, self.app.path if line else "", line)
+        where = key if name in ("appName", "namespace") else ()  # values written in the Appfile
+        return Source(
+            SourceKind.CONTEXT, name, self.app.path if line else "", line, appfile_key=where
+        )
 
     def constant(self, definition: str) -> Source:
         found = self.definitions.get(definition)
