@@ -144,7 +144,7 @@ def format_path(path: FieldPath) -> str:
 
 
 _TOKEN = re.compile(
-    r"""\.?(?P<key>[A-Za-z0-9_$/-]+)"""  # key (``/`` allowed: label keys after a quote-less dot)
+    r"""\.?(?P<key>[A-Za-z0-9_$/\x00-]+)"""  # a key; ``/`` and escaped dots (NUL here) allowed
     r"""|\[(?P<index>\d+)\]"""  # [3]
     r"""|\[name=(?P<name>[^\]]*)\]"""  # [name=web]
     r"""|\[(?P<quote>['"])(?P<quoted>.*?)(?P=quote)\]"""  # ['app.oam.dev/name']

@@ -18,6 +18,7 @@ from typing import Any
 
 from gitops_vela.cluster import Cluster
 from gitops_vela.errors import ClusterError
+from gitops_vela.model.masking import MASK, is_secret
 from gitops_vela.provenance.fields import MISSING, FieldPath, Named, lookup
 from gitops_vela.provenance.origins import FieldOrigin, Live, ObjectOrigin, Owner
 
@@ -98,6 +99,7 @@ def with_live(
     A missing live object: every field is missing, hence drifted.
     """
     fields: list[FieldOrigin] = []
+    secret = is_secret(origin.object)
     for field in origin.fields:
         value = lookup(live, field.path) if live is not None else MISSING
         wanted = lookup(expected, field.path) if expected is not None else MISSING
@@ -105,6 +107,8 @@ def with_live(
             wanted = field.value
         drifted = value is MISSING or not _equal(value, wanted)
         writers = owners(live, field.path) if live is not None else ()
+        if secret and field.path[:1] in (("data",), ("stringData",)) and value is not MISSING:
+            value = MASK  # the cluster's secret values never leave it, drifted or not
         fields.append(dataclasses.replace(field, live=Live(value, drifted, writers)))
     return dataclasses.replace(origin, fields=tuple(fields))
 

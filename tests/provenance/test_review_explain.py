@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from vela_emulator import Emulator
+from vela_emulator.pytest_plugin import Kubectl
 
 from gitops_vela.cli import main
 from tests.provenance.conftest import SAMPLE
@@ -87,8 +89,6 @@ def test_review_explain_shows_in_markdown_and_only_when_asked(
 def test_diff_explain_names_origin_and_writer_of_each_drifted_field(
     emulator: Emulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from vela_emulator.pytest_plugin import Kubectl
-
     kubeconfig = str(emulator.kubeconfig_path)
     apply = ["apply", str(SAMPLE), "--repo", "sample", "--app", "platform", "--app", "shop"]
     assert main([*apply, "--kubeconfig", kubeconfig]) == 0

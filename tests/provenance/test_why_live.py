@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from vela_emulator import Emulator
+from vela_emulator.pytest_plugin import Kubectl
 
 from gitops_vela.cli import main
+from gitops_vela.provenance.fields import MISSING
+from gitops_vela.provenance.live import with_live
+from gitops_vela.provenance.origins import FieldOrigin, ObjectOrigin
 from tests.provenance.conftest import SAMPLE, Why, field
 
 
@@ -21,9 +27,6 @@ def applied(emulator: Emulator, capsys: pytest.CaptureFixture[str]) -> str:
 
 
 def test_a_field_drifted_by_kubectl_scale_names_the_manager(applied: str, why: Why) -> None:
-    from pathlib import Path
-
-    from vela_emulator.pytest_plugin import Kubectl
 
     kubectl = Kubectl(Path(applied))
     done = kubectl.run("scale", "deployment/frontend", "-n", "shop", "--replicas=5")
@@ -67,3 +70,19 @@ def test_an_object_missing_from_the_cluster_is_reported(
     assert code == 0
     assert "is not in the cluster" in captured.err
     assert "spec.replicas: 3" in captured.out
+
+
+def test_live_secret_values_are_masked() -> None:
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "s"},
+        "stringData": {"k": "v1"},
+    }
+    live = {**secret, "data": {"k": "aHVudGVyMg=="}, "stringData": None}
+    origin = ObjectOrigin(
+        "a", "a.yaml", "svc", "w", "workload", secret, (FieldOrigin(("data", "k"), "djE=", (), ()),)
+    )
+    (field,) = with_live(origin, live).fields
+    assert field.live is not None and field.live.value == "***" and field.live.drifted
+    assert field.live.value is not MISSING
