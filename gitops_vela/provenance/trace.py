@@ -137,7 +137,7 @@ def trace_services(
     settings: RenderSettings,
 ) -> list[ServiceTrace]:
     """Trace every requested service; their evaluations share rounds (one pool run each)."""
-    tracers = [_Tracer(request) for request in requests]
+    tracers = [_Tracer(request, definitions) for request in requests]
     batch = [(tracer, trial) for tracer in tracers for trial in tracer.start()]
     while batch:
         results = _evaluate(
@@ -169,8 +169,9 @@ class _Tracer:
     subtrees are perturbed one by one.
     """
 
-    def __init__(self, request: Request) -> None:
+    def __init__(self, request: Request, definitions: Mapping[str, Definition]) -> None:
         self.request = request
+        self.definitions = definitions
         service = request.service
         self.base = _Trial(service, request.context, request.revision)
         self.inputs = inputs_of(service)
@@ -188,7 +189,11 @@ class _Tracer:
             )
             for count in range(len(service.traits) + 1)
         ]
-        strings = tuple(i for i, item in enumerate(self.inputs) if _is_string(service, item))
+        strings = tuple(
+            i
+            for i, item in enumerate(self.inputs)
+            if _is_string(service, item) and not _switch(self.definitions, service, item)
+        )
         singles = [i for i in range(len(self.inputs)) if i not in strings]
         trials = [_perturbed(self.base, self.inputs, (i,)) for i in singles]
         if strings:
@@ -266,11 +271,33 @@ class _Tracer:
         return ServiceTrace(full, leaves, failed)
 
 
-def _is_string(service: Service, item: Input) -> bool:
-    if item.group:
+def _switch(definitions: Mapping[str, Definition], service: Service, item: Input) -> bool:
+    """A string templates likely branch on (an ``enum`` value, or empty: ``if p.issuer != ''``):
+    marking it would fail the group's check and cost rounds of splitting, so it goes alone.
+    Only a shortcut: the check stays what decides."""
+    if item.kind != "parameter":
         return False
-    if item.kind == "context":
-        return item.path[0] != "revision"  # the revision is one per job: perturbed alone
+    value, schema = _parameter(service, item), _schema_of(definitions, service, item)
+    return value == "" or "enum" in schema
+
+
+def _schema_of(
+    definitions: Mapping[str, Definition], service: Service, item: Input
+) -> Mapping[str, Any]:
+    found = definitions.get(item.owner or service.type)
+    schema: Any = found.parameters if found else {}
+    for part in item.path:
+        if not isinstance(schema, dict):
+            return {}
+        schema = (
+            schema.get("items")
+            if isinstance(part, int)
+            else (schema.get("properties") or {}).get(part)
+        )
+    return schema if isinstance(schema, dict) else {}
+
+
+def _parameter(service: Service, item: Input) -> Any:
     parameters = (
         service.parameters
         if not item.owner
@@ -279,7 +306,15 @@ def _is_string(service: Service, item: Input) -> bool:
     value: Any = parameters
     for key in item.path:
         value = value[key]
-    return isinstance(value, str)
+    return value
+
+
+def _is_string(service: Service, item: Input) -> bool:
+    if item.group:
+        return False
+    if item.kind == "context":
+        return item.path[0] != "revision"  # the revision is one per job: perturbed alone
+    return isinstance(_parameter(service, item), str)
 
 
 _MARK = re.compile(re.escape(TAG) + r"(\d+)~")
@@ -488,8 +523,10 @@ def _evaluate(
     by_revision: dict[str, list[int]] = {}
     for index, (_, trial) in enumerate(trials):
         by_revision.setdefault(trial.revision, []).append(index)
+    workers = engine.pool(settings).size
     for indexes in by_revision.values():
-        groups.extend(indexes[i : i + PARTS_PER_JOB] for i in range(0, len(indexes), PARTS_PER_JOB))
+        size = max(1, min(PARTS_PER_JOB, -(-len(trials) // workers)))  # every worker gets a job
+        groups.extend(indexes[i : i + size] for i in range(0, len(indexes), size))
     results: list[dict[str, Any] | None] = [None] * len(trials)
     retry = _run(trials, groups, results, definitions=definitions, settings=settings)
     singles = [[i] for group in retry for i in group]
