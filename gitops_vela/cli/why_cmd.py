@@ -29,7 +29,14 @@ from gitops_vela.model.rendered import RenderedApp
 from gitops_vela.provenance import annotate
 from gitops_vela.provenance.causes import explain_live
 from gitops_vela.provenance.explain import explain_checkout
-from gitops_vela.provenance.fields import FieldPathError, format_path, parse_path, resolve, under
+from gitops_vela.provenance.fields import (
+    FieldPathError,
+    format_path,
+    parse_path,
+    resolve,
+    scalar_text,
+    under,
+)
 from gitops_vela.provenance.live import read_live, with_live
 from gitops_vela.provenance.origins import FieldOrigin, ObjectOrigin
 from gitops_vela.settings import render_settings
@@ -333,7 +340,5 @@ def _field_text(field: FieldOrigin, *, live: bool) -> list[str]:
 
 
 def _short(value: Any) -> str:
-    from gitops_vela.provenance.fields import scalar_text
-
     text = scalar_text(value)
     return text if len(text) <= 60 else text[:57] + "..."

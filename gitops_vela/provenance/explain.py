@@ -141,7 +141,7 @@ def _fields(
     sources: Sources,
     definitions: Mapping[str, Definition],
 ) -> list[FieldOrigin]:
-    definition, role, _ = object_id
+    definition, _, _ = object_id
     raw = flatten(trace.objects[object_id])
     attributions = trace.leaves[object_id]
     found: list[FieldOrigin] = []
@@ -165,7 +165,6 @@ def _fields(
             setter = steps[-1].definition if steps else definition
             carriers = [sources.constant(setter)]
         found.append(FieldOrigin(path, value, steps, tuple(carriers), tuple(depends)))
-    del role
     return found
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from gitops_vela.model import labels
 from gitops_vela.model.appfile import Appfile, Service
@@ -135,7 +134,3 @@ def _definition_document(root: str, path: str, line: int) -> Document | None:
     except (OSError, UnicodeDecodeError, YamlError):
         return None
     return next((d for d in documents if d.line == line), documents[0] if documents else None)
-
-
-def as_dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}

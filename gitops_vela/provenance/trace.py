@@ -8,16 +8,17 @@ Nothing is guessed from names; the Jsonnet engine answers by experiment:
   every step that set or changed it; the last one wins. Objects in
   ``outputs`` come from the one template that returned them.
 - **Inputs**: every scalar parameter value (workload and traits, defaults
-  filled in) and every context value is *perturbed* in an evaluation of its
-  own: strings get a unique tag, numbers move by one, booleans flip. A field
-  whose value changes depends on that input; it is *carried* from it when
-  the new value holds the tag (or is exactly the moved number). A parameter
+  filled in) and every context value is *perturbed*: strings get a unique
+  tag, numbers move by one, booleans flip. A field whose value changes
+  depends on that input; it is *carried* from it when the new value holds
+  the tag (or is exactly the moved number). Strings are tagged all at once
+  and checked (``_Tracer``); the rest go one per evaluation. A parameter
   subtree with many leaves (objects passed through whole, files parameters)
   is perturbed as one input, so the cost stays bounded.
 
-All evaluations of a service are batched into a few jobs on the warm
-workers; an evaluation that fails under a perturbation only loses that
-input's answer.
+The evaluations of every traced service share rounds on the warm workers
+(``trace_services``); an evaluation that fails under a perturbation only
+loses that input's answer.
 """
 
 from __future__ import annotations
