@@ -69,7 +69,7 @@ def explain_changes(
     """
     before = _explained(base, apps, settings)
     after = _explained(head, apps, settings)
-    docs = _Docs(base.root, head.root)
+    docs = AppfileValues(base.root, head.root)
     explained: dict[tuple[str, str], tuple[str, ...]] = {}
     for key, new in after.items():
         old = before.get(key)
@@ -98,7 +98,7 @@ def _explained(
 
 
 def changed_fields(
-    old: ObjectOrigin, new: ObjectOrigin, *, docs: _Docs, changed: set[str]
+    old: ObjectOrigin, new: ObjectOrigin, *, docs: AppfileValues, changed: set[str]
 ) -> tuple[str, ...]:
     """``field: before -> after  (cause; cause)`` for every leaf that differs."""
     before, after = flatten(old.object), flatten(new.object)
@@ -124,7 +124,12 @@ def changed_fields(
 
 
 def _causes(
-    path: FieldPath, origin: FieldOrigin | None, appfile: str, *, docs: _Docs, changed: set[str]
+    path: FieldPath,
+    origin: FieldOrigin | None,
+    appfile: str,
+    *,
+    docs: AppfileValues,
+    changed: set[str],
 ) -> list[str]:
     if origin is None:
         return []
@@ -147,7 +152,7 @@ def _causes(
     return list(dict.fromkeys(found))
 
 
-class _Docs:
+class AppfileValues:
     """The Appfiles at base and head, read once each, to compare a key's value."""
 
     def __init__(self, base: Path, head: Path) -> None:

@@ -30,8 +30,10 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from gitops_vela.errors import RenderError
 from gitops_vela.model.appfile import Appfile, Service
 from gitops_vela.model.definitions import Definition
+from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.provenance.fields import MISSING, FieldPath, Named, flatten, flatten_both
 from gitops_vela.render import engine
 from gitops_vela.render.program import Part, compose
@@ -206,10 +208,15 @@ class _Tracer:
         for trial, result in outcomes:
             if trial.step is not None:
                 if result is None:
-                    # The full service renders (the caller rendered it), so a prefix fails
-                    # only if a trait needs a later one: without every step, no exact answer.
-                    name = self.request.service.name
-                    raise RuntimeError(f"service {name!r}: a step of its traits failed")
+                    # The full service rendered, so a prefix fails only when a trait needs a
+                    # later one, or the machine ran it out of time: without every step there
+                    # is no exact answer, and a guess would be worse than saying so.
+                    app, name = self.request.app, self.request.service.name
+                    message = (
+                        f"service {name!r}: evaluating its workload and traits step by step"
+                        f" failed at step {trial.step} (does a trait need a later one?)"
+                    )
+                    raise RenderError(Diagnostic(app.path, message, self.request.service.line))
                 self.steps[trial.step] = result
         full = self.steps[-1] or {}
         self.plain = {

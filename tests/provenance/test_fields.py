@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from gitops_vela.provenance.causes import AppfileValues, changed_fields
 from gitops_vela.provenance.fields import (
     FieldPathError,
     Named,
@@ -15,6 +17,7 @@ from gitops_vela.provenance.fields import (
     resolve,
 )
 from gitops_vela.provenance.live import owners
+from gitops_vela.provenance.origins import FieldOrigin, ObjectOrigin, Source, SourceKind
 
 POD: dict[str, Any] = {
     "metadata": {"labels": {"app.oam.dev/name": "shop"}},
@@ -108,3 +111,21 @@ def test_owners_walk_managed_fields_by_keys_and_set_values() -> None:
     (log,) = owners(live, ("spec", "containers", Named("log"), "image"))
     assert str(log) == "kubectl-edit (Update) at 2026-01-02T00:00:00Z"
     assert owners(live, ("spec", "containers", Named("web"), "name")) == ()
+
+
+def test_changed_secret_fields_never_show_their_values(tmp_path: Path) -> None:
+    def secret(value: str) -> ObjectOrigin:
+        obj = {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "db"},
+            "stringData": {"password": value},
+        }
+        source = Source(SourceKind.APPFILE, "services.db.password", "apps/a/vela.yaml", 7)
+        fields = (FieldOrigin(("stringData", "password"), value, (), (source,)),)
+        return ObjectOrigin("a", "apps/a/vela.yaml", "db", "w", "workload", obj, fields)
+
+    docs = AppfileValues(tmp_path, tmp_path)
+    (line,) = changed_fields(secret("hunter2"), secret("hunter3"), docs=docs, changed=set())
+    assert "hunter" not in line
+    assert line.startswith("stringData.password: *** -> ***")
