@@ -20,10 +20,20 @@ from gitops_vela.cli import (
     run_cmd,
     status_cmd,
     sync_cmds,
+    why_cmd,
 )
 from gitops_vela.errors import GitopsVelaError
 
-_GROUPS = (render_cmds, defs_cmd, sync_cmds, run_cmd, review_cmd, status_cmd, emulator_cmd)
+_GROUPS = (
+    render_cmds,
+    why_cmd,
+    defs_cmd,
+    sync_cmds,
+    run_cmd,
+    review_cmd,
+    status_cmd,
+    emulator_cmd,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,6 +78,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     words = _spell_out_bare_flags(sys.argv[1:] if argv is None else argv)
     args, unknown = parser.parse_known_args(words)
+    gather = getattr(args, "extra_positionals", None)
+    if gather and unknown and not any(w.startswith("-") for w in unknown):
+        # argparse stops filling positionals at the first option (``why REF FIELD -n NS PATH``):
+        # a command that asks for it takes the words after the options as positionals too.
+        setattr(args, gather, [*getattr(args, gather), *unknown])
+        unknown = []
     if unknown:
         # Report with the sub-command's usage ("gitops-vela render: error: ..."),
         # not the top-level one argparse would print.

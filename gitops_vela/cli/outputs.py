@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gitops_vela.model.diagnostics import Diagnostic
+from gitops_vela.model.objects import ObjectRef
 from gitops_vela.model.rendered import AppFailure, RepositoryRender
 from gitops_vela.render import yamltext
 from gitops_vela.sync.diff import DiffResult
@@ -59,8 +60,14 @@ def validate_json(render: RepositoryRender) -> dict[str, Any]:
     }
 
 
-def diff_json(result: DiffResult, failures: Sequence[AppFailure] = ()) -> dict[str, Any]:
-    """Per app, every object that differs (action, masked unified diff), and broken Appfiles."""
+def diff_json(
+    result: DiffResult,
+    failures: Sequence[AppFailure] = (),
+    *,
+    explained: Mapping[tuple[str, ObjectRef], Sequence[str]] | None = None,
+) -> dict[str, Any]:
+    """Per app, every object that differs (action, masked unified diff, and with ``--explain``
+    each drifted field's origin and writer), and broken Appfiles."""
     return {
         "changed": result.changed,
         "ok": result.ok and not failures,
@@ -78,6 +85,11 @@ def diff_json(result: DiffResult, failures: Sequence[AppFailure] = ()) -> dict[s
                         "reason": o.reason,
                         "diff": o.text,
                     }
+                    | (
+                        {"explained": list(explained[(app.app, o.ref)])}
+                        if explained and (app.app, o.ref) in explained
+                        else {}
+                    )
                     for o in app.changed
                 ],
                 "errors": list(app.errors),

@@ -18,6 +18,7 @@ from gitops_vela.cli.common import (
     render_checkout,
 )
 from gitops_vela.cli.outputs import emit, validate_json
+from gitops_vela.cli.why_cmd import print_explained
 from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.model.rendered import RenderedApp, RepositoryRender
 from gitops_vela.render import yamltext
@@ -41,6 +42,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default="yaml",
         metavar="yaml|json|dir=OUT",
         help="a YAML stream (default), a JSON List, or one file per object under OUT/<app>/",
+    )
+    render.add_argument(
+        "--explain",
+        action="store_true",
+        help="YAML with a comment on each leaf naming its origin: Appfile line, default,"
+        " context or template constant, and the template that set it (see `why`)",
     )
     render.set_defaults(handler=_render)
 
@@ -72,9 +79,14 @@ def _render(args: argparse.Namespace) -> int:
         # An empty OUT would write the app folders into the current directory.
         print("error: -o dir=: give the output directory, e.g. -o dir=rendered", file=sys.stderr)
         return 2
-    _, result, missing = render_checkout(args, revision=args.revision)
+    if args.explain and output != "yaml":
+        print("error: --explain writes YAML comments: use it with -o yaml", file=sys.stderr)
+        return 2
+    repo, result, missing = render_checkout(args, revision=args.revision)
     try:
-        if output == "yaml":
+        if output == "yaml" and args.explain:
+            print_explained(args, repo, result.apps)
+        elif output == "yaml":
             _print_yaml(result.apps)
         elif output == "json":
             print(json.dumps(_as_list(result.apps), indent=2, sort_keys=False))

@@ -94,6 +94,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--out", dest="out", type=Path, metavar="FILE", help="write the report here, not stdout"
     )
     parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="under each changed object, its changed fields and the Appfile line or definition"
+        " change that caused each (see docs/why.md)",
+    )
+    parser.add_argument(
         "--cluster",
         action="store_true",
         help="also diff the affected apps at head against the live cluster (server-side dry run)",
@@ -138,6 +144,7 @@ def _review(args: argparse.Namespace, *, live: LiveDiff | None) -> int:
         app_globs=tuple(args.app_globs or DEFAULT_APP_GLOBS),
         render=render_settings(os.environ),
         policy=policy_of(args),
+        explain=args.explain,
     )
     with spinner(f"reviewing {args.head} against {args.base}", console=terminal()):
         report = review(request)

@@ -20,9 +20,11 @@ from gitops_vela.cli.outputs import MACHINE, diff_json, emit
 from gitops_vela.cli.ownership import warn_foreign_owners
 from gitops_vela.cli.progress import counter, spinner, terminal
 from gitops_vela.cli.sync_output import apply_json, apply_text, diff_text
+from gitops_vela.cli.why_cmd import diff_explanations
 from gitops_vela.cluster import Cluster
 from gitops_vela.errors import ConfigError
 from gitops_vela.model.diagnostics import Diagnostic
+from gitops_vela.model.objects import ObjectRef
 from gitops_vela.model.rendered import RepositoryRender
 from gitops_vela.sync import (
     DEFAULT_INVENTORY_NAMESPACE,
@@ -49,6 +51,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     _common(diff)
     add_output_arg(diff, ("text", *MACHINE), help="unified diffs (default), or JSON/YAML")
+    diff.add_argument(
+        "--explain",
+        action="store_true",
+        help="under each object that differs: each drifted field, where its rendered value"
+        " comes from, and the field manager that wrote the live one (see docs/why.md)",
+    )
     diff.set_defaults(handler=run_diff)
     apply = command_parser(
         subparsers,
@@ -192,16 +200,20 @@ def _client_dry_run(args: argparse.Namespace, render: RepositoryRender) -> int:
 
 
 def run_diff(args: argparse.Namespace) -> int:
-    _, render = _render(args)
+    repo, render = _render(args)
     options = SyncOptions(inventory_namespace=args.inventory_namespace, adoption=_adoption(args))
+    explained: dict[tuple[str, ObjectRef], tuple[str, ...]] = {}
     with Cluster.connect(args.kubeconfig, args.context) as cluster:
         warn_foreign_owners(cluster, render.apps, namespace=args.inventory_namespace)
         with spinner("comparing with the cluster", console=terminal()):
             result = diff_apps(cluster, render.apps, options=options)
+            if args.explain:
+                explained = diff_explanations(args, repo, cluster, result)
     if args.output in MACHINE:
-        emit(diff_json(result, render.failures), args.output)
+        emit(diff_json(result, render.failures, explained=explained), args.output)
     else:
-        sys.stdout.write(diff_text(result, render.failures, color=sys.stdout.isatty()))
+        color = sys.stdout.isatty()
+        sys.stdout.write(diff_text(result, render.failures, color=color, explained=explained))
     if render.failures or not result.ok:
         return 2
     return 1 if result.changed else 0

@@ -4,10 +4,11 @@ changes carry only names, actions and reasons, and diffs are masked upstream."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from gitops_vela.model.changes import Action
+from gitops_vela.model.objects import ObjectRef
 from gitops_vela.model.rendered import AppFailure
 from gitops_vela.sync.diff import DiffResult
 from gitops_vela.sync.results import AppResult, SyncResult
@@ -105,7 +106,11 @@ def _app_json(app: AppResult) -> dict[str, Any]:
 
 
 def diff_text(
-    result: DiffResult, failures: Sequence[AppFailure] = (), *, color: bool = False
+    result: DiffResult,
+    failures: Sequence[AppFailure] = (),
+    *,
+    color: bool = False,
+    explained: Mapping[tuple[str, ObjectRef], Sequence[str]] | None = None,
 ) -> str:
     lines: list[str] = []
     for app in result.apps:
@@ -113,6 +118,7 @@ def diff_text(
             note = f" ({obj.reason})" if obj.reason else ""
             lines.append(paint(f"{obj.action.value} {obj.ref}{note}", "cyan", enabled=color))
             lines.extend(_diff_line(line, color=color) for line in obj.text.splitlines())
+            lines.extend(f"  why: {line}" for line in (explained or {}).get((app.app, obj.ref), ()))
         lines.extend(paint(f"error: {e}", "red", enabled=color) for e in app.errors)
     lines.extend(_broken_appfiles(failures, "diffed", color=color))
     changed = sum(len(app.changed) for app in result.apps)

@@ -65,7 +65,10 @@ def _app(a: AppChange) -> dict[str, Any]:
 
 
 def _object(o: RenderedObjectDiff) -> dict[str, Any]:
-    return {"ref": o.ref, "change": str(o.change), "diff": o.diff}
+    found: dict[str, Any] = {"ref": o.ref, "change": str(o.change), "diff": o.diff}
+    if o.explained:
+        found["explained"] = list(o.explained)
+    return found
 
 
 def _cluster(c: ClusterDiff) -> dict[str, Any]:

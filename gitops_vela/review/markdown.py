@@ -203,6 +203,8 @@ def _app_section(app: AppChange) -> str:
         out.append("")
     for obj in app.objects:
         out.extend([f"**{obj.change}** `{obj.ref}`", "", *_fenced(obj.diff, "diff"), ""])
+        if obj.explained:  # --explain
+            out.extend(["Why:", "", *(f"- {_inline(line)}" for line in obj.explained), ""])
     out.append("</details>")
     return "\n".join(out)
 

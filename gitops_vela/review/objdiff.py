@@ -27,6 +27,7 @@ class RenderedObjectDiff:
     ref: str  # ObjectRef as text: Kind.group/namespace/name
     change: ObjectChange
     diff: str
+    explained: tuple[str, ...] = ()  # --explain: each changed field and what caused it
 
 
 def diff_objects(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from gitops_vela.catalog import Catalog, load_catalog
@@ -24,6 +24,7 @@ from gitops_vela.errors import SourceError
 from gitops_vela.model.definitions import Definition
 from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.model.rendered import RenderedApp, RepositoryRender
+from gitops_vela.provenance.causes import Revision, explain_changes
 from gitops_vela.render import DEFAULT_APP_GLOBS, render_repository
 from gitops_vela.render.selection import Selector
 from gitops_vela.review.appdiff import compare_apps
@@ -31,6 +32,7 @@ from gitops_vela.review.catalogdiff import DefinitionDelta, compare_definitions
 from gitops_vela.review.depindex import DependencyIndex, build_index
 from gitops_vela.review.report import (
     AppChange,
+    AppChangeKind,
     ClusterDiff,
     DefinitionChange,
     DefinitionStatus,
@@ -59,6 +61,7 @@ class ReviewRequest:
     selector: Selector | None = None  # -l: only apps whose Appfile labels match
     render: RenderSettings = field(default_factory=RenderSettings)  # Jsonnet workers, limits
     policy: PolicySettings | None = None  # --policy: objects it refuses break their app
+    explain: bool = False  # --explain: say which definition or Appfile change caused each field
 
 
 LiveDiff = Callable[[Sequence[RenderedApp]], tuple[ClusterDiff, ...]]
@@ -86,10 +89,12 @@ def review(request: ReviewRequest, *, runner: GitRunner | None = None) -> Report
             (_render(b, p, request, sha=base_tree.sha), _render(h, p, request, sha=head_tree.sha))
             for b, h, p in zip(base, head, plans, strict=True)
         ]
-    outcome = _Outcome()
-    for plan, (before, after) in zip(plans, renders, strict=True):
-        _compare(plan, before, after, outcome)
-    shas = (base_tree.sha, head_tree.sha)
+        outcome = _Outcome()
+        for plan, (before, after) in zip(plans, renders, strict=True):
+            _compare(plan, before, after, outcome)
+        shas = (base_tree.sha, head_tree.sha)
+        if request.explain:  # while both trees are on disk: provenance re-reads the Appfiles
+            outcome.apps = _explained(request, base, head, plans, shas, outcome.apps)
     return _report(request, shas, (base[0], head[0]), plans[0], outcome)
 
 
@@ -255,18 +260,63 @@ def _render(
     """Render only the Appfiles in the plan: they are the globs, so no other file is read."""
     if not plan.paths:
         return None
-    literal = all(not (set(p) & set("*?")) for p in plan.paths)
+    globs, apps = _rendered_globs(plan, request)
     return render_repository(
         side.root,
         repo=side.name,
         revision=sha,
         default_namespace=request.namespace,
-        app_globs=sorted(plan.paths) if literal else request.app_globs,
+        app_globs=globs,
         catalog=side.catalog,
-        apps=None if literal else set(plan.paths.values()),
+        apps=apps,
         settings=request.render,
         policy=request.policy,
     )
+
+
+def _rendered_globs(plan: _Plan, request: ReviewRequest) -> tuple[list[str], set[str] | None]:
+    literal = all(not (set(p) & set("*?")) for p in plan.paths)
+    if literal:
+        return sorted(plan.paths), None
+    return list(request.app_globs), set(plan.paths.values())
+
+
+def _explained(
+    request: ReviewRequest,
+    base: Sequence[_Side],
+    head: Sequence[_Side],
+    plans: Sequence[_Plan],
+    shas: tuple[str, str],
+    apps: list[AppChange],
+) -> list[AppChange]:
+    """The changed apps with each changed object's fields explained (``provenance.causes``)."""
+    lines: dict[tuple[str, str, str], tuple[str, ...]] = {}
+    for before, after, plan in zip(base, head, plans, strict=True):
+        names = {a.name for a in apps if a.repo == plan.name and a.status is AppChangeKind.CHANGED}
+        if not names:
+            continue
+        globs, _ = _rendered_globs(plan, request)
+        sides = [
+            Revision(s.root, s.name, sha, s.catalog, tuple(globs), request.namespace)
+            for s, sha in ((before, shas[0]), (after, shas[1]))
+        ]
+        found = explain_changes(
+            *sides,
+            apps=names,
+            changed_definitions={d.name for d in plan.deltas},
+            settings=request.render,
+        )
+        lines.update(((plan.name, app, ref), text) for (app, ref), text in found.items())
+    return [
+        replace(
+            app,
+            objects=tuple(
+                replace(o, explained=lines.get((app.repo, app.name, o.ref), ()))
+                for o in app.objects
+            ),
+        )
+        for app in apps
+    ]
 
 
 def _record_users(

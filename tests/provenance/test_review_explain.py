@@ -1,0 +1,114 @@
+"""``review --explain`` and ``diff --explain``: each changed field says what caused it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from vela_emulator import Emulator
+from vela_emulator.pytest_plugin import Kubectl
+
+from gitops_vela.cli import main
+from tests.provenance.conftest import SAMPLE
+
+
+def _git(*args: str, cwd: Path) -> None:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
+    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
+
+
+@pytest.fixture
+def pull_request(tmp_path: Path) -> Path:
+    """sample-repo in Git: ``main``, then ``pr`` raising frontend's replicas in the Appfile
+    and changing the cloneset definition's default grace period."""
+    repo = tmp_path / "sample-repo"
+    shutil.copytree(SAMPLE, repo)
+    _git("init", "-q", "-b", "main", cwd=repo)
+    _git("add", "-A", cwd=repo)
+    _git("commit", "-qm", "base", cwd=repo)
+    _git("checkout", "-qb", "pr", cwd=repo)
+    appfile = repo / "apps/shop/vela.yaml"
+    appfile.write_text(appfile.read_text().replace("replicas: 3", "replicas: 4", 1))
+    definition = repo / "definitions/cloneset.yaml"
+    text = definition.read_text()
+    assert "default: 10" in text
+    definition.write_text(text.replace("default: 10", "default: 30", 1))
+    _git("commit", "-qam", "pr", cwd=repo)
+    return repo
+
+
+def _review(repo: Path, capsys: pytest.CaptureFixture[str], *flags: str) -> str:
+    main(["review", "--base", "main", "--head", "pr", str(repo), "--repo", "sample", *flags])
+    return capsys.readouterr().out
+
+
+def _explained(report: dict[str, Any], app: str, ref: str) -> list[str]:
+    (change,) = [a for a in report["apps"] if a["name"] == app]
+    (obj,) = [o for o in change["objects"] if o["ref"] == ref]
+    lines: list[str] = obj.get("explained", [])
+    return lines
+
+
+def test_review_explain_names_the_appfile_line_and_the_definition(
+    pull_request: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = json.loads(_review(pull_request, capsys, "--explain", "-o", "json"))
+    replicas = _explained(report, "shop", "Deployment.apps/shop/frontend")
+    assert replicas == [
+        "spec.replicas: 3 -> 4  (apps/shop/vela.yaml:18 services.frontend.scaler.replicas: 3 -> 4)"
+    ]
+    grace = _explained(report, "payments", "CloneSet.apps.kruise.io/payments/ledger")
+    (line,) = [g for g in grace if g.startswith("spec.updateStrategy.inPlaceUpdateStrategy")]
+    assert "10 -> 30" in line
+    assert "definition cloneset changed (definitions/cloneset.yaml)" in line
+
+
+def test_review_explain_shows_in_markdown_and_only_when_asked(
+    pull_request: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    markdown = _review(pull_request, capsys, "--explain")
+    assert "Why:" in markdown
+    assert (
+        "- spec.replicas: 3 -> 4  (apps/shop/vela.yaml:18 services.frontend.scaler.replicas"
+        in markdown
+    )
+    assert "Why:" not in _review(pull_request, capsys)
+
+
+def test_diff_explain_names_origin_and_writer_of_each_drifted_field(
+    emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kubeconfig = str(emulator.kubeconfig_path)
+    apply = ["apply", str(SAMPLE), "--repo", "sample", "--app", "platform", "--app", "shop"]
+    assert main([*apply, "--kubeconfig", kubeconfig]) == 0
+    done = Kubectl(Path(kubeconfig)).run(
+        "scale", "deployment/frontend", "-n", "shop", "--replicas=5"
+    )
+    assert done.returncode == 0, done.stderr
+    capsys.readouterr()
+
+    diff = ["diff", str(SAMPLE), "--repo", "sample", "--app", "shop", "--kubeconfig", kubeconfig]
+    assert main([*diff, "--explain", "-o", "json"]) == 1
+    document = json.loads(capsys.readouterr().out)
+    (shop,) = document["apps"]
+    (frontend,) = [
+        o for o in shop["objects"] if o["name"] == "frontend" and o["kind"] == "Deployment"
+    ]
+    (line,) = frontend["explained"]
+    assert line.startswith("spec.replicas: live 5, rendered 3")
+    assert "apps/shop/vela.yaml:18 services.frontend.scaler.replicas (trait scaler)" in line
+    assert "live written by kubectl (Update, subresource scale)" in line
+
+    assert main([*diff, "--explain"]) == 1
+    assert "  why: spec.replicas: live 5, rendered 3" in capsys.readouterr().out
