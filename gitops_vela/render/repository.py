@@ -40,17 +40,21 @@ def render_repository(
     catalog: Catalog | None = None,
     apps: Collection[str] | None = None,
     settings: RenderSettings | None = None,
+    environment: str = "",
 ) -> RepositoryRender:
     """Render the apps of the repository checked out at ``root`` (never raises for bad input).
 
     ``settings``: the workers and limits of the settings tree (the defaults when not given).
+    ``environment``: whose values the Appfiles take ("" = the base, see ``render.environments``).
 
     Returned manifests may be shared with the render cache: treat them as read-only.
     """
     root = Path(root)
     if catalog is None:
         catalog = load_catalog(root, origin=repo)
-    loaded, failures = load_apps(root, repo=repo, catalog=catalog, globs=app_globs)
+    loaded, failures = load_apps(
+        root, repo=repo, catalog=catalog, globs=app_globs, environment=environment
+    )
     if apps is not None:
         wanted = set(apps)
         loaded = [a for a in loaded if a.name in wanted]

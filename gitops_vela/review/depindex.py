@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from gitops_vela.model.appfile import DEFAULT_WORKLOAD
-from gitops_vela.render.discover import AppfileMatcher, find_appfiles
+from gitops_vela.render.discover import AppfileMatcher, find_appfiles, without_overlays
 from gitops_vela.yamldoc import YamlError, load
 
 
@@ -90,7 +90,7 @@ def match_appfiles(paths: Iterable[str], globs: Sequence[str], *, ignore: str = 
     same ``AppfileMatcher`` as ``render.discover.find_appfiles``; ``ignore`` is the text
     of the tree's ``.gitops-vela-ignore``."""
     matcher = AppfileMatcher.of(globs, ignore)
-    return sorted(p for p in paths if matcher.matches(p))
+    return without_overlays(p for p in paths if matcher.matches(p))
 
 
 def read_entry(data: bytes, rel: str, *, digest: str = "") -> AppEntry:
@@ -106,7 +106,7 @@ def read_entry(data: bytes, rel: str, *, digest: str = "") -> AppEntry:
         name=name if isinstance(name, str) else "",
         path=rel,
         digest=digest,
-        references=frozenset(_references(doc.get("services"))),
+        references=frozenset(_references(doc.get("services"), doc.get("environments"))),
         labels=_labels(doc.get("labels")),
     )
 
@@ -117,7 +117,12 @@ def _labels(value: Any) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items()}
 
 
-def _references(services: Any) -> Iterable[str]:
+def _references(services: Any, environments: Any = None) -> Iterable[str]:
+    """Names the services use, in the base and in every environment block."""
+    if isinstance(environments, Mapping):
+        for block in environments.values():
+            if isinstance(block, Mapping):
+                yield from _references(block.get("services"))
     if not isinstance(services, Mapping):
         return
     for service in services.values():
