@@ -11,6 +11,7 @@ from pathlib import Path
 from gitops_vela.cli.common import (
     add_app_glob_arg,
     add_cluster_args,
+    add_env_arg,
     add_namespace_arg,
     add_repo_arg,
     command_parser,
@@ -81,6 +82,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_repo_arg(parser)
     add_namespace_arg(parser)
     add_app_glob_arg(parser)
+    add_env_arg(
+        parser,
+        help="review only this environment (default: one section per environment the"
+        " Appfiles declare; required with --cluster when they declare any)",
+    )
     parser.add_argument(
         "--max-chars",
         type=int,
@@ -130,6 +136,7 @@ def _review(args: argparse.Namespace, *, live: LiveDiff | None) -> int:
         selector=args.selector,
         app_globs=tuple(args.app_globs or DEFAULT_APP_GLOBS),
         render=render_settings(os.environ),
+        environment=args.env,
     )
     with spinner(f"reviewing {args.head} against {args.base}", console=terminal()):
         report = review(request)

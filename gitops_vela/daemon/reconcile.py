@@ -228,6 +228,7 @@ class RepositoryReconciler:
             app_globs=self.settings.app_globs,
             catalog=catalog,
             settings=self._render_settings,
+            environment=self.settings.environment,
         )
         self.metrics.render_duration.labels(self.name).observe(time.monotonic() - started)
         for diagnostic in render.catalog_diagnostics:

@@ -32,6 +32,7 @@ class RenderedApp:
         default_factory=dict
     )  # the Appfile's, e.g. recreate opt-in
     labels: Mapping[str, str] = field(default_factory=dict)  # the Appfile's, for ``-l``
+    environments: tuple[str, ...] = ()  # the environments its Appfile declares
 
     @property
     def refs(self) -> tuple[ObjectRef, ...]:

@@ -16,13 +16,14 @@ an error in an inherited value names the base.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from gitops_vela.errors import AppfileError
 from gitops_vela.model.diagnostics import Diagnostic
+from gitops_vela.model.rendered import RepositoryRender
 from gitops_vela.render.values import did_you_mean
 from gitops_vela.yamldoc import Document, KeyPath
 
@@ -33,7 +34,7 @@ _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _OVERLAY = re.compile(r"^(?P<stem>.+)\.(?P<env>[a-z0-9]([-a-z0-9]*[a-z0-9])?)\.yaml\Z")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Layer:
     """A block merged over the base: the mapping at ``at`` in ``doc``."""
 
@@ -194,3 +195,36 @@ def _check_layer(layer: Layer, *, what: str) -> list[Diagnostic]:
             )
             problems.append(doc.diagnostic(where, f"unknown key {key!r} in {what}", hint=hint))
     return problems
+
+
+def declared_by(render: RepositoryRender) -> tuple[str, ...]:
+    """Every environment some rendered app of ``render`` declares, sorted."""
+    return tuple(sorted({name for app in render.apps for name in app.environments}))
+
+
+def with_environment_checks(
+    base: RepositoryRender, environments: Mapping[str, RepositoryRender]
+) -> RepositoryRender:
+    """The base render plus the failures only an environment has (``validate`` checks each
+    declared environment): an error already in the base is reported once; one that names
+    no environment block or overlay says in which environment it happens."""
+    seen = {str(d) for failure in base.failures for d in failure.diagnostics}
+    failures = list(base.failures)
+    for name, render in sorted(environments.items()):
+        for failure in render.failures:
+            new = tuple(_in_environment(d, name) for d in failure.diagnostics if str(d) not in seen)
+            seen.update(str(d) for d in failure.diagnostics)
+            if new:
+                failures.append(dataclasses.replace(failure, diagnostics=new))
+    return dataclasses.replace(base, failures=tuple(failures))
+
+
+def _in_environment(diagnostic: Diagnostic, environment: str) -> Diagnostic:
+    overlay = overlay_of(diagnostic.path)
+    if diagnostic.key.startswith(f"{ENVIRONMENTS}.{environment}") or (
+        overlay is not None and overlay[1] == environment
+    ):
+        return diagnostic
+    return dataclasses.replace(
+        diagnostic, message=f"{diagnostic.message} (in environment {environment!r})"
+    )

@@ -167,6 +167,7 @@ def _finish_one(
         warnings=app.warnings,
         annotations=app.annotations,
         labels=app.labels,
+        environments=app.environments,
     )
 
 
@@ -178,7 +179,7 @@ def _final_key(
         [
             *(key, app.path, sorted(kinds), warnings),
             *(sorted(app.annotations.items()), sorted(app.labels.items())),
-            replaced,
+            *(app.environments, replaced),
         ]
     )
     return hashlib.sha256(text.encode()).hexdigest()

@@ -20,7 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from gitops_vela.model.appfile import DEFAULT_WORKLOAD
-from gitops_vela.render.discover import AppfileMatcher, find_appfiles, without_overlays
+from gitops_vela.render.discover import (
+    AppfileMatcher,
+    find_appfiles,
+    find_overlays,
+    without_overlays,
+)
+from gitops_vela.render.environments import is_environment_name
 from gitops_vela.yamldoc import YamlError, load
 
 
@@ -33,6 +39,7 @@ class AppEntry:
     digest: str  # of the file's bytes
     references: frozenset[str]  # workload types and service keys: candidate definition names
     labels: Mapping[str, str] = field(default_factory=dict)  # the Appfile's, for ``--selector``
+    environments: frozenset[str] = frozenset()  # declared by blocks and overlay files
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +51,10 @@ class DependencyIndex:
     @property
     def names(self) -> frozenset[str]:
         return frozenset(e.name for e in self.entries.values() if e.name)
+
+    @property
+    def environments(self) -> frozenset[str]:
+        return frozenset(n for e in self.entries.values() for n in e.environments)
 
     def users_of(self, definitions: Collection[str]) -> tuple[AppEntry, ...]:
         """Apps that may use any of ``definitions`` (directly or via a changed import)."""
@@ -67,7 +78,37 @@ def build_index(
         previous = known.get(rel)
         reused = previous is not None and previous.digest == digest
         entries[rel] = previous if reused and previous else read_entry(data, rel, digest=digest)
+    overlays = {
+        rel: {env: _file_digest(root / path) for env, path in find_overlays(root, rel).items()}
+        for rel in entries
+    }
+    return with_overlays(DependencyIndex(entries=entries), overlays)
+
+
+def with_overlays(
+    index: DependencyIndex, overlays: Mapping[str, Mapping[str, str]]
+) -> DependencyIndex:
+    """Fold each Appfile's overlay files (Appfile -> environment -> content digest) into its
+    entry: a changed overlay is a changed Appfile, and its environment is declared."""
+    entries = dict(index.entries)
+    for rel, found in overlays.items():
+        entry = entries.get(rel)
+        if entry is None or not found:
+            continue
+        parts = [entry.digest, *(f"{env}={digest}" for env, digest in sorted(found.items()))]
+        entries[rel] = dataclasses.replace(
+            entry,
+            digest=hashlib.sha256("\0".join(parts).encode()).hexdigest(),
+            environments=entry.environments | frozenset(found),
+        )
     return DependencyIndex(entries=entries)
+
+
+def _file_digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
 
 
 def index_from_blobs(
@@ -108,7 +149,14 @@ def read_entry(data: bytes, rel: str, *, digest: str = "") -> AppEntry:
         digest=digest,
         references=frozenset(_references(doc.get("services"), doc.get("environments"))),
         labels=_labels(doc.get("labels")),
+        environments=_environments(doc.get("environments")),
     )
+
+
+def _environments(blocks: Any) -> frozenset[str]:
+    if not isinstance(blocks, Mapping):
+        return frozenset()
+    return frozenset(n for n in blocks if isinstance(n, str) and is_environment_name(n))
 
 
 def _labels(value: Any) -> dict[str, str]:

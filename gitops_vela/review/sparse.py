@@ -11,12 +11,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitops_vela.render.discover import IGNORE_FILE
+from gitops_vela.render.discover import IGNORE_FILE, overlays_of
 from gitops_vela.review.depindex import (
     DependencyIndex,
     build_index,
     index_from_blobs,
     match_appfiles,
+    with_overlays,
 )
 from gitops_vela.review.gittree import TreeFile, list_tree, read_blobs
 from gitops_vela.source import GitRunner, checkout_paths, resolve_commit
@@ -69,7 +70,11 @@ class SparseTree:
         known = {e.digest for e in reuse.entries.values()} if reuse is not None else set()
         blobs = read_blobs(self.runner, self.repo, set(oids.values()) - known)
         if blobs is not None:
-            return index_from_blobs(oids, blobs, reuse=reuse)
+            overlays = {
+                rel: {env: self.files[p].oid for env, p in overlays_of(rel, self.files).items()}
+                for rel in self.appfiles
+            }
+            return with_overlays(index_from_blobs(oids, blobs, reuse=reuse), overlays)
         self._checkout(self.appfiles)  # not plain text: let the files on disk speak
         return build_index(self.root, self.globs)
 

@@ -170,6 +170,7 @@ def _repository(
             branch="branch",
             path="path",
             namespace="namespace",
+            environment="environment",
             prune="prune",
             suspend="suspend",
             allow_empty="allowEmpty",

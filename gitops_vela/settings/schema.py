@@ -68,6 +68,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
                     "path": {"type": "string", "minLength": 1},
                     "interval": _DURATION_SCHEMA,
                     "namespace": _NAME,
+                    "environment": _NAME,
                     "prune": {"type": "boolean"},
                     "allowEmpty": {"type": "boolean"},
                     "pruneLimit": {"type": ["string", "number"]},

@@ -71,6 +71,7 @@ class RepositorySettings:
     app_globs: tuple[str, ...] = DEFAULT_APP_GLOBS  # where its Appfiles are (``appGlobs``)
     allow_empty: bool = False  # a render of zero apps may prune every app (allowEmpty)
     prune_limit: float | None = DEFAULT_PRUNE_LIMIT  # percent of objects per sync; None: no limit
+    environment: str = ""  # whose values the Appfiles take (``environment``); "" = the base
 
 
 @dataclass(frozen=True, slots=True)
