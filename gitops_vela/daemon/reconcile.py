@@ -117,6 +117,7 @@ class RepositoryReconciler:
                 self.source,
                 branch=settings.status.branch,
                 author=Author(name=settings.status.author_name, email=settings.status.author_email),
+                folder=settings.environment,  # each environment's daemon writes its own folder
             )
             if settings.status.enabled
             else None
