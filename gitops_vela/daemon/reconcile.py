@@ -36,6 +36,7 @@ from gitops_vela.daemon.centers import CenterDefinitions, Centers
 from gitops_vela.daemon.events import EventRecorder
 from gitops_vela.daemon.leases import default_identity
 from gitops_vela.daemon.metrics import Metrics
+from gitops_vela.daemon.promotion import Promotion, Verdict
 from gitops_vela.daemon.report import app_statuses, repository_reason
 from gitops_vela.daemon.reporting import ReconcileReport, RunReporter, changed_objects
 from gitops_vela.errors import ClusterUnreachable, GitopsVelaError, SourceError, StatusError
@@ -126,6 +127,8 @@ class RepositoryReconciler:
             cluster, repo=settings.name, namespace=inventory_namespace, instance=default_identity()
         )
         self.reporter = RunReporter(settings.name, metrics=metrics, events=self.events)
+        self.promotion = self._promotion(settings)
+        self._tip = ""  # the branch's tip at the last poll (promotion may run an older commit)
         self._memory = _Memory()
         self._cluster_reached: bool | None = None
         self._center_errors: tuple[str, ...] = ()  # centers this run could not fetch
@@ -134,6 +137,15 @@ class RepositoryReconciler:
     @property
     def name(self) -> str:
         return self.settings.name
+
+    def _promotion(self, settings: RepositorySettings) -> Promotion | None:
+        """The gate on another environment's folder of the status branch (read from Git)."""
+        if settings.promotion is None:
+            return None
+        staging = StatusWriter.for_source(
+            self.source, branch=settings.status.branch, folder=settings.promotion.source
+        )
+        return Promotion(settings.promotion, read=staging.read, clock=time.time)
 
     def run(self) -> ReconcileReport:
         started = time.monotonic()
@@ -207,9 +219,28 @@ class RepositoryReconciler:
 
     def _snapshot(self) -> Snapshot:
         current = self.source.current
-        if current is not None and self.source.ls_remote() == current.sha:
+        self._tip = self.source.ls_remote()
+        if self.promotion is not None:
+            return self._promoted_snapshot()
+        if current is not None and self._tip == current.sha:
             return current
         return self.source.fetch()
+
+    def _promoted_snapshot(self) -> Snapshot:
+        """The commit the promotion gate lets run: proven by the other environment, else
+        the last one promoted (after a restart: what this environment's status says runs)."""
+        assert self.promotion is not None
+        try:
+            target = self.promotion.target(applied=_running(self._last_reported()))
+        except StatusError as exc:  # staging's status unreadable: stay where we are
+            self.promotion.verdict = Verdict(waiting=f"cannot read the status: {exc.message}")
+            target = self.promotion.promoted or _running(self._last_reported())
+        if not target:
+            raise SourceError(self.promotion.verdict.waiting + " (nothing promoted yet)")
+        current = self.source.current
+        if self.promotion.verdict.promoted and (current is None or current.sha != target):
+            log.info("promoted", commit=target[:12], source=self.promotion.settings.source)
+        return self.source.fetch(target)
 
     def _render(
         self, snapshot: Snapshot, centers: CenterDefinitions
@@ -296,13 +327,16 @@ class RepositoryReconciler:
         *,
         previous: dict[str, AppStatus],
     ) -> dict[str, AppStatus]:
-        return app_statuses(
+        statuses = app_statuses(
             revision=snapshot.sha,
             render=render,
             result=result,
             removed=removed,
             previous=previous,
         )
+        if self.promotion is None:
+            return statuses
+        return self.promotion.statuses(statuses, snapshot=snapshot, tip=self._tip or snapshot.sha)
 
     def _last_reported(self) -> dict[str, AppStatus]:
         """The statuses of the last run; on the first, what the status branch holds."""
@@ -339,6 +373,15 @@ class RepositoryReconciler:
             message=failed.error.message,
             cluster_reached=reached,
         )
+
+
+def _running(statuses: dict[str, AppStatus]) -> str:
+    """The commit this environment's apps were last applied at (the most common one)."""
+    counts: dict[str, int] = {}
+    for status in statuses.values():
+        if status.last_applied_revision:
+            counts[status.last_applied_revision] = counts.get(status.last_applied_revision, 0) + 1
+    return max(counts, key=lambda sha: counts[sha]) if counts else ""
 
 
 def _credentials(settings: RepositorySettings) -> Credentials:
