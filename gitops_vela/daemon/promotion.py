@@ -70,11 +70,12 @@ def judge(
     for stale in [r for r in first_seen if r != revision]:
         del first_seen[stale]  # staging moved on: that proof no longer counts
     healthy_from = max(seen, *(_epoch(s.since) for s in apps))
-    waited = max(0.0, now - healthy_from)
-    if waited < healthy_for:
+    if now - healthy_from < healthy_for:
+        # No countdown in the text: the status branch records it, and a changing
+        # message would be a commit every poll.
         return Verdict(
-            waiting=f"waiting for {source}: Healthy at {revision[:7]} for"
-            f" {_duration(waited)} of {_duration(healthy_for)}"
+            waiting=f"waiting for {source}: Healthy at {revision[:7]},"
+            f" to stay so for {_duration(healthy_for)}"
         )
     return Verdict(proven=revision)
 

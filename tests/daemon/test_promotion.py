@@ -116,7 +116,8 @@ def test_prod_runs_only_what_staging_proved_healthy_for_long_enough(
     staging.run()  # the rollout is observed: Healthy
     assert env_status(remote, "staging")["health"] == "Healthy"
     report = prod.run()
-    assert "waiting for staging: Healthy at" in report.message and "for 0s of 10m" in report.message
+    assert "waiting for staging: Healthy at" in report.message
+    assert "to stay so for 10m" in report.message
     assert replicas(prod_cluster) is None
 
     clock.skipped += HEALTHY_FOR
@@ -206,7 +207,7 @@ def test_the_verdict_names_what_holds_promotion_back() -> None:
         "waiting for staging: api Failed at 3f2a1c9 (and 1 more)"
     )
     assert verdict(healthy, now=1e10, wait=60) == (
-        "waiting for staging: Healthy at 3f2a1c9 for 0s of 1m"
+        "waiting for staging: Healthy at 3f2a1c9, to stay so for 1m"
     )
     assert verdict(healthy, now=1e10 + 90, wait=60) == rev
     other = status("shop", revision="a" * 40, last_applied_revision="a" * 40)
