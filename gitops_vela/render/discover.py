@@ -109,13 +109,14 @@ def without_overlays(candidates: Iterable[str]) -> list[str]:
     return sorted(p for p in paths if (found := overlay_of(p)) is None or found[0] not in paths)
 
 
-def overlays_of(appfile: str, siblings: Iterable[str]) -> dict[str, str]:
-    """Environment -> overlay path, among the repo-relative paths in the Appfile's folder."""
-    result: dict[str, str] = {}
-    for path in siblings:
+def overlays_of(appfiles: Iterable[str], paths: Iterable[str]) -> dict[str, dict[str, str]]:
+    """Appfile -> environment -> overlay path, among repo-relative ``paths`` (one pass)."""
+    wanted = set(appfiles)
+    result: dict[str, dict[str, str]] = {}
+    for path in paths:
         found = overlay_of(path)
-        if found is not None and found[0] == appfile:
-            result[found[1]] = path
+        if found is not None and found[0] in wanted:
+            result.setdefault(found[0], {})[found[1]] = path
     return result
 
 
@@ -127,7 +128,8 @@ def find_overlays(root: Path, appfile: str) -> dict[str, str]:
     except OSError:
         return {}
     prefix = f"{folder}/" if folder else ""
-    return overlays_of(appfile, (prefix + n for n in names if (root / prefix / n).is_file()))
+    siblings = (prefix + n for n in names if (root / prefix / n).is_file())
+    return overlays_of([appfile], siblings).get(appfile, {})
 
 
 def _own_folder(folder: Path) -> bool:

@@ -79,36 +79,46 @@ def build_index(
         reused = previous is not None and previous.digest == digest
         entries[rel] = previous if reused and previous else read_entry(data, rel, digest=digest)
     overlays = {
-        rel: {env: _file_digest(root / path) for env, path in find_overlays(root, rel).items()}
+        rel: {env: _file_bytes(root / path) for env, path in find_overlays(root, rel).items()}
         for rel in entries
     }
     return with_overlays(DependencyIndex(entries=entries), overlays)
 
 
 def with_overlays(
-    index: DependencyIndex, overlays: Mapping[str, Mapping[str, str]]
+    index: DependencyIndex, overlays: Mapping[str, Mapping[str, bytes]]
 ) -> DependencyIndex:
-    """Fold each Appfile's overlay files (Appfile -> environment -> content digest) into its
-    entry: a changed overlay is a changed Appfile, and its environment is declared."""
+    """Fold each Appfile's overlay files (Appfile -> environment -> content) into its entry:
+    a changed overlay is a changed Appfile, the names its services use are the app's
+    references, and its environment is declared."""
     entries = dict(index.entries)
     for rel, found in overlays.items():
         entry = entries.get(rel)
         if entry is None or not found:
             continue
-        parts = [entry.digest, *(f"{env}={digest}" for env, digest in sorted(found.items()))]
+        digests = (f"{env}={hashlib.sha256(data).hexdigest()}" for env, data in found.items())
+        references = set(entry.references)
+        for env, data in found.items():
+            try:
+                doc = load(data, path=f"{rel} ({env} overlay)")
+            except YamlError:  # the render reports it
+                continue
+            if isinstance(doc, Mapping):
+                references.update(_references(doc.get("services")))
         entries[rel] = dataclasses.replace(
             entry,
-            digest=hashlib.sha256("\0".join(parts).encode()).hexdigest(),
+            digest=hashlib.sha256("\0".join([entry.digest, *sorted(digests)]).encode()).hexdigest(),
+            references=frozenset(references),
             environments=entry.environments | frozenset(found),
         )
     return DependencyIndex(entries=entries)
 
 
-def _file_digest(path: Path) -> str:
+def _file_bytes(path: Path) -> bytes:
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return path.read_bytes()
     except OSError:
-        return ""
+        return b""
 
 
 def index_from_blobs(

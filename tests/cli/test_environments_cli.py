@@ -3,6 +3,7 @@ and ``environment:`` in the daemon's repository config (docs/environments.md).""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -137,3 +138,14 @@ def test_run_with_one_repository_takes_env(tmp_path: Path) -> None:
 
     (repository,) = settings_loader(args)().repositories
     assert repository.environment == "staging"
+
+
+def test_apply_and_diff_take_env(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["apply", str(repo), "--env", "staging", "--dry-run=client", "-o", "json"])
+
+    assert code == 0
+    listing = json.loads(capsys.readouterr().out)
+    shop = [o for o in listing["items"] if o["metadata"]["labels"]["app.oam.dev/name"] == "shop"]
+    assert shop and {o["metadata"]["namespace"] for o in shop} == {"shop-staging"}
+    with pytest.raises(SystemExit):
+        main(["diff", str(repo), "--env", "no_such"])

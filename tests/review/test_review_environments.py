@@ -123,3 +123,24 @@ def test_the_index_knows_declared_environments_and_overlays(staged: Repo) -> Non
 
     assert sorted(index.entries) == ["apps/alpha/vela.yaml", "apps/beta/vela.yaml"]
     assert index.environments == {"dev", "prod", "staging"}
+
+
+def test_a_trait_only_an_overlay_uses_is_a_reference_of_its_app(
+    staged: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    staged.git("checkout", "-q", "main")
+    staged.write({"apps/beta/vela.prod.yaml": "services:\n  api:\n    annotate: {owner: ops}\n"})
+    staged.commit("beta is annotated in prod")
+    staged.git("checkout", "-q", "-B", "feature")
+    staged.edit(
+        "definitions/annotate.yaml",
+        "owner: parameter.owner }",
+        "owner: parameter.owner, 'team.example.com/owner': parameter.owner }",
+    )
+    staged.commit("annotate: also write the team annotation")
+
+    report = review_json(capsys, staged, "--env", "prod")
+
+    assert sorted(a["name"] for a in report["apps"]) == ["alpha", "beta"]
+    (beta,) = [a for a in report["apps"] if a["name"] == "beta"]
+    assert "+    team.example.com/owner: ops" in beta["objects"][0]["diff"]
