@@ -13,7 +13,7 @@ import yaml
 from gitops_vela.cli import build_parser, main
 from gitops_vela.cli.run_cmd import settings_loader
 from gitops_vela.errors import ConfigError
-from gitops_vela.settings import load_config_file
+from gitops_vela.settings import PromotionSettings, load_config_file
 
 FIXTURE = Path(__file__).resolve().parents[1] / "foundation" / "repo"
 SHOP = "apps/shop/vela.yaml"
@@ -149,3 +149,32 @@ def test_apply_and_diff_take_env(repo: Path, capsys: pytest.CaptureFixture[str])
     assert shop and {o["metadata"]["namespace"] for o in shop} == {"shop-staging"}
     with pytest.raises(SystemExit):
         main(["diff", str(repo), "--env", "no_such"])
+
+
+def test_promotion_is_read_from_the_repository_config(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "repositories:\n  - url: https://git.example.com/acme/shop.git\n    environment: prod\n"
+        "    promotion: {from: staging, healthyFor: 10m}\n"
+    )
+
+    (repository,) = load_config_file(config).repositories
+
+    assert repository.promotion == PromotionSettings(source="staging", healthy_for=600.0)
+
+
+def test_bad_promotions_are_named_with_their_line(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "repositories:\n  - url: https://git.example.com/acme/shop.git\n    environment: prod\n"
+        "    promotion:\n      from: prod\n      healthyFor: soon\n"
+    )
+
+    with pytest.raises(ConfigError) as caught:
+        load_config_file(config)
+
+    lines = str(caught.value).splitlines()
+    assert lines[0] == (
+        f"{config}:5: repositories[0].promotion.from: an environment cannot be promoted from itself"
+    )
+    assert lines[1].startswith(f"{config}:6: repositories[0].promotion.healthyFor:")
