@@ -236,7 +236,9 @@ class RepositoryReconciler:
             self.promotion.verdict = Verdict(waiting=f"cannot read the status: {exc.message}")
             target = self.promotion.promoted or _running(self._last_reported())
         if not target:
-            raise SourceError(self.promotion.verdict.waiting + " (nothing promoted yet)")
+            # Not a failure to back off from: the next poll at the usual interval may promote.
+            message = self.promotion.verdict.waiting + " (nothing promoted yet)"
+            raise SourceError(message, retryable=False)
         current = self.source.current
         if self.promotion.verdict.promoted and (current is None or current.sha != target):
             log.info("promoted", commit=target[:12], source=self.promotion.settings.source)

@@ -92,6 +92,8 @@ def environment_document(
             layers.append(Layer(overlay, ()))
     if problems:
         raise AppfileError(sorted(problems, key=lambda d: (d.path, d.line)))
+    if not layers and ENVIRONMENTS not in doc.value:
+        return doc  # the common case: nothing to merge or strip
     return merge(doc, layers)
 
 

@@ -110,6 +110,7 @@ def test_prod_runs_only_what_staging_proved_healthy_for_long_enough(
     # Nothing proven, nothing promoted: prod applies nothing and says why.
     report = prod.run()
     assert not report.ok and "waiting for staging: no app status in staging yet" in report.message
+    assert not report.retryable  # polled at the usual interval, not backed off
     assert replicas(prod_cluster) is None
 
     staging.run()
