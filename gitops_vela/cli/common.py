@@ -15,7 +15,7 @@ from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.model.rendered import RepositoryRender
 from gitops_vela.render import render_repository
 from gitops_vela.render.discover import IGNORE_FILE
-from gitops_vela.render.environments import is_environment_name
+from gitops_vela.render.environments import is_environment_name, undeclared
 from gitops_vela.render.selection import Selector, SelectorError, parse_selector, select_apps
 from gitops_vela.settings import glob_problem, parse_duration, render_settings
 from gitops_vela.source.identity import repository_identity
@@ -171,6 +171,8 @@ def render_checkout(
         )
     if not names and not render.apps and not render.failures:
         print(f"warning: {nothing_found(args.path, root, globs)}", file=sys.stderr)
+    if warning := undeclared(render, getattr(args, "env", "")):
+        print(f"warning: {warning}", file=sys.stderr)
     chosen = select_apps(render, root=root, names=names, selector=getattr(args, "selector", None))
     found = {a.name for a in chosen.apps} | {f.name for f in chosen.failures}
     return repo, chosen, tuple(n for n in dict.fromkeys(names) if n not in found)

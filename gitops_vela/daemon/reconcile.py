@@ -44,6 +44,7 @@ from gitops_vela.logs import get_logger
 from gitops_vela.model.rendered import RenderedApp, RepositoryRender
 from gitops_vela.model.status import AppStatus, PipelineStage, Reason
 from gitops_vela.render import render_repository
+from gitops_vela.render.environments import undeclared
 from gitops_vela.settings import RenderSettings, RepositorySettings
 from gitops_vela.source import Credentials, GitSource, OpHook, Snapshot
 from gitops_vela.status import Author, StatusWriter, status_delta
@@ -267,6 +268,8 @@ class RepositoryReconciler:
         self.metrics.render_duration.labels(self.name).observe(time.monotonic() - started)
         for diagnostic in render.catalog_diagnostics:
             log.warning("definition problem", error=str(diagnostic))
+        if warning := undeclared(render, self.settings.environment):
+            log.warning("environment not declared", error=warning)
         self._memory.render_key, self._memory.render = key, render
         self._remember_good(render)
         return render, True

@@ -204,6 +204,16 @@ def declared_by(render: RepositoryRender) -> tuple[str, ...]:
     return tuple(sorted({name for app in render.apps for name in app.environments}))
 
 
+def undeclared(render: RepositoryRender, environment: str) -> str:
+    """A warning when no rendered app declares ``environment`` (a typo renders the base
+    everywhere, silently); "" when one does, or when there is nothing to say."""
+    if not environment or not render.apps or environment in declared_by(render):
+        return ""
+    known = declared_by(render)
+    hint = f" (declared: {', '.join(known)})" if known else ""
+    return f"no Appfile declares environment {environment!r}: every app renders its base{hint}"
+
+
 def with_environment_checks(
     base: RepositoryRender, environments: Mapping[str, RepositoryRender]
 ) -> RepositoryRender:

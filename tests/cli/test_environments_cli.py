@@ -178,3 +178,13 @@ def test_bad_promotions_are_named_with_their_line(tmp_path: Path) -> None:
         f"{config}:5: repositories[0].promotion.from: an environment cannot be promoted from itself"
     )
     assert lines[1].startswith(f"{config}:6: repositories[0].promotion.healthyFor:")
+
+
+def test_an_environment_no_appfile_declares_is_warned_about(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["render", str(repo), "--env", "prdo"]) == 0
+
+    err = capsys.readouterr().err
+    assert "warning: no Appfile declares environment 'prdo': every app renders its base" in err
+    assert "(declared: prod, staging)" in err
