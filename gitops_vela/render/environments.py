@@ -206,8 +206,11 @@ def declared_by(render: RepositoryRender) -> tuple[str, ...]:
 
 def undeclared(render: RepositoryRender, environment: str) -> str:
     """A warning when no rendered app declares ``environment`` (a typo renders the base
-    everywhere, silently); "" when one does, or when there is nothing to say."""
-    if not environment or not render.apps or environment in declared_by(render):
+    everywhere, silently); "" when one does, or when there is nothing to say (an app that
+    failed may declare it)."""
+    if not environment or not render.apps or render.failures:
+        return ""
+    if environment in declared_by(render):
         return ""
     known = declared_by(render)
     hint = f" (declared: {', '.join(known)})" if known else ""
