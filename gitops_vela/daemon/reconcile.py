@@ -222,27 +222,27 @@ class RepositoryReconciler:
         current = self.source.current
         self._tip = self.source.ls_remote()
         if self.promotion is not None:
-            return self._promoted_snapshot()
+            return self._promoted_snapshot(self.promotion)
         if current is not None and self._tip == current.sha:
             return current
         return self.source.fetch()
 
-    def _promoted_snapshot(self) -> Snapshot:
+    def _promoted_snapshot(self, promotion: Promotion) -> Snapshot:
         """The commit the promotion gate lets run: proven by the other environment, else
         the last one promoted (after a restart: what this environment's status says runs)."""
-        assert self.promotion is not None
+        source = promotion.settings.source
         try:
-            target = self.promotion.target(applied=_running(self._last_reported()))
-        except StatusError as exc:  # staging's status unreadable: stay where we are
-            self.promotion.verdict = Verdict(waiting=f"cannot read the status: {exc.message}")
-            target = self.promotion.promoted or _running(self._last_reported())
+            target = promotion.target(applied=_running(self._last_reported()))
+        except StatusError as exc:  # its status unreadable: stay where we are
+            promotion.verdict = Verdict(waiting=f"waiting for {source}: {exc.message}")
+            target = promotion.promoted or _running(self._last_reported())
         if not target:
             # Not a failure to back off from: the next poll at the usual interval may promote.
-            message = self.promotion.verdict.waiting + " (nothing promoted yet)"
+            message = promotion.verdict.waiting + " (nothing promoted yet)"
             raise SourceError(message, retryable=False)
         current = self.source.current
-        if self.promotion.verdict.promoted and (current is None or current.sha != target):
-            log.info("promoted", commit=target[:12], source=self.promotion.settings.source)
+        if promotion.verdict.promoted and (current is None or current.sha != target):
+            log.info("promoted", commit=target[:12], source=source)
         return self.source.fetch(target)
 
     def _render(

@@ -21,6 +21,7 @@ from gitops_vela.daemon.centers import Centers
 from gitops_vela.daemon.metrics import Metrics
 from gitops_vela.daemon.promotion import judge
 from gitops_vela.daemon.reconcile import RepositoryReconciler
+from gitops_vela.errors import StatusError
 from gitops_vela.model.status import Health, SyncState
 from gitops_vela.settings import PromotionSettings, RepositorySettings
 from tests.daemon.conftest import STATUS_BRANCH, GitRemote, get, git, replicas
@@ -213,3 +214,27 @@ def test_the_verdict_names_what_holds_promotion_back() -> None:
     assert verdict(healthy, now=1e10 + 90, wait=60) == rev
     other = status("shop", revision="a" * 40, last_applied_revision="a" * 40)
     assert verdict(healthy, other).startswith("waiting for staging: its apps are at different")
+
+
+def test_when_the_other_environments_status_is_unreadable_prod_stays_put(
+    remote: GitRemote, cluster: Cluster, prod_cluster: Cluster, tmp_path: Path
+) -> None:
+    remote.push({"apps/shop/vela.yaml": shop("nginx:1.25")})
+    staging = reconciler(remote, cluster, tmp_path, "staging")
+    prod = reconciler(remote, prod_cluster, tmp_path, "prod", PromotionSettings("staging", 0))
+    staging.run()
+    staging.run()
+    assert prod.run().ok and image(prod_cluster) == "nginx:1.25"
+
+    def unreadable() -> dict[str, Any]:
+        raise StatusError("git.example.com: connection refused")
+
+    assert prod.promotion is not None
+    prod.promotion.read = unreadable
+    newer = remote.push({"apps/shop/vela.yaml": shop("nginx:1.27")})
+
+    assert prod.run().ok
+    assert image(prod_cluster) == "nginx:1.25"
+    held = env_status(remote, "prod")
+    assert (held["sync"], held["revision"]) == ("OutOfSync", newer)
+    assert held["message"] == "waiting for staging: git.example.com: connection refused"
