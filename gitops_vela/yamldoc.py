@@ -58,12 +58,19 @@ def key_text(path: KeyPath) -> str:
 
 @dataclass(frozen=True)
 class Document:
-    """One YAML document: its value and the 1-based line of each key path."""
+    """One YAML document: its value and the 1-based line of each key path.
+
+    ``sources`` is for documents merged from several places (an Appfile's
+    environment block, an overlay file): the subtree at a key path of
+    ``value`` was written in that file at that key path there, so messages
+    name the place a person has to edit, not the merged result.
+    """
 
     value: Any
     path: str
     lines: dict[KeyPath, int] = field(default_factory=dict)
     line: int = 1
+    sources: dict[KeyPath, tuple[str, KeyPath]] = field(default_factory=dict)
 
     def line_of(self, key: KeyPath) -> int:
         """The line of ``key``, or of its nearest ancestor that has one."""
@@ -73,8 +80,17 @@ class Document:
                 return found
         return self.line
 
+    def source_of(self, key: KeyPath) -> tuple[str, KeyPath]:
+        """The file and key path where ``key`` was written (itself unless merged)."""
+        for end in range(len(key), -1, -1) if self.sources else ():
+            found = self.sources.get(tuple(key[:end]))
+            if found is not None:
+                return found[0], (*found[1], *key[end:])
+        return self.path, key
+
     def diagnostic(self, key: KeyPath, message: str, *, hint: str = "") -> Diagnostic:
-        return Diagnostic(self.path, message, self.line_of(key), key_text(key), hint)
+        path, written = self.source_of(key)
+        return Diagnostic(path, message, self.line_of(key), key_text(written), hint)
 
 
 def read_text(file: Path, *, display: str, limit: int) -> str:

@@ -15,6 +15,7 @@ from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.model.rendered import RepositoryRender
 from gitops_vela.render import render_repository
 from gitops_vela.render.discover import IGNORE_FILE
+from gitops_vela.render.environments import is_environment_name, undeclared
 from gitops_vela.render.selection import Selector, SelectorError, parse_selector, select_apps
 from gitops_vela.settings import (
     PolicySettings,
@@ -66,6 +67,7 @@ def add_checkout_args(parser: argparse.ArgumentParser) -> None:
     add_namespace_arg(parser)
     add_app_glob_arg(parser)
     add_policy_arg(parser)
+    add_env_arg(parser)
 
 
 def add_policy_arg(parser: argparse._ActionsContainer) -> None:
@@ -83,6 +85,29 @@ def policy_of(args: argparse.Namespace) -> PolicySettings | None:
     """The ``--policy`` file's block, or None (no policy: allow everything)."""
     path = getattr(args, "policy", None)
     return load_policy_file(path) if path is not None else None
+
+
+def add_env_arg(parser: argparse._ActionsContainer, *, help: str = "") -> None:
+    """``--env E``: render the Appfiles as environment E sees them (docs/environments.md)."""
+    parser.add_argument(
+        "--env",
+        type=environment_name,
+        default="",
+        metavar="E",
+        help=help
+        or "the environment whose values the Appfiles take (their environments.E blocks"
+        " and vela.E.yaml overlays); default: the base",
+    )
+
+
+def environment_name(text: str) -> str:
+    """argparse type of ``--env``; "" (the default) is the base."""
+    if text and not is_environment_name(text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an environment name (a DNS-1123 label: lower case letters,"
+            " digits and '-')"
+        )
+    return text
 
 
 def add_app_glob_arg(parser: argparse._ActionsContainer) -> None:
@@ -167,9 +192,12 @@ def render_checkout(
             apps=names or None,
             settings=render_settings(os.environ),
             policy=policy_of(args),
+            environment=getattr(args, "env", ""),
         )
     if not names and not render.apps and not render.failures:
         print(f"warning: {nothing_found(args.path, root, globs)}", file=sys.stderr)
+    if warning := undeclared(render, getattr(args, "env", "")):
+        print(f"warning: {warning}", file=sys.stderr)
     chosen = select_apps(render, root=root, names=names, selector=getattr(args, "selector", None))
     found = {a.name for a in chosen.apps} | {f.name for f in chosen.failures}
     return repo, chosen, tuple(n for n in dict.fromkeys(names) if n not in found)

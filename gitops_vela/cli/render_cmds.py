@@ -22,6 +22,7 @@ from gitops_vela.cli.why_cmd import print_explained
 from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.model.rendered import RenderedApp, RepositoryRender
 from gitops_vela.render import yamltext
+from gitops_vela.render.environments import declared_by, with_environment_checks
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -31,7 +32,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="render Appfiles into Kubernetes manifests, offline",
         example=(
             "gitops-vela render sample-repo --app shop -o yaml\n"
-            "  gitops-vela render sample-repo -l tier=web -o json   # apps labelled tier=web"
+            "  gitops-vela render sample-repo -l tier=web -o json   # apps labelled tier=web\n"
+            "  gitops-vela render sample-repo --env prod   # with prod's values"
         ),
     )
     _repo_args(render)
@@ -54,8 +56,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     validate = command_parser(
         subparsers,
         "validate",
-        help="check Appfiles and definitions; one 'file:line: key: message' per error",
-        example="gitops-vela validate sample-repo   # or -o json for CI annotations",
+        help="check Appfiles and definitions; one 'file:line: key: message' per error"
+        " (without --env: the base and every environment the Appfiles declare)",
+        example=(
+            "gitops-vela validate sample-repo   # or -o json for CI annotations\n"
+            "  gitops-vela validate sample-repo --env prod   # only prod's values"
+        ),
     )
     _repo_args(validate)
     add_selection_args(validate)
@@ -117,13 +123,23 @@ def _validate(args: argparse.Namespace) -> int:
         print(f"error: no app named {name!r}", file=sys.stderr)
     if missing:
         return 1
+    environments: tuple[str, ...] = (args.env,) if args.env else declared_by(result)
+    if not args.env and environments:  # the base, then every environment the apps declare
+        renders = {
+            env: render_checkout(
+                argparse.Namespace(**{**vars(args), "env": env}), revision=args.revision
+            )[1]
+            for env in environments
+        }
+        result = with_environment_checks(result, renders)
     if args.output != "text":
         document = validate_json(result)
         emit(document, args.output)
         return 0 if document["ok"] else 1
     status = _report(result)
     if status == 0:
-        print(f"ok: {len(result.apps)} apps rendered without errors")
+        where = f" in environments {', '.join(environments)}" if environments else ""
+        print(f"ok: {len(result.apps)} apps rendered without errors{where}")
     return status
 
 

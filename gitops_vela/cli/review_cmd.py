@@ -11,6 +11,7 @@ from pathlib import Path
 from gitops_vela.cli.common import (
     add_app_glob_arg,
     add_cluster_args,
+    add_env_arg,
     add_namespace_arg,
     add_policy_arg,
     add_repo_arg,
@@ -84,6 +85,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_namespace_arg(parser)
     add_app_glob_arg(parser)
     add_policy_arg(parser)
+    add_env_arg(
+        parser,
+        help="review only this environment (default: one section per environment the"
+        " Appfiles declare; required with --cluster when they declare any)",
+    )
     parser.add_argument(
         "--max-chars",
         type=int,
@@ -145,6 +151,7 @@ def _review(args: argparse.Namespace, *, live: LiveDiff | None) -> int:
         render=render_settings(os.environ),
         policy=policy_of(args),
         explain=args.explain,
+        environment=args.env,
     )
     with spinner(f"reviewing {args.head} against {args.base}", console=terminal()):
         report = review(request)

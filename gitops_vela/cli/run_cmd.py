@@ -7,7 +7,13 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from gitops_vela.cli.common import add_app_glob_arg, add_cluster_args, command_parser, duration
+from gitops_vela.cli.common import (
+    add_app_glob_arg,
+    add_cluster_args,
+    add_env_arg,
+    command_parser,
+    duration,
+)
 from gitops_vela.errors import ConfigError
 from gitops_vela.model.appfile import DEFAULT_APP_GLOBS
 from gitops_vela.model.diagnostics import Diagnostic
@@ -24,7 +30,7 @@ from gitops_vela.settings import (
 
 _REPO_ONLY = (
     *("branch", "path", "interval", "namespace", "prune", "status_branch", "no_status"),
-    *("name", "token_file", "ssh_key_file", "known_hosts_file", "app_globs"),
+    *("name", "token_file", "ssh_key_file", "known_hosts_file", "app_globs", "env"),
 )
 
 
@@ -63,6 +69,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     one.add_argument("--no-status", action="store_true", default=None, help="write no status")
     one.add_argument("--name", help="repository name (default: from the URL)")
     add_app_glob_arg(one)
+    add_env_arg(one, help="the environment this daemon's cluster is (its Appfile values)")
     one.add_argument("--token-file", type=Path, metavar="F", help="HTTPS token in a file")
     one.add_argument("--ssh-key-file", type=Path, metavar="F", help="SSH private key")
     one.add_argument("--known-hosts-file", type=Path, metavar="F", help="SSH known_hosts")
@@ -126,6 +133,7 @@ def _single_repository(args: argparse.Namespace) -> SingleRepository:
         status_enabled=not args.no_status,
         name=args.name or "",
         app_globs=tuple(args.app_globs or DEFAULT_APP_GLOBS),
+        environment=args.env,
         credentials=CredentialSettings(
             token_file=args.token_file.resolve() if args.token_file else None,
             ssh_key_file=args.ssh_key_file.resolve() if args.ssh_key_file else None,

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from gitops_vela.cli.common import add_output_arg, command_parser, duration
+from gitops_vela.cli.common import add_env_arg, add_output_arg, command_parser, duration
 from gitops_vela.cli.outputs import MACHINE, emit
 from gitops_vela.cli.progress import spinner, terminal
 from gitops_vela.cli.status_table import print_table
@@ -39,13 +39,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--timeout", type=duration, default=60.0, help="limit for each Git call (default: 60s)"
     )
+    add_env_arg(parser, help="read this environment's folder of the status branch")
     add_output_arg(parser, ("table", *MACHINE), help="a table (default), or JSON/YAML")
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     with spinner(f"reading {args.branch}", console=terminal()):
-        report = read_status(args.target, branch=args.branch, timeout=args.timeout)
+        report = read_status(
+            args.target, branch=args.branch, timeout=args.timeout, environment=args.env
+        )
     if report is None:
         print(
             f"no status yet: branch {args.branch!r} not found in {redact_url(args.target)} "
@@ -57,7 +60,11 @@ def run(args: argparse.Namespace) -> int:
         emit(_document(report), args.output)
         return 0
     if not report.apps:
-        print(f"no apps on {report.branch} ({report.commit[:12]})", file=sys.stderr)
+        where = f"{report.environment}/ of " if report.environment else ""
+        print(f"no apps on {where}{report.branch} ({report.commit[:12]})", file=sys.stderr)
+        others = [e for e in report.environments if e != report.environment]
+        if others:
+            print(f"environments on the branch: {', '.join(others)} (pass --env)", file=sys.stderr)
         return 0
     console = terminal(sys.stdout)
     if console is None:  # piped: the plain table, no escape codes
@@ -72,5 +79,7 @@ def _document(report: StatusReport) -> dict[str, Any]:
         "url": report.url,
         "branch": report.branch,
         "commit": report.commit,
+        "environment": report.environment,
+        "environments": list(report.environments),
         "apps": [as_document(status) for status in report.apps],
     }

@@ -36,6 +36,7 @@ from gitops_vela.daemon.centers import CenterDefinitions, Centers
 from gitops_vela.daemon.events import EventRecorder
 from gitops_vela.daemon.leases import default_identity
 from gitops_vela.daemon.metrics import Metrics
+from gitops_vela.daemon.promotion import Promotion, Verdict
 from gitops_vela.daemon.report import app_statuses, repository_reason
 from gitops_vela.daemon.reporting import ReconcileReport, RunReporter, changed_objects
 from gitops_vela.errors import ClusterUnreachable, GitopsVelaError, SourceError, StatusError
@@ -43,6 +44,7 @@ from gitops_vela.logs import get_logger
 from gitops_vela.model.rendered import RenderedApp, RepositoryRender
 from gitops_vela.model.status import AppStatus, PipelineStage, Reason
 from gitops_vela.render import render_repository
+from gitops_vela.render.environments import undeclared
 from gitops_vela.settings import RenderSettings, RepositorySettings
 from gitops_vela.source import Credentials, GitSource, OpHook, Snapshot
 from gitops_vela.status import Author, StatusWriter, status_delta
@@ -119,6 +121,7 @@ class RepositoryReconciler:
                 self.source,
                 branch=settings.status.branch,
                 author=Author(name=settings.status.author_name, email=settings.status.author_email),
+                folder=settings.environment,  # each environment's daemon writes its own folder
             )
             if settings.status.enabled
             else None
@@ -127,6 +130,8 @@ class RepositoryReconciler:
             cluster, repo=settings.name, namespace=inventory_namespace, instance=default_identity()
         )
         self.reporter = RunReporter(settings.name, metrics=metrics, events=self.events)
+        self.promotion = self._promotion(settings)
+        self._tip = ""  # the branch's tip at the last poll (promotion may run an older commit)
         self._memory = _Memory()
         self._cluster_reached: bool | None = None
         self._center_errors: tuple[str, ...] = ()  # centers this run could not fetch
@@ -135,6 +140,15 @@ class RepositoryReconciler:
     @property
     def name(self) -> str:
         return self.settings.name
+
+    def _promotion(self, settings: RepositorySettings) -> Promotion | None:
+        """The gate on another environment's folder of the status branch (read from Git)."""
+        if settings.promotion is None:
+            return None
+        staging = StatusWriter.for_source(
+            self.source, branch=settings.status.branch, folder=settings.promotion.source
+        )
+        return Promotion(settings.promotion, read=staging.read, clock=time.time)
 
     def run(self) -> ReconcileReport:
         started = time.monotonic()
@@ -208,9 +222,30 @@ class RepositoryReconciler:
 
     def _snapshot(self) -> Snapshot:
         current = self.source.current
-        if current is not None and self.source.ls_remote() == current.sha:
+        self._tip = self.source.ls_remote()
+        if self.promotion is not None:
+            return self._promoted_snapshot(self.promotion)
+        if current is not None and self._tip == current.sha:
             return current
         return self.source.fetch()
+
+    def _promoted_snapshot(self, promotion: Promotion) -> Snapshot:
+        """The commit the promotion gate lets run: proven by the other environment, else
+        the last one promoted (after a restart: what this environment's status says runs)."""
+        source = promotion.settings.source
+        try:
+            target = promotion.target(applied=_running(self._last_reported()))
+        except StatusError as exc:  # its status unreadable: stay where we are
+            promotion.verdict = Verdict(waiting=f"waiting for {source}: {exc.message}")
+            target = promotion.promoted or _running(self._last_reported())
+        if not target:
+            # Not a failure to back off from: the next poll at the usual interval may promote.
+            message = promotion.verdict.waiting + " (nothing promoted yet)"
+            raise SourceError(message, retryable=False)
+        current = self.source.current
+        if promotion.verdict.promoted and (current is None or current.sha != target):
+            log.info("promoted", commit=target[:12], source=source)
+        return self.source.fetch(target)
 
     def _render(
         self, snapshot: Snapshot, centers: CenterDefinitions
@@ -231,10 +266,13 @@ class RepositoryReconciler:
             catalog=catalog,
             settings=self._render_settings,
             policy=self.settings.policy,
+            environment=self.settings.environment,
         )
         self.metrics.render_duration.labels(self.name).observe(time.monotonic() - started)
         for diagnostic in render.catalog_diagnostics:
             log.warning("definition problem", error=str(diagnostic))
+        if warning := undeclared(render, self.settings.environment):
+            log.warning("environment not declared", error=warning)
         self._memory.render_key, self._memory.render = key, render
         self._remember_good(render)
         return render, True
@@ -299,13 +337,16 @@ class RepositoryReconciler:
         *,
         previous: dict[str, AppStatus],
     ) -> dict[str, AppStatus]:
-        return app_statuses(
+        statuses = app_statuses(
             revision=snapshot.sha,
             render=render,
             result=result,
             removed=removed,
             previous=previous,
         )
+        if self.promotion is None:
+            return statuses
+        return self.promotion.statuses(statuses, snapshot=snapshot, tip=self._tip or snapshot.sha)
 
     def _last_reported(self) -> dict[str, AppStatus]:
         """The statuses of the last run; on the first, what the status branch holds."""
@@ -351,6 +392,15 @@ def identity(settings: RepositorySettings, daemon_namespace: str) -> Identity | 
         return None
     namespace = settings.service_account_namespace or daemon_namespace
     return Identity(namespace, settings.service_account_name)
+
+
+def _running(statuses: dict[str, AppStatus]) -> str:
+    """The commit this environment's apps were last applied at (the most common one)."""
+    counts: dict[str, int] = {}
+    for status in statuses.values():
+        if status.last_applied_revision:
+            counts[status.last_applied_revision] = counts.get(status.last_applied_revision, 0) + 1
+    return max(counts, key=lambda sha: counts[sha]) if counts else ""
 
 
 def _credentials(settings: RepositorySettings) -> Credentials:

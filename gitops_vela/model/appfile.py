@@ -40,6 +40,7 @@ class Appfile:
     ``path`` is relative to the repository root; ``warnings`` are things the
     app can live with (e.g. an ignored ``build`` block); ``annotations`` are the
     Appfile's own, read by the sync (``gitops-vela.dev/recreate: enabled``).
+    Its values are those of ``environment`` (see ``render.environments``).
     """
 
     name: str
@@ -50,6 +51,8 @@ class Appfile:
     warnings: tuple[Diagnostic, ...] = field(default=())
     annotations: Mapping[str, str] = field(default_factory=dict)  # e.g. the recreate opt-in
     labels: Mapping[str, str] = field(default_factory=dict)  # for selecting apps (``-l``)
+    environment: str = ""  # the environment it was merged for ("" = the base alone)
+    environments: tuple[str, ...] = ()  # every environment it declares (blocks and overlays)
 
     @property
     def definitions(self) -> frozenset[str]:

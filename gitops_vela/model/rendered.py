@@ -53,6 +53,7 @@ class RenderedApp:
     )  # the Appfile's, e.g. recreate opt-in
     labels: Mapping[str, str] = field(default_factory=dict)  # the Appfile's, for ``-l``
     refused: tuple[Refusal, ...] = ()  # objects the repository's policy keeps from the cluster
+    environments: tuple[str, ...] = ()  # the environments its Appfile declares
 
     @property
     def refs(self) -> tuple[ObjectRef, ...]:

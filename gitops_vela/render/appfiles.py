@@ -10,6 +10,7 @@ the workload has a parameter of that name.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import Any
 
 from gitops_vela.catalog import Catalog, applies_to
@@ -17,11 +18,16 @@ from gitops_vela.errors import AppfileError
 from gitops_vela.model.appfile import DEFAULT_WORKLOAD, Appfile, Service, TraitUse
 from gitops_vela.model.definitions import Definition
 from gitops_vela.model.diagnostics import Diagnostic
+from gitops_vela.render.environments import (
+    ENVIRONMENTS,
+    declared_environments,
+    environment_document,
+)
 from gitops_vela.render.files import RepoFiles
 from gitops_vela.render.values import check_values, did_you_mean, expand_files, fill_defaults
 from gitops_vela.yamldoc import Document, KeyPath
 
-APP_KEYS = ("name", "namespace", "labels", "annotations", "services")
+APP_KEYS = ("name", "namespace", "labels", "annotations", "services", ENVIRONMENTS)
 _LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 # Kubernetes' qualified name: [DNS-1123 subdomain "/"] name
 _QUALIFIED = re.compile(
@@ -31,12 +37,26 @@ _QUALIFIED = re.compile(
 _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 
 
-def load_appfile(doc: Document, *, catalog: Catalog, files: RepoFiles) -> Appfile:
-    """Check one Appfile document; raise ``AppfileError`` with every problem found."""
+def load_appfile(
+    doc: Document,
+    *,
+    catalog: Catalog,
+    files: RepoFiles,
+    environment: str = "",
+    overlay: Document | None = None,
+    overlays: Collection[str] = (),
+) -> Appfile:
+    """Check one Appfile document as ``environment`` sees it (its block and ``overlay`` merged
+    in, see ``render.environments``); raise ``AppfileError`` with every problem found.
+
+    ``overlays``: the environments that have an overlay file next to the Appfile.
+    """
     problems: list[Diagnostic] = []
     warnings: list[Diagnostic] = []
     if not isinstance(doc.value, dict):
         raise AppfileError(doc.diagnostic((), "an Appfile must be a YAML mapping"))
+    declared = declared_environments(doc, overlays)
+    doc = environment_document(doc, environment, overlay)
     body: dict[str, Any] = doc.value
     for key in body:
         if key not in APP_KEYS:
@@ -65,6 +85,8 @@ def load_appfile(doc: Document, *, catalog: Catalog, files: RepoFiles) -> Appfil
         warnings=tuple(warnings),
         annotations=annotations,
         labels=labels,
+        environment=environment,
+        environments=declared,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +12,7 @@ import pathspec
 
 from gitops_vela.catalog.sandbox import PathRefused, confined_file
 from gitops_vela.model.diagnostics import Diagnostic
+from gitops_vela.render.environments import overlay_of
 from gitops_vela.yamldoc import Document, YamlError, load_documents, read_text
 
 MAX_APPFILE_BYTES = 1024 * 1024
@@ -98,7 +99,37 @@ def find_appfiles(root: Path, globs: Sequence[str]) -> list[str]:
             if matcher.folder_searched(prefix + d) and _own_folder(Path(directory) / d)
         )
         found.extend(prefix + name for name in files if matcher.matches(prefix + name))
-    return sorted(found)
+    return without_overlays(found)
+
+
+def without_overlays(candidates: Iterable[str]) -> list[str]:
+    """The candidates, sorted, less the environment overlays of another candidate
+    (``apps/shop/vela.prod.yaml`` beside ``apps/shop/vela.yaml``): part of that Appfile."""
+    paths = set(candidates)
+    return sorted(p for p in paths if (found := overlay_of(p)) is None or found[0] not in paths)
+
+
+def overlays_of(appfiles: Iterable[str], paths: Iterable[str]) -> dict[str, dict[str, str]]:
+    """Appfile -> environment -> overlay path, among repo-relative ``paths`` (one pass)."""
+    wanted = set(appfiles)
+    result: dict[str, dict[str, str]] = {}
+    for path in paths:
+        found = overlay_of(path)
+        if found is not None and found[0] in wanted:
+            result.setdefault(found[0], {})[found[1]] = path
+    return result
+
+
+def find_overlays(root: Path, appfile: str) -> dict[str, str]:
+    """The overlay files next to an Appfile on disk (environment -> repo-relative path)."""
+    folder, _, _ = appfile.rpartition("/")
+    try:
+        names = os.listdir(root / folder) if folder else os.listdir(root)
+    except OSError:
+        return {}
+    prefix = f"{folder}/" if folder else ""
+    siblings = (prefix + n for n in names if (root / prefix / n).is_file())
+    return overlays_of([appfile], siblings).get(appfile, {})
 
 
 def _own_folder(folder: Path) -> bool:

@@ -60,9 +60,7 @@ def evaluate_apps(
     parts = [
         part
         for app in loaded
-        for part in _split(
-            app, {"appName": app.name, "namespace": app.namespace or namespace, "repo": repo}
-        )
+        for part in _split(app, _context(app, repo=repo, namespace=namespace))
     ]
     keys = [part_key(part, definitions=definitions) for part in parts]
     # held here, not re-read from the cache: a big render may evict its own first entries
@@ -74,6 +72,16 @@ def evaluate_apps(
     failed = run(todo, batch=True)
     failed.update(run([i for i, diagnostics in failed.items() if not diagnostics], batch=False))
     return _assemble(loaded, parts, keys, entries, failed, repo=repo)
+
+
+def _context(app: Appfile, *, repo: str, namespace: str) -> dict[str, str]:
+    """What templates see of the app; ``environment`` is "" when rendering the base."""
+    return {
+        "appName": app.name,
+        "namespace": app.namespace or namespace,
+        "repo": repo,
+        "environment": app.environment,
+    }
 
 
 def _split(app: Appfile, context: dict[str, str]) -> list[Part]:

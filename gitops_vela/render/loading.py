@@ -15,25 +15,32 @@ from gitops_vela.render.appfiles import load_appfile
 from gitops_vela.render.cache import LruCache
 from gitops_vela.render.discover import (
     find_appfiles,
+    find_overlays,
     guess_name,
     parse_appfile,
     read_appfile_text,
 )
 from gitops_vela.render.files import RepoFiles, unchanged
-from gitops_vela.yamldoc import YamlError
+from gitops_vela.yamldoc import YamlError, load_document
 
 _appfiles: LruCache[tuple[Appfile | None, dict[str, str]]] = LruCache(1024)
 
 
 def load_apps(
-    root: Path, *, repo: str, catalog: Catalog, globs: Sequence[str] = DEFAULT_APP_GLOBS
+    root: Path,
+    *,
+    repo: str,
+    catalog: Catalog,
+    globs: Sequence[str] = DEFAULT_APP_GLOBS,
+    environment: str = "",
 ) -> tuple[list[Appfile], list[AppFailure]]:
-    """Every Appfile of the repository checked, and the ones that failed (duplicates included)."""
+    """Every Appfile of the repository checked as ``environment`` sees it ("" = the base),
+    and the ones that failed (duplicates included)."""
     loaded: list[Appfile] = []
     failures: list[AppFailure] = []
     for path in find_appfiles(root, globs):
         try:
-            app = _load_appfile(root, path, catalog)
+            app = _load_appfile(root, path, catalog, environment)
             if app is not None:
                 loaded.append(app)
         except YamlError as exc:
@@ -43,16 +50,33 @@ def load_apps(
     return _without_duplicates(loaded, failures, repo=repo)
 
 
-def _load_appfile(root: Path, path: str, catalog: Catalog) -> Appfile | None:
-    """One Appfile, checked; reused from the cache while its text, catalog and files are unchanged."""
+def _load_appfile(root: Path, path: str, catalog: Catalog, environment: str) -> Appfile | None:
+    """One Appfile, checked; reused from the cache while its text, overlay, catalog and files
+    are unchanged."""
     text = read_appfile_text(root, path)
-    key = hashlib.sha256(f"{path}\0{catalog.digest}\0{text}".encode()).hexdigest()
+    overlays = find_overlays(root, path)
+    overlay_path = overlays.get(environment, "") if environment else ""
+    overlay_text = read_appfile_text(root, overlay_path) if overlay_path else ""
+    parts = (path, catalog.digest, text, environment, *sorted(overlays), overlay_text)
+    key = hashlib.sha256("\0".join(parts).encode()).hexdigest()
     cached = _appfiles.get(key)
     if cached is not None and unchanged(root, cached[1]):
         return cached[0]
     doc = parse_appfile(text, path)
+    overlay = load_document(overlay_text, path=overlay_path) if overlay_path else None
     files = RepoFiles(root)
-    app = load_appfile(doc, catalog=catalog, files=files) if doc is not None else None
+    app = (
+        load_appfile(
+            doc,
+            catalog=catalog,
+            files=files,
+            environment=environment,
+            overlay=overlay,
+            overlays=overlays,
+        )
+        if doc is not None
+        else None
+    )
     _appfiles.put(key, (app, dict(files.read)))
     return app
 

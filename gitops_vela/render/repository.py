@@ -42,19 +42,23 @@ def render_repository(
     apps: Collection[str] | None = None,
     settings: RenderSettings | None = None,
     policy: PolicySettings | None = None,
+    environment: str = "",
 ) -> RepositoryRender:
     """Render the apps of the repository checked out at ``root`` (never raises for bad input).
 
     ``settings``: the workers and limits of the settings tree (the defaults when not given).
     ``policy``: the repository's ``policy:``; objects it refuses leave their app for
     ``RenderedApp.refused`` (``tenancy``), so no later stage sends them.
+    ``environment``: whose values the Appfiles take ("" = the base, see ``render.environments``).
 
     Returned manifests may be shared with the render cache: treat them as read-only.
     """
     root = Path(root)
     if catalog is None:
         catalog = load_catalog(root, origin=repo)
-    loaded, failures = load_apps(root, repo=repo, catalog=catalog, globs=app_globs)
+    loaded, failures = load_apps(
+        root, repo=repo, catalog=catalog, globs=app_globs, environment=environment
+    )
     if apps is not None:
         wanted = set(apps)
         loaded = [a for a in loaded if a.name in wanted]
@@ -171,6 +175,7 @@ def _finish_one(
         warnings=app.warnings,
         annotations=app.annotations,
         labels=app.labels,
+        environments=app.environments,
     )
 
 
@@ -182,7 +187,7 @@ def _final_key(
         [
             *(key, app.path, sorted(kinds), warnings),
             *(sorted(app.annotations.items()), sorted(app.labels.items())),
-            replaced,
+            *(app.environments, replaced),
         ]
     )
     return hashlib.sha256(text.encode()).hexdigest()

@@ -20,7 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from gitops_vela.model.appfile import DEFAULT_WORKLOAD
-from gitops_vela.render.discover import AppfileMatcher, find_appfiles
+from gitops_vela.render.discover import (
+    AppfileMatcher,
+    find_appfiles,
+    find_overlays,
+    without_overlays,
+)
+from gitops_vela.render.environments import is_environment_name
 from gitops_vela.yamldoc import YamlError, load
 
 
@@ -33,6 +39,7 @@ class AppEntry:
     digest: str  # of the file's bytes
     references: frozenset[str]  # workload types and service keys: candidate definition names
     labels: Mapping[str, str] = field(default_factory=dict)  # the Appfile's, for ``--selector``
+    environments: frozenset[str] = frozenset()  # declared by blocks and overlay files
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +51,10 @@ class DependencyIndex:
     @property
     def names(self) -> frozenset[str]:
         return frozenset(e.name for e in self.entries.values() if e.name)
+
+    @property
+    def environments(self) -> frozenset[str]:
+        return frozenset(n for e in self.entries.values() for n in e.environments)
 
     def users_of(self, definitions: Collection[str]) -> tuple[AppEntry, ...]:
         """Apps that may use any of ``definitions`` (directly or via a changed import)."""
@@ -67,7 +78,47 @@ def build_index(
         previous = known.get(rel)
         reused = previous is not None and previous.digest == digest
         entries[rel] = previous if reused and previous else read_entry(data, rel, digest=digest)
+    overlays = {
+        rel: {env: _file_bytes(root / path) for env, path in find_overlays(root, rel).items()}
+        for rel in entries
+    }
+    return with_overlays(DependencyIndex(entries=entries), overlays)
+
+
+def with_overlays(
+    index: DependencyIndex, overlays: Mapping[str, Mapping[str, bytes]]
+) -> DependencyIndex:
+    """Fold each Appfile's overlay files (Appfile -> environment -> content) into its entry:
+    a changed overlay is a changed Appfile, the names its services use are the app's
+    references, and its environment is declared."""
+    entries = dict(index.entries)
+    for rel, found in overlays.items():
+        entry = entries.get(rel)
+        if entry is None or not found:
+            continue
+        digests = (f"{env}={hashlib.sha256(data).hexdigest()}" for env, data in found.items())
+        references = set(entry.references)
+        for env, data in found.items():
+            try:
+                doc = load(data, path=f"{rel} ({env} overlay)")
+            except YamlError:  # the render reports it
+                continue
+            if isinstance(doc, Mapping):
+                references.update(_references(doc.get("services")))
+        entries[rel] = dataclasses.replace(
+            entry,
+            digest=hashlib.sha256("\0".join([entry.digest, *sorted(digests)]).encode()).hexdigest(),
+            references=frozenset(references),
+            environments=entry.environments | frozenset(found),
+        )
     return DependencyIndex(entries=entries)
+
+
+def _file_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
 
 
 def index_from_blobs(
@@ -90,7 +141,7 @@ def match_appfiles(paths: Iterable[str], globs: Sequence[str], *, ignore: str = 
     same ``AppfileMatcher`` as ``render.discover.find_appfiles``; ``ignore`` is the text
     of the tree's ``.gitops-vela-ignore``."""
     matcher = AppfileMatcher.of(globs, ignore)
-    return sorted(p for p in paths if matcher.matches(p))
+    return without_overlays(p for p in paths if matcher.matches(p))
 
 
 def read_entry(data: bytes, rel: str, *, digest: str = "") -> AppEntry:
@@ -106,9 +157,16 @@ def read_entry(data: bytes, rel: str, *, digest: str = "") -> AppEntry:
         name=name if isinstance(name, str) else "",
         path=rel,
         digest=digest,
-        references=frozenset(_references(doc.get("services"))),
+        references=frozenset(_references(doc.get("services"), doc.get("environments"))),
         labels=_labels(doc.get("labels")),
+        environments=_environments(doc.get("environments")),
     )
+
+
+def _environments(blocks: Any) -> frozenset[str]:
+    if not isinstance(blocks, Mapping):
+        return frozenset()
+    return frozenset(n for n in blocks if isinstance(n, str) and is_environment_name(n))
 
 
 def _labels(value: Any) -> dict[str, str]:
@@ -117,7 +175,12 @@ def _labels(value: Any) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items()}
 
 
-def _references(services: Any) -> Iterable[str]:
+def _references(services: Any, environments: Any = None) -> Iterable[str]:
+    """Names the services use, in the base and in every environment block."""
+    if isinstance(environments, Mapping):
+        for block in environments.values():
+            if isinstance(block, Mapping):
+                yield from _references(block.get("services"))
     if not isinstance(services, Mapping):
         return
     for service in services.values():

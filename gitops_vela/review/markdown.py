@@ -35,26 +35,30 @@ _STATUS_ORDER = {
 
 
 def render_markdown(report: Report, *, limit: int = DEFAULT_LIMIT) -> str:
-    """The whole comment, at most about ``limit`` characters."""
+    """The whole comment, at most about ``limit`` characters.
+
+    With environments, each has its own section: its table, then its apps' diffs.
+    """
     head = "\n".join([*_header(report), *_breaking(report), *_definitions(report)])
-    apps = sorted(report.apps, key=lambda a: (_STATUS_ORDER[a.status], a.key))
-    table = "\n".join(_app_table(apps))
+    groups = _by_environment(report)
+    tables = ["\n".join(_app_table(apps, env)) for env, apps in groups]
     footer = "\n".join(_footer(report))
-    sections = [_app_section(app) for app in apps]
+    sections = [[_app_section(app) for app in apps] for _, apps in groups]
     if report.cluster is not None:
-        sections.append("### Against the live cluster (server-side dry run)\n")
-        sections.extend(_cluster_section(c) for c in report.cluster)
+        sections[-1].append("### Against the live cluster (server-side dry run)\n")
+        sections[-1].extend(_cluster_section(c) for c in report.cluster)
         if not report.cluster:
-            sections.append("No affected app to compare.\n")
-    budget = limit - len(head) - len(table) - len(footer) - 400  # room for the note
-    shown: list[str] = []
-    for section in sections:
-        if len(section) > budget:
-            break
-        shown.append(section)
-        budget -= len(section) + 1
-    parts = [head, table, *shown]
-    left = len(sections) - len(shown)
+            sections[-1].append("No affected app to compare.\n")
+    budget = limit - len(head) - sum(map(len, tables)) - len(footer) - 400  # room for the note
+    parts, left = [head], 0
+    for table, group in zip(tables, sections, strict=True):
+        parts.append(table)
+        for section in group:
+            if left or len(section) > budget:
+                left += 1  # past the budget: this one and every later one left out
+                continue
+            parts.append(section)
+            budget -= len(section) + 1
     if left:
         parts.append(_truncation_note(left, limit))
     parts.append(footer)
@@ -163,11 +167,28 @@ def _definition_details(d: DefinitionChange) -> list[str]:
     return [*out, ""]
 
 
-def _app_table(apps: list[AppChange]) -> list[str]:
+def _by_environment(report: Report) -> list[tuple[str, list[AppChange]]]:
+    """The apps in report order, one group per reviewed environment (one group without)."""
+
+    def order(a: AppChange) -> tuple[int, str]:
+        return (_STATUS_ORDER[a.status], a.key)
+
+    if not report.environments:
+        return [("", sorted(report.apps, key=order))]
+    return [
+        (env, sorted((a for a in report.apps if a.environment == env), key=order))
+        for env in report.environments
+    ]
+
+
+def _app_table(apps: list[AppChange], environment: str = "") -> list[str]:
+    where = f" in environment `{environment}`" if environment else ""
+    heading = [f"## Environment `{environment}`", ""] if environment else []
     if not apps:
-        return ["No app renders differently."]
+        return [*heading, f"No app renders differently{where}.", ""]
     out = [
-        "### Apps affected",
+        *heading,
+        f"### Apps affected{where}",
         "",
         "| App | File | Status | Objects | Uses changed |",
         "|---|---|---|---|---|",
@@ -192,7 +213,7 @@ def _object_counts(objects: Iterable[RenderedObjectDiff]) -> str:
 
 def _app_section(app: AppChange) -> str:
     opened = " open" if app.breaks else ""
-    title = f"<b>{_html(app.key)}</b>: {app.status}"
+    title = f"<b>{_html(app.where)}</b>: {app.status}"
     if app.definitions:
         title += " (uses " + ", ".join(_html(n) for n in app.definitions) + ")"
     out = [f"<details{opened}><summary>{title}</summary>", "", f"`{app.path}`", ""]

@@ -74,10 +74,16 @@ class AppChange:
     objects: tuple[RenderedObjectDiff, ...] = ()
     errors: tuple[str, ...] = ()
     conflicts: tuple[str, ...] = ()
+    environment: str = ""  # the environment it was rendered for ("" = the base)
 
     @property
     def key(self) -> str:
         return f"{self.repo}/{self.name}"
+
+    @property
+    def where(self) -> str:
+        """``repo/app``, and ``[env]`` when the review covers environments."""
+        return f"{self.key} [{self.environment}]" if self.environment else self.key
 
     @property
     def breaks(self) -> bool:
@@ -108,6 +114,7 @@ class Report:
     apps_total: int = 0
     apps_rendered: int = 0  # how many apps the dependency index sent to render
     cluster: tuple[ClusterDiff, ...] | None = None  # None: --cluster not asked
+    environments: tuple[str, ...] = ()  # reviewed one by one; empty: the base only
 
     @property
     def unaffected(self) -> int:
@@ -123,7 +130,7 @@ class Report:
                 lines.append(f"definition {d.name}: removed but used by {', '.join(d.used_by)}")
         for app in self.apps:
             if app.breaks:
-                lines.extend(f"app {app.key}: {e}" for e in app.errors or ("fails at head",))
+                lines.extend(f"app {app.where}: {e}" for e in app.errors or ("fails at head",))
         return tuple(lines)
 
     @property

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -62,6 +63,7 @@ class ReviewRequest:
     render: RenderSettings = field(default_factory=RenderSettings)  # Jsonnet workers, limits
     policy: PolicySettings | None = None  # --policy: objects it refuses break their app
     explain: bool = False  # --explain: say which definition or Appfile change caused each field
+    environment: str = ""  # --env: only this environment; default: each one the Appfiles declare
 
 
 LiveDiff = Callable[[Sequence[RenderedApp]], tuple[ClusterDiff, ...]]
@@ -85,17 +87,42 @@ def review(request: ReviewRequest, *, runner: GitRunner | None = None) -> Report
         plans = [_plan(b, h, request=request) for b, h in zip(base, head, strict=True)]
         base_tree.write(plans[0].paths)
         head_tree.write(plans[0].paths)
-        renders = [
-            (_render(b, p, request, sha=base_tree.sha), _render(h, p, request, sha=head_tree.sha))
-            for b, h, p in zip(base, head, plans, strict=True)
-        ]
+        environments = review_environments(request, [*base, *head])
+        renders = {
+            env: [
+                (
+                    _render(b, p, request, sha=base_tree.sha, environment=env),
+                    _render(h, p, request, sha=head_tree.sha, environment=env),
+                )
+                for b, h, p in zip(base, head, plans, strict=True)
+            ]
+            for env in environments
+        }
         outcome = _Outcome()
-        for plan, (before, after) in zip(plans, renders, strict=True):
-            _compare(plan, before, after, outcome)
+        for first, env in enumerate(environments):
+            outcome.counting = first == 0  # the same apps in every environment: count them once
+            for plan, (before, after) in zip(plans, renders[env], strict=True):
+                _compare(plan, before, after, outcome, environment=env)
         shas = (base_tree.sha, head_tree.sha)
         if request.explain:  # while both trees are on disk: provenance re-reads the Appfiles
             outcome.apps = _explained(request, base, head, plans, shas, outcome.apps)
-    return _report(request, shas, (base[0], head[0]), plans[0], outcome)
+    report = _report(request, shas, (base[0], head[0]), plans[0], outcome)
+    return dataclasses.replace(report, environments=tuple(e for e in environments if e))
+
+
+def review_environments(request: ReviewRequest, sides: Sequence[_Side]) -> tuple[str, ...]:
+    """The environments reviewed, one report section each: ``--env``, else every one an
+    Appfile declares at base or head, else only the base ("")."""
+    if request.environment:
+        return (request.environment,)
+    declared = sorted({env for side in sides for env in side.index.environments})
+    if declared and request.live is not None:
+        raise SourceError(
+            f"--cluster compares with one cluster, and the Appfiles declare environments"
+            f" {', '.join(declared)}: pass --env naming that cluster's environment",
+            retryable=False,
+        )
+    return tuple(declared) or ("",)
 
 
 def locate(path: Path, *, runner: GitRunner) -> tuple[Path, str]:
@@ -146,6 +173,7 @@ class _Outcome:
     affected: list[RenderedApp] = field(default_factory=list)  # at head, for --cluster
     total: int = 0
     rendered: int = 0
+    counting: bool = True  # false for the second and later environments
 
 
 def _load_sides(
@@ -198,16 +226,24 @@ def _picked(path: str, app: str, base: _Side, head: _Side, request: ReviewReques
 
 
 def _compare(
-    plan: _Plan, base: RepositoryRender | None, head: RepositoryRender | None, outcome: _Outcome
+    plan: _Plan,
+    base: RepositoryRender | None,
+    head: RepositoryRender | None,
+    outcome: _Outcome,
+    *,
+    environment: str = "",
 ) -> None:
-    outcome.total += plan.total
+    outcome.total += plan.total if outcome.counting else 0
     if base is None or head is None:
         return
-    outcome.rendered += len(plan.paths)
+    outcome.rendered += len(plan.paths) if outcome.counting else 0
     changed = {d.name for d in plan.deltas}
-    changes = compare_apps(
-        base, head, repo=plan.name, changed_definitions=changed, references=plan.refs
-    )
+    changes = [
+        dataclasses.replace(change, environment=environment)
+        for change in compare_apps(
+            base, head, repo=plan.name, changed_definitions=changed, references=plan.refs
+        )
+    ]
     outcome.apps.extend(changes)
     touched = {c.name for c in changes}
     outcome.affected.extend(a for a in head.apps if a.name in touched)
@@ -255,7 +291,7 @@ def _candidates(base: DependencyIndex, head: DependencyIndex, changed: set[str])
 
 
 def _render(
-    side: _Side, plan: _Plan, request: ReviewRequest, *, sha: str
+    side: _Side, plan: _Plan, request: ReviewRequest, *, sha: str, environment: str = ""
 ) -> RepositoryRender | None:
     """Render only the Appfiles in the plan: they are the globs, so no other file is read."""
     if not plan.paths:
@@ -271,6 +307,7 @@ def _render(
         apps=apps,
         settings=request.render,
         policy=request.policy,
+        environment=environment,
     )
 
 

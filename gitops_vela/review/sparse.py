@@ -11,12 +11,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from gitops_vela.render.discover import IGNORE_FILE
+from gitops_vela.render.discover import IGNORE_FILE, overlays_of
 from gitops_vela.review.depindex import (
     DependencyIndex,
     build_index,
     index_from_blobs,
     match_appfiles,
+    with_overlays,
 )
 from gitops_vela.review.gittree import TreeFile, list_tree, read_blobs
 from gitops_vela.source import GitRunner, checkout_paths, resolve_commit
@@ -69,7 +70,15 @@ class SparseTree:
         known = {e.digest for e in reuse.entries.values()} if reuse is not None else set()
         blobs = read_blobs(self.runner, self.repo, set(oids.values()) - known)
         if blobs is not None:
-            return index_from_blobs(oids, blobs, reuse=reuse)
+            found = overlays_of(self.appfiles, self.files)
+            wanted = {self.files[p].oid for paths in found.values() for p in paths.values()}
+            texts = read_blobs(self.runner, self.repo, wanted) if wanted else {}
+            if texts is not None:
+                overlays = {
+                    rel: {env: texts[self.files[p].oid] for env, p in paths.items()}
+                    for rel, paths in found.items()
+                }
+                return with_overlays(index_from_blobs(oids, blobs, reuse=reuse), overlays)
         self._checkout(self.appfiles)  # not plain text: let the files on disk speak
         return build_index(self.root, self.globs)
 

@@ -33,6 +33,7 @@ from gitops_vela.settings.tree import (
     CredentialSettings,
     LeaderElectionSettings,
     PolicySettings,
+    PromotionSettings,
     RepositorySettings,
     ServerSettings,
     Settings,
@@ -147,6 +148,7 @@ def _repository(
     subdir = Path(item.get("path", "."))
     if subdir.is_absolute() or ".." in subdir.parts:
         issues.add((*at, "path"), "must be a folder inside the repository (relative, no '..')")
+    promotion = _promotion(item, at=at, issues=issues)
     globs = tuple(item.get("appGlobs") or DEFAULT_APP_GLOBS)
     for position, glob in enumerate(globs):
         if problem := glob_problem(glob):
@@ -158,6 +160,7 @@ def _repository(
         credentials=_credentials(item.get("credentials"), base),
         prune_limit=_percent(item, "pruneLimit", at, issues=issues),
         policy=policy_settings(item.get("policy")),
+        promotion=promotion,
         status=StatusSettings(
             **_given(
                 status,
@@ -172,6 +175,7 @@ def _repository(
             branch="branch",
             path="path",
             namespace="namespace",
+            environment="environment",
             prune="prune",
             suspend="suspend",
             allow_empty="allowEmpty",
@@ -194,6 +198,20 @@ def policy_settings(block: Mapping[str, Any] | None) -> PolicySettings:
         deny_kinds=tuple(kinds.get("deny", ())),
         adoption=bool(block.get("adoption", True)),
     )
+
+
+def _promotion(
+    item: Mapping[str, Any], *, at: tuple[str | int, ...], issues: _Collector
+) -> PromotionSettings | None:
+    """``promotion: {from: staging, healthyFor: 10m}`` (its shape is the schema's)."""
+    data = item.get("promotion")
+    if not isinstance(data, Mapping) or not isinstance(data.get("from"), str):
+        return None
+    where = (*at, "promotion")
+    if data["from"] == item.get("environment"):
+        issues.add((*where, "from"), "an environment cannot be promoted from itself")
+    healthy_for = _duration(data, "healthyFor", path=where, issues=issues)
+    return PromotionSettings(source=data["from"], healthy_for=healthy_for or 0.0)
 
 
 def _percent(

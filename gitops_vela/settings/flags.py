@@ -47,6 +47,7 @@ class SingleRepository:
     name: str = ""
     credentials: CredentialSettings = field(default_factory=CredentialSettings)
     app_globs: tuple[str, ...] = DEFAULT_APP_GLOBS
+    environment: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +90,7 @@ def single_repository_settings(
                 credentials=repo.credentials,
                 status=StatusSettings(branch=repo.status_branch, enabled=repo.status_enabled),
                 app_globs=repo.app_globs,
+                environment=repo.environment,
             ),
         ),
     )

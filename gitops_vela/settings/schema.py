@@ -85,6 +85,13 @@ CONFIG_SCHEMA: dict[str, Any] = {
                     "path": {"type": "string", "minLength": 1},
                     "interval": _DURATION_SCHEMA,
                     "namespace": _NAME,
+                    "environment": _NAME,
+                    "promotion": {
+                        "type": "object",
+                        "required": ["from"],
+                        "additionalProperties": False,
+                        "properties": {"from": _NAME, "healthyFor": _DURATION_SCHEMA},
+                    },
                     "prune": {"type": "boolean"},
                     "allowEmpty": {"type": "boolean"},
                     "pruneLimit": {"type": ["string", "number"]},

@@ -53,6 +53,18 @@ class StatusSettings:
     author_email: str = "gitops-vela@localhost"
 
 
+@dataclass(frozen=True, slots=True)
+class PromotionSettings:
+    """``promotion: {from: staging, healthyFor: 10m}``: apply only what ``source`` has proven.
+
+    The commit staging's folder of the status branch shows every app Synced and
+    Healthy at, for ``healthy_for`` seconds; read from Git, never from staging's cluster.
+    """
+
+    source: str  # the environment promoted from (``from``)
+    healthy_for: float = 0.0
+
+
 DEFAULT_PRUNE_LIMIT = 50.0
 """``pruneLimit``: one sync may prune at most this percentage of a repository's objects."""
 
@@ -92,6 +104,8 @@ class RepositorySettings:
     policy: PolicySettings = field(default_factory=PolicySettings)
     service_account_name: str | None = None  # impersonated for its requests (serviceAccountName)
     service_account_namespace: str | None = None  # None: the daemon's namespace
+    environment: str = ""  # whose values the Appfiles take (``environment``); "" = the base
+    promotion: PromotionSettings | None = None  # apply only what another environment proved
 
 
 @dataclass(frozen=True, slots=True)

@@ -83,14 +83,19 @@ class GitSource:
             raise SourceError(f"{self.display_url}: branch {self.branch!r} not found")
         return sha
 
-    def fetch(self) -> Snapshot:
-        """Fetch the branch tip (depth 1) and return its snapshot.
+    def fetch(self, commit: str = "") -> Snapshot:
+        """Fetch the branch tip (or ``commit``, a full sha: a promoted one) at depth 1 and
+        return its snapshot.
 
         The same commit as ``current`` returns ``current`` unchanged; a new one
         replaces it: the previous snapshot's directory is updated in place (only
         changed files are written) and renamed, so ``current.root`` of before is gone.
         """
-        sha = self._cache.fetch(self._remote_ref, local_ref=f"refs/gitops-vela/{self._remote_ref}")
+        if commit and self._current is not None and self._current.sha == commit:
+            return self._current
+        sha = self._cache.fetch(
+            commit or self._remote_ref, local_ref=f"refs/gitops-vela/{self._remote_ref}"
+        )
         if self._current is not None and self._current.sha == sha:
             return self._current
         previous, self._current = self._current, None  # its directory is about to change

@@ -38,12 +38,22 @@ class BranchState:
 
 
 class StatusBranch:
-    """The status branch of one remote, through a ``RemoteCache``'s object store."""
+    """The status branch of one remote, through a ``RemoteCache``'s object store.
 
-    def __init__(self, remote: RemoteCache, *, branch: str, author: Author) -> None:
+    ``folder``: the environment whose folder (``<env>/README.md``, ``<env>/apps/``)
+    is ours; "" is the top of the branch. Paths in and out are relative to it, and
+    a commit changes nothing outside it, so daemons of several environments share
+    one branch without touching each other's files.
+    """
+
+    def __init__(
+        self, remote: RemoteCache, *, branch: str, author: Author, folder: str = ""
+    ) -> None:
         self.remote = remote
         self.branch = branch
         self.author = author
+        self.folder = folder
+        self._prefix = f"{folder}/" if folder else ""
         self._local_ref = f"refs/gitops-vela/status/{branch}"
 
     @property
@@ -60,15 +70,25 @@ class StatusBranch:
         return BranchState(commit=sha, files=self.files(sha))
 
     def files(self, commit: str) -> dict[str, str]:
-        """Blob shas of ``README.md`` and ``apps/*.yaml`` at ``commit``."""
-        out = self._git(["ls-tree", "-r", "--full-tree", "-z", commit])
+        """Blob shas of ``README.md`` and ``apps/*.yaml`` of our folder at ``commit``."""
+        args = ["ls-tree", "-r", "--full-tree", "-z", commit]
+        out = self._git([*args, self._prefix] if self._prefix else args)
         files: dict[str, str] = {}
         for entry in filter(None, out.split("\0")):
             meta, _, path = entry.partition("\t")
             _mode, kind, sha = meta.split()
+            path = path[len(self._prefix) :] if path.startswith(self._prefix) else ""
             if kind == "blob" and (path == "README.md" or path.startswith("apps/")):
                 files[path] = sha
         return files
+
+    def environments(self, commit: str) -> tuple[str, ...]:
+        """The environment folders at ``commit`` (those holding ``<env>/apps/``), sorted."""
+        out = self._git(["ls-tree", "-d", "-r", "--full-tree", "--name-only", "-z", commit])
+        dirs = out.split("\0")
+        return tuple(
+            sorted(d.split("/")[0] for d in dirs if d.count("/") == 1 and d.endswith("/apps"))
+        )
 
     def read_blobs(self, shas: Iterable[str]) -> dict[str, str]:
         """``blob sha -> text`` (one ``cat-file --batch`` process for all of them)."""
@@ -97,8 +117,9 @@ class StatusBranch:
         self, parent: str | None, *, put: Mapping[str, str], remove: set[str], message: str
     ) -> str:
         """A commit on top of ``parent`` with ``put`` (path -> blob) written and ``remove`` gone."""
-        lines = [f"0 {_ZERO}\t{path}" for path in sorted(remove)]
-        lines += [f"100644 {sha}\t{path}" for path, sha in sorted(put.items())]
+        prefix = self._prefix
+        lines = [f"0 {_ZERO}\t{prefix}{path}" for path in sorted(remove)]
+        lines += [f"100644 {sha}\t{prefix}{path}" for path, sha in sorted(put.items())]
         with tempfile.TemporaryDirectory(prefix="gitops-vela-status-") as tmp:
             env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
             self._git(["read-tree", parent] if parent else ["read-tree", "--empty"], env=env)

@@ -5,7 +5,8 @@ ones last reported and gives every app one ``AppDelta`` with two answers:
 
 - ``worth_a_commit``: what a person reading the status branch cares about
   changed: the revisions, sync, health, errors, the objects and their health
-  (``since``, the message and per-object actions never count); a new app too;
+  (``since``, the message and per-object actions never count, except the
+  message of an app whose commit is held back: what holds it back); a new app too;
 - ``news``: its outcome changed (the same without the revisions, plus the
   reason): worth an Event. A commit that leaves an app as it was is no news
   about that app (one app changed in a 1,000-app repository is one Event).
@@ -21,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from gitops_vela.model.status import AppStatus
+from gitops_vela.model.status import AppStatus, SyncState
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +78,10 @@ def _outcome(status: AppStatus) -> tuple[object, ...]:
     # Per-object health counts: when the app stays Progressing but the object
     # holding it back changes, the recorded message and resources must follow.
     resources = frozenset((r.kind, r.namespace, r.name, r.health) for r in status.resources)
-    return (status.sync, status.health, status.errors, resources)
+    # A commit held back (OutOfSync at a revision not applied, e.g. waiting for promotion):
+    # what holds it back is the news ("waiting for staging: shop Degraded at 3f2a1c9").
+    held = status.sync is SyncState.OUT_OF_SYNC and status.revision != status.last_applied_revision
+    return (status.sync, status.health, status.errors, resources, status.message if held else "")
 
 
 def _revisions(status: AppStatus) -> tuple[str, str]:

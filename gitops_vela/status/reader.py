@@ -27,17 +27,26 @@ class StatusReport:
     branch: str
     commit: str
     apps: tuple[AppStatus, ...]
+    environment: str = ""  # the folder read ("" = the top of the branch)
+    environments: tuple[str, ...] = ()  # every environment folder on the branch
 
 
 def read_status(
-    target: str, *, branch: str = DEFAULT_BRANCH, timeout: float = DEFAULT_TIMEOUT
+    target: str,
+    *,
+    branch: str = DEFAULT_BRANCH,
+    timeout: float = DEFAULT_TIMEOUT,
+    environment: str = "",
 ) -> StatusReport | None:
-    """The status branch of ``target`` (a path or a URL); None when it has no such branch."""
-    report = _read_remote(target, branch=branch, timeout=timeout)
+    """The status branch of ``target`` (a path or a URL); None when it has no such branch.
+
+    ``environment``: read that environment's folder, written by its daemon.
+    """
+    report = _read_remote(target, branch=branch, timeout=timeout, environment=environment)
     if report is None and Path(target).is_dir():
         origin = _origin_url(Path(target), timeout=timeout)
         if origin is not None:
-            report = _read_remote(origin, branch=branch, timeout=timeout)
+            report = _read_remote(origin, branch=branch, timeout=timeout, environment=environment)
     return report
 
 
@@ -60,10 +69,10 @@ def _row(cells: tuple[str, ...], widths: list[int]) -> str:
     return "  ".join([*padded, cells[-1]]).rstrip()
 
 
-def _read_remote(url: str, *, branch: str, timeout: float) -> StatusReport | None:
+def _read_remote(url: str, *, branch: str, timeout: float, environment: str) -> StatusReport | None:
     with tempfile.TemporaryDirectory(prefix="gitops-vela-status-") as tmp:
         remote = RemoteCache(url, cache_dir=Path(tmp), timeout=timeout)
-        status_branch = StatusBranch(remote, branch=branch, author=Author())
+        status_branch = StatusBranch(remote, branch=branch, author=Author(), folder=environment)
         state = status_branch.fetch()
         if state.commit is None:
             return None
@@ -76,7 +85,12 @@ def _read_remote(url: str, *, branch: str, timeout: float) -> StatusReport | Non
             except StatusError:
                 continue  # not a status file (another writer's): nothing to show
         return StatusReport(
-            url=remote.display_url, branch=branch, commit=state.commit, apps=tuple(apps)
+            url=remote.display_url,
+            branch=branch,
+            commit=state.commit,
+            apps=tuple(apps),
+            environment=environment,
+            environments=status_branch.environments(state.commit),
         )
 
 

@@ -5,11 +5,15 @@ only when something a person cares about changed (``delta.status_delta``,
 against what the branch holds);
 a quiet poll costs nothing (not even a network call). A push that loses a
 race re-reads the branch and re-applies only our files (``README.md`` and
-``apps/*.yaml``), so files other writers keep on the branch survive.
+``apps/*.yaml`` of our folder), so files other writers keep on the branch
+survive: with environments, each daemon owns ``<env>/`` and several daemons
+push to one branch without losing each other's commits.
 """
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,6 +37,9 @@ from gitops_vela.status.document import (
 )
 
 DEFAULT_BRANCH = DEFAULT_STATUS_BRANCH  # written once, in the settings tree
+# Seconds: after a lost push, wait up to this times 2**attempt, so writers racing for the
+# branch (one daemon per environment) do not keep colliding in step.
+RACE_BACKOFF = 0.05
 Clock = Callable[[], str]
 
 
@@ -65,8 +72,9 @@ class StatusWriter:
         author: Author | None = None,
         max_attempts: int = 5,
         clock: Clock = utc_now,
+        folder: str = "",
     ) -> None:
-        self._branch = StatusBranch(remote, branch=branch, author=author or Author())
+        self._branch = StatusBranch(remote, branch=branch, author=author or Author(), folder=folder)
         self._max_attempts = max(1, max_attempts)
         self._clock = clock
         self._known: dict[str, AppStatus] | None = None  # the branch as last read or written
@@ -86,6 +94,7 @@ class StatusWriter:
         name: str | None = None,
         max_attempts: int = 5,
         clock: Clock = utc_now,
+        folder: str = "",
     ) -> StatusWriter:
         """A writer with a cache of its own for the remote at ``url``."""
         remote = RemoteCache(
@@ -97,7 +106,14 @@ class StatusWriter:
             name=name,
             key=f"status:{branch}",
         )
-        return cls(remote, branch=branch, author=author, max_attempts=max_attempts, clock=clock)
+        return cls(
+            remote,
+            branch=branch,
+            author=author,
+            max_attempts=max_attempts,
+            clock=clock,
+            folder=folder,
+        )
 
     @classmethod
     def for_source(
@@ -108,19 +124,26 @@ class StatusWriter:
         author: Author | None = None,
         max_attempts: int = 5,
         clock: Clock = utc_now,
+        folder: str = "",
     ) -> StatusWriter:
-        """A writer sharing the source's cache and credentials (one object store)."""
+        """A writer sharing the source's cache and credentials (one object store);
+        ``folder``: the environment folder it owns ("" = the top of the branch)."""
         return cls(
             source.remote_cache,
             branch=branch,
             author=author,
             max_attempts=max_attempts,
             clock=clock,
+            folder=folder,
         )
 
     @property
     def branch(self) -> str:
         return self._branch.branch
+
+    @property
+    def folder(self) -> str:
+        return self._branch.folder
 
     def write(self, statuses: Iterable[AppStatus], *, complete: bool = True) -> str | None:
         """Record ``statuses``; the new commit's sha, or None when nothing worth it changed.
@@ -145,7 +168,9 @@ class StatusWriter:
             raise StatusError(exc.message, retryable=exc.retryable) from exc
 
     def _write(self, desired: Mapping[str, AppStatus], *, complete: bool) -> str | None:
-        for _ in range(self._max_attempts):
+        for attempt in range(self._max_attempts):
+            if attempt:  # lost a race: daemons of other environments push to this branch too
+                time.sleep(random.uniform(0, RACE_BACKOFF * 2**attempt))
             state = self._branch.fetch()
             previous = self._previous(state)
             plan = self._plan(state, previous, desired, complete=complete)

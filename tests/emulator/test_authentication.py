@@ -76,13 +76,13 @@ def test_whoami_answers_the_impersonated_user(kube: KubeTarget, kubectl: Kubectl
     assert f"system:serviceaccounts:{kube.namespace}" in user["groups"]
 
 
-def test_a_requested_token_acts_as_its_service_account(
-    kube: KubeTarget, kubectl: Kubectl
-) -> None:
+def test_a_requested_token_acts_as_its_service_account(kube: KubeTarget, kubectl: Kubectl) -> None:
     """RBAC holds for a TokenRequest's token: it may what its ServiceAccount may, no more.
     (The Python client: kubectl sends no bearer token to a plain-HTTP server.)"""
     kubectl("create", "serviceaccount", "bot", "-n", kube.namespace)
-    kubectl("create", "role", "reader", "--verb=list", "--resource=configmaps", "-n", kube.namespace)
+    kubectl(
+        "create", "role", "reader", "--verb=list", "--resource=configmaps", "-n", kube.namespace
+    )
     kubectl(
         "create",
         "rolebinding",

@@ -57,6 +57,7 @@ def test_templates_see_the_whole_context(repo: Path) -> None:
 
     assert app.objects[0]["data"] == {
         "appName": "probe",
+        "environment": "",  # rendered without --env: the base
         "name": "svc",
         "namespace": "team",
         "repo": "acme",

@@ -66,3 +66,12 @@ def test_removed_apps_are_listed_and_worth_a_commit() -> None:
     assert delta.removed == ("blog",)
     assert delta.worth_a_commit and not delta.news
     assert delta.statuses == {"shop": status("shop")}
+
+
+def test_what_holds_a_commit_back_is_worth_a_commit() -> None:
+    held = {"sync": SyncState.OUT_OF_SYNC, "revision": REV2, "last_applied_revision": REV1}
+    before = status("shop", **held, message="waiting for staging: shop Progressing at bbbbbbb")
+    after = status("shop", **held, message="waiting for staging: shop Degraded at bbbbbbb")
+
+    assert answers(before, after)[0]
+    assert not answers(status("shop", message="x"), status("shop", message="y"))[0]
