@@ -41,6 +41,7 @@ class Definition:
     health_policy: str | None = None  # Jsonnet: function(object) {healthy, message}
     imports: tuple[str, ...] = ()  # files the template imports (repo-relative or "builtin:")
     overrides_builtin: bool = False
+    version: str = ""  # spec.version, "MAJOR.MINOR.PATCH"; "" when the definition declares none
     # The template and everything it imports, as the Jsonnet engine sees them:
     # "found path" -> source. Found paths are repo-relative for a repository's
     # definitions, "<builtin>/..." for the built-in library, "<center:NAME>/..."
