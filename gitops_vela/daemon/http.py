@@ -194,7 +194,10 @@ class HttpServer:
         self._server.slots = threading.BoundedSemaphore(max_handlers)
         self._server.read_timeout = read_timeout
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="http", kwargs={"poll_interval": 0.2}
+            target=self._server.serve_forever,
+            name="http",
+            kwargs={"poll_interval": 0.2},
+            daemon=True,  # stop() drains it; it must never keep a dying process alive
         )
 
     @property

@@ -227,6 +227,12 @@ class Daemon:
     def trigger(self, name: str) -> bool:
         return self.scheduler.trigger(name)
 
+    def last_report(self, name: str) -> ReconcileReport | None:
+        """What the last finished run of repository ``name`` said, if any ran here."""
+        with self._lock:
+            reconciler = self._reconcilers.get(name)
+        return None if reconciler is None else reconciler.last_report
+
     def reconciled(self) -> set[str]:
         """The repositories this replica reconciles now."""
         with self._lock:

@@ -79,8 +79,10 @@ def run_daemon_once(settings: RepositorySettings, cluster: Cluster, tmp_path: Pa
     )
     daemon = Daemon(tree, cluster=cluster, metrics=Metrics())
     daemon.start()
-    wait_for(lambda: daemon.last_report(settings.name), what="the first run")
-    daemon.stop(timeout=10)
+    try:
+        wait_for(lambda: daemon.last_report(settings.name), what="the first run")
+    finally:
+        daemon.stop(timeout=10)
     return daemon
 
 
