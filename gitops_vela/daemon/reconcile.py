@@ -273,9 +273,12 @@ class RepositoryReconciler:
         if result.removed_kept and self.settings.prune:
             log.warning("apps removed from Git are kept this run", why=result.removed_kept)
         for app in removed if self.settings.prune else ():
-            log.info(
-                "app removed from Git: pruned", app=app.app, ok=app.ok, errors=list(app.errors)
-            )
+            if app.ok:
+                log.info("app removed from Git: pruned", app=app.app)
+            else:  # a guard refused (or a delete failed): nothing of it may read as done
+                log.warning(
+                    "app removed from Git: not pruned", app=app.app, errors=list(app.errors)
+                )
         for app in result.apps:
             for why in app.kept:  # an ongoing condition a person must resolve: every run
                 log.warning("stale object kept", app=app.app, why=why)

@@ -87,9 +87,21 @@ def load_crd_schemas(directory: Path) -> dict[tuple[str, str], dict[str, Any]]:
             group, kind = crd["spec"]["group"], crd["spec"]["names"]["kind"]
             for version in crd["spec"]["versions"]:
                 if version.get("served"):
-                    schema = _strict(copy.deepcopy(version["schema"]["openAPIV3Schema"]))
+                    schema = _root(_strict(copy.deepcopy(version["schema"]["openAPIV3Schema"])))
                     schemas[(f"{group}/{version['name']}", kind)] = schema
     return schemas
+
+
+def _root(schema: dict[str, Any]) -> dict[str, Any]:
+    """The API server always accepts ``apiVersion``, ``kind`` and ObjectMeta at
+    the root, whatever the CRD's schema lists: a schema that only constrains
+    ``metadata.name`` (the MySQL Operator's) must not reject labels."""
+    properties = schema.setdefault("properties", {})
+    properties.setdefault("apiVersion", {"type": "string"})
+    properties.setdefault("kind", {"type": "string"})
+    if isinstance(properties.get("metadata"), dict):
+        properties["metadata"].pop("additionalProperties", None)
+    return schema
 
 
 def _strict(schema: Any) -> Any:

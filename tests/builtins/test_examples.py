@@ -214,6 +214,22 @@ def check_cloneset(objs: Objects) -> None:
     assert find(objs, "Service", "ledger")["spec"]["ports"][0]["port"] == 7000
 
 
+def check_mysql(objs: Objects) -> None:
+    cluster = find(objs, "InnoDBCluster", "orders-db")
+    assert cluster["apiVersion"] == "mysql.oracle.com/v2"
+    assert cluster["spec"] == {
+        "secretName": "orders-db-root",
+        "instances": 3,
+        "router": {"instances": 1},
+        "tlsUseSelfSigned": True,
+        "datadirVolumeClaimTemplate": {
+            "accessModes": ["ReadWriteOnce"],
+            "resources": {"requests": {"storage": "20Gi"}},
+        },
+    }
+    assert len(objs) == 1  # the operator creates the pods, services and router
+
+
 def check_canary(objs: Objects) -> None:
     canary = find(objs, "Canary", "checkout")
     spec = canary["spec"]

@@ -72,6 +72,7 @@ def test_platform_app_installs_every_crd_and_namespace_the_apps_need(
         ("apps.kruise.io/v1alpha1", "CloneSet"),
         ("flagger.app/v1beta1", "Canary"),
         ("monitoring.coreos.com/v1", "ServiceMonitor"),
+        ("mysql.oracle.com/v2", "InnoDBCluster"),
     }
     assert used <= served
 
