@@ -102,7 +102,7 @@ def _finish_all(
     namespace: str,
     catalog: Catalog,
 ) -> list[RenderedApp | AppFailure]:
-    definitions = {d.name: d for d in catalog}
+    definitions = {d.ref: d for d in catalog.every}
     crds = [
         obj
         for _, _, result in evaluated

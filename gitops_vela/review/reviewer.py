@@ -21,7 +21,7 @@ from pathlib import Path
 
 from gitops_vela.catalog import Catalog, load_catalog
 from gitops_vela.errors import SourceError
-from gitops_vela.model.definitions import Definition
+from gitops_vela.model.definitions import Definition, ref_name
 from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.model.rendered import RenderedApp, RepositoryRender
 from gitops_vela.render import DEFAULT_APP_GLOBS, render_repository
@@ -165,12 +165,12 @@ def _load_sides(
 
 
 def _definitions(catalog: Catalog) -> list[Definition]:
-    return [*catalog.workloads, *catalog.traits]
+    return sorted(catalog.every, key=lambda d: (d.is_trait, d.ref))
 
 
 def _plan(base: _Side, head: _Side, *, request: ReviewRequest) -> _Plan:
     deltas = compare_definitions(_definitions(base.catalog), _definitions(head.catalog))
-    changed = {d.name for d in deltas}
+    changed = {ref_name(d.name) for d in deltas}  # the index knows names, not versions
     paths = _candidates(base.index, head.index, changed)
     return _Plan(
         name=head.name,
@@ -277,7 +277,7 @@ def _record_users(
     for app in head.apps:
         for name in app.definitions:
             used_by.setdefault(name, set()).add(f"{repo}/{app.name}")
-    for failure in head.failures:
+    for failure in head.failures:  # by name: the version it would use is unknown
         for name in refs.get(failure.name, frozenset()):
             used_by.setdefault(name, set()).add(f"{repo}/{failure.name or failure.path}")
 
@@ -316,11 +316,16 @@ def _definition_changes(
                 aspects=delta.aspects or (("invalid at head",) if found else ()),
                 schema_changes=delta.schema_changes,
                 problems=tuple(found),
-                used_by=tuple(sorted(used_by.get(delta.name, ()))),
+                used_by=tuple(sorted(_users(used_by, delta.name))),
             )
         )
     leftover = tuple(str(p) for i, p in enumerate(problems) if i not in claimed)
     return tuple(changes), leftover
+
+
+def _users(used_by: dict[str, set[str]], ref: str) -> set[str]:
+    """Apps rendering this version, and failed apps naming the definition at all."""
+    return used_by.get(ref, set()) | (used_by.get(ref_name(ref), set()) if "@" in ref else set())
 
 
 def _belongs(problem: Diagnostic, definition: Definition) -> bool:
