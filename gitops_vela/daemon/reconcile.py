@@ -23,14 +23,14 @@ reconciler hands it the run's one ``StatusDelta`` and its ``ReconcileReport``.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import structlog
 
-from gitops_vela.catalog import load_catalog
+from gitops_vela.catalog import Catalog, load_catalog
 from gitops_vela.cluster import Cluster
 from gitops_vela.daemon.centers import CenterDefinitions, Centers
 from gitops_vela.daemon.events import EventRecorder
@@ -38,6 +38,7 @@ from gitops_vela.daemon.leases import default_identity
 from gitops_vela.daemon.metrics import Metrics
 from gitops_vela.daemon.report import app_statuses, repository_reason
 from gitops_vela.daemon.reporting import ReconcileReport, RunReporter, changed_objects
+from gitops_vela.daemon.rollouts import Rollouts
 from gitops_vela.errors import ClusterUnreachable, GitopsVelaError, SourceError, StatusError
 from gitops_vela.logs import get_logger
 from gitops_vela.model.rendered import RenderedApp, RepositoryRender
@@ -79,6 +80,7 @@ class _Memory:
 
     render_key: tuple[str, str] | None = None  # (commit, centers digest)
     render: RepositoryRender | None = None
+    catalog: Catalog | None = None  # the render's definitions
     statuses: dict[str, AppStatus] | None = None  # as last reported (or read from the branch)
     last_good: dict[str, RenderedApp] = field(default_factory=dict)  # per app, its last render
 
@@ -126,6 +128,8 @@ class RepositoryReconciler:
         )
         self.reporter = RunReporter(settings.name, metrics=metrics, events=self.events)
         self._memory = _Memory()
+        # definition changes in waves (``rollout:``); None: they reach every app at once
+        self.rollouts = Rollouts(settings.rollout) if settings.rollout is not None else None
         self._cluster_reached: bool | None = None
         self._center_errors: tuple[str, ...] = ()  # centers this run could not fetch
         self.last_report: ReconcileReport | None = None
@@ -157,12 +161,17 @@ class RepositoryReconciler:
             # 2. Load definitions and render every app (reused when nothing changed).
             with stage(Stage.BUILD), self._centers().use() as centers:
                 render, rendered = self._render(snapshot, centers)
+                if self.rollouts is not None:  # apps a rollout has not reached keep theirs
+                    render = self._in_waves(snapshot, render)
+                    self._remember_good(render)
 
             # 3. One sync: plan, apply in stages, prune each app's stale objects, assess
             #    health; then prune apps deleted from Git (unless one could not be named).
             with stage(Stage.APPLY):
                 result, removed = self._sync(render)
             self._cluster_reached = True
+            if self.rollouts is not None:
+                self.rollouts.after_sync(result)
 
             # 4. Report: one status delta for logs, metrics and Events; the status
             #    branch unless the remote is down.
@@ -233,8 +242,32 @@ class RepositoryReconciler:
         for diagnostic in render.catalog_diagnostics:
             log.warning("definition problem", error=str(diagnostic))
         self._memory.render_key, self._memory.render = key, render
-        self._remember_good(render)
+        self._memory.catalog = catalog
+        if self.rollouts is None:
+            self._remember_good(render)
         return render, True
+
+    def _in_waves(self, snapshot: Snapshot, render: RepositoryRender) -> RepositoryRender:
+        """The render with each app a rollout has not reached on the definitions it runs."""
+        assert self.rollouts is not None and self._memory.catalog is not None
+        root = snapshot.path(self.settings.path)
+
+        def render_with(catalog: Catalog, names: Collection[str]) -> RepositoryRender:
+            return render_repository(
+                root,
+                repo=self.name,
+                revision=snapshot.sha,
+                default_namespace=self.settings.namespace,
+                app_globs=self.settings.app_globs,
+                catalog=catalog,
+                apps=names,
+                settings=self._render_settings,
+            )
+
+        catalog = self._memory.catalog
+        return self.rollouts.render(
+            render, catalog=catalog, revision=snapshot.sha, render_with=render_with
+        )
 
     def _remember_good(self, render: RepositoryRender) -> None:
         """Keep each app's last good render; forget apps no longer in Git.

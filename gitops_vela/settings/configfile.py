@@ -33,6 +33,7 @@ from gitops_vela.settings.tree import (
     CredentialSettings,
     LeaderElectionSettings,
     RepositorySettings,
+    RolloutSettings,
     ServerSettings,
     Settings,
     StatusSettings,
@@ -156,6 +157,7 @@ def _repository(
         app_globs=globs,
         credentials=_credentials(item.get("credentials"), base),
         prune_limit=_percent(item, "pruneLimit", at, issues=issues),
+        rollout=_rollout(item.get("rollout"), (*at, "rollout"), issues=issues),
         status=StatusSettings(
             **_given(
                 status,
@@ -176,6 +178,35 @@ def _repository(
         ),
         **_present(interval=interval),
     )
+
+
+def _rollout(
+    data: Mapping[str, Any] | None, at: tuple[str | int, ...], *, issues: _Collector
+) -> RolloutSettings | None:
+    """``rollout:`` of a repository; waves are app counts (``"1"``) or percentages (``"10%"``)."""
+    if data is None:
+        return None
+    waves = tuple(str(w).strip() for w in data.get("waves") or ())
+    for position, wave in enumerate(waves):
+        if problem := wave_problem(wave):
+            issues.add((*at, "waves", position), problem)
+    return RolloutSettings(
+        **_given(data, on_failure="onFailure"),
+        **_present(
+            pause=_duration(data, "pause", path=at, issues=issues),
+            health_gate=_duration(data, "healthGate", path=at, issues=issues),
+            waves=waves or None,
+            order=tuple(data["order"]) if data.get("order") is not None else None,
+        ),
+    )
+
+
+def wave_problem(wave: str) -> str:
+    """Why a ``waves`` entry is not a number of apps (``"1"``) or a percentage (``"10%"``)."""
+    text = wave.removesuffix("%")
+    if not text.isdigit() or int(text) < 1 or (wave.endswith("%") and int(text) > 100):
+        return f'{wave!r} is not a number of apps (e.g. "1") or a percentage from 1% to 100%'
+    return ""
 
 
 def _percent(

@@ -57,6 +57,24 @@ DEFAULT_PRUNE_LIMIT = 50.0
 
 
 @dataclass(frozen=True, slots=True)
+class RolloutSettings:
+    """``rollout:``: definition changes reach the apps they touch in waves, gated on health.
+
+    ``waves`` are cumulative: ``"1"`` is one app, ``"10%"`` a tenth of the
+    apps the change touches (rounded up); the last wave always reaches all.
+    """
+
+    waves: tuple[str, ...] = ("1", "10%", "50%", "100%")
+    pause: float = 120.0  # seconds between waves, after the gate holds
+    health_gate: float = 300.0  # seconds for every app of a wave to be Healthy
+    order: tuple[str, ...] = ("gitops-vela.dev/rollout-tier",)  # Appfile label/annotation keys
+    on_failure: str = "halt"  # "halt": reached apps stay; "rollback": they go back
+
+
+ON_FAILURE = ("halt", "rollback")
+
+
+@dataclass(frozen=True, slots=True)
 class RepositorySettings:
     name: str
     url: str
@@ -71,6 +89,7 @@ class RepositorySettings:
     app_globs: tuple[str, ...] = DEFAULT_APP_GLOBS  # where its Appfiles are (``appGlobs``)
     allow_empty: bool = False  # a render of zero apps may prune every app (allowEmpty)
     prune_limit: float | None = DEFAULT_PRUNE_LIMIT  # percent of objects per sync; None: no limit
+    rollout: RolloutSettings | None = None  # None: definition changes reach every app at once
 
 
 @dataclass(frozen=True, slots=True)
