@@ -17,13 +17,17 @@ from gitops_vela.cli import (
     emulator_cmd,
     render_cmds,
     review_cmd,
+    rollout_cmd,
     run_cmd,
     status_cmd,
     sync_cmds,
 )
 from gitops_vela.errors import GitopsVelaError
 
-_GROUPS = (render_cmds, defs_cmd, sync_cmds, run_cmd, review_cmd, status_cmd, emulator_cmd)
+_GROUPS = (
+    *(render_cmds, defs_cmd, sync_cmds, run_cmd, review_cmd, status_cmd, rollout_cmd),
+    emulator_cmd,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

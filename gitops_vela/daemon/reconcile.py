@@ -33,12 +33,13 @@ import structlog
 from gitops_vela.catalog import Catalog, load_catalog
 from gitops_vela.cluster import Cluster
 from gitops_vela.daemon.centers import CenterDefinitions, Centers
+from gitops_vela.daemon.control import acknowledge, read_control
 from gitops_vela.daemon.events import EventRecorder
 from gitops_vela.daemon.leases import default_identity
 from gitops_vela.daemon.metrics import Metrics
 from gitops_vela.daemon.report import app_statuses, repository_reason
 from gitops_vela.daemon.reporting import ReconcileReport, RunReporter, changed_objects
-from gitops_vela.daemon.rollouts import Rollouts
+from gitops_vela.daemon.rollouts import Rollouts, rollout_yaml
 from gitops_vela.errors import ClusterUnreachable, GitopsVelaError, SourceError, StatusError
 from gitops_vela.logs import get_logger
 from gitops_vela.model.rendered import RenderedApp, RepositoryRender
@@ -130,6 +131,8 @@ class RepositoryReconciler:
         self._memory = _Memory()
         # definition changes in waves (``rollout:``); None: they reach every app at once
         self.rollouts = Rollouts(settings.rollout) if settings.rollout is not None else None
+        self._handled = ""  # the id of the last rollout command applied
+        self._recorded: tuple[str, str] | None = None  # (handled, state) last written
         self._cluster_reached: bool | None = None
         self._center_errors: tuple[str, ...] = ()  # centers this run could not fetch
         self.last_report: ReconcileReport | None = None
@@ -162,6 +165,7 @@ class RepositoryReconciler:
             with stage(Stage.BUILD), self._centers().use() as centers:
                 render, rendered = self._render(snapshot, centers)
                 if self.rollouts is not None:  # apps a rollout has not reached keep theirs
+                    self._rollout_command()
                     render = self._in_waves(snapshot, render)
                     self._remember_good(render)
 
@@ -172,6 +176,7 @@ class RepositoryReconciler:
             self._cluster_reached = True
             if self.rollouts is not None:
                 self.rollouts.after_sync(result)
+                self._rollout_record()
 
             # 4. Report: one status delta for logs, metrics and Events; the status
             #    branch unless the remote is down.
@@ -246,6 +251,51 @@ class RepositoryReconciler:
         if self.rollouts is None:
             self._remember_good(render)
         return render, True
+
+    def _rollout_command(self) -> None:
+        """Apply a ``gitops-vela rollout`` command recorded in the cluster and not yet handled.
+
+        An unreadable record is logged, never a reason to stop: the rollout just
+        goes on as it was until the record can be read.
+        """
+        assert self.rollouts is not None
+        try:
+            control = read_control(
+                self.cluster, namespace=self._inventory_namespace, repo=self.name
+            )
+        except GitopsVelaError as exc:
+            log.warning("rollout command unreadable", error=exc.message)
+            return
+        if control.command is None or not control.pending or control.id == self._handled:
+            return
+        rollout = self.rollouts.command(control.command)
+        self._handled = control.id
+        log.info(
+            "rollout command applied",
+            command=str(control.command),
+            rollout=rollout.revision if rollout else "",
+            phase=str(rollout.phase) if rollout else "no rollout",
+        )
+
+    def _rollout_record(self) -> None:
+        """Write the handled command and the rollout's state to the control record, when
+        either changed: ``gitops-vela rollout`` prints it, on any machine."""
+        assert self.rollouts is not None
+        document = self.rollouts.document()
+        state = rollout_yaml(document) if document is not None else ""
+        if (self._handled, state) == self._recorded:
+            return
+        try:
+            acknowledge(
+                self.cluster,
+                namespace=self._inventory_namespace,
+                repo=self.name,
+                handled=self._handled,
+                state=state,
+            )
+            self._recorded = (self._handled, state)
+        except GitopsVelaError as exc:
+            log.warning("rollout state not recorded", error=exc.message)
 
     def _in_waves(self, snapshot: Snapshot, render: RepositoryRender) -> RepositoryRender:
         """The render with each app a rollout has not reached on the definitions it runs."""

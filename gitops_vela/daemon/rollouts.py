@@ -21,6 +21,8 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import yaml
+
 from gitops_vela.catalog import Catalog
 from gitops_vela.daemon import waves
 from gitops_vela.daemon.waves import Command, Phase, Rollout
@@ -179,6 +181,11 @@ class Rollouts:
             "rolledBack": rollout.rolled_back,
             "superseded": rollout.superseded,
         }
+
+
+def rollout_yaml(document: Mapping[str, Any]) -> str:
+    """The rollout document as the status branch's ``rollout.yaml`` (and the control record)."""
+    return str(yaml.safe_dump(dict(document), sort_keys=False, width=10_000))
 
 
 def _gate_text(rollout: Rollout) -> str:

@@ -57,9 +57,7 @@ def test_an_empty_rollout_block_takes_the_defaults(tmp_path: Path) -> None:
         ("      onFailure: retry", "repositories[0].rollout.onFailure: 'retry' is not one of"),
     ],
 )
-def test_a_bad_rollout_value_names_file_line_and_key(
-    tmp_path: Path, line: str, error: str
-) -> None:
+def test_a_bad_rollout_value_names_file_line_and_key(tmp_path: Path, line: str, error: str) -> None:
     text = f"repositories:\n  - url: /srv/shop.git\n    rollout:\n{line}\n"
 
     with pytest.raises(ConfigError) as caught:

@@ -15,12 +15,13 @@ import pytest
 import yaml
 from vela_emulator import Emulator
 
+from gitops_vela.cli import main
 from gitops_vela.cluster import Cluster
 from gitops_vela.daemon.centers import Centers
 from gitops_vela.daemon.metrics import Metrics
 from gitops_vela.daemon.reconcile import RepositoryReconciler
 from gitops_vela.daemon.rollouts import Rollouts
-from gitops_vela.daemon.waves import Command, Phase
+from gitops_vela.daemon.waves import Phase
 from gitops_vela.settings import RepositorySettings, RolloutSettings
 from tests.daemon.conftest import GitRemote, get
 
@@ -127,6 +128,10 @@ def new_ones(reconciler: RepositoryReconciler) -> list[str]:
     return sorted(app for app, (text, _) in stamped(reconciler).items() if text == "new")
 
 
+def rollout_cli(emulator: Emulator, verb: str) -> int:
+    return main(["rollout", verb, "acme", "--kubeconfig", str(emulator.kubeconfig_path)])
+
+
 def settle(reconciler: RepositoryReconciler, until: Phase, *, runs: int = 6) -> None:
     """Run (the clock standing still) until the rollout is in phase ``until``."""
     for _ in range(runs):
@@ -138,15 +143,21 @@ def settle(reconciler: RepositoryReconciler, until: Phase, *, runs: int = 6) -> 
     raise AssertionError(f"rollout not {until} after {runs} runs: {rollout}")
 
 
+@pytest.mark.slow
 def test_a_trait_change_goes_out_in_gated_waves_and_halts_on_an_unhealthy_app(
-    waves: RepositoryReconciler, platform: GitRemote, emulator: Emulator, clock: Clock
+    waves: RepositoryReconciler,
+    platform: GitRemote,
+    emulator: Emulator,
+    clock: Clock,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert waves.run().ok and waves.run().ok  # everything on "old", Healthy
+    old_revision = waves.run().revision
     before = stamped(waves)
     assert {text for app, (text, _) in before.items() if app != "pinned"} == {"old"}
     assert before["pinned"][0] == "one"
 
-    platform.push({"definitions/stamp-2.yaml": stamp("2.0.0", "new")})
+    new_revision = platform.push({"definitions/stamp-2.yaml": stamp("2.0.0", "new")})
     seen: list[list[str]] = []
     settle(waves, Phase.PAUSING)  # wave 1 applied, its gate held
     seen.append(new_ones(waves))
@@ -179,8 +190,17 @@ def test_a_trait_change_goes_out_in_gated_waves_and_halts_on_an_unhealthy_app(
     for app in TIERS.keys() - {"canary", "early-0"}:
         assert after_halt[app] == before[app], app  # the rest keep the old render, untouched
 
+    capsys.readouterr()  # the reconciler's log lines so far
+    assert rollout_cli(emulator, "status") == 0  # the state, as the daemon recorded it
+    state = yaml.safe_load(capsys.readouterr().out)
+    assert state["phase"] == "Halted" and state["wave"] == 2
+    assert state["halted"][0]["app"] == "early-0"
+    # the pinned app renders the same either way: no member, it runs the newest definitions
+    assert state["appsByDefinitionsRevision"][new_revision] == ["canary", "early-0", "pinned"]
+    assert len(state["appsByDefinitionsRevision"][old_revision]) == 18
+
     emulator.simulation.healthy("Deployment", "web", namespace="early-0")
-    waves.rollouts.command(Command.RESUME)
+    assert rollout_cli(emulator, "resume") == 0  # recorded in the cluster, applied next run
     settle(waves, Phase.PAUSING)
     for size in (10, 20):
         clock.now += PAUSE
