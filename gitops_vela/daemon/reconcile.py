@@ -39,7 +39,8 @@ from gitops_vela.daemon.leases import default_identity
 from gitops_vela.daemon.metrics import Metrics
 from gitops_vela.daemon.report import app_statuses, repository_reason
 from gitops_vela.daemon.reporting import ReconcileReport, RunReporter, changed_objects
-from gitops_vela.daemon.rollouts import Rollouts, rollout_yaml
+from gitops_vela.daemon.rollouts import ROLLOUT_FILE, Rollouts, rollout_yaml
+from gitops_vela.daemon.waves import Phase
 from gitops_vela.errors import ClusterUnreachable, GitopsVelaError, SourceError, StatusError
 from gitops_vela.logs import get_logger
 from gitops_vela.model.rendered import RenderedApp, RepositoryRender
@@ -177,6 +178,7 @@ class RepositoryReconciler:
             if self.rollouts is not None:
                 self.rollouts.after_sync(result)
                 self._rollout_record()
+                self._rollout_metrics()
 
             # 4. Report: one status delta for logs, metrics and Events; the status
             #    branch unless the remote is down.
@@ -297,6 +299,21 @@ class RepositoryReconciler:
         except GitopsVelaError as exc:
             log.warning("rollout state not recorded", error=exc.message)
 
+    def _rollout_metrics(self) -> None:
+        assert self.rollouts is not None
+        rollout = self.rollouts.rollout
+        per_revision: dict[str, int] = {}
+        for app in self.rollouts.running:
+            revision = self.rollouts.definitions_revision(app)[:12]
+            per_revision[revision] = per_revision.get(revision, 0) + 1
+        self.metrics.set_rollout(
+            repo=self.name,
+            wave=rollout.wave + 1 if rollout is not None else 0,
+            phase=str(rollout.phase) if rollout is not None else "",
+            phases=[str(p) for p in Phase],
+            apps=per_revision,
+        )
+
     def _in_waves(self, snapshot: Snapshot, render: RepositoryRender) -> RepositoryRender:
         """The render with each app a rollout has not reached on the definitions it runs."""
         assert self.rollouts is not None and self._memory.catalog is not None
@@ -377,13 +394,19 @@ class RepositoryReconciler:
         *,
         previous: dict[str, AppStatus],
     ) -> dict[str, AppStatus]:
-        return app_statuses(
+        statuses = app_statuses(
             revision=snapshot.sha,
             render=render,
             result=result,
             removed=removed,
             previous=previous,
         )
+        if self.rollouts is None:
+            return statuses
+        return {  # each app names the definitions it runs: they may not be this commit's
+            app: replace(status, definitions_revision=self.rollouts.definitions_revision(app))
+            for app, status in statuses.items()
+        }
 
     def _last_reported(self) -> dict[str, AppStatus]:
         """The statuses of the last run; on the first, what the status branch holds."""
@@ -400,7 +423,9 @@ class RepositoryReconciler:
         """True when a status commit was pushed (never on a quiet poll)."""
         if self.writer is None:
             return False
-        commit = self.writer.write(statuses.values(), complete=True)
+        document = self.rollouts.document() if self.rollouts is not None else None
+        files = {ROLLOUT_FILE: rollout_yaml(document)} if document is not None else {}
+        commit = self.writer.write(statuses.values(), complete=True, files=files)
         if commit is not None:
             log.info("status committed", branch=self.writer.branch, commit=commit[:12])
         return commit is not None

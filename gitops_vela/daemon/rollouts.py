@@ -28,12 +28,14 @@ from gitops_vela.daemon import waves
 from gitops_vela.daemon.waves import Command, Phase, Rollout
 from gitops_vela.model.rendered import AppFailure, RenderedApp, RepositoryRender
 from gitops_vela.settings.tree import RolloutSettings
+from gitops_vela.status.document import ROLLOUT
 from gitops_vela.sync import SyncResult
 
 RenderWith = Callable[[Catalog, Collection[str]], RepositoryRender]
 """Render the named apps of this run's checkout with the given definitions."""
 
 Outcome = RenderedApp | AppFailure
+ROLLOUT_FILE = ROLLOUT  # on the status branch, next to apps/*.yaml
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,10 @@ class Rollouts:
         self._from: dict[str, str] = {}  # member -> digest it ran when the rollout began
         self.rollout: Rollout | None = None
         self.running: dict[str, str] = {}  # app -> digest of the definitions it runs
+
+    def definitions_revision(self, app: str) -> str:
+        """The commit whose definitions ``app`` renders with ("" for an app not seen yet)."""
+        return self.revision_of(self.running.get(app, ""))
 
     def revision_of(self, digest: str) -> str:
         found = self._definitions.get(digest)

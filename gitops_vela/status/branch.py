@@ -17,6 +17,7 @@ import git
 
 from gitops_vela.errors import SourceError, StatusError
 from gitops_vela.source import RemoteCache
+from gitops_vela.status.document import ROLLOUT
 
 _ZERO = "0" * 40
 
@@ -34,7 +35,7 @@ class BranchState:
     """The status branch as fetched: its commit (None: no branch yet) and our files."""
 
     commit: str | None
-    files: Mapping[str, str]  # path -> blob sha, for README.md and apps/*.yaml
+    files: Mapping[str, str]  # path -> blob sha, for README.md, rollout.yaml and apps/*.yaml
 
 
 class StatusBranch:
@@ -60,13 +61,13 @@ class StatusBranch:
         return BranchState(commit=sha, files=self.files(sha))
 
     def files(self, commit: str) -> dict[str, str]:
-        """Blob shas of ``README.md`` and ``apps/*.yaml`` at ``commit``."""
+        """Blob shas of ``README.md``, ``rollout.yaml`` and ``apps/*.yaml`` at ``commit``."""
         out = self._git(["ls-tree", "-r", "--full-tree", "-z", commit])
         files: dict[str, str] = {}
         for entry in filter(None, out.split("\0")):
             meta, _, path = entry.partition("\t")
             _mode, kind, sha = meta.split()
-            if kind == "blob" and (path == "README.md" or path.startswith("apps/")):
+            if kind == "blob" and (path in ("README.md", ROLLOUT) or path.startswith("apps/")):
                 files[path] = sha
         return files
 

@@ -7,6 +7,7 @@ pass without sleeping; every object is real (the emulator's, with their generati
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from gitops_vela.daemon.reconcile import RepositoryReconciler
 from gitops_vela.daemon.rollouts import Rollouts
 from gitops_vela.daemon.waves import Phase
 from gitops_vela.settings import RepositorySettings, RolloutSettings
-from tests.daemon.conftest import GitRemote, get
+from tests.daemon.conftest import STATUS_BRANCH, GitRemote, get, git
 
 STAMP = """\
 apiVersion: core.oam.dev/v1beta1
@@ -190,7 +191,30 @@ def test_a_trait_change_goes_out_in_gated_waves_and_halts_on_an_unhealthy_app(
     for app in TIERS.keys() - {"canary", "early-0"}:
         assert after_halt[app] == before[app], app  # the rest keep the old render, untouched
 
+    # the status branch says it: the rollout, and which definitions each app runs
+    branch = yaml.safe_load(git("show", f"{STATUS_BRANCH}:rollout.yaml", cwd=platform.bare))
+    assert branch["phase"] == "Halted" and branch["revision"] == new_revision
+    assert branch["gate"] == "failed" and branch["halted"][0]["app"] == "early-0"
+    assert [len(w) for w in branch["waves"]] == [1, 1, 8, 10]
+    for app, revision in (("canary", new_revision), ("app-00", old_revision)):
+        status = platform.status_file(app)
+        assert status is not None and status["definitionsRevision"] == revision, app
+    metrics = waves.metrics.exposition().decode()
+    assert 'gitops_vela_rollout_wave{repo="acme"} 2.0' in metrics
+    assert 'gitops_vela_rollout_phase{phase="Halted",repo="acme"} 1.0' in metrics
+    assert (
+        f'gitops_vela_rollout_apps{{definitions_revision="{old_revision[:12]}",repo="acme"}} 18.0'
+        in metrics
+    )
+
     capsys.readouterr()  # the reconciler's log lines so far
+    assert main(["status", str(platform.bare)]) == 0
+    out = capsys.readouterr().out
+    assert f"rollout of the definitions of {new_revision[:7]}: Halted at wave 2 of 4" in out
+    assert "halted on early-0: Deployment.apps/early-0/web is Degraded" in out
+    assert main(["status", str(platform.bare), "-o", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["rollout"]["phase"] == "Halted"
+
     assert rollout_cli(emulator, "status") == 0  # the state, as the daemon recorded it
     state = yaml.safe_load(capsys.readouterr().out)
     assert state["phase"] == "Halted" and state["wave"] == 2
