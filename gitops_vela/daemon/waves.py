@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import enum
 import itertools
-import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from gitops_vela.model.rendered import RenderedApp
 from gitops_vela.model.status import Health
+from gitops_vela.render.waves import order_apps, wave_sizes
 from gitops_vela.settings.tree import RolloutSettings
 from gitops_vela.sync.health import HealthReport
+
+__all__ = ["Command", "GateFailure", "Phase", "Rollout", "order_apps", "wave_sizes"]
 
 
 class Phase(enum.StrEnum):
@@ -84,48 +85,6 @@ class Rollout:
         """The apps each wave adds, in order."""
         bounds = (0, *self.sizes)
         return [self.members[a:b] for a, b in itertools.pairwise(bounds)]
-
-
-def wave_sizes(waves: Sequence[str], total: int) -> tuple[int, ...]:
-    """Cumulative apps reached per wave, for ``total`` touched apps.
-
-    A percentage is rounded up (so ``10%`` of 3 apps is 1), every wave reaches
-    at least one app more than the one before or is dropped, and the last
-    wave reaches every app even when the list does not end at 100%.
-    """
-    sizes: list[int] = []
-    if total == 0:
-        return ()
-    for wave in waves:
-        wanted = math.ceil(total * int(wave[:-1]) / 100) if wave.endswith("%") else int(wave)
-        count = min(max(wanted, 1), total)
-        if not sizes or count > sizes[-1]:
-            sizes.append(count)
-    if not sizes or sizes[-1] < total:
-        sizes.append(total)
-    return tuple(sizes)
-
-
-def order_apps(apps: Iterable[RenderedApp], keys: Sequence[str]) -> tuple[str, ...]:
-    """App names sorted by the ``order`` keys (label, else annotation), then by name.
-
-    Values compare as numbers when both are numbers (tier ``2`` before ``10``);
-    an app without a key sorts after every app that has it.
-    """
-
-    def sort_key(app: RenderedApp) -> tuple[object, ...]:
-        parts: list[object] = []
-        for key in keys:
-            value = app.labels.get(key, app.annotations.get(key))
-            if value is None:
-                parts.append((2, 0, ""))
-            elif value.isdigit():
-                parts.append((0, int(value), value))
-            else:
-                parts.append((1, 0, value))
-        return (*parts, app.name)
-
-    return tuple(app.name for app in sorted(apps, key=sort_key))
 
 
 def start(

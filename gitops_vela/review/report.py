@@ -108,6 +108,8 @@ class Report:
     apps_total: int = 0
     apps_rendered: int = 0  # how many apps the dependency index sent to render
     cluster: tuple[ClusterDiff, ...] | None = None  # None: --cluster not asked
+    # per repository, the apps each wave of a ``rollout:`` would add (definition changes only)
+    waves: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = ()
 
     @property
     def unaffected(self) -> int:

@@ -26,11 +26,13 @@ from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.model.rendered import RenderedApp, RepositoryRender
 from gitops_vela.render import DEFAULT_APP_GLOBS, render_repository
 from gitops_vela.render.selection import Selector
+from gitops_vela.render.waves import plan_waves
 from gitops_vela.review.appdiff import compare_apps
 from gitops_vela.review.catalogdiff import DefinitionDelta, compare_definitions
 from gitops_vela.review.depindex import DependencyIndex, build_index
 from gitops_vela.review.report import (
     AppChange,
+    AppChangeKind,
     ClusterDiff,
     DefinitionChange,
     DefinitionStatus,
@@ -38,7 +40,7 @@ from gitops_vela.review.report import (
 )
 from gitops_vela.review.sparse import SparseTree
 from gitops_vela.review.validate import validate_definitions
-from gitops_vela.settings import RenderSettings
+from gitops_vela.settings import RenderSettings, RolloutSettings
 from gitops_vela.source import GitRunner
 from gitops_vela.source.identity import repository_identity
 
@@ -58,6 +60,7 @@ class ReviewRequest:
     apps: frozenset[str] = frozenset()  # --app: only these apps (all when empty)
     selector: Selector | None = None  # -l: only apps whose Appfile labels match
     render: RenderSettings = field(default_factory=RenderSettings)  # Jsonnet workers, limits
+    rollout: RolloutSettings = field(default_factory=RolloutSettings)  # the waves to show
 
 
 LiveDiff = Callable[[Sequence[RenderedApp]], tuple[ClusterDiff, ...]]
@@ -138,6 +141,7 @@ class _Outcome:
     apps: list[AppChange] = field(default_factory=list)
     used_by: dict[str, set[str]] = field(default_factory=dict)
     affected: list[RenderedApp] = field(default_factory=list)  # at head, for --cluster
+    affected_all: list[RenderedApp] = field(default_factory=list)  # at head or else at base
     total: int = 0
     rendered: int = 0
 
@@ -205,6 +209,9 @@ def _compare(
     outcome.apps.extend(changes)
     touched = {c.name for c in changes}
     outcome.affected.extend(a for a in head.apps if a.name in touched)
+    at_head = {a.name for a in head.apps}
+    outcome.affected_all.extend(a for a in head.apps if a.name in touched)
+    outcome.affected_all.extend(a for a in base.apps if a.name in touched and a.name not in at_head)
     _record_users(plan.name, head, plan.refs, outcome.used_by)
 
 
@@ -231,7 +238,35 @@ def _report(
         apps_total=outcome.total,
         apps_rendered=outcome.rendered,
         cluster=None if request.live is None else request.live(outcome.affected),
+        waves=_waves(outcome, request.rollout),
     )
+
+
+def _waves(
+    outcome: _Outcome, rollout: RolloutSettings
+) -> tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]:
+    """Per repository, the waves the definition change would go through: its members are
+    the apps a changed definition makes render differently (or break), as in the daemon."""
+    touched = {
+        (c.repo, c.name)
+        for c in outcome.apps
+        if c.definitions and c.status in (AppChangeKind.CHANGED, AppChangeKind.BROKEN)
+    }
+    by_repo: dict[str, list[RenderedApp]] = {}
+    for app in outcome.affected_all:
+        if (app.repo, app.name) in touched:
+            by_repo.setdefault(app.repo, []).append(app)
+    for repo, name in sorted(touched):  # broken at head: ordered by name alone
+        if name not in {a.name for a in by_repo.get(repo, [])}:
+            by_repo.setdefault(repo, []).append(_named(repo, name))
+    return tuple(
+        (repo, tuple(plan_waves(apps, rollout.waves, rollout.order)))
+        for repo, apps in sorted(by_repo.items())
+    )
+
+
+def _named(repo: str, name: str) -> RenderedApp:
+    return RenderedApp(repo=repo, name=name, namespace="", path="", objects=(), digest="")
 
 
 def _candidates(base: DependencyIndex, head: DependencyIndex, changed: set[str]) -> dict[str, str]:

@@ -159,6 +159,14 @@ def test_a_trait_change_goes_out_in_gated_waves_and_halts_on_an_unhealthy_app(
     assert before["pinned"][0] == "one"
 
     new_revision = platform.push({"definitions/stamp-2.yaml": stamp("2.0.0", "new")})
+    capsys.readouterr()
+    # review on that change prints the waves it would go through (the pinned app in none)
+    review = ["review", "--base", old_revision, "--head", new_revision, str(platform.work)]
+    assert main([*review, "--waves", "1,10%,50%,100%"]) == 0
+    out = capsys.readouterr().out
+    assert "### Rollout waves" in out and "20 apps in 4 waves" in out
+    assert "1. `canary`\n2. `early-0`\n3. `early-1`, `early-2`, `early-3`, `app-00`" in out
+    assert "`pinned`" not in out.split("### Rollout waves")[1].split("###")[0]
     seen: list[list[str]] = []
     settle(waves, Phase.PAUSING)  # wave 1 applied, its gate held
     seen.append(new_ones(waves))

@@ -114,3 +114,46 @@ def test_a_new_major_is_added_and_only_unpinned_apps_move(
     (stamp,) = data["definitions"]
     assert stamp["name"] == "stamp@3.0.0" and stamp["status"] == "added"
     assert [a["name"] for a in data["apps"]] == ["latest"]
+
+
+def test_review_lists_the_waves_of_a_definition_change_in_rollout_order(
+    versioned: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tiered = uses("canary", "stamp").replace("services:", "labels: {tier: '0'}\nservices:")
+    versioned.write({"apps/canary/vela.yaml": tiered, "apps/zeta/vela.yaml": uses("zeta", "stamp")})
+    versioned.commit("two more apps on the newest stamp")
+    versioned.git("branch", "-f", "main")
+    versioned.edit("definitions/stamp-2.yaml", "stamp: '2.0.0'", "stamp: '2.0.0-fixed'")
+    versioned.commit("stamp 2.0.0: fix in place")
+
+    code = main(
+        [
+            *("review", "--base", "main", "--head", "feature", str(versioned.path)),
+            *("--format", "json", "--waves", "1,100%", "--rollout-order", "tier"),
+        ]
+    )
+
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    # the canary first by its tier, then by name; the app pinning stamp@1 is in no wave
+    assert json.loads(out)["waves"] == {"platform": [["canary"], ["latest", "zeta"]]}
+
+
+def test_review_refuses_a_wave_that_is_no_count_or_percentage(
+    versioned: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        main(
+            [
+                "review",
+                "--base",
+                "main",
+                "--head",
+                "feature",
+                str(versioned.path),
+                "--waves",
+                "1,0%",
+            ]
+        )
+
+    assert "'0%' is not a number of apps" in capsys.readouterr().err
