@@ -79,7 +79,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=_DEFAULT_ROLLOUT.waves,
         metavar="LIST",
         help="the daemon's rollout.waves, to show the waves a definition change would take"
-        f" (default {','.join(_DEFAULT_ROLLOUT.waves)})",
+        f" (default {','.join(_DEFAULT_ROLLOUT.waves).replace('%', '%%')})",
     )
     parser.add_argument(
         "--rollout-order",
