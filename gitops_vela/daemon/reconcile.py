@@ -40,7 +40,7 @@ from gitops_vela.daemon.metrics import Metrics
 from gitops_vela.daemon.report import app_statuses, repository_reason
 from gitops_vela.daemon.reporting import ReconcileReport, RunReporter, changed_objects
 from gitops_vela.daemon.rollouts import ROLLOUT_FILE, Rollouts, rollout_yaml
-from gitops_vela.daemon.waves import Phase
+from gitops_vela.daemon.waves import Phase, Rollout
 from gitops_vela.errors import ClusterUnreachable, GitopsVelaError, SourceError, StatusError
 from gitops_vela.logs import get_logger
 from gitops_vela.model.rendered import RenderedApp, RepositoryRender
@@ -176,7 +176,9 @@ class RepositoryReconciler:
                 result, removed = self._sync(render)
             self._cluster_reached = True
             if self.rollouts is not None:
+                before = self.rollouts.rollout
                 self.rollouts.after_sync(result)
+                _log_rollout(before, self.rollouts.rollout)
                 self._rollout_record()
                 self._rollout_metrics()
 
@@ -332,9 +334,12 @@ class RepositoryReconciler:
             )
 
         catalog = self._memory.catalog
-        return self.rollouts.render(
+        before = self.rollouts.rollout
+        chosen = self.rollouts.render(
             render, catalog=catalog, revision=snapshot.sha, render_with=render_with
         )
+        _log_rollout(before, self.rollouts.rollout)
+        return chosen
 
     def _remember_good(self, render: RepositoryRender) -> None:
         """Keep each app's last good render; forget apps no longer in Git.
@@ -445,6 +450,30 @@ class RepositoryReconciler:
             message=failed.error.message,
             cluster_reached=reached,
         )
+
+
+def _log_rollout(before: Rollout | None, after: Rollout | None) -> None:
+    """One line when a rollout starts, changes wave or phase: what an operator tails for."""
+    if after is None or (
+        before is not None
+        and (before.revision, before.wave, before.phase)
+        == (after.revision, after.wave, after.phase)
+    ):
+        return
+    fields = {
+        "definitions": after.revision[:12],
+        "phase": str(after.phase),
+        "wave": f"{after.wave + 1}/{len(after.sizes)}",
+        "reached": len(after.reached),
+        "members": len(after.members),
+    }
+    if after.phase is Phase.HALTED:
+        failed = [f"{f.app}: {'; '.join(f.objects)}" for f in after.failed]
+        log.warning("rollout halted", failed=failed, rolled_back=after.rolled_back, **fields)
+    elif before is None or before.revision != after.revision:
+        log.info("rollout started", superseded=after.superseded[:12], **fields)
+    else:
+        log.info("rollout moved", **fields)
 
 
 def _credentials(settings: RepositorySettings) -> Credentials:

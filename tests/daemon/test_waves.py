@@ -254,3 +254,20 @@ def test_a_change_no_app_renders_differently_is_complete_at_once() -> None:
 
     assert rollouts.rollout is not None and rollouts.rollout.phase is Phase.COMPLETE
     assert rollouts.rollout.members == ()
+
+
+def test_a_rollback_halt_renders_the_reached_apps_on_their_old_definitions_again() -> None:
+    world = World(users=["a", "b", "c"])
+    clock = Clock()
+    settings = RolloutSettings(waves=("1", "100%"), pause=0, health_gate=5, on_failure="rollback")
+    rollouts = Rollouts(settings, clock=clock)
+    world.run(rollouts, "old", "c1")
+    assert world.run(rollouts, "new", "c2")["a"] == "v1@new"  # wave 1
+
+    clock.now = 6
+    rollouts.after_sync(SyncResult(()))  # "a" never became Healthy: the gate fails
+
+    assert rollouts.rollout is not None and rollouts.rollout.phase is Phase.HALTED
+    assert world.run(rollouts, "new", "c2") == {"a": "v1@old", "b": "v1@old", "c": "v1@old"}
+    assert rollouts.command(Command.RESUME) is not None
+    assert world.run(rollouts, "new", "c2")["a"] == "v1@new"  # starts over at wave 1
