@@ -22,6 +22,7 @@ reconciler hands it the run's one ``StatusDelta`` and its ``ReconcileReport``.
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
@@ -29,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import structlog
+import yaml
 
 from gitops_vela.catalog import Catalog, load_catalog
 from gitops_vela.cluster import Cluster
@@ -47,7 +49,7 @@ from gitops_vela.model.rendered import RenderedApp, RepositoryRender
 from gitops_vela.model.status import AppStatus, PipelineStage, Reason
 from gitops_vela.render import render_repository
 from gitops_vela.settings import RenderSettings, RepositorySettings
-from gitops_vela.source import Credentials, GitSource, OpHook, Snapshot
+from gitops_vela.source import Credentials, GitSource, OpHook, Snapshot, export_tree
 from gitops_vela.status import Author, StatusWriter, status_delta
 from gitops_vela.sync import AppResult, SyncOptions, SyncResult, sync_repository
 
@@ -133,6 +135,7 @@ class RepositoryReconciler:
         # definition changes in waves (``rollout:``); None: they reach every app at once
         self.rollouts = Rollouts(settings.rollout) if settings.rollout is not None else None
         self._handled = ""  # the id of the last rollout command applied
+        self._restore_tried = False  # the control record is read for a rollout once, at start
         self._recorded: tuple[str, str] | None = None  # (handled, state) last written
         self._cluster_reached: bool | None = None
         self._center_errors: tuple[str, ...] = ()  # centers this run could not fetch
@@ -166,7 +169,7 @@ class RepositoryReconciler:
             with stage(Stage.BUILD), self._centers().use() as centers:
                 render, rendered = self._render(snapshot, centers)
                 if self.rollouts is not None:  # apps a rollout has not reached keep theirs
-                    self._rollout_command()
+                    self._rollout_command(centers)
                     render = self._in_waves(snapshot, render)
                     self._remember_good(render)
 
@@ -256,8 +259,9 @@ class RepositoryReconciler:
             self._remember_good(render)
         return render, True
 
-    def _rollout_command(self) -> None:
-        """Apply a ``gitops-vela rollout`` command recorded in the cluster and not yet handled.
+    def _rollout_command(self, centers: CenterDefinitions) -> None:
+        """Apply a ``gitops-vela rollout`` command recorded in the cluster and not yet handled;
+        on the first run, take up the rollout the record holds (a restart mid-rollout).
 
         An unreadable record is logged, never a reason to stop: the rollout just
         goes on as it was until the record can be read.
@@ -270,6 +274,9 @@ class RepositoryReconciler:
         except GitopsVelaError as exc:
             log.warning("rollout command unreadable", error=exc.message)
             return
+        if not self._restore_tried:
+            self._restore_tried = True
+            self._restore(control.state, centers)
         if control.command is None or not control.pending or control.id == self._handled:
             return
         rollout = self.rollouts.command(control.command)
@@ -280,6 +287,43 @@ class RepositoryReconciler:
             rollout=rollout.revision if rollout else "",
             phase=str(rollout.phase) if rollout else "no rollout",
         )
+
+    def _restore(self, state: str, centers: CenterDefinitions) -> None:
+        assert self.rollouts is not None
+        try:
+            document = yaml.safe_load(state) if state else None
+        except yaml.YAMLError:
+            document = None
+        if not isinstance(document, dict):
+            return
+
+        def load(revision: str) -> Catalog | None:
+            with tempfile.TemporaryDirectory(prefix="gitops-vela-definitions-") as tmp:
+                try:
+                    try:
+                        export_tree(self.source.git_dir, revision, Path(tmp))
+                    except SourceError:  # not in this cache (a new pod): fetch that commit
+                        local = f"refs/gitops-vela/rollout/{revision}"
+                        self.source.remote_cache.fetch(revision, local_ref=local)
+                        export_tree(self.source.git_dir, revision, Path(tmp))
+                except (SourceError, ValueError):
+                    return None
+                root = (Path(tmp) / self.settings.path).resolve()
+                return load_catalog(root, origin=self.name, centers=centers.dirs)
+
+        if self.rollouts.restore(document, load):
+            rollout = self.rollouts.rollout
+            log.info(
+                "rollout taken up after a restart",
+                definitions=rollout.revision[:12] if rollout else "",
+                phase=str(rollout.phase) if rollout else "",
+            )
+        elif str(document.get("phase")) != str(Phase.COMPLETE):
+            log.warning(
+                "rollout record not taken up (definitions of a revision unavailable):"
+                " apps take the newest definitions",
+                definitions=str(document.get("revision", ""))[:12],
+            )
 
     def _rollout_record(self) -> None:
         """Write the handled command and the rollout's state to the control record, when

@@ -16,9 +16,11 @@ what it runs now.
 
 from __future__ import annotations
 
+import calendar
+import itertools
 import time
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import yaml
@@ -167,6 +169,33 @@ class Rollouts:
             self.rollout = waves.command(self.rollout, action, now=self._clock())
         return self.rollout
 
+    def restore(self, document: Mapping[str, Any], load: Callable[[str], Catalog | None]) -> bool:
+        """After a restart: take up the rollout the control record holds, loading the
+        definitions of each revision it names (``load``: a commit -> its catalog).
+
+        False (and nothing changed) when there is nothing to take up or a revision's
+        definitions cannot be loaded: the apps then take the newest definitions.
+        """
+        if self._target or str(document.get("phase")) == str(Phase.COMPLETE):
+            return False
+        try:
+            rollout, running, held_from = _parse(document)
+        except (KeyError, TypeError, ValueError):
+            return False
+        revisions = {rollout.revision, *running.values(), *held_from.values()}
+        loaded = {revision: load(revision) for revision in sorted(revisions)}
+        if any(catalog is None for catalog in loaded.values()):
+            return False
+        digests = {r: c.digest for r, c in loaded.items() if c is not None}
+        for revision, catalog in loaded.items():
+            if catalog is not None:
+                self._definitions[catalog.digest] = Definitions(revision, catalog)
+        self._target = digests[rollout.revision]
+        self.running = {app: digests[r] for app, r in running.items()}
+        self._from = {app: digests[r] for app, r in held_from.items()}
+        self.rollout = replace(rollout, digest=self._target)
+        return True
+
     def document(self) -> dict[str, Any] | None:
         """The rollout as the status branch's ``rollout.yaml`` and ``status`` show it."""
         rollout = self.rollout
@@ -186,12 +215,58 @@ class Rollouts:
             "halted": [{"app": f.app, "objects": list(f.objects)} for f in rollout.failed],
             "rolledBack": rollout.rolled_back,
             "superseded": rollout.superseded,
+            "heldFrom": _by_revision(self._from, self.revision_of),  # what members ran before
+            "pausedIn": str(rollout.held) if rollout.held else "",
         }
 
 
 def rollout_yaml(document: Mapping[str, Any]) -> str:
     """The rollout document as the status branch's ``rollout.yaml`` (and the control record)."""
     return str(yaml.safe_dump(dict(document), sort_keys=False, width=10_000))
+
+
+def _by_revision(
+    apps: Mapping[str, str], revision_of: Callable[[str], str]
+) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for app, digest in sorted(apps.items()):
+        found.setdefault(revision_of(digest) or digest[:12], []).append(app)
+    return found
+
+
+def _parse(document: Mapping[str, Any]) -> tuple[Rollout, dict[str, str], dict[str, str]]:
+    """The rollout, app -> revision it runs, member -> revision it ran before; as written."""
+    waves_apps = [tuple(str(a) for a in wave) for wave in document["waves"]]
+    sizes = tuple(itertools.accumulate(len(w) for w in waves_apps))
+    since = calendar.timegm(time.strptime(str(document["since"]), "%Y-%m-%dT%H:%M:%SZ"))
+    paused_in = str(document.get("pausedIn") or "")
+    rollout = Rollout(
+        revision=str(document["revision"]),
+        digest="",
+        members=tuple(a for wave in waves_apps for a in wave),
+        sizes=sizes,
+        wave=int(document["wave"]) - 1,
+        phase=Phase(str(document["phase"])),
+        since=float(since),
+        failed=tuple(
+            waves.GateFailure(str(f["app"]), tuple(str(o) for o in f.get("objects") or ()))
+            for f in document.get("halted") or ()
+        ),
+        superseded=str(document.get("superseded") or ""),
+        rolled_back=bool(document.get("rolledBack")),
+        held=Phase(paused_in) if paused_in else None,
+    )
+    running = {
+        str(app): str(revision)
+        for revision, apps in (document.get("appsByDefinitionsRevision") or {}).items()
+        for app in apps
+    }
+    held_from = {
+        str(app): str(revision)
+        for revision, apps in (document.get("heldFrom") or {}).items()
+        for app in apps
+    }
+    return rollout, running, held_from
 
 
 def _gate_text(rollout: Rollout) -> str:
