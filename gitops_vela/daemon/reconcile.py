@@ -274,9 +274,13 @@ class RepositoryReconciler:
         except GitopsVelaError as exc:
             log.warning("rollout command unreadable", error=exc.message)
             return
-        if not self._restore_tried:
+        # Another replica ran the repository since our last record (a shard hand-over and
+        # back): what we hold in memory is stale, the record is not.
+        stale = self._recorded is not None and control.state != self._recorded[1]
+        if not self._restore_tried or stale:
             self._restore_tried = True
-            self._restore(control.state, centers)
+            self._restore(control.state, centers, stale=stale)
+            self._recorded = (control.handled, control.state)
         if control.command is None or not control.pending or control.id == self._handled:
             return
         rollout = self.rollouts.command(control.command)
@@ -288,12 +292,16 @@ class RepositoryReconciler:
             phase=str(rollout.phase) if rollout else "no rollout",
         )
 
-    def _restore(self, state: str, centers: CenterDefinitions) -> None:
+    def _restore(self, state: str, centers: CenterDefinitions, *, stale: bool) -> None:
+        """Take up the recorded rollout; when our memory is ``stale`` and the record cannot
+        be taken up, start afresh rather than go on from what we knew before."""
         assert self.rollouts is not None
         try:
             document = yaml.safe_load(state) if state else None
         except yaml.YAMLError:
             document = None
+        if stale:
+            self.rollouts.forget()
         if not isinstance(document, dict):
             return
 

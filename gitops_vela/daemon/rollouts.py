@@ -54,6 +54,10 @@ class Rollouts:
     def __init__(self, settings: RolloutSettings, *, clock: Callable[[], float] = time.time):
         self.settings = settings
         self._clock = clock
+        self.forget()
+
+    def forget(self) -> None:
+        """Drop everything known: the next ``render`` (or ``restore``) starts afresh."""
         self._definitions: dict[str, Definitions] = {}  # catalog digest -> definitions
         self._target = ""  # digest of the newest definitions
         self._from: dict[str, str] = {}  # member -> digest it ran when the rollout began
@@ -176,7 +180,7 @@ class Rollouts:
         False (and nothing changed) when there is nothing to take up or a revision's
         definitions cannot be loaded: the apps then take the newest definitions.
         """
-        if self._target or str(document.get("phase")) == str(Phase.COMPLETE):
+        if str(document.get("phase")) == str(Phase.COMPLETE):
             return False
         try:
             rollout, running, held_from = _parse(document)
@@ -186,6 +190,7 @@ class Rollouts:
         loaded = {revision: load(revision) for revision in sorted(revisions)}
         if any(catalog is None for catalog in loaded.values()):
             return False
+        self.forget()
         digests = {r: c.digest for r, c in loaded.items() if c is not None}
         for revision, catalog in loaded.items():
             if catalog is not None:
