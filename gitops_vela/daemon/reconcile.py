@@ -170,7 +170,7 @@ class RepositoryReconciler:
                 render, rendered = self._render(snapshot, centers)
                 if self.rollouts is not None:  # apps a rollout has not reached keep theirs
                     self._rollout_command(centers)
-                    render = self._in_waves(snapshot, render)
+                    render = self._in_waves(snapshot, render, centers)
                     self._remember_good(render)
 
             # 3. One sync: plan, apply in stages, prune each app's stale objects, assess
@@ -305,7 +305,10 @@ class RepositoryReconciler:
         if not isinstance(document, dict):
             return
 
-        def load(revision: str) -> Catalog | None:
+        def load(label: str) -> Catalog | None:
+            revision, _, center_digest = label.partition(CENTERS_MARK)
+            if center_digest and center_digest != centers.digest[:12]:
+                return None  # a center's definitions at an earlier ref: not kept
             with tempfile.TemporaryDirectory(prefix="gitops-vela-definitions-") as tmp:
                 try:
                     try:
@@ -368,7 +371,9 @@ class RepositoryReconciler:
             apps=per_revision,
         )
 
-    def _in_waves(self, snapshot: Snapshot, render: RepositoryRender) -> RepositoryRender:
+    def _in_waves(
+        self, snapshot: Snapshot, render: RepositoryRender, centers: CenterDefinitions
+    ) -> RepositoryRender:
         """The render with each app a rollout has not reached on the definitions it runs."""
         assert self.rollouts is not None and self._memory.catalog is not None
         root = snapshot.path(self.settings.path)
@@ -388,7 +393,10 @@ class RepositoryReconciler:
         catalog = self._memory.catalog
         before = self.rollouts.rollout
         chosen = self.rollouts.render(
-            render, catalog=catalog, revision=snapshot.sha, render_with=render_with
+            render,
+            catalog=catalog,
+            revision=_definitions_revision(snapshot.sha, centers),
+            render_with=render_with,
         )
         _log_rollout(before, self.rollouts.rollout)
         return chosen
@@ -502,6 +510,15 @@ class RepositoryReconciler:
             message=failed.error.message,
             cluster_reached=reached,
         )
+
+
+CENTERS_MARK = "+centers."
+
+
+def _definitions_revision(sha: str, centers: CenterDefinitions) -> str:
+    """What names a set of definitions: the commit, plus the centers' digest when the
+    repository uses capability centers (a center's new ref changes them at the same commit)."""
+    return f"{sha}{CENTERS_MARK}{centers.digest[:12]}" if centers.dirs else sha
 
 
 def _log_rollout(before: Rollout | None, after: Rollout | None) -> None:

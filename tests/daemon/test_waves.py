@@ -231,8 +231,9 @@ def test_a_new_change_supersedes_the_running_rollout_from_where_each_app_is() ->
     assert superseding.revision == "c3" and superseding.phase is Phase.GATING
     assert superseding.members == ("a", "b", "c", "d") and superseding.wave == 0
     assert rendered == {"a": "v1@v3", "b": "v1@v2", "c": "v1@v1", "d": "v1@v1"}
-    by_revision = rollouts.document()["appsByDefinitionsRevision"]  # type: ignore[index]
-    assert by_revision == {"c1": ["c", "d"], "c2": ["b"], "c3": ["a"]}
+    document = rollouts.document()
+    assert document is not None
+    assert document["appsByDefinitionsRevision"] == {"c1": ["c", "d"], "c2": ["b"], "c3": ["a"]}
 
 
 def test_an_app_that_fails_on_the_new_definitions_keeps_its_old_render_until_its_wave() -> None:
