@@ -25,6 +25,7 @@ DESCRIPTION = "definition.oam.dev/description"
 MAX_SOURCE_BYTES = 1024 * 1024
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _KINDS = {kind.value: kind for kind in DefinitionKind}
+_SEMVER = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ def parse_definition(
     applies = _strings(doc, spec, "appliesToWorkloads", problems) or ("*",)
     conflicts = _strings(doc, spec, "conflictsWith", problems)
     health_policy = _health_policy(doc, spec, problems)
+    version = _version(doc, spec, problems)
     if problems or kind is None:
         raise DefinitionError(problems)
     return Definition(
@@ -82,6 +84,7 @@ def parse_definition(
         definition_ref=_definition_ref(spec),
         parameters=parameters,
         health_policy=health_policy,
+        version=version,
         imports=tuple(path for path in sources if path != entry),
         entry=entry,
         sources=sources,
@@ -119,6 +122,23 @@ def _name(doc: Document, body: dict[str, Any], problems: list[Diagnostic]) -> st
         )
         return str(name)
     return name
+
+
+def _version(doc: Document, spec: dict[str, Any], problems: list[Diagnostic]) -> str:
+    """``spec.version`` as written, checked now so a pin can later compare it without guessing."""
+    version = spec.get("version")
+    if version is None:
+        return ""
+    if not isinstance(version, str) or not _SEMVER.match(version):
+        problems.append(
+            doc.diagnostic(
+                ("spec", "version"),
+                f"version {version!r} is not a semantic version",
+                hint='write MAJOR.MINOR.PATCH as a quoted string, e.g. "1.2.0"',
+            )
+        )
+        return ""
+    return version
 
 
 def _description(body: dict[str, Any]) -> str:

@@ -1,7 +1,9 @@
 """Build a ``Catalog`` from the built-ins, capability centers and a repository.
 
 Precedence, lowest first: built-ins, centers (in the order given), the
-repository. A later definition of the same name replaces an earlier one;
+repository. A source that defines a name replaces every version of it the
+earlier sources had (the versions of one name coexist within one source, so
+a repository overriding a center's ``scaler`` owns all of ``scaler``);
 replacing a built-in is flagged (``Definition.overrides_builtin``). One
 broken document is a diagnostic, never a reason to drop the others.
 """
@@ -55,23 +57,27 @@ def load_catalog(
 
 
 def _merge(layers: Iterable[Layer]) -> Catalog:
-    by_name: dict[str, Definition] = {}
+    by_name: dict[str, list[Definition]] = {}
     broken: dict[str, Diagnostic] = {}
     diagnostics: list[Diagnostic] = []
     for definitions, problems, broken_names in layers:
         diagnostics.extend(problems)
+        replaced = {
+            name: by_name.pop(name) for name in {d.name for d in definitions} & by_name.keys()
+        }
         for definition in definitions:
-            previous = by_name.get(definition.name)
-            overrides = previous is not None and (
-                previous.origin == "builtin" or previous.overrides_builtin
+            previous = replaced.get(definition.name, ())
+            overrides = any(p.origin == "builtin" or p.overrides_builtin for p in previous)
+            by_name.setdefault(definition.name, []).append(
+                dataclasses.replace(definition, overrides_builtin=overrides)
             )
-            by_name[definition.name] = dataclasses.replace(definition, overrides_builtin=overrides)
             broken.pop(definition.name, None)
         for name, problem in broken_names.items():
             if name not in by_name:  # a broken override leaves the earlier one usable
                 broken.setdefault(name, problem)
-    diagnostics.extend(check_catalog(by_name))
-    return Catalog(by_name, diagnostics=tuple(diagnostics), broken=broken)
+    every = [d for versions in by_name.values() for d in versions]
+    diagnostics.extend(check_catalog(every))
+    return Catalog(every, diagnostics=tuple(diagnostics), broken=broken)
 
 
 def _load_dir(directory: Path, *, space: str, origin: str, root: Path, prefix: str = "") -> Layer:
@@ -96,13 +102,13 @@ def _load_dir(directory: Path, *, space: str, origin: str, root: Path, prefix: s
                 problems.extend(failure or ())
                 if failure:
                     broken.setdefault(_name_of(doc.value), failure[0])
-            elif definition.name in seen:
+            elif definition.ref in seen:
                 message = (
-                    f"definition {definition.name!r} is also defined in {seen[definition.name]}"
+                    f"definition {_shown(definition)} is also defined in {seen[definition.ref]}"
                 )
                 problems.append(doc.diagnostic(("metadata", "name"), message))
             else:
-                seen[definition.name] = display
+                seen[definition.ref] = display
                 definitions.append(definition)
     broken.pop("", None)
     return definitions, problems, broken
@@ -152,6 +158,12 @@ def _sources_unchanged(parsed: Parsed, roots: Roots) -> bool:
             except PathRefused:
                 return False
     return True
+
+
+def _shown(definition: Definition) -> str:
+    if definition.version:
+        return f"{definition.name!r} version {definition.version}"
+    return repr(definition.name)
 
 
 def _name_of(body: object) -> str:

@@ -17,6 +17,7 @@ from gitops_vela.cli import (
     emulator_cmd,
     render_cmds,
     review_cmd,
+    rollout_cmd,
     run_cmd,
     status_cmd,
     sync_cmds,
@@ -32,6 +33,7 @@ _GROUPS = (
     run_cmd,
     review_cmd,
     status_cmd,
+    rollout_cmd,
     emulator_cmd,
 )
 

@@ -8,12 +8,20 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from gitops_vela.catalog import Catalog, load_catalog
+from gitops_vela.catalog import Catalog, load_catalog, parse_pin
 from gitops_vela.catalog.describe import applies_text, origin_text, parameter_rows
 from gitops_vela.catalog.healthlib import policy_rows
-from gitops_vela.cli.common import add_output_arg, checkout, command_parser
+from gitops_vela.cli.common import (
+    add_app_glob_arg,
+    add_output_arg,
+    app_globs,
+    checkout,
+    command_parser,
+    looks_like_repository,
+)
 from gitops_vela.cli.outputs import emit
 from gitops_vela.model.definitions import Definition
+from gitops_vela.render.loading import load_apps
 
 _OUTPUTS = ("table", "json", "yaml")
 
@@ -34,6 +42,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         example="gitops-vela defs list sample-repo -o json",
     )
     listing.add_argument("path", nargs="?", default=".", help="repository (default: .)")
+    add_app_glob_arg(listing)
     add_output_arg(listing, _OUTPUTS, help="a table (default), or JSON/YAML for machines")
     listing.set_defaults(handler=_defs_list)
     show = command_parser(
@@ -42,7 +51,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="a definition's parameters, what it applies to, what it conflicts with",
         example="gitops-vela defs show route sample-repo",
     )
-    show.add_argument("name", help="definition name")
+    show.add_argument("name", help="definition name, optionally pinned: NAME@MAJOR[.MINOR]")
     # None, not ".": a name not found hints at passing the repository only when PATH was left out
     show.add_argument("path", nargs="?", default=None, help="repository (default: .)")
     add_output_arg(show, _OUTPUTS, help="text and a table (default), or JSON/YAML")
@@ -60,27 +69,60 @@ def _catalog(path: str) -> Catalog:
 def _defs_list(args: argparse.Namespace) -> int:
     catalog = _catalog(args.path)
     health = policy_rows(catalog)
+    users = _users(args, catalog)
     if args.output != "table":
         policies = [{"kind": r.kind, "policy": r.policy, "from": r.origin} for r in health]
-        emit(
-            {"definitions": [_summary(d) for d in catalog], "healthPolicies": policies}, args.output
-        )
+        listed = [{**_summary(d), "usedBy": users.get(d.ref, [])} for d in _every(catalog)]
+        emit({"definitions": listed, "healthPolicies": policies}, args.output)
         return 0
-    rows = [("NAME", "KIND", "APPLIES-TO", "ORIGIN", "DESCRIPTION")]
-    for definition in catalog:
+    rows = [("NAME", "VERSION", "KIND", "APPLIES-TO", "ORIGIN", "USED-BY", "DESCRIPTION")]
+    for definition in _every(catalog):
         kind = "trait" if definition.is_trait else "workload"
         applies = applies_text(definition)
         applies = applies if len(applies) <= 48 else applies[:45] + "..."
-        rows.append((definition.name, kind, applies, origin_text(definition), _short(definition)))
+        version = definition.version or "-"
+        origin = origin_text(definition)
+        used = _used_text(users.get(definition.ref, []))
+        rows.append((definition.name, version, kind, applies, origin, used, _short(definition)))
     _table(rows)
     print("health policies by kind (a definition's own healthPolicy wins for what it renders):")
     _table([("KIND", "POLICY", "FROM"), *((r.kind, r.policy, r.origin) for r in health)])
     return 0
 
 
+def _every(catalog: Catalog) -> list[Definition]:
+    """Every version of every definition: by name, newest version first."""
+    return [version for newest in catalog for version in catalog.versions(newest.name)]
+
+
+def _users(args: argparse.Namespace, catalog: Catalog) -> dict[str, list[str]]:
+    """Definition ref -> the apps whose Appfiles use that version (checked, not rendered).
+
+    Apps are looked for only in a folder laid out as a repository (or with
+    ``--app-glob``): ``defs list`` also runs where there are no apps at all.
+    """
+    root, repo = checkout(args.path)
+    if not args.app_globs and not looks_like_repository(root):
+        return {}
+    loaded, _ = load_apps(root, repo=repo, catalog=catalog, globs=app_globs(args, root))
+    users: dict[str, list[str]] = {}
+    for app in loaded:
+        for ref in sorted(app.definitions):
+            users.setdefault(ref, []).append(app.name)
+    return {ref: sorted(set(names)) for ref, names in users.items()}
+
+
+def _used_text(names: Sequence[str]) -> str:
+    if not names:
+        return "-"
+    shown = ",".join(names[:3]) + (",..." if len(names) > 3 else "")
+    return f"{len(names)}:{shown}"
+
+
 def _summary(definition: Definition) -> dict[str, Any]:
     return {
         "name": definition.name,
+        "version": definition.version,
         "kind": definition.kind.value,
         "origin": definition.origin,
         "overridesBuiltin": definition.overrides_builtin,
@@ -120,14 +162,17 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 def _defs_show(args: argparse.Namespace) -> int:
     catalog = _catalog(args.path or ".")
-    definition = catalog.get(args.name)
+    name, pin = parse_pin(args.name) or (args.name, "")
+    definition = catalog.resolve(name, pin)
     if definition is None:
         _not_found(args.name, catalog, defaulted=args.path is None)
         return 1
     if args.output != "table":
         emit({**_summary(definition), "parameters": dict(definition.parameters)}, args.output)
         return 0
-    print(f"# {definition.name} ({definition.kind.value}, {origin_text(definition)})")
+    print(f"# {definition.ref} ({definition.kind.value}, {origin_text(definition)})")
+    if len(catalog.versions(name)) > 1:
+        print(f"versions: {', '.join(d.version or '(none)' for d in catalog.versions(name))}")
     if definition.description:
         print(definition.description)
     if definition.path:

@@ -29,9 +29,12 @@ from gitops_vela.review.live import live_diffs
 from gitops_vela.review.markdown import DEFAULT_LIMIT
 from gitops_vela.review.report import ClusterDiff
 from gitops_vela.review.reviewer import LiveDiff
-from gitops_vela.settings import render_settings
+from gitops_vela.settings import RolloutSettings, render_settings
+from gitops_vela.settings.configfile import wave_problem
 from gitops_vela.source.identity import repository_identity
 from gitops_vela.sync import DEFAULT_INVENTORY_NAMESPACE, SyncOptions
+
+_DEFAULT_ROLLOUT = RolloutSettings()
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -72,6 +75,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         type=label_selector,
         metavar="SELECTOR",
         help="report only apps whose Appfile labels match, e.g. tier=web (kubectl's syntax)",
+    )
+    parser.add_argument(
+        "--waves",
+        type=_waves,
+        default=_DEFAULT_ROLLOUT.waves,
+        metavar="LIST",
+        help="the daemon's rollout.waves, to show the waves a definition change would take"
+        f" (default {','.join(_DEFAULT_ROLLOUT.waves).replace('%', '%%')})",
+    )
+    parser.add_argument(
+        "--rollout-order",
+        action="append",
+        metavar="KEY",
+        help="the daemon's rollout.order keys (repeatable;"
+        f" default {', '.join(_DEFAULT_ROLLOUT.order)})",
     )
     parser.add_argument(
         "--apps-repo",
@@ -119,6 +137,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(handler=run)
 
 
+def _waves(text: str) -> tuple[str, ...]:
+    """``--waves 1,10%,50%,100%``, each entry checked as the config file checks it."""
+    waves = tuple(part.strip() for part in text.split(",") if part.strip())
+    for wave in waves or ("",):
+        if problem := wave_problem(wave):
+            raise argparse.ArgumentTypeError(problem)
+    return waves
+
+
 def run(args: argparse.Namespace) -> int:
     if not args.cluster:
         return _review(args, live=None)
@@ -152,6 +179,10 @@ def _review(args: argparse.Namespace, *, live: LiveDiff | None) -> int:
         policy=policy_of(args),
         explain=args.explain,
         environment=args.env,
+        rollout=RolloutSettings(
+            waves=tuple(args.waves),
+            order=tuple(args.rollout_order or _DEFAULT_ROLLOUT.order),
+        ),
     )
     with spinner(f"reviewing {args.head} against {args.base}", console=terminal()):
         report = review(request)

@@ -13,7 +13,7 @@ from gitops_vela.cli.status_table import print_table
 from gitops_vela.source import redact_url
 from gitops_vela.status import DEFAULT_BRANCH, format_table, read_status
 from gitops_vela.status.document import as_document
-from gitops_vela.status.reader import StatusReport
+from gitops_vela.status.reader import StatusReport, rollout_lines
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -71,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(format_table(report))
     else:
         print_table(report, console)
+        if report.rollout is not None:
+            print("\n" + "\n".join(rollout_lines(report.rollout)))
     return 0
 
 
@@ -82,4 +84,5 @@ def _document(report: StatusReport) -> dict[str, Any]:
         "environment": report.environment,
         "environments": list(report.environments),
         "apps": [as_document(status) for status in report.apps],
+        **({"rollout": report.rollout} if report.rollout is not None else {}),
     }

@@ -8,6 +8,8 @@ is an alert rule.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
@@ -94,6 +96,39 @@ class Metrics:
             ["repo"],
             registry=r,
         )
+
+        self.rollout_wave = Gauge(
+            "gitops_vela_rollout_wave",
+            "The current wave (1-based) of a repository's definition rollout, 0 with none.",
+            ["repo"],
+            registry=r,
+        )
+        self.rollout_phase = Gauge(
+            "gitops_vela_rollout_phase",
+            "1 for the rollout's current phase (Gating, Pausing, Halted...), 0 for the others.",
+            ["repo", "phase"],
+            registry=r,
+        )
+        self._rollout_revisions: dict[str, set[str]] = {}  # repo -> revisions exported
+        self.rollout_apps = Gauge(
+            "gitops_vela_rollout_apps",
+            "Apps by the definitions revision they run, while a repository uses rollouts.",
+            ["repo", "definitions_revision"],
+            registry=r,
+        )
+
+    def set_rollout(
+        self, *, repo: str, wave: int, phase: str, phases: Iterable[str], apps: Mapping[str, int]
+    ) -> None:
+        """A repository's rollout; revisions no app runs any more stop being exported."""
+        self.rollout_wave.labels(repo).set(wave)
+        for value in phases:
+            self.rollout_phase.labels(repo, value).set(1 if value == phase else 0)
+        for gone in self._rollout_revisions.get(repo, set()) - set(apps):
+            _remove(self.rollout_apps, repo, gone)
+        self._rollout_revisions[repo] = set(apps)
+        for revision, count in apps.items():
+            self.rollout_apps.labels(repo, revision).set(count)
 
     def set_app(self, *, repo: str, app: str, health: Health, synced: bool) -> None:
         for value in Health:

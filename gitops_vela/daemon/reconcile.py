@@ -22,23 +22,28 @@ reconciler hands it the run's one ``StatusDelta`` and its ``ReconcileReport``.
 
 from __future__ import annotations
 
+import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import structlog
+import yaml
 
-from gitops_vela.catalog import load_catalog
+from gitops_vela.catalog import Catalog, load_catalog
 from gitops_vela.cluster import Cluster, Identity
 from gitops_vela.daemon.centers import CenterDefinitions, Centers
+from gitops_vela.daemon.control import acknowledge, read_control
 from gitops_vela.daemon.events import EventRecorder
 from gitops_vela.daemon.leases import default_identity
 from gitops_vela.daemon.metrics import Metrics
 from gitops_vela.daemon.promotion import Promotion, Verdict
 from gitops_vela.daemon.report import app_statuses, repository_reason
 from gitops_vela.daemon.reporting import ReconcileReport, RunReporter, changed_objects
+from gitops_vela.daemon.rollouts import ROLLOUT_FILE, Rollouts, rollout_yaml
+from gitops_vela.daemon.waves import Phase, Rollout
 from gitops_vela.errors import ClusterUnreachable, GitopsVelaError, SourceError, StatusError
 from gitops_vela.logs import get_logger
 from gitops_vela.model.rendered import RenderedApp, RepositoryRender
@@ -46,7 +51,7 @@ from gitops_vela.model.status import AppStatus, PipelineStage, Reason
 from gitops_vela.render import render_repository
 from gitops_vela.render.environments import undeclared
 from gitops_vela.settings import RenderSettings, RepositorySettings
-from gitops_vela.source import Credentials, GitSource, OpHook, Snapshot
+from gitops_vela.source import Credentials, GitSource, OpHook, Snapshot, export_tree
 from gitops_vela.status import Author, StatusWriter, status_delta
 from gitops_vela.sync import AppResult, SyncOptions, SyncResult, sync_repository
 
@@ -81,6 +86,7 @@ class _Memory:
 
     render_key: tuple[str, str] | None = None  # (commit, centers digest)
     render: RepositoryRender | None = None
+    catalog: Catalog | None = None  # the render's definitions
     statuses: dict[str, AppStatus] | None = None  # as last reported (or read from the branch)
     last_good: dict[str, RenderedApp] = field(default_factory=dict)  # per app, its last render
 
@@ -133,6 +139,11 @@ class RepositoryReconciler:
         self.promotion = self._promotion(settings)
         self._tip = ""  # the branch's tip at the last poll (promotion may run an older commit)
         self._memory = _Memory()
+        # definition changes in waves (``rollout:``); None: they reach every app at once
+        self.rollouts = Rollouts(settings.rollout) if settings.rollout is not None else None
+        self._handled = ""  # the id of the last rollout command applied
+        self._restore_tried = False  # the control record is read for a rollout once, at start
+        self._recorded: tuple[str, str] | None = None  # (handled, state) last written
         self._cluster_reached: bool | None = None
         self._center_errors: tuple[str, ...] = ()  # centers this run could not fetch
         self.last_report: ReconcileReport | None = None
@@ -173,12 +184,22 @@ class RepositoryReconciler:
             # 2. Load definitions and render every app (reused when nothing changed).
             with stage(Stage.BUILD), self._centers().use() as centers:
                 render, rendered = self._render(snapshot, centers)
+                if self.rollouts is not None:  # apps a rollout has not reached keep theirs
+                    self._rollout_command(centers)
+                    render = self._in_waves(snapshot, render, centers)
+                    self._remember_good(render)
 
             # 3. One sync: plan, apply in stages, prune each app's stale objects, assess
             #    health; then prune apps deleted from Git (unless one could not be named).
             with stage(Stage.APPLY):
                 result, removed = self._sync(render)
             self._cluster_reached = True
+            if self.rollouts is not None:
+                before = self.rollouts.rollout
+                self.rollouts.after_sync(result)
+                _log_rollout(before, self.rollouts.rollout)
+                self._rollout_record()
+                self._rollout_metrics()
 
             # 4. Report: one status delta for logs, metrics and Events; the status
             #    branch unless the remote is down.
@@ -274,8 +295,152 @@ class RepositoryReconciler:
         if warning := undeclared(render, self.settings.environment):
             log.warning("environment not declared", error=warning)
         self._memory.render_key, self._memory.render = key, render
-        self._remember_good(render)
+        self._memory.catalog = catalog
+        if self.rollouts is None:
+            self._remember_good(render)
         return render, True
+
+    def _rollout_command(self, centers: CenterDefinitions) -> None:
+        """Apply a ``gitops-vela rollout`` command recorded in the cluster and not yet handled;
+        on the first run, take up the rollout the record holds (a restart mid-rollout).
+
+        An unreadable record is logged, never a reason to stop: the rollout just
+        goes on as it was until the record can be read.
+        """
+        assert self.rollouts is not None
+        try:
+            control = read_control(
+                self.cluster, namespace=self._inventory_namespace, repo=self.name
+            )
+        except GitopsVelaError as exc:
+            log.warning("rollout command unreadable", error=exc.message)
+            return
+        # Another replica ran the repository since our last record (a shard hand-over and
+        # back): what we hold in memory is stale, the record is not.
+        stale = self._recorded is not None and control.state != self._recorded[1]
+        if not self._restore_tried or stale:
+            self._restore_tried = True
+            self._restore(control.state, centers, stale=stale)
+            self._recorded = (control.handled, control.state)
+        if control.command is None or not control.pending or control.id == self._handled:
+            return
+        rollout = self.rollouts.command(control.command)
+        self._handled = control.id
+        log.info(
+            "rollout command applied",
+            command=str(control.command),
+            rollout=rollout.revision if rollout else "",
+            phase=str(rollout.phase) if rollout else "no rollout",
+        )
+
+    def _restore(self, state: str, centers: CenterDefinitions, *, stale: bool) -> None:
+        """Take up the recorded rollout; when our memory is ``stale`` and the record cannot
+        be taken up, start afresh rather than go on from what we knew before."""
+        assert self.rollouts is not None
+        try:
+            document = yaml.safe_load(state) if state else None
+        except yaml.YAMLError:
+            document = None
+        if stale:
+            self.rollouts.forget()
+        if not isinstance(document, dict):
+            return
+
+        def load(label: str) -> Catalog | None:
+            revision, _, center_digest = label.partition(CENTERS_MARK)
+            if center_digest and center_digest != centers.digest[:12]:
+                return None  # a center's definitions at an earlier ref: not kept
+            with tempfile.TemporaryDirectory(prefix="gitops-vela-definitions-") as tmp:
+                try:
+                    try:
+                        export_tree(self.source.git_dir, revision, Path(tmp))
+                    except SourceError:  # not in this cache (a new pod): fetch that commit
+                        local = f"refs/gitops-vela/rollout/{revision}"
+                        self.source.remote_cache.fetch(revision, local_ref=local)
+                        export_tree(self.source.git_dir, revision, Path(tmp))
+                except (SourceError, ValueError):
+                    return None
+                root = (Path(tmp) / self.settings.path).resolve()
+                return load_catalog(root, origin=self.name, centers=centers.dirs)
+
+        if self.rollouts.restore(document, load):
+            rollout = self.rollouts.rollout
+            log.info(
+                "rollout taken up after a restart",
+                definitions=rollout.revision[:12] if rollout else "",
+                phase=str(rollout.phase) if rollout else "",
+            )
+        elif str(document.get("phase")) != str(Phase.COMPLETE):
+            log.warning(
+                "rollout record not taken up (definitions of a revision unavailable):"
+                " apps take the newest definitions",
+                definitions=str(document.get("revision", ""))[:12],
+            )
+
+    def _rollout_record(self) -> None:
+        """Write the handled command and the rollout's state to the control record, when
+        either changed: ``gitops-vela rollout`` prints it, on any machine."""
+        assert self.rollouts is not None
+        document = self.rollouts.document()
+        state = rollout_yaml(document) if document is not None else ""
+        if (self._handled, state) == self._recorded:
+            return
+        try:
+            acknowledge(
+                self.cluster,
+                namespace=self._inventory_namespace,
+                repo=self.name,
+                handled=self._handled,
+                state=state,
+            )
+            self._recorded = (self._handled, state)
+        except GitopsVelaError as exc:
+            log.warning("rollout state not recorded", error=exc.message)
+
+    def _rollout_metrics(self) -> None:
+        assert self.rollouts is not None
+        rollout = self.rollouts.rollout
+        per_revision: dict[str, int] = {}
+        for app in self.rollouts.running:
+            revision = self.rollouts.definitions_revision(app)[:12]
+            per_revision[revision] = per_revision.get(revision, 0) + 1
+        self.metrics.set_rollout(
+            repo=self.name,
+            wave=rollout.wave + 1 if rollout is not None else 0,
+            phase=str(rollout.phase) if rollout is not None else "",
+            phases=[str(p) for p in Phase],
+            apps=per_revision,
+        )
+
+    def _in_waves(
+        self, snapshot: Snapshot, render: RepositoryRender, centers: CenterDefinitions
+    ) -> RepositoryRender:
+        """The render with each app a rollout has not reached on the definitions it runs."""
+        assert self.rollouts is not None and self._memory.catalog is not None
+        root = snapshot.path(self.settings.path)
+
+        def render_with(catalog: Catalog, names: Collection[str]) -> RepositoryRender:
+            return render_repository(
+                root,
+                repo=self.name,
+                revision=snapshot.sha,
+                default_namespace=self.settings.namespace,
+                app_globs=self.settings.app_globs,
+                catalog=catalog,
+                apps=names,
+                settings=self._render_settings,
+            )
+
+        catalog = self._memory.catalog
+        before = self.rollouts.rollout
+        chosen = self.rollouts.render(
+            render,
+            catalog=catalog,
+            revision=_definitions_revision(snapshot.sha, centers),
+            render_with=render_with,
+        )
+        _log_rollout(before, self.rollouts.rollout)
+        return chosen
 
     def _remember_good(self, render: RepositoryRender) -> None:
         """Keep each app's last good render; forget apps no longer in Git.
@@ -344,9 +509,16 @@ class RepositoryReconciler:
             removed=removed,
             previous=previous,
         )
-        if self.promotion is None:
+        if self.promotion is not None:
+            statuses = self.promotion.statuses(
+                statuses, snapshot=snapshot, tip=self._tip or snapshot.sha
+            )
+        if self.rollouts is None:
             return statuses
-        return self.promotion.statuses(statuses, snapshot=snapshot, tip=self._tip or snapshot.sha)
+        return {  # each app names the definitions it runs: they may not be this commit's
+            app: replace(status, definitions_revision=self.rollouts.definitions_revision(app))
+            for app, status in statuses.items()
+        }
 
     def _last_reported(self) -> dict[str, AppStatus]:
         """The statuses of the last run; on the first, what the status branch holds."""
@@ -363,7 +535,9 @@ class RepositoryReconciler:
         """True when a status commit was pushed (never on a quiet poll)."""
         if self.writer is None:
             return False
-        commit = self.writer.write(statuses.values(), complete=True)
+        document = self.rollouts.document() if self.rollouts is not None else None
+        files = {ROLLOUT_FILE: rollout_yaml(document)} if document is not None else {}
+        commit = self.writer.write(statuses.values(), complete=True, files=files)
         if commit is not None:
             log.info("status committed", branch=self.writer.branch, commit=commit[:12])
         return commit is not None
@@ -401,6 +575,39 @@ def _running(statuses: dict[str, AppStatus]) -> str:
         if status.last_applied_revision:
             counts[status.last_applied_revision] = counts.get(status.last_applied_revision, 0) + 1
     return max(counts, key=lambda sha: counts[sha]) if counts else ""
+
+
+CENTERS_MARK = "+centers."
+
+
+def _definitions_revision(sha: str, centers: CenterDefinitions) -> str:
+    """What names a set of definitions: the commit, plus the centers' digest when the
+    repository uses capability centers (a center's new ref changes them at the same commit)."""
+    return f"{sha}{CENTERS_MARK}{centers.digest[:12]}" if centers.dirs else sha
+
+
+def _log_rollout(before: Rollout | None, after: Rollout | None) -> None:
+    """One line when a rollout starts, changes wave or phase: what an operator tails for."""
+    if after is None or (
+        before is not None
+        and (before.revision, before.wave, before.phase)
+        == (after.revision, after.wave, after.phase)
+    ):
+        return
+    fields = {
+        "definitions": after.revision[:12],
+        "phase": str(after.phase),
+        "wave": f"{after.wave + 1}/{len(after.sizes)}",
+        "reached": len(after.reached),
+        "members": len(after.members),
+    }
+    if after.phase is Phase.HALTED:
+        failed = [f"{f.app}: {'; '.join(f.objects)}" for f in after.failed]
+        log.warning("rollout halted", failed=failed, rolled_back=after.rolled_back, **fields)
+    elif before is None or before.revision != after.revision:
+        log.info("rollout started", superseded=after.superseded[:12], **fields)
+    else:
+        log.info("rollout moved", **fields)
 
 
 def _credentials(settings: RepositorySettings) -> Credentials:

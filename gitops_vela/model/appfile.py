@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from gitops_vela.model.definitions import definition_ref
 from gitops_vela.model.diagnostics import Diagnostic
 
 DEFAULT_WORKLOAD = "webservice"
@@ -20,6 +21,11 @@ class TraitUse:
     name: str
     parameters: Mapping[str, Any]
     line: int = 0
+    version: str = ""  # the definition version it resolved to; "" for an unversioned one
+
+    @property
+    def ref(self) -> str:
+        return definition_ref(self.name, self.version)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +37,11 @@ class Service:
     parameters: Mapping[str, Any]
     traits: tuple[TraitUse, ...] = ()
     line: int = 0
+    version: str = ""  # the workload definition version it resolved to; "" for unversioned
+
+    @property
+    def ref(self) -> str:
+        return definition_ref(self.type, self.version)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +67,7 @@ class Appfile:
 
     @property
     def definitions(self) -> frozenset[str]:
-        names = {s.type for s in self.services}
-        names.update(t.name for s in self.services for t in s.traits)
-        return frozenset(names)
+        """Refs (``name`` or ``name@version``) of every definition version the app uses."""
+        refs = {s.ref for s in self.services}
+        refs.update(t.ref for s in self.services for t in s.traits)
+        return frozenset(refs)

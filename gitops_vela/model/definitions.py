@@ -41,6 +41,7 @@ class Definition:
     health_policy: str | None = None  # Jsonnet: function(object) {healthy, message}
     imports: tuple[str, ...] = ()  # files the template imports (repo-relative or "builtin:")
     overrides_builtin: bool = False
+    version: str = ""  # spec.version, "MAJOR.MINOR.PATCH"; "" when the definition declares none
     # The template and everything it imports, as the Jsonnet engine sees them:
     # "found path" -> source. Found paths are repo-relative for a repository's
     # definitions, "<builtin>/..." for the built-in library, "<center:NAME>/..."
@@ -51,3 +52,18 @@ class Definition:
     @property
     def is_trait(self) -> bool:
         return self.kind is DefinitionKind.TRAIT
+
+    @property
+    def ref(self) -> str:
+        """``name@version``, or the name alone for a definition without a version: one
+        version of one definition, as renders and reviews tell versions apart."""
+        return definition_ref(self.name, self.version)
+
+
+def definition_ref(name: str, version: str) -> str:
+    return f"{name}@{version}" if version else name
+
+
+def ref_name(ref: str) -> str:
+    """The definition name of a ref (``scaler@2.1.0`` -> ``scaler``)."""
+    return ref.partition("@")[0]

@@ -126,3 +126,6 @@ class AppStatus:
     reason: Reason = Reason.SUCCEEDED
     errors: tuple[str, ...] = ()
     resources: tuple[ResourceStatus, ...] = field(default=())
+    # the commit whose definitions the app renders with, while a rollout holds it back
+    # (or has moved it); "" without ``rollout:``, where that is always ``revision``
+    definitions_revision: str = ""

@@ -13,7 +13,7 @@ import re
 from collections.abc import Collection
 from typing import Any
 
-from gitops_vela.catalog import Catalog, applies_to
+from gitops_vela.catalog import Catalog, applies_to, parse_pin
 from gitops_vela.errors import AppfileError
 from gitops_vela.model.appfile import DEFAULT_WORKLOAD, Appfile, Service, TraitUse
 from gitops_vela.model.definitions import Definition
@@ -185,14 +185,18 @@ def _service(
     for field, value in spec.items():
         if field in ("type", "build"):
             continue
-        trait = catalog.trait(field)
+        trait_name, pin = _split_pin(field)
+        trait = catalog.trait(trait_name)
         properties = workload.parameters.get("properties") or {}
         if trait is not None and (applies_to(trait, workload) or field not in properties):
-            use = _trait(doc, (*key, field), trait, value, workload, files, problems)
+            pinned = _pinned(doc, (*key, field), catalog, trait_name, pin, "trait", problems)
+            use = None
+            if pinned is not None:
+                use = _trait(doc, (*key, field), pinned, value, workload, files, problems)
             if use is not None:
                 traits.append(use)
-        elif field in catalog.broken and field not in properties:
-            message = f"trait {field!r} is broken: {catalog.broken[field]}"
+        elif trait_name in catalog.broken and field not in properties:
+            message = f"trait {trait_name!r} is broken: {catalog.broken[trait_name]}"
             problems.append(doc.diagnostic((*key, field), message))
         else:
             parameters[field] = value
@@ -201,16 +205,53 @@ def _service(
     values = _values(doc, key, workload, parameters, files, problems, also_known=names)
     if len(problems) > count:
         return None
-    return Service(name, workload.name, values, tuple(traits), doc.line_of(key))
+    return Service(
+        name, workload.name, values, tuple(traits), doc.line_of(key), version=workload.version
+    )
+
+
+def _split_pin(text: str) -> tuple[str, str | None]:
+    """``scaler@2.1`` -> (``scaler``, ``2.1``); a malformed pin comes back as ``None``, a
+    missing one as ``""``."""
+    parsed = parse_pin(text)
+    return parsed if parsed is not None else (text.partition("@")[0], None)
+
+
+def _pinned(
+    doc: Document,
+    where: KeyPath,
+    catalog: Catalog,
+    name: str,
+    pin: str | None,
+    what: str,
+    problems: list[Diagnostic],
+) -> Definition | None:
+    """The version of ``name`` a use pins (the newest when unpinned), or a problem saying
+    which versions there are."""
+    versions = [d.version for d in catalog.versions(name) if d.version]
+    known = ", ".join(versions) or "none: it declares no spec.version"
+    if pin is None:
+        message = f"{what} {name!r}: what follows '@' is not a version"
+        hint = f"pin MAJOR or MAJOR.MINOR, e.g. {name}@1 (versions: {known})"
+        problems.append(doc.diagnostic(where, message, hint=hint))
+        return None
+    found = catalog.resolve(name, pin)
+    if found is None:
+        message = f"no version of {what} {name!r} matches @{pin}"
+        problems.append(doc.diagnostic(where, message, hint=f"versions: {known}"))
+    return found
 
 
 def _workload(
     doc: Document, type_name: Any, key: KeyPath, catalog: Catalog, problems: list[Diagnostic]
 ) -> Definition | None:
     where: KeyPath = (*key, "type")
+    pin: str | None = ""
+    if isinstance(type_name, str):
+        type_name, pin = _split_pin(type_name)
     definition = catalog.get(type_name) if isinstance(type_name, str) else None
     if definition is not None and not definition.is_trait:
-        return definition
+        return _pinned(doc, where, catalog, definition.name, pin, "workload type", problems)
     if definition is not None:
         problems.append(doc.diagnostic(where, f"{type_name!r} is a trait, not a workload type"))
     elif isinstance(type_name, str) and type_name in catalog.broken:
@@ -242,7 +283,7 @@ def _trait(
         problems.append(doc.diagnostic(key, f"trait {trait.name!r} needs a mapping of parameters"))
         return None
     values = _values(doc, key, trait, value, files, problems)
-    return TraitUse(trait.name, values, doc.line_of(key))
+    return TraitUse(trait.name, values, doc.line_of(key), version=trait.version)
 
 
 def _values(
@@ -273,9 +314,9 @@ def _conflicts(
     problems: list[Diagnostic],
 ) -> None:
     for index, use in enumerate(traits):
-        definition = catalog.trait(use.name)
+        definition = catalog.version(use.ref)
         for earlier in traits[:index]:
-            other = catalog.trait(earlier.name)
+            other = catalog.version(earlier.ref)
             if definition is None or other is None:
                 continue
             if earlier.name in definition.conflicts_with or use.name in other.conflicts_with:

@@ -21,7 +21,7 @@ from gitops_vela.render.program import Part, compose
 
 _FRAME = re.compile(r"^\s*(\S+?):(\d+):(\d+)")
 _IN_MESSAGE = re.compile(r"(\S+?):(\d+):\d+")
-_NAMED = re.compile(r"definition '([a-z0-9-]+)'")
+_NAMED = re.compile(r"definition '([a-z0-9-]+(?:@[0-9.]+)?)'")
 # go-jsonnet's static errors (parse, unknown variable, duplicate field): "file:L:C-C message" or
 # "file:(L:C)-(L:C) message", behind "RUNTIME ERROR: " when the file was imported.
 _STATIC = re.compile(
@@ -138,7 +138,7 @@ def _first_line(text: str) -> str:
 
 
 def _sources(service: Service, definitions: Mapping[str, Definition]) -> set[str]:
-    used = [service.type, *(t.name for t in service.traits)]
+    used = [service.ref, *(t.ref for t in service.traits)]
     return {path for name in used if name in definitions for path in definitions[name].sources}
 
 
@@ -158,7 +158,7 @@ def _trace(text: str, service: Service, definitions: Mapping[str, Definition], *
 
 def _blame(text: str, service: Service, definitions: Mapping[str, Definition]) -> tuple[str, str]:
     """The definition an error comes from, and the innermost template location."""
-    used = [service.type, *(t.name for t in service.traits)]
+    used = [service.ref, *(t.ref for t in service.traits)]
     entries = {definitions[name].entry: name for name in used if name in definitions}
     owners: dict[str, set[str]] = {}
     for name in used:
@@ -176,7 +176,7 @@ def _blame(text: str, service: Service, definitions: Mapping[str, Definition]) -
     named = _NAMED.search(text)
     if named and named.group(1) in used:
         return named.group(1), where
-    return service.type, where
+    return service.ref, where
 
 
 def _locations(text: str) -> list[tuple[str, str]]:
@@ -194,12 +194,12 @@ def _slow_definition(trial: _Trial, service: Service) -> str:
     """The definition whose addition makes the service run out of time (or crash)."""
     for count in range(len(service.traits) + 1):
         if count == len(service.traits) and count > 0:
-            return service.traits[-1].name
+            return service.traits[-1].ref
         prefix = dataclasses.replace(service, traits=service.traits[:count])
         (result,) = engine.evaluate([trial.job(prefix)])
         if result.fatal:
-            return service.type if count == 0 else service.traits[count - 1].name
-    return service.type
+            return service.ref if count == 0 else service.traits[count - 1].ref
+    return service.ref
 
 
 def _reason(outcome: engine.JobResult, timeout: float) -> str:

@@ -56,7 +56,7 @@ def evaluate_apps(
     context); only such results are keyed on the revision. A result made
     without a revision is reused only without one.
     """
-    definitions = {d.name: d for d in catalog}
+    definitions = {d.ref: d for d in catalog.every}
     parts = [
         part
         for app in loaded

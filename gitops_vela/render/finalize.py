@@ -11,7 +11,7 @@ from gitops_vela.catalog import healthlib
 from gitops_vela.errors import RenderError
 from gitops_vela.model import labels
 from gitops_vela.model.appfile import Appfile, Service
-from gitops_vela.model.definitions import Definition
+from gitops_vela.model.definitions import Definition, ref_name
 from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.model.objects import CLUSTER_SCOPED_KINDS, Manifest, ObjectRef
 
@@ -26,7 +26,7 @@ def objects_of(
     for service in app.services:
         rendered = result.get(service.name) or {}
         if rendered.get("output") is not None:
-            yield service, service.type, "workload", "output", rendered["output"]
+            yield service, service.ref, "workload", "output", rendered["output"]
         for group in rendered.get("outputs") or []:
             objects = group.get("objects")
             if objects is None:
@@ -141,7 +141,7 @@ def _label(
     obj["metadata"]["labels"] = own
     own[labels.APP_NAME] = app.name
     own[labels.COMPONENT] = service.name
-    own[labels.WORKLOAD_TYPE if role == "workload" else labels.TRAIT_TYPE] = definition
+    own[labels.WORKLOAD_TYPE if role == "workload" else labels.TRAIT_TYPE] = ref_name(definition)
     own[labels.MANAGED_BY] = labels.MANAGED_BY_VALUE
     own[labels.OWNER] = labels.owner_value(repo, app.name)
 

@@ -32,21 +32,21 @@ local field(result, key, name) =
   else error "definition '" + name + "' returned " + std.type(result) + ", not an object";
 local service(s, app) =
   local ctx = app + { name: s.name, workloadType: s.type };
-  local w = call('workload', s.type, s.parameter, ctx);
+  local w = call('workload', s.ref, s.parameter, ctx);
   local start = {
-    output: field(w, 'output', s.type),
-    outputs: [{ definition: s.type, role: 'workload', objects: field(w, 'outputs', s.type) }],
+    output: field(w, 'output', s.ref),
+    outputs: [{ definition: s.ref, role: 'workload', objects: field(w, 'outputs', s.ref) }],
   };
   local step(acc, t) =
-    local r = call('trait', t.type, t.parameter, ctx + { output: acc.output });
-    local patch = field(r, 'patch', t.type);
+    local r = call('trait', t.ref, t.parameter, ctx + { output: acc.output });
+    local patch = field(r, 'patch', t.ref);
     {
       output:
         if patch == null then acc.output
         else if acc.output == null then
           error "trait '" + t.type + "' patches the workload, but '" + s.type + "' has no output"
         else acc.output + patch,
-      outputs: acc.outputs + [{ definition: t.type, role: 'trait', objects: field(r, 'outputs', t.type) }],
+      outputs: acc.outputs + [{ definition: t.ref, role: 'trait', objects: field(r, 'outputs', t.ref) }],
     };
   std.foldl(step, s.traits, start);
 local revision = std.extVar('revision');
@@ -67,8 +67,9 @@ class Part:
 
     @property
     def definitions(self) -> list[str]:
-        names = {s.type for s in self.services} | {t.name for s in self.services for t in s.traits}
-        return sorted(names)
+        """Refs of the definition versions the services use (the keys of ``definitions``)."""
+        refs = {s.ref for s in self.services} | {t.ref for s in self.services for t in s.traits}
+        return sorted(refs)
 
     def payload(self) -> dict[str, Any]:
         return {"context": dict(self.context), "services": [_service(s) for s in self.services]}
@@ -85,6 +86,7 @@ def compose(
 
     Batching small apps into one evaluation pays Jsonnet's per-evaluation
     costs (the first ``std.format``, forcing the library) once per batch.
+    ``definitions`` maps a ref (``name`` or ``name@version``) to that version.
     """
     names = sorted({name for part in parts for name in part.definitions})
     used = [definitions[name] for name in names]
@@ -99,7 +101,7 @@ def compose(
         filename=MAIN,
         source=source,
         files=files,
-        entries={_entry(d.name): d.entry for d in used},
+        entries={_entry(d.ref): d.entry for d in used},
         # std.parseJson of a string is ~3x faster than parsing JSON as Jsonnet code
         ext_vars={"parts": payload, "revision": revision},
         timeout=timeout,
@@ -116,7 +118,7 @@ def part_key(part: Part, *, definitions: Mapping[str, Definition]) -> tuple[str,
     used = [definitions[name] for name in part.definitions]
     key = hashlib.sha256(_VERSION)
     payload = json.dumps(part.payload(), sort_keys=True, default=str)
-    for text in (payload, *(f"{d.name}={d.digest}" for d in used)):
+    for text in (payload, *(f"{d.ref}={d.digest}" for d in used)):
         key.update(text.encode() + b"\0")
     return key.hexdigest(), any(uses_revision(d) for d in used)
 
@@ -136,6 +138,9 @@ def _service(service: Service) -> dict[str, Any]:
     return {
         "name": service.name,
         "type": service.type,
+        "ref": service.ref,
         "parameter": service.parameters,
-        "traits": [{"type": t.name, "parameter": t.parameters} for t in service.traits],
+        "traits": [
+            {"type": t.name, "ref": t.ref, "parameter": t.parameters} for t in service.traits
+        ],
     }

@@ -113,7 +113,7 @@ def _finish_all(
     catalog: Catalog,
     policy: PolicySettings | None = None,
 ) -> list[RenderedApp | AppFailure]:
-    definitions = {d.name: d for d in catalog}
+    definitions = {d.ref: d for d in catalog.every}
     crds = [
         obj
         for _, _, result in evaluated

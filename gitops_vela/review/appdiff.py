@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 
+from gitops_vela.model.definitions import ref_name
 from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.model.rendered import AppFailure, RenderedApp, RepositoryRender
 from gitops_vela.review.objdiff import diff_objects
@@ -74,7 +75,7 @@ def _compare_one(
     refs: frozenset[str],
 ) -> AppChange | None:
     path = new.path(key) or old.path(key)
-    uses = _uses(key, old, new, changed) or tuple(sorted(refs & set(changed)))
+    uses = _uses(key, old, new, changed) or tuple(sorted(c for c in changed if ref_name(c) in refs))
     made = _Maker(repo=repo, name=key, path=path, definitions=uses)
     before, after = old.rendered.get(key), new.rendered.get(key)
     if key in new.failed:

@@ -1,7 +1,11 @@
 """Which definitions differ between two catalogs, and in what.
 
-Definitions are compared by name (what Appfiles refer to) and by ``digest``,
-which covers the document, the template and every file it imports. For a
+Definitions are compared by ref (``name``, or ``name@version`` for each
+version of a versioned one: a change inside the version an app pins is a
+change to what that app renders) and by ``digest``, which covers the
+document, the template and every file it imports. A version replaced by
+another of the same major line (``scaler@1.2.0`` -> ``scaler@1.3.0``) is one
+change, not a removal and an addition: pins on the major move with it. For a
 changed definition the ``aspects`` say what differs, naming the imported
 files whose content changed, so a change to a shared ``.libsonnet`` reads as
 "import definitions/lib.libsonnet" on every definition that pulls it in.
@@ -9,7 +13,7 @@ files whose content changed, so a change to a shared ``.libsonnet`` reads as
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from gitops_vela.model.definitions import Definition
@@ -40,19 +44,43 @@ def compare_definitions(
     base: Iterable[Definition],
     head: Iterable[Definition],
 ) -> tuple[DefinitionDelta, ...]:
-    """Definitions added, removed or changed, by name."""
-    old = {d.name: d for d in base}
-    new = {d.name: d for d in head}
+    """Definition versions added, removed or changed, by ref."""
+    old = {d.ref: d for d in base}
+    new = {d.ref: d for d in head}
     deltas: list[DefinitionDelta] = []
-    for name in sorted(old.keys() | new.keys()):
-        before, after = old.get(name), new.get(name)
-        if before is None and after is not None:
-            deltas.append(DefinitionDelta(name, DefinitionStatus.ADDED, None, after))
-        elif after is None and before is not None:
-            deltas.append(DefinitionDelta(name, DefinitionStatus.REMOVED, before, None))
-        elif before is not None and after is not None and before.digest != after.digest:
-            deltas.append(_changed(before, after))
-    return tuple(deltas)
+    added = [new[r] for r in sorted(new.keys() - old.keys())]
+    removed = [old[r] for r in sorted(old.keys() - new.keys())]
+    for before, after in _bumps(removed, added):
+        deltas.append(_changed(before, after))
+        added.remove(after)
+        removed.remove(before)
+    deltas.extend(DefinitionDelta(d.ref, DefinitionStatus.ADDED, None, d) for d in added)
+    deltas.extend(DefinitionDelta(d.ref, DefinitionStatus.REMOVED, d, None) for d in removed)
+    for ref in sorted(old.keys() & new.keys()):
+        if old[ref].digest != new[ref].digest:
+            deltas.append(_changed(old[ref], new[ref]))
+    return tuple(sorted(deltas, key=lambda d: d.name))
+
+
+def _bumps(
+    removed: Sequence[Definition], added: Sequence[Definition]
+) -> list[tuple[Definition, Definition]]:
+    """Pairs of one removed and one added version of a name in the same major line."""
+
+    def line(d: Definition) -> tuple[str, str]:
+        return d.name, d.version.partition(".")[0]
+
+    gone: dict[tuple[str, str], list[Definition]] = {}
+    came: dict[tuple[str, str], list[Definition]] = {}
+    for d in removed:
+        gone.setdefault(line(d), []).append(d)
+    for d in added:
+        came.setdefault(line(d), []).append(d)
+    return [
+        (gone[key][0], came[key][0])
+        for key in sorted(gone.keys() & came.keys())
+        if key[1] and len(gone[key]) == len(came[key]) == 1
+    ]
 
 
 def _changed(before: Definition, after: Definition) -> DefinitionDelta:
@@ -66,7 +94,7 @@ def _changed(before: Definition, after: Definition) -> DefinitionDelta:
         *_import_aspects(before, after),
     ]
     return DefinitionDelta(
-        name=after.name,
+        name=after.ref,
         status=DefinitionStatus.CHANGED,
         base=before,
         head=after,
@@ -76,6 +104,7 @@ def _changed(before: Definition, after: Definition) -> DefinitionDelta:
 
 
 _FIELDS: Mapping[str, str] = {
+    "version": "version {before} -> {after}",
     "kind": "kind",
     "template": "template",
     "parameters": "parameters",
@@ -89,7 +118,9 @@ _FIELDS: Mapping[str, str] = {
 
 def _field_aspects(before: Definition, after: Definition) -> list[str]:
     return [
-        label for attr, label in _FIELDS.items() if getattr(before, attr) != getattr(after, attr)
+        label.format(before=getattr(before, attr), after=getattr(after, attr))
+        for attr, label in _FIELDS.items()
+        if getattr(before, attr) != getattr(after, attr)
     ]
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from gitops_vela.model.appfile import DEFAULT_WORKLOAD
+from gitops_vela.model.definitions import ref_name
 from gitops_vela.render.discover import (
     AppfileMatcher,
     find_appfiles,
@@ -188,5 +189,5 @@ def _references(services: Any, environments: Any = None) -> Iterable[str]:
             continue
         kind = service.get("type", DEFAULT_WORKLOAD)
         if isinstance(kind, str):
-            yield kind
-        yield from (key for key in service if isinstance(key, str) and key != "type")
+            yield ref_name(kind)  # "webservice@1" uses webservice
+        yield from (ref_name(key) for key in service if isinstance(key, str) and key != "type")

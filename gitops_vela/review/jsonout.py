@@ -27,6 +27,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "appsRendered": report.apps_rendered,
         "appsUnaffected": report.unaffected,
         "cluster": None if report.cluster is None else [_cluster(c) for c in report.cluster],
+        "waves": {repo: [list(w) for w in waves] for repo, waves in report.waves},
     }
 
 

@@ -24,6 +24,7 @@ DEFAULT_LIMIT = 60_000
 MARKER = "<!-- gitops-vela-review -->"  # lets CI find and update its own comment
 MAX_BREAKING_LINES = 50
 MAX_TABLE_ROWS = 200
+MAX_WAVE_APPS = 30  # names shown per wave; the JSON report has them all
 
 _STATUS_ORDER = {
     AppChangeKind.BROKEN: 0,
@@ -39,7 +40,7 @@ def render_markdown(report: Report, *, limit: int = DEFAULT_LIMIT) -> str:
 
     With environments, each has its own section: its table, then its apps' diffs.
     """
-    head = "\n".join([*_header(report), *_breaking(report), *_definitions(report)])
+    head = "\n".join([*_header(report), *_breaking(report), *_definitions(report), *_waves(report)])
     groups = _by_environment(report)
     tables = ["\n".join(_app_table(apps, env)) for env, apps in groups]
     footer = "\n".join(_footer(report))
@@ -63,6 +64,23 @@ def render_markdown(report: Report, *, limit: int = DEFAULT_LIMIT) -> str:
         parts.append(_truncation_note(left, limit))
     parts.append(footer)
     return "\n".join(p for p in parts if p) + "\n"
+
+
+def _waves(report: Report) -> list[str]:
+    """The waves a daemon with ``rollout:`` would take the definition change through."""
+    if not report.waves:
+        return []
+    out = ["### Rollout waves", ""]
+    for repo, waves in report.waves:
+        total = sum(len(w) for w in waves)
+        out.append(f"`{repo}`: {total} apps in {len(waves)} waves")
+        out.append("")
+        for number, apps in enumerate(waves, start=1):
+            shown = ", ".join(f"`{a}`" for a in apps[:MAX_WAVE_APPS])
+            more = f" and {len(apps) - MAX_WAVE_APPS} more" if len(apps) > MAX_WAVE_APPS else ""
+            out.append(f"{number}. {shown}{more}")
+        out.append("")
+    return out
 
 
 def _header(report: Report) -> list[str]:

@@ -115,6 +115,8 @@ class Report:
     apps_rendered: int = 0  # how many apps the dependency index sent to render
     cluster: tuple[ClusterDiff, ...] | None = None  # None: --cluster not asked
     environments: tuple[str, ...] = ()  # reviewed one by one; empty: the base only
+    # per repository, the apps each wave of a ``rollout:`` would add (definition changes only)
+    waves: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = ()
 
     @property
     def unaffected(self) -> int:

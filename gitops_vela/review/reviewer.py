@@ -22,12 +22,13 @@ from pathlib import Path
 
 from gitops_vela.catalog import Catalog, load_catalog
 from gitops_vela.errors import SourceError
-from gitops_vela.model.definitions import Definition
+from gitops_vela.model.definitions import Definition, ref_name
 from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.model.rendered import RenderedApp, RepositoryRender
 from gitops_vela.provenance.causes import Revision, explain_changes
 from gitops_vela.render import DEFAULT_APP_GLOBS, render_repository
 from gitops_vela.render.selection import Selector
+from gitops_vela.render.waves import plan_waves
 from gitops_vela.review.appdiff import compare_apps
 from gitops_vela.review.catalogdiff import DefinitionDelta, compare_definitions
 from gitops_vela.review.depindex import DependencyIndex, build_index
@@ -41,7 +42,7 @@ from gitops_vela.review.report import (
 )
 from gitops_vela.review.sparse import SparseTree
 from gitops_vela.review.validate import validate_definitions
-from gitops_vela.settings import PolicySettings, RenderSettings
+from gitops_vela.settings import PolicySettings, RenderSettings, RolloutSettings
 from gitops_vela.source import GitRunner
 from gitops_vela.source.identity import repository_identity
 
@@ -64,6 +65,7 @@ class ReviewRequest:
     policy: PolicySettings | None = None  # --policy: objects it refuses break their app
     explain: bool = False  # --explain: say which definition or Appfile change caused each field
     environment: str = ""  # --env: only this environment; default: each one the Appfiles declare
+    rollout: RolloutSettings = field(default_factory=RolloutSettings)  # the waves to show
 
 
 LiveDiff = Callable[[Sequence[RenderedApp]], tuple[ClusterDiff, ...]]
@@ -171,6 +173,7 @@ class _Outcome:
     apps: list[AppChange] = field(default_factory=list)
     used_by: dict[str, set[str]] = field(default_factory=dict)
     affected: list[RenderedApp] = field(default_factory=list)  # at head, for --cluster
+    affected_all: list[RenderedApp] = field(default_factory=list)  # at head or else at base
     total: int = 0
     rendered: int = 0
     counting: bool = True  # false for the second and later environments
@@ -199,12 +202,12 @@ def _load_sides(
 
 
 def _definitions(catalog: Catalog) -> list[Definition]:
-    return [*catalog.workloads, *catalog.traits]
+    return sorted(catalog.every, key=lambda d: (d.is_trait, d.ref))
 
 
 def _plan(base: _Side, head: _Side, *, request: ReviewRequest) -> _Plan:
     deltas = compare_definitions(_definitions(base.catalog), _definitions(head.catalog))
-    changed = {d.name for d in deltas}
+    changed = {ref_name(d.name) for d in deltas}  # the index knows names, not versions
     paths = _candidates(base.index, head.index, changed)
     return _Plan(
         name=head.name,
@@ -247,6 +250,9 @@ def _compare(
     outcome.apps.extend(changes)
     touched = {c.name for c in changes}
     outcome.affected.extend(a for a in head.apps if a.name in touched)
+    at_head = {a.name for a in head.apps}
+    outcome.affected_all.extend(a for a in head.apps if a.name in touched)
+    outcome.affected_all.extend(a for a in base.apps if a.name in touched and a.name not in at_head)
     _record_users(plan.name, head, plan.refs, outcome.used_by)
 
 
@@ -273,7 +279,35 @@ def _report(
         apps_total=outcome.total,
         apps_rendered=outcome.rendered,
         cluster=None if request.live is None else request.live(outcome.affected),
+        waves=_waves(outcome, request.rollout),
     )
+
+
+def _waves(
+    outcome: _Outcome, rollout: RolloutSettings
+) -> tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]:
+    """Per repository, the waves the definition change would go through: its members are
+    the apps a changed definition makes render differently (or break), as in the daemon."""
+    touched = {
+        (c.repo, c.name)
+        for c in outcome.apps
+        if c.definitions and c.status in (AppChangeKind.CHANGED, AppChangeKind.BROKEN)
+    }
+    by_repo: dict[str, list[RenderedApp]] = {}
+    for app in outcome.affected_all:
+        if (app.repo, app.name) in touched:
+            by_repo.setdefault(app.repo, []).append(app)
+    for repo, name in sorted(touched):  # broken at head: ordered by name alone
+        if name not in {a.name for a in by_repo.get(repo, [])}:
+            by_repo.setdefault(repo, []).append(_named(repo, name))
+    return tuple(
+        (repo, tuple(plan_waves(apps, rollout.waves, rollout.order)))
+        for repo, apps in sorted(by_repo.items())
+    )
+
+
+def _named(repo: str, name: str) -> RenderedApp:
+    return RenderedApp(repo=repo, name=name, namespace="", path="", objects=(), digest="")
 
 
 def _candidates(base: DependencyIndex, head: DependencyIndex, changed: set[str]) -> dict[str, str]:
@@ -366,7 +400,7 @@ def _record_users(
     for app in head.apps:
         for name in app.definitions:
             used_by.setdefault(name, set()).add(f"{repo}/{app.name}")
-    for failure in head.failures:
+    for failure in head.failures:  # by name: the version it would use is unknown
         for name in refs.get(failure.name, frozenset()):
             used_by.setdefault(name, set()).add(f"{repo}/{failure.name or failure.path}")
 
@@ -405,11 +439,16 @@ def _definition_changes(
                 aspects=delta.aspects or (("invalid at head",) if found else ()),
                 schema_changes=delta.schema_changes,
                 problems=tuple(found),
-                used_by=tuple(sorted(used_by.get(delta.name, ()))),
+                used_by=tuple(sorted(_users(used_by, delta.name))),
             )
         )
     leftover = tuple(str(p) for i, p in enumerate(problems) if i not in claimed)
     return tuple(changes), leftover
+
+
+def _users(used_by: dict[str, set[str]], ref: str) -> set[str]:
+    """Apps rendering this version, and failed apps naming the definition at all."""
+    return used_by.get(ref, set()) | (used_by.get(ref_name(ref), set()) if "@" in ref else set())
 
 
 def _belongs(problem: Diagnostic, definition: Definition) -> bool:

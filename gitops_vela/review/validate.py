@@ -25,14 +25,14 @@ _WHERE = re.compile(r"^(\S+?):(\d+):[\d:()-]+")
 
 
 def validate_definitions(definitions: Sequence[Definition]) -> dict[str, tuple[str, ...]]:
-    """Problems per definition name (only names with problems), all compiled in one batch."""
+    """Problems per definition ref (only refs with problems), all compiled in one batch."""
     checks = [(d, what, job) for d in definitions for what, job in _jobs(d)]
     outcomes = evaluate([job for _, _, job in checks]) if checks else []
     problems: dict[str, list[str]] = {}
     for (definition, what, _), outcome in zip(checks, outcomes, strict=True):
         problem = _problem(definition, what, outcome)
         if problem is not None:
-            problems.setdefault(definition.name, []).append(str(problem))
+            problems.setdefault(definition.ref, []).append(str(problem))
     return {name: tuple(found) for name, found in problems.items()}
 
 

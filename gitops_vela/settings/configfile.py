@@ -35,6 +35,7 @@ from gitops_vela.settings.tree import (
     PolicySettings,
     PromotionSettings,
     RepositorySettings,
+    RolloutSettings,
     ServerSettings,
     Settings,
     StatusSettings,
@@ -161,6 +162,7 @@ def _repository(
         prune_limit=_percent(item, "pruneLimit", at, issues=issues),
         policy=policy_settings(item.get("policy")),
         promotion=promotion,
+        rollout=_rollout(item.get("rollout"), (*at, "rollout"), issues=issues),
         status=StatusSettings(
             **_given(
                 status,
@@ -212,6 +214,35 @@ def _promotion(
         issues.add((*where, "from"), "an environment cannot be promoted from itself")
     healthy_for = _duration(data, "healthyFor", path=where, issues=issues)
     return PromotionSettings(source=data["from"], healthy_for=healthy_for or 0.0)
+
+
+def _rollout(
+    data: Mapping[str, Any] | None, at: tuple[str | int, ...], *, issues: _Collector
+) -> RolloutSettings | None:
+    """``rollout:`` of a repository; waves are app counts (``"1"``) or percentages (``"10%"``)."""
+    if data is None:
+        return None
+    waves = tuple(str(w).strip() for w in data.get("waves") or ())
+    for position, wave in enumerate(waves):
+        if problem := wave_problem(wave):
+            issues.add((*at, "waves", position), problem)
+    return RolloutSettings(
+        **_given(data, on_failure="onFailure"),
+        **_present(
+            pause=_duration(data, "pause", path=at, issues=issues),
+            health_gate=_duration(data, "healthGate", path=at, issues=issues),
+            waves=waves or None,
+            order=tuple(data["order"]) if data.get("order") is not None else None,
+        ),
+    )
+
+
+def wave_problem(wave: str) -> str:
+    """Why a ``waves`` entry is not a number of apps (``"1"``) or a percentage (``"10%"``)."""
+    text = wave.removesuffix("%")
+    if not text.isdigit() or int(text) < 1 or (wave.endswith("%") and int(text) > 100):
+        return f'{wave!r} is not a number of apps (e.g. "1") or a percentage from 1% to 100%'
+    return ""
 
 
 def _percent(

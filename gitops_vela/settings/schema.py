@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gitops_vela.settings.tree import LOG_FORMATS
+from gitops_vela.settings.tree import LOG_FORMATS, ON_FAILURE
 
 _DURATION_SCHEMA = {"type": ["string", "number"]}
 _PATH = {"type": ["string", "null"]}
@@ -105,6 +105,21 @@ CONFIG_SCHEMA: dict[str, Any] = {
                     "policy": _POLICY,
                     "serviceAccountName": _NAME,
                     "serviceAccountNamespace": _NAME,
+                    "rollout": {
+                        "type": ["object", "null"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "waves": {
+                                "type": "array",
+                                "minItems": 1,
+                                "items": {"type": ["string", "integer"]},
+                            },
+                            "pause": _DURATION_SCHEMA,
+                            "healthGate": _DURATION_SCHEMA,
+                            "order": {"type": "array", "items": {"type": "string", "minLength": 1}},
+                            "onFailure": {"enum": list(ON_FAILURE)},
+                        },
+                    },
                     "status": {
                         "type": ["object", "null"],
                         "additionalProperties": False,

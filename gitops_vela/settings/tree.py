@@ -87,6 +87,24 @@ class PolicySettings:
 
 
 @dataclass(frozen=True, slots=True)
+class RolloutSettings:
+    """``rollout:``: definition changes reach the apps they touch in waves, gated on health.
+
+    ``waves`` are cumulative: ``"1"`` is one app, ``"10%"`` a tenth of the
+    apps the change touches (rounded up); the last wave always reaches all.
+    """
+
+    waves: tuple[str, ...] = ("1", "10%", "50%", "100%")
+    pause: float = 120.0  # seconds between waves, after the gate holds
+    health_gate: float = 300.0  # seconds for every app of a wave to be Healthy
+    order: tuple[str, ...] = ("gitops-vela.dev/rollout-tier",)  # Appfile label/annotation keys
+    on_failure: str = "halt"  # "halt": reached apps stay; "rollback": they go back
+
+
+ON_FAILURE = ("halt", "rollback")
+
+
+@dataclass(frozen=True, slots=True)
 class RepositorySettings:
     name: str
     url: str
@@ -106,6 +124,7 @@ class RepositorySettings:
     service_account_namespace: str | None = None  # None: the daemon's namespace
     environment: str = ""  # whose values the Appfiles take (``environment``); "" = the base
     promotion: PromotionSettings | None = None  # apply only what another environment proved
+    rollout: RolloutSettings | None = None  # None: definition changes reach every app at once
 
 
 @dataclass(frozen=True, slots=True)

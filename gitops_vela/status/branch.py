@@ -17,6 +17,7 @@ import git
 
 from gitops_vela.errors import SourceError, StatusError
 from gitops_vela.source import RemoteCache
+from gitops_vela.status.document import ROLLOUT
 
 _ZERO = "0" * 40
 
@@ -34,7 +35,7 @@ class BranchState:
     """The status branch as fetched: its commit (None: no branch yet) and our files."""
 
     commit: str | None
-    files: Mapping[str, str]  # path -> blob sha, for README.md and apps/*.yaml
+    files: Mapping[str, str]  # path -> blob sha, for README.md, rollout.yaml and apps/*.yaml
 
 
 class StatusBranch:
@@ -70,7 +71,7 @@ class StatusBranch:
         return BranchState(commit=sha, files=self.files(sha))
 
     def files(self, commit: str) -> dict[str, str]:
-        """Blob shas of ``README.md`` and ``apps/*.yaml`` of our folder at ``commit``."""
+        """Blob shas of ``README.md``, ``rollout.yaml`` and ``apps/*.yaml`` of our folder at ``commit``."""
         args = ["ls-tree", "-r", "--full-tree", "-z", commit]
         out = self._git([*args, self._prefix] if self._prefix else args)
         files: dict[str, str] = {}
@@ -78,7 +79,7 @@ class StatusBranch:
             meta, _, path = entry.partition("\t")
             _mode, kind, sha = meta.split()
             path = path[len(self._prefix) :] if path.startswith(self._prefix) else ""
-            if kind == "blob" and (path == "README.md" or path.startswith("apps/")):
+            if kind == "blob" and (path in ("README.md", ROLLOUT) or path.startswith("apps/")):
                 files[path] = sha
         return files
 

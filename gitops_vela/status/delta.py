@@ -84,5 +84,5 @@ def _outcome(status: AppStatus) -> tuple[object, ...]:
     return (status.sync, status.health, status.errors, resources, status.message if held else "")
 
 
-def _revisions(status: AppStatus) -> tuple[str, str]:
-    return status.revision, status.last_applied_revision
+def _revisions(status: AppStatus) -> tuple[str, str, str]:
+    return status.revision, status.last_applied_revision, status.definitions_revision

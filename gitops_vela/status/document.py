@@ -24,6 +24,9 @@ _APP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$")
 _MAX_MESSAGE = 500
 
 
+ROLLOUT = "rollout.yaml"  # a repository's definition rollout, written by the daemon (YAML)
+
+
 def app_path(app: str) -> str:
     """``apps/<app>.yaml``; refuses names that could leave ``apps/``."""
     if not _APP_NAME.match(app) or ".." in app:
@@ -86,6 +89,11 @@ def as_document(status: AppStatus) -> dict[str, Any]:
             for r in status.resources
         ],
         "since": status.since,
+        **(
+            {"definitionsRevision": status.definitions_revision}
+            if status.definitions_revision
+            else {}
+        ),
     }
 
 
@@ -108,6 +116,7 @@ def from_yaml(text: str, *, path: str) -> AppStatus:
             errors=tuple(str(e) for e in doc.get("errors") or ()),
             resources=tuple(_resource(r) for r in doc.get("resources") or ()),
             since=str(doc.get("since") or ""),
+            definitions_revision=str(doc.get("definitionsRevision") or ""),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise StatusError(f"{path}: not a status file: {exc}", retryable=False) from exc

@@ -10,13 +10,15 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from gitops_vela.errors import SourceError, StatusError
 from gitops_vela.model.status import AppStatus
 from gitops_vela.source import DEFAULT_TIMEOUT, GitRunner, RemoteCache
 from gitops_vela.status.branch import Author, StatusBranch
-from gitops_vela.status.document import app_of_path, from_yaml
+from gitops_vela.status.document import ROLLOUT, app_of_path, from_yaml
 from gitops_vela.status.writer import DEFAULT_BRANCH
+from gitops_vela.yamldoc import YamlError, load
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +31,7 @@ class StatusReport:
     apps: tuple[AppStatus, ...]
     environment: str = ""  # the folder read ("" = the top of the branch)
     environments: tuple[str, ...] = ()  # every environment folder on the branch
+    rollout: dict[str, Any] | None = None  # ``rollout.yaml``, when the repository rolls out
 
 
 def read_status(
@@ -61,6 +64,8 @@ def format_table(report: StatusReport) -> str:
     for status, row in zip(report.apps, rows, strict=True):
         lines.append(_row(row, widths))
         lines += [f"    error: {e}" for e in status.errors if e != status.message]
+    if report.rollout is not None:
+        lines += ["", *rollout_lines(report.rollout)]
     return "\n".join(lines) + "\n"
 
 
@@ -77,7 +82,8 @@ def _read_remote(url: str, *, branch: str, timeout: float, environment: str) -> 
         if state.commit is None:
             return None
         paths = {path: sha for path, sha in state.files.items() if app_of_path(path)}
-        texts = status_branch.read_blobs(paths.values())
+        rollout_sha = state.files.get(ROLLOUT)
+        texts = status_branch.read_blobs([*paths.values(), *([rollout_sha] if rollout_sha else [])])
         apps = []
         for path, sha in sorted(paths.items()):
             try:
@@ -91,7 +97,37 @@ def _read_remote(url: str, *, branch: str, timeout: float, environment: str) -> 
             apps=tuple(apps),
             environment=environment,
             environments=status_branch.environments(state.commit),
+            rollout=_rollout(texts.get(rollout_sha or "")),
         )
+
+
+def _rollout(text: str | None) -> dict[str, Any] | None:
+    if not text:
+        return None
+    try:
+        found = load(text, path=ROLLOUT)
+    except YamlError:
+        return None  # not ours to understand: the daemon rewrites it
+    return found if isinstance(found, dict) else None
+
+
+def rollout_lines(rollout: dict[str, Any]) -> list[str]:
+    """The rollout in a few lines under the table: where it is, why it halted, who runs what."""
+    revision = str(rollout.get("revision", ""))[:7]
+    waves = rollout.get("waves") or []
+    lines = [
+        f"rollout of the definitions of {revision}: {rollout.get('phase')}"
+        f" at wave {rollout.get('wave')} of {len(waves)} (gate {rollout.get('gate')})"
+    ]
+    for failure in rollout.get("halted") or []:
+        objects = "; ".join(str(o) for o in failure.get("objects") or [])
+        lines.append(f"  halted on {failure.get('app')}: {objects}")
+    by_revision = rollout.get("appsByDefinitionsRevision") or {}
+    counts = ", ".join(f"{str(r)[:7]}: {len(apps)}" for r, apps in by_revision.items())
+    lines.append(f"  apps by definitions revision: {counts}")
+    if rollout.get("superseded"):
+        lines.append(f"  superseded the rollout of {str(rollout['superseded'])[:7]}")
+    return lines
 
 
 def _origin_url(path: Path, *, timeout: float) -> str | None:

@@ -78,6 +78,7 @@ class StatusWriter:
         self._max_attempts = max(1, max_attempts)
         self._clock = clock
         self._known: dict[str, AppStatus] | None = None  # the branch as last read or written
+        self._known_files: dict[str, str] = {}  # other files, as last written or found
         self._parsed: dict[str, AppStatus] = {}  # blob sha -> parsed status
 
     @classmethod
@@ -145,7 +146,13 @@ class StatusWriter:
     def folder(self) -> str:
         return self._branch.folder
 
-    def write(self, statuses: Iterable[AppStatus], *, complete: bool = True) -> str | None:
+    def write(
+        self,
+        statuses: Iterable[AppStatus],
+        *,
+        complete: bool = True,
+        files: Mapping[str, str] | None = None,
+    ) -> str | None:
         """Record ``statuses``; the new commit's sha, or None when nothing worth it changed.
 
         ``complete``: ``statuses`` holds every app of the repository, so the file
@@ -156,30 +163,44 @@ class StatusWriter:
         Nothing worth a commit against what this writer last read or wrote
         returns at once, without a Git call: a quiet poll is free. (So a status
         branch deleted by hand comes back with the next change.)
+
+        ``files``: other files of the branch to keep at this content (path ->
+        text, e.g. ``rollout.yaml``), written when they differ from the branch.
         """
         desired = {s.app: sanitise(s) for s in statuses}
+        extra = dict(files or {})
         for app in desired:
             app_path(app)  # refuse unsafe names before any Git call
-        if self._known is not None and not self._differs(self._known, desired, complete):
+        if (
+            self._known is not None
+            and extra == self._known_files
+            and not self._differs(self._known, desired, complete)
+        ):
             return None
         try:
-            return self._write(desired, complete=complete)
+            return self._write(desired, complete=complete, files=extra)
         except SourceError as exc:  # the remote is down or refused us, or Git failed
             raise StatusError(exc.message, retryable=exc.retryable) from exc
 
-    def _write(self, desired: Mapping[str, AppStatus], *, complete: bool) -> str | None:
+    def _write(
+        self, desired: Mapping[str, AppStatus], *, complete: bool, files: Mapping[str, str]
+    ) -> str | None:
         for attempt in range(self._max_attempts):
             if attempt:  # lost a race: daemons of other environments push to this branch too
                 time.sleep(random.uniform(0, RACE_BACKOFF * 2**attempt))
             state = self._branch.fetch()
             previous = self._previous(state)
             plan = self._plan(state, previous, desired, complete=complete)
+            for path, text in files.items():
+                if self._file_differs(state, path, text):
+                    plan.put[path] = text
+                    plan.changed.append(path)
             if plan.empty:
-                self._known = previous
+                self._known, self._known_files = previous, dict(files)
                 return None
             commit = self._commit(state, plan)
             if self._branch.push(commit):
-                self._known = plan.result
+                self._known, self._known_files = plan.result, dict(files)
                 return commit
         raise StatusError(
             f"{self._branch.remote.display_url}: pushing {self.branch!r} lost "
@@ -249,10 +270,13 @@ class StatusWriter:
         return _Plan(put=put, remove=stale, result=result, changed=changed)
 
     def _readme_differs(self, state: BranchState, readme: str) -> bool:
-        sha = state.files.get(README)
+        return self._file_differs(state, README, readme)
+
+    def _file_differs(self, state: BranchState, path: str, text: str) -> bool:
+        sha = state.files.get(path)
         if sha is None:
             return True
-        return self._branch.read_blobs([sha])[sha] != readme
+        return self._branch.read_blobs([sha])[sha] != text
 
     def _commit(self, state: BranchState, plan: _Plan) -> str:
         blobs = self._branch.store_blobs(plan.put)
@@ -265,7 +289,12 @@ class StatusWriter:
 
 
 def _message(plan: _Plan, *, removed: list[str]) -> str:
-    parts = [f"{app} {plan.result[app].sync}/{plan.result[app].health}" for app in plan.changed]
+    parts = [
+        f"{app} {plan.result[app].sync}/{plan.result[app].health}"
+        if app in plan.result
+        else f"{app} updated"  # another file (``rollout.yaml``)
+        for app in plan.changed
+    ]
     parts += [f"{app} removed" for app in removed]
     subject = "gitops-vela: status " + (", ".join(parts[:3]) or "README")
     if len(parts) > 3:

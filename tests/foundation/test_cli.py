@@ -113,7 +113,9 @@ def test_defs_list_says_when_a_repository_overrides_a_builtin(
     rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
     assert "repo (overrides built-in)" in rows["webservice"]
     assert "builtin" in rows["route"] and "webservice" in rows["route"]
-    assert rows["NAME"].split() == ["NAME", "KIND", "APPLIES-TO", "ORIGIN", "DESCRIPTION"]
+    assert rows["NAME"].split() == [
+        *("NAME", "VERSION", "KIND", "APPLIES-TO", "ORIGIN", "USED-BY", "DESCRIPTION")
+    ]
 
 
 def test_defs_show_prints_the_parameter_table(capsys: pytest.CaptureFixture[str]) -> None:
