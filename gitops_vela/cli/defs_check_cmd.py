@@ -1,4 +1,8 @@
-"""``defs test``: run the definitions' test cases and print them the way pytest does."""
+"""``defs test`` and ``defs vet``: a repository's definitions, tested and linted.
+
+``defs test`` prints a line per case, the way pytest does; ``defs vet`` a line
+per finding. ``validate`` reports vet's errors too (``definition_errors``).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,23 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 
 from gitops_vela.catalog import Catalog, load_catalog
 from gitops_vela.catalog.loader import DEFINITIONS_DIR
-from gitops_vela.cli.common import checkout, command_parser
-from gitops_vela.defcheck import CaseResult, Outcome, collect_cases, run_cases
+from gitops_vela.cli.common import add_output_arg, checkout, command_parser
+from gitops_vela.cli.outputs import diagnostic_json, emit
+from gitops_vela.defcheck import (
+    CaseResult,
+    Finding,
+    Outcome,
+    Severity,
+    collect_cases,
+    run_cases,
+    vet_catalog,
+)
 from gitops_vela.model.definitions import Definition
+from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.settings import render_settings
 
 
@@ -44,6 +59,20 @@ def register(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="repeatable; only the cases of these definitions",
     )
     test.set_defaults(handler=_defs_test)
+    vet = command_parser(
+        verbs,
+        "vet",
+        help="lint definitions: descriptions, defaults, references, parameters read, health policies",
+        example="gitops-vela defs vet sample-repo",
+    )
+    vet.add_argument("path", nargs="?", default=".", help="repository (default: .)")
+    vet.add_argument(
+        "--builtins",
+        action="store_true",
+        help="also the built-ins the repository does not override",
+    )
+    add_output_arg(vet, ("text", "json", "yaml"), help="a line per finding (default), or JSON/YAML")
+    vet.set_defaults(handler=_defs_vet)
 
 
 def _defs_test(args: argparse.Namespace) -> int:
@@ -100,3 +129,44 @@ def _print(results: Sequence[CaseResult], *, problems: int, seconds: float) -> N
     if problems:
         parts.append(f"{problems} definition {'error' if problems == 1 else 'errors'}")
     print(f" {', '.join(parts)} in {seconds:.2f}s ".center(72, "="))
+
+
+def _defs_vet(args: argparse.Namespace) -> int:
+    root, repo = checkout(args.path)
+    catalog = load_catalog(root, origin=repo)
+    chosen = _chosen(catalog, repo, builtins=args.builtins, names=())
+    assert isinstance(chosen, list)  # no names asked for, so none can be unknown
+    findings = vet_catalog(chosen, catalog, settings=render_settings(os.environ))
+    errors = [
+        *catalog.diagnostics,
+        *(f.diagnostic for f in findings if f.severity is Severity.ERROR),
+    ]
+    warnings = [f.diagnostic for f in findings if f.severity is Severity.WARNING]
+    if args.output != "text":
+        document = {
+            "ok": not errors,
+            "definitions": [d.name for d in chosen],
+            "errors": [diagnostic_json(d) for d in errors],
+            "warnings": [diagnostic_json(d) for d in warnings],
+        }
+        emit(document, args.output)
+        return 1 if errors else 0
+    for problem in catalog.diagnostics:
+        print(f"error: {problem}")
+    for finding in findings:
+        print(str(finding))
+    print(_vet_summary(len(chosen), len(errors), len(warnings)))
+    return 1 if errors else 0
+
+
+def _vet_summary(definitions: int, errors: int, warnings: int) -> str:
+    counts = f"{errors} {'error' if errors == 1 else 'errors'}, {warnings} {'warning' if warnings == 1 else 'warnings'}"
+    return f"{definitions} definitions vetted: {counts}"
+
+
+def definition_errors(root: Path, repo: str) -> tuple[Diagnostic, ...]:
+    """Vet's errors for a repository's own definitions (``validate`` fails on them)."""
+    catalog = load_catalog(root, origin=repo)
+    own = [d for d in catalog if d.origin == repo]
+    findings: list[Finding] = vet_catalog(own, catalog, settings=render_settings(os.environ))
+    return tuple(f.diagnostic for f in findings if f.severity is Severity.ERROR)

@@ -8,12 +8,16 @@ definitions themselves. Results are data; the CLI and the review print them.
 
 from gitops_vela.defcheck.cases import Case, CaseKind, collect_cases
 from gitops_vela.defcheck.runner import CaseResult, Outcome, run_cases
+from gitops_vela.defcheck.vet import Finding, Severity, vet_catalog
 
 __all__ = [
     "Case",
     "CaseKind",
     "CaseResult",
+    "Finding",
     "Outcome",
+    "Severity",
     "collect_cases",
     "run_cases",
+    "vet_catalog",
 ]

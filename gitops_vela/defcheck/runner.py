@@ -78,21 +78,30 @@ def run_cases(
     settings: RenderSettings | None = None,
 ) -> list[CaseResult]:
     """A result per case, in the order given. ``update`` rewrites golden files that differ."""
-    results: dict[int, CaseResult] = {}
-    groups: dict[str, list[tuple[int, Case]]] = {}
-    for position, case in enumerate(cases):
-        if case.problem is not None:
-            results[position] = CaseResult(case, Outcome.BROKEN, str(case.problem))
-        else:
-            groups.setdefault(case.definition, []).append((position, case))
-    for group in groups.values():
-        rendered = _render([case for _, case in group], catalog, settings)
-        for position, case in group:
-            results[position] = _judge(case, rendered[case.name], update=update)
-    return [results[position] for position in range(len(cases))]
+    rendered = render_cases([c for c in cases if c.problem is None], catalog, settings)
+    return [
+        CaseResult(case, Outcome.BROKEN, str(case.problem))
+        if case.problem is not None
+        else _judge(case, rendered[(case.definition, case.name)], update=update)
+        for case in cases
+    ]
 
 
 Rendered = RenderedApp | AppFailure
+
+
+def render_cases(
+    cases: Sequence[Case], catalog: Catalog, settings: RenderSettings | None = None
+) -> dict[tuple[str, str], Rendered]:
+    """(definition, case name) -> what the case's services render to."""
+    groups: dict[str, list[Case]] = {}
+    for case in cases:
+        groups.setdefault(case.definition, []).append(case)
+    found: dict[tuple[str, str], Rendered] = {}
+    for definition, group in groups.items():
+        for name, rendered in _render(group, catalog, settings).items():
+            found[(definition, name)] = rendered
+    return found
 
 
 def _render(
