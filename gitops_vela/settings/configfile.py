@@ -28,10 +28,12 @@ from gitops_vela.settings.schema import CONFIG_SCHEMA
 from gitops_vela.settings.tree import (
     DEFAULT_LISTEN,
     DEFAULT_PRUNE_LIMIT,
+    DEFAULT_STATUS_BRANCH,
     CapabilityCenterSettings,
     ClusterSettings,
     CredentialSettings,
     LeaderElectionSettings,
+    RenderedSettings,
     RepositorySettings,
     ServerSettings,
     Settings,
@@ -156,6 +158,7 @@ def _repository(
         app_globs=globs,
         credentials=_credentials(item.get("credentials"), base),
         prune_limit=_percent(item, "pruneLimit", at, issues=issues),
+        rendered=_rendered(item, at, issues=issues),
         status=StatusSettings(
             **_given(
                 status,
@@ -176,6 +179,22 @@ def _repository(
         ),
         **_present(interval=interval),
     )
+
+
+def _rendered(
+    item: Mapping[str, Any], at: Sequence[str | int], *, issues: _Collector
+) -> RenderedSettings | None:
+    """``rendered: {branch, maskSecrets}``; present (even empty) turns the rendered branch on."""
+    if "rendered" not in item or item["rendered"] is None:
+        return None
+    rendered = item["rendered"]
+    settings = RenderedSettings(**_given(rendered, branch="branch", mask_secrets="maskSecrets"))
+    status = item.get("status") or {}
+    if settings.branch in (status.get("branch", DEFAULT_STATUS_BRANCH), item.get("branch", "main")):
+        issues.add(
+            (*at, "rendered", "branch"), "must differ from the status branch and the branch read"
+        )
+    return settings
 
 
 def _percent(

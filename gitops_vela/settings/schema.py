@@ -78,6 +78,14 @@ CONFIG_SCHEMA: dict[str, Any] = {
                         "items": {"type": "string", "minLength": 1},
                     },
                     "credentials": _CREDENTIALS,
+                    "rendered": {
+                        "type": ["object", "null"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "branch": {"type": "string", "minLength": 1},
+                            "maskSecrets": {"type": "boolean"},
+                        },
+                    },
                     "status": {
                         "type": ["object", "null"],
                         "additionalProperties": False,

@@ -24,6 +24,7 @@ from gitops_vela.model.appfile import DEFAULT_APP_GLOBS
 
 DEFAULT_LISTEN = "0.0.0.0:9440"
 DEFAULT_STATUS_BRANCH = "gitops-vela/status"
+DEFAULT_RENDERED_BRANCH = "gitops-vela/rendered"
 DEFAULT_NAMESPACE = "gitops-vela-system"
 DEFAULT_INTERVAL = 60.0
 DEFAULT_BRANCH = "main"  # of a repository, and the ref of a capability center
@@ -52,6 +53,18 @@ class StatusSettings:
     author_email: str = "gitops-vela@localhost"
 
 
+@dataclass(frozen=True, slots=True)
+class RenderedSettings:
+    """``rendered:``: commit the manifests the daemon applies to a branch of the repository.
+
+    ``mask_secrets`` (``maskSecrets``): Secret values become ``***``; a person
+    turns it off only for a repository whose readers may see them.
+    """
+
+    branch: str = DEFAULT_RENDERED_BRANCH
+    mask_secrets: bool = True
+
+
 DEFAULT_PRUNE_LIMIT = 50.0
 """``pruneLimit``: one sync may prune at most this percentage of a repository's objects."""
 
@@ -71,6 +84,7 @@ class RepositorySettings:
     app_globs: tuple[str, ...] = DEFAULT_APP_GLOBS  # where its Appfiles are (``appGlobs``)
     allow_empty: bool = False  # a render of zero apps may prune every app (allowEmpty)
     prune_limit: float | None = DEFAULT_PRUNE_LIMIT  # percent of objects per sync; None: no limit
+    rendered: RenderedSettings | None = None  # ``rendered:``; None: no rendered branch
 
 
 @dataclass(frozen=True, slots=True)

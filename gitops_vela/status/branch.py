@@ -9,7 +9,7 @@ and it is pushed as ``<sha>:refs/heads/<branch>`` (never forced).
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +19,10 @@ from gitops_vela.errors import SourceError, StatusError
 from gitops_vela.source import RemoteCache
 
 _ZERO = "0" * 40
+
+
+def _status_file(path: str) -> bool:
+    return path == "README.md" or path.startswith("apps/")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,10 +44,19 @@ class BranchState:
 class StatusBranch:
     """The status branch of one remote, through a ``RemoteCache``'s object store."""
 
-    def __init__(self, remote: RemoteCache, *, branch: str, author: Author) -> None:
+    def __init__(
+        self,
+        remote: RemoteCache,
+        *,
+        branch: str,
+        author: Author,
+        ours: Callable[[str], bool] | None = None,
+    ) -> None:
         self.remote = remote
         self.branch = branch
         self.author = author
+        # which files on the branch are ours (the rendered branch keeps <app>.yaml)
+        self._ours = ours or _status_file
         self._local_ref = f"refs/gitops-vela/status/{branch}"
 
     @property
@@ -60,13 +73,13 @@ class StatusBranch:
         return BranchState(commit=sha, files=self.files(sha))
 
     def files(self, commit: str) -> dict[str, str]:
-        """Blob shas of ``README.md`` and ``apps/*.yaml`` at ``commit``."""
+        """Blob shas of our files at ``commit`` (``README.md`` and ``apps/*.yaml``)."""
         out = self._git(["ls-tree", "-r", "--full-tree", "-z", commit])
         files: dict[str, str] = {}
         for entry in filter(None, out.split("\0")):
             meta, _, path = entry.partition("\t")
             _mode, kind, sha = meta.split()
-            if kind == "blob" and (path == "README.md" or path.startswith("apps/")):
+            if kind == "blob" and self._ours(path):
                 files[path] = sha
         return files
 
