@@ -70,11 +70,12 @@ class Case:
     golden: str = ""  # display path of the golden file
     golden_file: Path | None = None
     problem: Diagnostic | None = None
+    annotation: bool = False  # the example annotation's case (``path`` is the definition's)
 
     @property
     def id(self) -> str:
-        """How the case is named in output: ``file`` or ``file::example``."""
-        return f"{self.path}::{EXAMPLE}" if self.kind is CaseKind.EXAMPLE else self.path
+        """How the case is named in output: ``file`` or ``definition-file::example``."""
+        return f"{self.path}::{EXAMPLE}" if self.annotation else self.path
 
 
 def collect_cases(
@@ -113,7 +114,7 @@ def _example(definition: Definition, folder: Path, shown: str) -> list[Case]:
     if not definition.example.strip():
         return []
     line = definition.example_line
-    case = Case(definition.name, EXAMPLE, CaseKind.EXAMPLE, definition.path, line)
+    case = Case(definition.name, EXAMPLE, CaseKind.EXAMPLE, definition.path, line, annotation=True)
     try:
         doc = load_document(definition.example, path=definition.path)
     except YamlError as exc:
@@ -129,7 +130,7 @@ def _example(definition: Definition, folder: Path, shown: str) -> list[Case]:
     found = _case_file(
         definition.name, own, f"{shown}{own.name}", Path(definition.root), services=doc.value
     )
-    return [dataclasses.replace(found, path=definition.path, line=line)]
+    return [dataclasses.replace(found, path=definition.path, line=line, annotation=True)]
 
 
 def _case_files(definition: Definition, directory: Path, display: str) -> list[Case]:
@@ -176,12 +177,26 @@ def _case_file(
     case = _parse(
         doc, definition=definition, stem=stem, file=file, services=services, problems=problems
     )
-    return _broken(broken, problems[0]) if problems or case is None else case
+    if problems or case is None:
+        return _broken(broken, problems[0])
+    golden = case.golden_file
+    if golden is not None and (golden.exists() or golden.is_symlink()):
+        try:  # --update writes it and a diff shows it: it must be the repository's own file
+            confined_file(root, str(golden.relative_to(root)))
+        except (PathRefused, ValueError) as exc:
+            return _broken(broken, Diagnostic(case.golden, f"golden file {exc}"))
+    return case
 
 
 def _broken(case: Case, problem: Diagnostic) -> Case:
     return Case(
-        case.definition, case.name, case.kind, case.path, problem.line or case.line, problem=problem
+        case.definition,
+        case.name,
+        case.kind,
+        case.path,
+        problem.line or case.line,
+        problem=problem,
+        annotation=case.annotation,
     )
 
 

@@ -4,8 +4,9 @@
 is about, and the rendered object must hold them (maps may hold more keys;
 lists must have the same items, each compared the same way). The diff shows
 the rendered object cut to the expected one's shape, so only the fields
-the case names appear in it. Golden output is the whole rendering, Secret
-values masked (golden files live in Git), compared as text.
+the case names appear in it (Secret values masked in it, compared as they
+are). Golden output is the whole rendering, Secret values masked (golden
+files live in Git), compared as text.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from gitops_vela.render.yamltext import dump
 def expected_diff(
     expected: Sequence[Mapping[str, Any]], objects: Sequence[Mapping[str, Any]]
 ) -> str:
-    """ "" when every expected object rendered with its fields, else what is wrong."""
+    """Nothing ("") when every expected object rendered with its fields, else what is wrong."""
     parts = []
     for want in expected:
         got = _find(want, objects)
@@ -29,8 +30,8 @@ def expected_diff(
             rendered = ", ".join(_name(o) for o in objects) or "nothing"
             parts.append(f"{_name(want)} was not rendered (rendered: {rendered})")
             continue
-        cut = shaped_like(want, mask(dict(got)))
-        if cut != want:
+        if shaped_like(want, got) != want:
+            cut = shaped_like(want, mask(dict(got)))  # shown masked: a diff may be a log
             parts.append(
                 text_diff(dump(dict(want)), dump(cut), f"expected {_name(want)}", "rendered")
             )

@@ -133,3 +133,24 @@ def test_sample_repo_definitions_pass_through_the_entry_point() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "definitions/tests/mysql/no-password-in-git.yaml PASSED" in proc.stdout.splitlines()
     assert "definitions/mysql.yaml::example PASSED" in proc.stdout.splitlines()
+
+
+def test_a_golden_file_leading_outside_the_repository_is_refused(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text("not the repository's\n")
+    write(
+        repo,
+        {
+            "definitions/tests/greeter/leak.yaml": "services:\n  hello: {type: greeter, greeting: Yo}\n"
+        },
+    )
+    (repo / "definitions/tests/greeter/leak.golden.yaml").symlink_to(outside)
+
+    code, out, _ = run(capsys, str(repo), "--update")
+
+    assert code == 1
+    assert "definitions/tests/greeter/leak.yaml BROKEN" in out.splitlines()
+    assert "is a symlink leading outside the repository" in out
+    assert outside.read_text() == "not the repository's\n"
