@@ -54,7 +54,7 @@ class Case:
 
     ``path``/``line`` say where the case is written (the definition file for
     the example); ``golden_file`` is the golden output on disk for a golden
-    case. ``problem`` is set for a case file that could not be read: the
+    case. ``problems`` are set for a case file that could not be read: the
     runner reports it as broken without rendering.
     """
 
@@ -69,8 +69,12 @@ class Case:
     errors: tuple[str, ...] = ()
     golden: str = ""  # display path of the golden file
     golden_file: Path | None = None
-    problem: Diagnostic | None = None
+    problems: tuple[Diagnostic, ...] = ()  # why the case file cannot be read, when it cannot
     annotation: bool = False  # the example annotation's case (``path`` is the definition's)
+
+    @property
+    def broken(self) -> bool:
+        return bool(self.problems)
 
     @property
     def id(self) -> str:
@@ -177,8 +181,9 @@ def _case_file(
     case = _parse(
         doc, definition=definition, stem=stem, file=file, services=services, problems=problems
     )
-    if problems or case is None:
-        return _broken(broken, problems[0])
+    if problems:
+        return _broken(broken, *problems)
+    assert case is not None  # _parse says why in problems whenever it gives no case
     golden = case.golden_file
     if golden is not None and (golden.exists() or golden.is_symlink()):
         try:  # --update writes it and a diff shows it: it must be the repository's own file
@@ -188,14 +193,14 @@ def _case_file(
     return case
 
 
-def _broken(case: Case, problem: Diagnostic) -> Case:
+def _broken(case: Case, *problems: Diagnostic) -> Case:
     return Case(
         case.definition,
         case.name,
         case.kind,
         case.path,
-        problem.line or case.line,
-        problem=problem,
+        problems[0].line or case.line,
+        problems=problems,
         annotation=case.annotation,
     )
 
@@ -342,5 +347,5 @@ def _orphans(
             message,
             hint="" if sub.name in broken else "rename the folder after the definition it tests",
         )
-        cases.append(Case(sub.name, sub.name, CaseKind.EXPECT, shown, problem=problem))
+        cases.append(Case(sub.name, sub.name, CaseKind.EXPECT, shown, problems=(problem,)))
     return cases

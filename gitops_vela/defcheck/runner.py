@@ -78,10 +78,10 @@ def run_cases(
     settings: RenderSettings | None = None,
 ) -> list[CaseResult]:
     """A result per case, in the order given. ``update`` rewrites golden files that differ."""
-    rendered = render_cases([c for c in cases if c.problem is None], catalog, settings)
+    rendered = render_cases([c for c in cases if not c.broken], catalog, settings)
     return [
-        CaseResult(case, Outcome.BROKEN, str(case.problem))
-        if case.problem is not None
+        CaseResult(case, Outcome.BROKEN, "\n".join(str(p) for p in case.problems))
+        if case.broken
         else _judge(case, rendered[(case.definition, case.name)], update=update)
         for case in cases
     ]

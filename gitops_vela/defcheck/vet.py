@@ -311,7 +311,7 @@ def _samples(definitions: Iterable[Definition]) -> dict[str, Case]:
     else the first case file that is meant to render."""
     samples: dict[str, Case] = {}
     for case in collect_cases(definitions):
-        usable = case.problem is None and case.kind is not CaseKind.ERROR
+        usable = not case.broken and case.kind is not CaseKind.ERROR
         if usable and (case.name == "example" or case.definition not in samples):
             samples[case.definition] = case
     return samples

@@ -154,3 +154,28 @@ def test_a_golden_file_leading_outside_the_repository_is_refused(
     assert "definitions/tests/greeter/leak.yaml BROKEN" in out.splitlines()
     assert "is a symlink leading outside the repository" in out
     assert outside.read_text() == "not the repository's\n"
+
+
+def test_every_problem_of_a_broken_case_is_listed(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = "services:\n  hello: {type: greeter, greeting: Hi}\nexpect: []\ncolour: red\n"
+    write(repo, {"definitions/tests/greeter/bad.yaml": bad})
+    code, out, _ = run(capsys, str(repo), "--definition", "greeter")
+    assert code == 1
+    assert "definitions/tests/greeter/bad.yaml:4: colour: unknown key" in out
+    assert "definitions/tests/greeter/bad.yaml:3: expect: must be a list of objects" in out
+
+
+def test_the_builtin_catalogs_tests_through_the_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--builtins`` on a repository with no definitions of its own runs the built-ins' cases."""
+    (tmp_path / "apps").mkdir()
+    code, out, _ = run(capsys, str(tmp_path), "--builtins")
+    assert code == 0, out
+    lines = out.splitlines()
+    assert "<builtin>/webservice.yaml::example PASSED" in lines
+    assert "<builtin>/k8s-objects.yaml::example PASSED" in lines  # example.yaml gives its file
+    assert "<builtin>/tests/webservice/port-out-of-range.yaml PASSED" in lines
+    assert "<builtin>/tests/webservice/no-service.yaml PASSED" in lines  # a golden case
