@@ -17,7 +17,6 @@ the new tip.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -29,8 +28,8 @@ from gitops_vela.render.yamltext import dump
 from gitops_vela.settings.tree import DEFAULT_RENDERED_BRANCH
 from gitops_vela.source import GitSource, RemoteCache
 from gitops_vela.status.branch import Author, StatusBranch
+from gitops_vela.status.document import APPS_DIR, app_path
 
-_APP = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 _SUBJECT = 60
 
 
@@ -52,10 +51,9 @@ class SourceCommit:
 
 
 def app_file(app: str) -> str:
-    """``shop`` -> ``shop.yaml``; a name that could leave the branch's top folder is refused."""
-    if not _APP.match(app) or ".." in app:
-        raise StatusError(f"app name {app!r} cannot name a file on the rendered branch")
-    return f"{app}.yaml"
+    """``shop`` -> ``shop.yaml``; a name that could leave the branch's top folder is refused
+    (the status branch's rule for its ``apps/<app>.yaml``, so one name fits both)."""
+    return app_path(app).removeprefix(f"{APPS_DIR}/")
 
 
 def _ours(path: str) -> bool:
@@ -119,9 +117,10 @@ class RenderedWriter:
             raise StatusError(exc.message, retryable=exc.retryable) from exc
 
     def _write(self, texts: Mapping[str, str], source: SourceCommit) -> str | None:
-        blobs = self._branch.store_blobs(texts)
+        blobs: dict[str, str] | None = None
         for _ in range(self._max_attempts):
-            state = self._branch.fetch()
+            state = self._branch.fetch()  # first: it also sets up the object store
+            blobs = blobs if blobs is not None else self._branch.store_blobs(texts)
             put = {path: sha for path, sha in blobs.items() if state.files.get(path) != sha}
             remove = set(state.files) - set(blobs)
             if not put and not remove:
