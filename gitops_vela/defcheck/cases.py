@@ -36,6 +36,7 @@ from gitops_vela.yamldoc import Document, YamlError, load_document, read_text
 TESTS_DIR = "tests"
 GOLDEN_SUFFIX = ".golden.yaml"
 EXAMPLE = "example"
+APPFILE_STEM = "vela"
 MAX_CASE_BYTES = 1024 * 1024
 _STEM = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _KEYS = ("description", "services", "files", "expect", "error", "golden")
@@ -165,11 +166,13 @@ def _case_file(
     """One case file; ``services`` are the example annotation's for ``example.yaml``."""
     stem = file.name.rsplit(".", 1)[0]
     broken = Case(definition, stem, CaseKind.EXPECT, shown)
+    hint = "name case files in lower case, digits and '-', e.g. three-replicas.yaml"
     if not _STEM.match(stem):
-        hint = "name case files in lower case, digits and '-', e.g. three-replicas.yaml"
-        return _broken(
-            broken, Diagnostic(shown, f"case name {stem!r} is not a DNS-1123 label", hint=hint)
-        )
+        message = f"case name {stem!r} is not a DNS-1123 label"
+        return _broken(broken, Diagnostic(shown, message, hint=hint))
+    if stem == APPFILE_STEM:  # the default Appfile glob **/vela.yaml would make it an app
+        message = "a case file named vela.yaml is read as an Appfile by render and the daemon"
+        return _broken(broken, Diagnostic(shown, message, hint=hint))
     try:
         real = confined_file(root, str(file.relative_to(root)))
         doc = load_document(read_text(real, display=shown, limit=MAX_CASE_BYTES), path=shown)

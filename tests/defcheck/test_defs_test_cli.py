@@ -87,6 +87,7 @@ def test_broken_cases_name_file_line_and_key(
         {
             "definitions/tests/greeter/typo.yaml": "services:\n  hello: {type: greeter}\nexpects: []\n",
             "definitions/tests/greter/any.yaml": "services: {}\n",
+            "definitions/tests/greeter/vela.yaml": "services:\n  hello: {type: greeter}\n",
         },
     )
     code, out, _ = run(capsys, str(repo))
@@ -95,6 +96,8 @@ def test_broken_cases_name_file_line_and_key(
     assert "definitions/tests/greeter/typo.yaml:3: expects: unknown key" in out
     assert "definitions/tests/greter/ BROKEN" in out.splitlines()
     assert "no definition named 'greter' beside this folder" in out
+    assert "definitions/tests/greeter/vela.yaml BROKEN" in out.splitlines()
+    assert "a case file named vela.yaml is read as an Appfile" in out
 
 
 def test_a_case_that_does_not_use_its_definition_fails(
