@@ -22,6 +22,7 @@ from gitops_vela.yamldoc import Document, KeyPath, YamlError, read_text
 
 API_VERSION = "core.oam.dev/v1beta1"
 DESCRIPTION = "definition.oam.dev/description"
+EXAMPLE = "gitops-vela.dev/example"
 MAX_SOURCE_BYTES = 1024 * 1024
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _KINDS = {kind.value: kind for kind in DefinitionKind}
@@ -79,6 +80,8 @@ def parse_definition(
         path=doc.path,
         line=doc.line,
         description=_description(body),
+        example=_annotation(body, EXAMPLE),
+        example_line=doc.line_of(("metadata", "annotations", EXAMPLE)),
         applies_to=applies,
         conflicts_with=conflicts,
         definition_ref=_definition_ref(spec),
@@ -142,8 +145,13 @@ def _version(doc: Document, spec: dict[str, Any], problems: list[Diagnostic]) ->
 
 
 def _description(body: dict[str, Any]) -> str:
-    annotations = (body.get("metadata") or {}).get("annotations") or {}
-    return str(annotations.get(DESCRIPTION, "")) if isinstance(annotations, dict) else ""
+    return _annotation(body, DESCRIPTION)
+
+
+def _annotation(body: dict[str, Any], key: str) -> str:
+    metadata = body.get("metadata")
+    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+    return str(annotations.get(key, "")) if isinstance(annotations, dict) else ""
 
 
 def _definition_ref(spec: dict[str, Any]) -> str:

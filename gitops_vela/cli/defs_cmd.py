@@ -11,6 +11,7 @@ from typing import Any
 from gitops_vela.catalog import Catalog, load_catalog, parse_pin
 from gitops_vela.catalog.describe import applies_text, origin_text, parameter_rows
 from gitops_vela.catalog.healthlib import policy_rows
+from gitops_vela.cli import defs_check_cmd
 from gitops_vela.cli.common import (
     add_app_glob_arg,
     add_output_arg,
@@ -30,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     defs = command_parser(
         subparsers,
         "defs",
-        help="list capability definitions or show one",
+        help="list, show, test or vet capability definitions",
         example="gitops-vela defs show webservice",
     )
     defs.set_defaults(handler=lambda _args: _usage(defs))
@@ -56,6 +57,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     show.add_argument("path", nargs="?", default=None, help="repository (default: .)")
     add_output_arg(show, _OUTPUTS, help="text and a table (default), or JSON/YAML")
     show.set_defaults(handler=_defs_show)
+    defs_check_cmd.register(verbs)
 
 
 def _catalog(path: str) -> Catalog:

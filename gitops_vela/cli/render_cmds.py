@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -17,6 +18,7 @@ from gitops_vela.cli.common import (
     command_parser,
     render_checkout,
 )
+from gitops_vela.cli.defs_check_cmd import definition_errors
 from gitops_vela.cli.outputs import emit, validate_json
 from gitops_vela.cli.why_cmd import print_explained
 from gitops_vela.model.diagnostics import Diagnostic
@@ -118,7 +120,10 @@ def _discard_stdout() -> None:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    _, result, missing = render_checkout(args, revision=args.revision)
+    repo, result, missing = render_checkout(args, revision=args.revision)
+    # what ``defs vet`` calls errors in the repository's definitions fail validate too
+    found = definition_errors(Path(args.path).resolve(), repo)
+    result = dataclasses.replace(result, catalog_diagnostics=(*result.catalog_diagnostics, *found))
     for name in missing:
         print(f"error: no app named {name!r}", file=sys.stderr)
     if missing:

@@ -52,8 +52,16 @@ from gitops_vela.render import render_repository
 from gitops_vela.render.environments import undeclared
 from gitops_vela.settings import RenderSettings, RepositorySettings
 from gitops_vela.source import Credentials, GitSource, OpHook, Snapshot, export_tree
-from gitops_vela.status import Author, StatusWriter, status_delta
+from gitops_vela.status import (
+    AppManifests,
+    Author,
+    RenderedWriter,
+    SourceCommit,
+    StatusWriter,
+    status_delta,
+)
 from gitops_vela.sync import AppResult, SyncOptions, SyncResult, sync_repository
+from gitops_vela.sync.desired import desired_objects
 
 log = get_logger("gitops_vela.daemon")
 
@@ -132,6 +140,17 @@ class RepositoryReconciler:
             if settings.status.enabled
             else None
         )
+        self.rendered = (
+            RenderedWriter.for_source(
+                self.source,
+                branch=settings.rendered.branch,
+                author=Author(name=settings.status.author_name, email=settings.status.author_email),
+                mask_secrets=settings.rendered.mask_secrets,
+            )
+            if settings.rendered is not None
+            else None
+        )
+        self._rendered_key: tuple[str, str] | None = None  # the render last on that branch
         self.events = EventRecorder(
             cluster, repo=settings.name, namespace=inventory_namespace, instance=default_identity()
         )
@@ -202,7 +221,7 @@ class RepositoryReconciler:
                 self._rollout_metrics()
 
             # 4. Report: one status delta for logs, metrics and Events; the status
-            #    branch unless the remote is down.
+            #    branch (and the rendered branch, when asked for) unless the remote is down.
             previous = self._last_reported()
             statuses = self._statuses(snapshot, render, result, removed, previous=previous)
             self.reporter.apps(status_delta(previous, statuses), result, removed)
@@ -211,6 +230,7 @@ class RepositoryReconciler:
             if source_error is None:
                 with stage(Stage.STATUS):
                     committed = self._write_status(statuses)
+                    self._write_rendered(snapshot)
         if source_error is not None:
             raise source_error
         if self._center_errors:  # their last good definitions were used: still a failure
@@ -541,6 +561,24 @@ class RepositoryReconciler:
         if commit is not None:
             log.info("status committed", branch=self.writer.branch, commit=commit[:12])
         return commit is not None
+
+    def _write_rendered(self, snapshot: Snapshot) -> None:
+        """Commit the manifests applied to the rendered branch: the render of every app
+        (a broken app's last good one, which sync keeps applying), once per new render,
+        so a quiet poll makes no Git call. A failed write is retried at the next poll."""
+        key = self._memory.render_key
+        if self.rendered is None or key == self._rendered_key:
+            return
+        apps = [
+            AppManifests(app.name, app.path, tuple(d.manifest for d in desired_objects([app])))
+            for app in sorted(self._memory.last_good.values(), key=lambda a: a.name)
+        ]
+        commit = self.rendered.write(apps, source=SourceCommit(snapshot.sha, snapshot.message))
+        self._rendered_key = key
+        if commit is not None:
+            log.info(
+                "rendered manifests committed", branch=self.rendered.branch, commit=commit[:12]
+            )
 
     def _failed(self, failed: StageFailed, *, started: float) -> ReconcileReport:
         reached = self._cluster_reached

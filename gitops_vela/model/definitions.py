@@ -34,6 +34,10 @@ class Definition:
     path: str = ""  # the YAML document's file, repo-relative
     line: int = 0
     description: str = ""
+    # The ``gitops-vela.dev/example`` annotation: services of an Appfile using the
+    # definition, which ``defs test`` renders; ``example_line`` is where it starts.
+    example: str = ""
+    example_line: int = 0
     applies_to: tuple[str, ...] = ("*",)
     conflicts_with: tuple[str, ...] = ()
     definition_ref: str = ""  # "<plural>.<group>" e.g. "deployments.apps"

@@ -8,7 +8,8 @@
 4. render only those, at both revisions, and compare (``appdiff``);
 5. the same for every ``--apps-repo``: its own apps and definitions, with the
    reviewed repository as a capability center at base and at head;
-6. validate the new and changed definitions (``validate``) and build the
+6. validate the new and changed definitions (``validate``), run the tests of
+   those and of definitions whose tests changed (``deftests``), and build the
    ``Report``; with ``--cluster``, diff the affected apps against live (``live``).
 """
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from gitops_vela.render.selection import Selector
 from gitops_vela.render.waves import plan_waves
 from gitops_vela.review.appdiff import compare_apps
 from gitops_vela.review.catalogdiff import DefinitionDelta, compare_definitions
+from gitops_vela.review.deftests import TESTS_PREFIX, changed_test_folders, failing_tests
 from gitops_vela.review.depindex import DependencyIndex, build_index
 from gitops_vela.review.report import (
     AppChange,
@@ -100,7 +102,12 @@ def review(request: ReviewRequest, *, runner: GitRunner | None = None) -> Report
             ]
             for env in environments
         }
-        outcome = _Outcome()
+        touched = {d.name for d in plans[0].deltas if d.head is not None}
+        touched |= changed_test_folders(base_tree.files, head_tree.files)
+        tests = failing_tests(
+            head[0].root, head[0].catalog, repo=name, names=touched, settings=request.render
+        )
+        outcome = _Outcome(tests=tests)
         for first, env in enumerate(environments):
             outcome.counting = first == 0  # the same apps in every environment: count them once
             for plan, (before, after) in zip(plans, renders[env], strict=True):
@@ -177,6 +184,7 @@ class _Outcome:
     total: int = 0
     rendered: int = 0
     counting: bool = True  # false for the second and later environments
+    tests: dict[str, tuple[str, ...]] = field(default_factory=dict)  # failing, per definition
 
 
 def _load_sides(
@@ -266,7 +274,9 @@ def _report(
     """The report of the reviewed repository's definitions and every repository's apps."""
     base, head = sides
     problems = _new_diagnostics(base.catalog.diagnostics, head.catalog.diagnostics)
-    definitions, leftover = _definition_changes(plan.deltas, problems, outcome.used_by)
+    definitions, leftover = _definition_changes(
+        plan.deltas, problems, outcome.used_by, tests=outcome.tests, catalog=head.catalog
+    )
     return Report(
         base=request.base,
         head=request.head,
@@ -416,8 +426,14 @@ def _definition_changes(
     deltas: Sequence[DefinitionDelta],
     problems: Sequence[Diagnostic],
     used_by: dict[str, set[str]],
+    *,
+    tests: Mapping[str, tuple[str, ...]],
+    catalog: Catalog,
 ) -> tuple[tuple[DefinitionChange, ...], tuple[str, ...]]:
-    """Report entries per definition; catalog problems no definition claims are returned apart."""
+    """Report entries per definition; catalog problems no definition claims are returned apart.
+
+    ``tests``: failing test cases per definition; one whose only change is its tests
+    gets an entry of its own (aspect ``tests``) when they fail."""
     claimed: set[int] = set()
     changes = []
     compiled = validate_definitions([d.head for d in deltas if d.head is not None])
@@ -427,6 +443,7 @@ def _definition_changes(
         claimed.update(mine)
         found = [str(problems[i]) for i in mine]
         found.extend(p for p in compiled.get(delta.name, ()) if p not in found)
+        found.extend(tests.get(delta.name, ()))
         status = delta.status
         if status is DefinitionStatus.REMOVED and found:
             status = DefinitionStatus.CHANGED  # still in Git, but invalid at head
@@ -442,6 +459,8 @@ def _definition_changes(
                 used_by=tuple(sorted(_users(used_by, delta.name))),
             )
         )
+    for name in sorted(tests.keys() - {d.name for d in deltas}):
+        changes.append(_tests_only(name, tests[name], catalog, used_by))
     leftover = tuple(str(p) for i, p in enumerate(problems) if i not in claimed)
     return tuple(changes), leftover
 
@@ -449,6 +468,22 @@ def _definition_changes(
 def _users(used_by: dict[str, set[str]], ref: str) -> set[str]:
     """Apps rendering this version, and failed apps naming the definition at all."""
     return used_by.get(ref, set()) | (used_by.get(ref_name(ref), set()) if "@" in ref else set())
+
+
+def _tests_only(
+    name: str, failing: tuple[str, ...], catalog: Catalog, used_by: dict[str, set[str]]
+) -> DefinitionChange:
+    """A definition unchanged but for its tests, which fail at head."""
+    found = catalog.get(name)
+    return DefinitionChange(
+        name=name,
+        kind=str(found.kind) if found else "",
+        status=DefinitionStatus.CHANGED,
+        path=found.path if found else f"{TESTS_PREFIX}{name}/",
+        aspects=("tests",),
+        problems=failing,
+        used_by=tuple(sorted(used_by.get(name, ()))),
+    )
 
 
 def _belongs(problem: Diagnostic, definition: Definition) -> bool:

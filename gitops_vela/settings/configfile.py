@@ -28,12 +28,14 @@ from gitops_vela.settings.schema import CONFIG_SCHEMA
 from gitops_vela.settings.tree import (
     DEFAULT_LISTEN,
     DEFAULT_PRUNE_LIMIT,
+    DEFAULT_STATUS_BRANCH,
     CapabilityCenterSettings,
     ClusterSettings,
     CredentialSettings,
     LeaderElectionSettings,
     PolicySettings,
     PromotionSettings,
+    RenderedSettings,
     RepositorySettings,
     RolloutSettings,
     ServerSettings,
@@ -163,6 +165,7 @@ def _repository(
         policy=policy_settings(item.get("policy")),
         promotion=promotion,
         rollout=_rollout(item.get("rollout"), (*at, "rollout"), issues=issues),
+        rendered=_rendered(item, at, issues=issues),
         status=StatusSettings(
             **_given(
                 status,
@@ -243,6 +246,22 @@ def wave_problem(wave: str) -> str:
     if not text.isdigit() or int(text) < 1 or (wave.endswith("%") and int(text) > 100):
         return f'{wave!r} is not a number of apps (e.g. "1") or a percentage from 1% to 100%'
     return ""
+
+
+def _rendered(
+    item: Mapping[str, Any], at: Sequence[str | int], *, issues: _Collector
+) -> RenderedSettings | None:
+    """``rendered: {branch, maskSecrets}``; present (even empty) turns the rendered branch on."""
+    if "rendered" not in item or item["rendered"] is None:
+        return None
+    rendered = item["rendered"]
+    settings = RenderedSettings(**_given(rendered, branch="branch", mask_secrets="maskSecrets"))
+    status = item.get("status") or {}
+    if settings.branch in (status.get("branch", DEFAULT_STATUS_BRANCH), item.get("branch", "main")):
+        issues.add(
+            (*at, "rendered", "branch"), "must differ from the status branch and the branch read"
+        )
+    return settings
 
 
 def _percent(

@@ -120,6 +120,14 @@ CONFIG_SCHEMA: dict[str, Any] = {
                             "onFailure": {"enum": list(ON_FAILURE)},
                         },
                     },
+                    "rendered": {
+                        "type": ["object", "null"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "branch": {"type": "string", "minLength": 1},
+                            "maskSecrets": {"type": "boolean"},
+                        },
+                    },
                     "status": {
                         "type": ["object", "null"],
                         "additionalProperties": False,

@@ -25,6 +25,7 @@ from gitops_vela.model.appfile import DEFAULT_APP_GLOBS
 
 DEFAULT_LISTEN = "0.0.0.0:9440"
 DEFAULT_STATUS_BRANCH = "gitops-vela/status"
+DEFAULT_RENDERED_BRANCH = "gitops-vela/rendered"
 DEFAULT_NAMESPACE = "gitops-vela-system"
 DEFAULT_INTERVAL = 60.0
 DEFAULT_BRANCH = "main"  # of a repository, and the ref of a capability center
@@ -63,6 +64,18 @@ class PromotionSettings:
 
     source: str  # the environment promoted from (``from``)
     healthy_for: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedSettings:
+    """``rendered:``: commit the manifests the daemon applies to a branch of the repository.
+
+    ``mask_secrets`` (``maskSecrets``): Secret values become ``***``; a person
+    turns it off only for a repository whose readers may see them.
+    """
+
+    branch: str = DEFAULT_RENDERED_BRANCH
+    mask_secrets: bool = True
 
 
 DEFAULT_PRUNE_LIMIT = 50.0
@@ -125,6 +138,7 @@ class RepositorySettings:
     environment: str = ""  # whose values the Appfiles take (``environment``); "" = the base
     promotion: PromotionSettings | None = None  # apply only what another environment proved
     rollout: RolloutSettings | None = None  # None: definition changes reach every app at once
+    rendered: RenderedSettings | None = None  # ``rendered:``; None: no rendered branch
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ and it is pushed as ``<sha>:refs/heads/<branch>`` (never forced).
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +20,10 @@ from gitops_vela.source import RemoteCache
 from gitops_vela.status.document import ROLLOUT
 
 _ZERO = "0" * 40
+
+
+def _status_file(path: str) -> bool:
+    return path in ("README.md", ROLLOUT) or path.startswith("apps/")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,13 +52,21 @@ class StatusBranch:
     """
 
     def __init__(
-        self, remote: RemoteCache, *, branch: str, author: Author, folder: str = ""
+        self,
+        remote: RemoteCache,
+        *,
+        branch: str,
+        author: Author,
+        folder: str = "",
+        ours: Callable[[str], bool] | None = None,
     ) -> None:
         self.remote = remote
         self.branch = branch
         self.author = author
         self.folder = folder
         self._prefix = f"{folder}/" if folder else ""
+        # which files on the branch are ours (the rendered branch keeps <app>.yaml)
+        self._ours = ours or _status_file
         self._local_ref = f"refs/gitops-vela/status/{branch}"
 
     @property
@@ -79,7 +91,7 @@ class StatusBranch:
             meta, _, path = entry.partition("\t")
             _mode, kind, sha = meta.split()
             path = path[len(self._prefix) :] if path.startswith(self._prefix) else ""
-            if kind == "blob" and (path in ("README.md", ROLLOUT) or path.startswith("apps/")):
+            if kind == "blob" and self._ours(path):
                 files[path] = sha
         return files
 

@@ -86,10 +86,12 @@ def app_doc(remote: Remote, app: str) -> dict[str, Any]:
     return doc
 
 
-def push_foreign_file(remote: Remote, tmp: Path, path: str, text: str) -> str:
+def push_foreign_file(
+    remote: Remote, tmp: Path, path: str, text: str, *, branch: str = BRANCH
+) -> str:
     """Someone else commits ``path`` on the status branch (a fresh clone each time)."""
     clone_dir = tmp / f"other-{len(list(tmp.glob('other-*')))}"
-    with git.Repo.clone_from(remote.url, clone_dir, branch=BRANCH) as other:
+    with git.Repo.clone_from(remote.url, clone_dir, branch=branch) as other:
         with other.config_writer() as cfg:
             cfg.set_value("user", "name", "Other")
             cfg.set_value("user", "email", "other@example.com")
@@ -98,5 +100,5 @@ def push_foreign_file(remote: Remote, tmp: Path, path: str, text: str) -> str:
         target.write_text(text)
         other.index.add([path])
         sha = str(other.index.commit(f"other: {path}").hexsha)
-        other.git.push("origin", f"HEAD:refs/heads/{BRANCH}")
+        other.git.push("origin", f"HEAD:refs/heads/{branch}")
         return sha

@@ -5,6 +5,8 @@
 local vela = import 'vela.libsonnet';
 
 function(parameter, context)
+  // format is KubeVela's parameter; Prometheus' text format is all there is to scrape
+  assert parameter.format == 'prometheus' : 'metrics: format ' + parameter.format + ' is not supported';
   local port =
     if std.objectHas(parameter, 'port') then parameter.port
     else local p = vela.firstPort(context.output);
