@@ -462,3 +462,53 @@ def test_impersonating_a_user_and_groups(team_a: Emulator) -> None:
         'users "alice" is forbidden: User "carol" cannot impersonate resource "users" in API group'
         ' "" at the cluster scope',
     )
+
+
+def test_no_one_grants_what_they_do_not_hold(team_a: Emulator) -> None:
+    """RBAC's escalation check: a Role or binding may grant only what its author holds,
+    unless the author may ``escalate`` (roles) or ``bind`` (that role)."""
+    rbac_path = "/apis/rbac.authorization.k8s.io/v1/namespaces/team-a"
+    create(
+        team_a,
+        role(
+            "rbac-manager",
+            "team-a",
+            rule(
+                ["create", "update", "patch"],
+                ["rbac.authorization.k8s.io"],
+                ["roles", "rolebindings"],
+            ),
+        ),
+        binding("rbac-manager", "team-a", "Role", "rbac-manager", sa_subject()),
+        role("cluster-admin", "", rule(["*"], ["*"], ["*"]), kind="ClusterRole"),
+    )
+    wider = role("peek", "team-a", rule(["get"], [""], ["secrets"]))
+    status, answer = call(team_a, "POST", f"{rbac_path}/roles", wider, as_user=SA)
+    groups = '"system:serviceaccounts" "system:serviceaccounts:team-a" "system:authenticated"'
+    assert (status, answer["message"]) == (
+        403,
+        'roles.rbac.authorization.k8s.io "peek" is forbidden: '
+        f'user "{SA}" (groups=[{groups}]) is attempting to grant RBAC permissions not currently '
+        'held:\n{APIGroups:[""], Resources:["secrets"], Verbs:["get"]}',
+    )
+    held = role("cm-reader", "team-a", rule(["get"], [""], ["configmaps"]))
+    assert call(team_a, "POST", f"{rbac_path}/roles", held, as_user=SA)[0] == 201
+    grab = binding("grab", "team-a", "ClusterRole", "cluster-admin", sa_subject())
+    status, answer = call(team_a, "POST", f"{rbac_path}/rolebindings", grab, as_user=SA)
+    assert status == 403 and "not currently held" in answer["message"]
+    # bind on that one role waives it
+    create(
+        team_a,
+        role(
+            "binder",
+            "team-a",
+            rule(
+                ["bind"],
+                ["rbac.authorization.k8s.io"],
+                ["clusterroles"],
+                resourceNames=["cluster-admin"],
+            ),
+        ),
+        binding("binder", "team-a", "Role", "binder", sa_subject()),
+    )
+    assert call(team_a, "POST", f"{rbac_path}/rolebindings", grab, as_user=SA)[0] == 201
