@@ -154,6 +154,10 @@ class Api:
         rtype = call.rtype
         if old is not None and strip_times(obj) == strip_times(old):
             return old  # a no-op write changes nothing, not even resourceVersion
+        if rtype.group == rbac.GROUP and (
+            refused := rbac.escalation(self.store, call.user, rtype.kind, obj)
+        ):
+            raise refused
         if call.dry_run:
             if old is not None:
                 obj["metadata"]["resourceVersion"] = old["metadata"]["resourceVersion"]

@@ -329,3 +329,86 @@ def forbidden(attrs: Attributes, reason: str) -> ApiStatus:
     if not attrs.resource_request:
         return ApiStatus(403, "Forbidden", f"forbidden: {why}", details={})
     return forbidden_status(attrs.resource, attrs.group, attrs.name, why)
+
+
+# ----- escalation prevention ---------------------------------------------------------------------
+
+_ROLE_KINDS = {"Role": "roles", "ClusterRole": "clusterroles"}
+_BINDING_KINDS = {"RoleBinding": "rolebindings", "ClusterRoleBinding": "clusterrolebindings"}
+
+
+def _atoms(rule: Mapping[str, Any]) -> Iterator[tuple[str, str, str, str, str]]:
+    """A rule as (verb, group, resource, subresource, name) atoms; URLs as (verb, path)."""
+    for verb in rule.get("verbs") or ():
+        for url in rule.get("nonResourceURLs") or ():
+            yield verb, "", "", "", url
+        for group in rule.get("apiGroups") or ():
+            for resource in rule.get("resources") or ():
+                base, _, sub = str(resource).partition("/")
+                for name in rule.get("resourceNames") or ("",):
+                    yield verb, group, base, sub, name
+
+
+def _not_held(
+    store: Store, user: UserInfo, rules: Sequence[Mapping[str, Any]], namespace: str
+) -> list[str]:
+    missing = []
+    for rule in rules:
+        for verb, group, resource, sub, name in _atoms(rule):
+            if rule.get("nonResourceURLs"):
+                attrs = Attributes(user, verb, path=name, resource_request=False)
+            else:
+                attrs = Attributes(user, verb, group, resource, sub, namespace, name)
+            if not authorize(store, attrs).allowed:
+                missing.append(_describe_rule(rule))
+                break
+    return missing
+
+
+def _describe_rule(rule: Mapping[str, Any]) -> str:
+    """PolicyRule.CompactString: ``{APIGroups:["apps"], Resources:["deployments"], Verbs:["get"]}``."""
+    parts = []
+    for key, label in (
+        ("apiGroups", "APIGroups"),
+        ("resources", "Resources"),
+        ("resourceNames", "ResourceNames"),
+        ("nonResourceURLs", "NonResourceURLs"),
+        ("verbs", "Verbs"),
+    ):
+        if rule.get(key):
+            parts.append(f"{label}:[" + " ".join(f'"{v}"' for v in rule[key]) + "]")
+    return "{" + ", ".join(parts) + "}"
+
+
+def escalation(store: Store, user: UserInfo, kind: str, obj: Obj) -> ApiStatus | None:
+    """The 403 for a Role or binding that would grant more than ``user`` holds (call under
+    the store lock): RBAC's escalation check, waived by ``escalate`` on the role kind or
+    ``bind`` on the bound role, as in the apiserver."""
+    if user.privileged or not (kind in _ROLE_KINDS or kind in _BINDING_KINDS):
+        return None
+    meta = obj.get("metadata") or {}
+    namespace, name = str(meta.get("namespace") or ""), str(meta.get("name") or "")
+    if kind in _ROLE_KINDS:
+        waiver = Attributes(user, "escalate", GROUP, _ROLE_KINDS[kind], "", namespace, name)
+        rules: list[Obj] = list(obj.get("rules") or [])
+        resource = _ROLE_KINDS[kind]
+    else:
+        ref = obj.get("roleRef") or {}
+        ref_kind = str(ref.get("kind") or "")
+        waiver = Attributes(
+            user, "bind", GROUP, _ROLE_KINDS.get(ref_kind, ""), "", namespace, str(ref.get("name"))
+        )
+        found = _role_rules(store, ref, namespace)
+        rules = found if isinstance(found, list) else []
+        resource = _BINDING_KINDS[kind]
+    if authorize(store, waiver).allowed:
+        return None
+    missing = _not_held(store, user, rules, namespace)
+    if not missing:
+        return None
+    groups = " ".join(f'"{g}"' for g in user.groups)
+    why = (
+        f'user "{user.name}" (groups=[{groups}]) is attempting to grant RBAC permissions not '
+        "currently held:\n" + "\n".join(missing)
+    )
+    return forbidden_status(resource, GROUP, name, why)

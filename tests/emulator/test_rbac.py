@@ -421,3 +421,94 @@ def test_aggregated_cluster_roles_take_the_rules_of_the_roles_they_select() -> N
     store = _store(aggregate, part, binding("b", "", "ClusterRole", "view", sa_subject()))
     assert _allowed(store, "get", "widgets", group="x.io")
     assert not _allowed(store, "get", "gadgets", group="x.io")
+
+
+def test_watch_and_single_name_lists_are_authorized_like_the_apiserver(team_a: Emulator) -> None:
+    create(
+        team_a,
+        role("one", "team-b", rule(["list", "watch"], [""], ["configmaps"], resourceNames=["a"])),
+        binding("one", "team-b", "Role", "one", sa_subject()),
+    )
+    base = "/api/v1/namespaces/team-b/configmaps"
+    assert call(team_a, "GET", f"{base}?fieldSelector=metadata.name%3Da", as_user=SA)[0] == 200
+    status, answer = call(team_a, "GET", f"{base}?fieldSelector=metadata.name%3Db", as_user=SA)
+    assert (status, answer["details"]) == (403, {"name": "b", "kind": "configmaps"})
+    status, answer = call(team_a, "GET", f"{base}?watch=true", as_user=SA)
+    assert status == 403 and 'cannot watch resource "configmaps"' in answer["message"]
+
+
+def test_impersonating_a_user_and_groups(team_a: Emulator) -> None:
+    create(
+        team_a,
+        role("read", "team-a", rule(["get", "list"], [""], ["configmaps"])),
+        binding("alice", "team-a", "Role", "read", {"kind": "User", "name": "alice"}),
+        binding("devs", "team-a", "Role", "read", {"kind": "Group", "name": "devs"}),
+    )
+    path = "/api/v1/namespaces/team-a/configmaps"
+    assert call(team_a, "GET", path, as_user="alice")[0] == 200
+    assert call(team_a, "GET", path, as_user="bob")[0] == 403
+    assert call(team_a, "GET", path, as_user="bob", as_groups=("devs",))[0] == 200
+    # groups without a user are refused before anything else
+    request_groups_only = urllib.request.Request(team_a.url + path)
+    request_groups_only.add_header("Impersonate-Group", "devs")
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(request_groups_only, timeout=10)
+    assert "without impersonating a user" in json.loads(err.value.read())["message"]
+    # a token user needs impersonate on users (and on groups for each group asked)
+    token = team_a.users.add("carol")
+    status, answer = call(team_a, "GET", path, token=token, as_user="alice")
+    assert (status, answer["message"]) == (
+        403,
+        'users "alice" is forbidden: User "carol" cannot impersonate resource "users" in API group'
+        ' "" at the cluster scope',
+    )
+
+
+def test_no_one_grants_what_they_do_not_hold(team_a: Emulator) -> None:
+    """RBAC's escalation check: a Role or binding may grant only what its author holds,
+    unless the author may ``escalate`` (roles) or ``bind`` (that role)."""
+    rbac_path = "/apis/rbac.authorization.k8s.io/v1/namespaces/team-a"
+    create(
+        team_a,
+        role(
+            "rbac-manager",
+            "team-a",
+            rule(
+                ["create", "update", "patch"],
+                ["rbac.authorization.k8s.io"],
+                ["roles", "rolebindings"],
+            ),
+        ),
+        binding("rbac-manager", "team-a", "Role", "rbac-manager", sa_subject()),
+        role("cluster-admin", "", rule(["*"], ["*"], ["*"]), kind="ClusterRole"),
+    )
+    wider = role("peek", "team-a", rule(["get"], [""], ["secrets"]))
+    status, answer = call(team_a, "POST", f"{rbac_path}/roles", wider, as_user=SA)
+    groups = '"system:serviceaccounts" "system:serviceaccounts:team-a" "system:authenticated"'
+    assert (status, answer["message"]) == (
+        403,
+        'roles.rbac.authorization.k8s.io "peek" is forbidden: '
+        f'user "{SA}" (groups=[{groups}]) is attempting to grant RBAC permissions not currently '
+        'held:\n{APIGroups:[""], Resources:["secrets"], Verbs:["get"]}',
+    )
+    held = role("cm-reader", "team-a", rule(["get"], [""], ["configmaps"]))
+    assert call(team_a, "POST", f"{rbac_path}/roles", held, as_user=SA)[0] == 201
+    grab = binding("grab", "team-a", "ClusterRole", "cluster-admin", sa_subject())
+    status, answer = call(team_a, "POST", f"{rbac_path}/rolebindings", grab, as_user=SA)
+    assert status == 403 and "not currently held" in answer["message"]
+    # bind on that one role waives it
+    create(
+        team_a,
+        role(
+            "binder",
+            "team-a",
+            rule(
+                ["bind"],
+                ["rbac.authorization.k8s.io"],
+                ["clusterroles"],
+                resourceNames=["cluster-admin"],
+            ),
+        ),
+        binding("binder", "team-a", "Role", "binder", sa_subject()),
+    )
+    assert call(team_a, "POST", f"{rbac_path}/rolebindings", grab, as_user=SA)[0] == 201
