@@ -190,6 +190,8 @@ class Api:
         if rtype.namespaced:
             self._check_namespace(call, str((obj.get("metadata") or {}).get("name") or ""))
         obj = prepare_create(rtype, obj, namespace=call.namespace, allocator=self.allocator)
+        if rtype.kind == "CertificateSigningRequest":
+            authn.sign_as_requester(obj, authn.ADMIN)
         self._default(rtype, obj)
         validation.validate(rtype, obj)
         existing = self.store.get(

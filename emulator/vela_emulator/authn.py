@@ -110,6 +110,24 @@ class Tokens:
             self._issued.clear()
 
 
+def sign_as_requester(csr: Obj, requester: Identity) -> None:
+    """A new CertificateSigningRequest names who asked (the CSR strategy's
+    ``PrepareForCreate``): whatever the body said, and without a status."""
+    spec = csr.setdefault("spec", {})
+    if not isinstance(spec, dict):
+        return
+    for key in ("username", "uid", "groups", "extra"):
+        spec.pop(key, None)
+    info = requester.user_info()
+    spec["username"] = info["username"]
+    if "uid" in info:
+        spec["uid"] = info["uid"]
+    spec["groups"] = info["groups"]
+    if "extra" in info:
+        spec["extra"] = info["extra"]
+    csr.pop("status", None)
+
+
 def _expiration(name: str, spec: Obj) -> int:
     seconds = spec.get("expirationSeconds", DEFAULT_EXPIRATION)
     if not isinstance(seconds, int) or isinstance(seconds, bool):

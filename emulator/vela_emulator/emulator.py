@@ -281,3 +281,4 @@ class Emulator:
                 self.registry.add_crd_types(crd["metadata"]["name"], crds.types_from_crd(crd))
             self.controllers.reset()
             self.controllers.resync()
+            self.simulation.forget_index()

@@ -105,6 +105,13 @@ def active_pods(pods: list[Obj]) -> list[Obj]:
     ]
 
 
+def _controller_uid(obj: Obj) -> str:
+    for ref in obj["metadata"].get("ownerReferences") or []:
+        if ref.get("controller"):
+            return str(ref.get("uid", ""))
+    return ""
+
+
 def replicaset_status(obj: Obj, pods: list[Obj]) -> Obj:
     """What the ReplicaSet controller counts of its Pods (ready ones are available:
     ``minReadySeconds`` is not waited for)."""
@@ -404,6 +411,9 @@ class Simulator:
         self._modes: dict[Target, str] = {}
         self._pending: dict[tuple[ResourceType, str, str], float] = {}
         self._lb_ips = 0
+        # (kind key, controller uid) -> names of the Pods or ReplicaSets it controls
+        self._dependents: dict[tuple[tuple[str, str], str], dict[str, None]] = {}
+        self._indexed: set[tuple[str, str]] = set()
         self.mode_changed: list[Callable[[str, str, str], None]] = []  # kind, namespace, name
         self._wake = threading.Condition(api.store.lock)
         self._stop = threading.Event()
@@ -427,6 +437,7 @@ class Simulator:
         with self.api.store.lock:
             self._modes.clear()
             self._pending.clear()
+            self.forget_index()
 
     # ----- controls --------------------------------------------------------------------------
 
@@ -474,6 +485,8 @@ class Simulator:
 
     def _on_write(self, rtype: ResourceType, obj: Obj) -> None:
         if rtype.key in (PODS, REPLICASETS):
+            if rtype.key in self._indexed:
+                self._index(rtype.key, obj)
             self._owner_changed(obj)  # its ReplicaSet (and Deployment) count again
         if not _tracked(rtype, obj):
             return
@@ -503,7 +516,7 @@ class Simulator:
                 continue
             key = REPLICASETS if ref["kind"] == "ReplicaSet" else ("apps", "deployments")
             owner = self.api.store.get(key, namespace, str(ref.get("name", "")))
-            rtype = self.api.registry.for_key(key)
+            rtype = self.api.registry.get("apps", "v1", key[1])
             if owner is None or rtype is None or owner["metadata"].get("uid") != ref.get("uid"):
                 continue
             if not owner["metadata"].get("deletionTimestamp"):
@@ -512,16 +525,33 @@ class Simulator:
                 self._owner_changed(owner)
 
     def _owned(self, key: tuple[str, str], owner: Obj) -> list[Obj]:
-        """Objects of ``key`` in the owner's namespace whose controller it is."""
-        uid = owner["metadata"].get("uid")
-        return [
-            obj
-            for obj in self.api.store.items(key, owner["metadata"].get("namespace", ""))
-            if any(
-                r.get("controller") and r.get("uid") == uid
-                for r in obj["metadata"].get("ownerReferences") or []
-            )
-        ]
+        """Objects of ``key`` (Pods, ReplicaSets) whose controller is ``owner``, from an
+        index by controller uid: scanning a namespace per Pod write would cost the
+        square of its size."""
+        if key not in self._indexed:
+            self._indexed.add(key)
+            for obj in self.api.store.items(key):
+                self._index(key, obj)
+        uid = owner["metadata"].get("uid", "")
+        namespace = owner["metadata"].get("namespace", "")
+        found = []
+        for name in list(self._dependents.get((key, uid), ())):
+            live = self.api.store.get(key, namespace, name)
+            if live is not None and _controller_uid(live) == uid:
+                found.append(live)
+            else:
+                self._dependents[(key, uid)].pop(name, None)
+        return sorted(found, key=lambda o: str(o["metadata"]["name"]))
+
+    def _index(self, key: tuple[str, str], obj: Obj) -> None:
+        uid = _controller_uid(obj)
+        if uid:
+            self._dependents.setdefault((key, uid), {})[obj["metadata"]["name"]] = None
+
+    def forget_index(self) -> None:
+        """The store was replaced (reset, snapshot): index its Pods and ReplicaSets anew."""
+        self._dependents.clear()
+        self._indexed.clear()
 
     def _next_ip(self) -> str:
         self._lb_ips += 1
@@ -532,22 +562,29 @@ class Simulator:
         mode = self._modes.get((rtype.kind, meta.get("namespace", ""), meta["name"]), HEALTHY)
         if mode == UNSCHEDULABLE:
             mode = PROGRESSING  # the workload waits for Pods that never start
-        status = self._status_for(rtype, obj, mode)
-        status = _keep_transition_times(obj.get("status") or {}, status)
+        found = self._status_for(rtype, obj, mode)
+        if found is None:
+            return  # no controller has anything to say yet
+        status = _keep_transition_times(obj.get("status") or {}, found)
         if status == obj.get("status"):
             return
         new = {**obj, "status": status}  # record_update copies what it keeps
-        new = semantics.record_update(
-            rtype, obj, new, manager=MANAGER, now=now(), subresource="status"
-        )
+        if rtype.key == REPLICASETS:  # controller-made, like its Pods: no managedFields kept
+            new["metadata"] = dict(obj["metadata"])
+        else:
+            new = semantics.record_update(
+                rtype, obj, new, manager=MANAGER, now=now(), subresource="status"
+            )
         self.api.store.put(rtype.key, new, obj)
 
-    def _status_for(self, rtype: ResourceType, obj: Obj, mode: str) -> Obj:
+    def _status_for(self, rtype: ResourceType, obj: Obj, mode: str) -> Obj | None:
         key = (rtype.group, rtype.kind)
         if key == ("apps", "ReplicaSet"):
             return replicaset_status(obj, self._owned(PODS, obj))
         if key == ("apps", "Deployment"):
             sets = [(rs, self._owned(PODS, rs)) for rs in self._owned(REPLICASETS, obj)]
+            if not sets and not (obj.get("spec") or {}).get("paused"):
+                return None  # its controller writes status with the first ReplicaSet
             return deployment_status(obj, mode, sets)
         if key == ("", "Service"):
             return service_status(obj, mode, ip=self._next_ip)

@@ -393,6 +393,11 @@ class Workloads:
         )
 
     def _mark_revision(self, deployment: Obj, revision: int) -> None:
+        meta = deployment["metadata"]
+        # the live object: creating its ReplicaSet this round may have moved its status on
+        deployment = (
+            self.store.get(DEPLOYMENTS, meta.get("namespace", ""), meta["name"]) or deployment
+        )
         annotations = deployment["metadata"].get("annotations") or {}
         if annotations.get(REVISION) == str(revision):
             return

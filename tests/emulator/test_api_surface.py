@@ -112,6 +112,8 @@ spec:
             "24h",
             "Pending",
         ]
+        if kube.emulator is not None:  # the requester is filled in: kind's admin
+            assert lines[1].split()[3] == "kubernetes-admin"
     finally:
         kubectl("delete", "csr", name)
 

@@ -46,8 +46,15 @@ def test_deployment_becomes_available_with_observed_generation(emulator: Emulato
 def test_deployment_status_is_counted_from_its_pods(emulator: Emulator) -> None:
     deployments = _dyn(emulator).resources.get(api_version="apps/v1", kind="Deployment")
     pods = client.CoreV1Api(client.ApiClient(emulator.client_configuration()))
-    deployments.create(body=deployment("web", "default", replicas=2), namespace="default")
-    fresh = deployments.get(name="web", namespace="default").to_dict()
+    tick, emulator.controllers.tick = emulator.controllers.tick, 30.0  # one round at a time
+    try:
+        deployments.create(body=deployment("web", "default", replicas=2), namespace="default")
+        # no controller has seen it yet: no status at all, as on a cluster
+        assert not deployments.get(name="web", namespace="default").to_dict().get("status")
+        emulator.controllers.round()  # the deployment controller makes its ReplicaSet
+        fresh = deployments.get(name="web", namespace="default").to_dict()
+    finally:
+        emulator.controllers.tick = tick
     # no Pod runs yet: the controller reports the rollout, not a made-up success
     assert "availableReplicas" not in fresh["status"]
     assert _conditions(fresh)["Available"] == ("False", "MinimumReplicasUnavailable")
