@@ -122,12 +122,16 @@ def from_yaml(text: str, *, path: str) -> AppStatus:
         raise StatusError(f"{path}: not a status file: {exc}", retryable=False) from exc
 
 
-def render_readme(statuses: Iterable[AppStatus]) -> str:
-    """The table people read on the branch page; deterministic (no clock)."""
+def render_readme(statuses: Iterable[AppStatus], *, environment: str = "") -> str:
+    """The table people read on the branch page; deterministic (no clock).
+
+    ``environment``: the folder's environment, named in the title.
+    """
+    by = f"the daemon of environment `{environment}`" if environment else "gitops-vela"
     lines = [
-        "# gitops-vela status",
+        f"# gitops-vela status: {environment}" if environment else "# gitops-vela status",
         "",
-        "Written by gitops-vela: `README.md` and `apps/*.yaml` are replaced on every update.",
+        f"Written by {by}: `README.md` and `apps/*.yaml` are replaced on every update.",
         "",
         "| app | revision | sync | health | message | since |",
         "|---|---|---|---|---|---|",

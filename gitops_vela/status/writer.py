@@ -264,7 +264,7 @@ class StatusWriter:
         stale = {p for p in ours if app_of_path(p) not in desired} if complete else set()
         for path in stale:
             result.pop(app_of_path(path) or "", None)
-        readme = render_readme(result.values())
+        readme = render_readme(result.values(), environment=self._branch.folder)
         if put or stale or self._readme_differs(state, readme):
             put[README] = readme
         return _Plan(put=put, remove=stale, result=result, changed=changed)

@@ -48,6 +48,7 @@ def test_each_environment_writes_its_own_folder(remote: Remote, tmp_path: Path) 
     assert env_doc(remote, "staging", "shop")["health"] == "Progressing"
     assert env_doc(remote, "prod", "shop")["health"] == "Healthy"
     assert "| shop |" in (branch_file(remote, "prod/README.md") or "")
+    assert (branch_file(remote, "prod/README.md") or "").startswith("# gitops-vela status: prod\n")
     assert "blog" not in (branch_file(remote, "prod/README.md") or "")
 
 
