@@ -74,13 +74,6 @@ class Rollout:
             return frozenset()
         return frozenset(self.members[: self.sizes[self.wave]])
 
-    def wave_of(self, app: str) -> int:
-        """The 1-based wave that reaches ``app`` (0 when it is no member)."""
-        if app not in self.members:
-            return 0
-        position = self.members.index(app)
-        return next(i for i, size in enumerate(self.sizes, start=1) if position < size)
-
     def waves(self) -> list[tuple[str, ...]]:
         """The apps each wave adds, in order."""
         bounds = (0, *self.sizes)
