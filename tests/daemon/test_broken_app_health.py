@@ -16,6 +16,7 @@ def test_a_broken_app_reports_the_live_health_of_its_last_good_render(
     reconciler: RepositoryReconciler, remote: GitRemote, cluster: Cluster, emulator: Emulator
 ) -> None:
     assert reconciler.run().ok
+    emulator.settle()  # the Pods run (the controllers take a few ticks, as on a cluster)
     assert reconciler.run().ok  # the rollout is observed: Healthy
     assert remote.status_file("shop")["health"] == "Healthy"  # type: ignore[index]
 

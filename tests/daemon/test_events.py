@@ -29,6 +29,7 @@ def test_outcome_changes_are_events_and_quiet_polls_are_not(
     reconciler: RepositoryReconciler, remote: GitRemote, cluster: Cluster, emulator: Emulator
 ) -> None:
     assert reconciler.run().ok
+    emulator.settle()  # the Pods run (the controllers take a few ticks, as on a cluster)
     created = events(cluster, "shop")[0]
     assert created["type"] == "Normal" and created["reason"] == "ReconciliationSucceeded"
     assert created["involvedObject"]["kind"] == "ConfigMap"
