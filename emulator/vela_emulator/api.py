@@ -191,7 +191,7 @@ class Api:
             self._check_namespace(call, str((obj.get("metadata") or {}).get("name") or ""))
         obj = prepare_create(rtype, obj, namespace=call.namespace, allocator=self.allocator)
         if rtype.kind == "CertificateSigningRequest":
-            authn.sign_as_requester(obj, authn.ADMIN)
+            authn.sign_as_requester(obj, authn.Identity(call.user.name, call.user.groups))
         self._default(rtype, obj)
         validation.validate(rtype, obj)
         existing = self.store.get(

@@ -115,6 +115,7 @@ def test_prod_runs_only_what_staging_proved_healthy_for_long_enough(
     assert replicas(prod_cluster) is None
 
     staging.run()
+    emulator.settle()  # the Pods run (on a loaded machine, not always by the next poll)
     staging.run()  # the rollout is observed: Healthy
     assert env_status(remote, "staging")["health"] == "Healthy"
     report = prod.run()
@@ -139,6 +140,7 @@ def test_prod_runs_only_what_staging_proved_healthy_for_long_enough(
     assert image(prod_cluster) == "nginx:1.25"
 
     emulator.simulation.healthy("Deployment", "web", namespace="shop")
+    emulator.settle()
     staging.run()
     prod.run()  # first sees staging Healthy at the second commit: the wait starts now
     assert image(prod_cluster) == "nginx:1.25"
@@ -151,6 +153,7 @@ def test_prod_runs_only_what_staging_proved_healthy_for_long_enough(
     emulator.simulation.fail("Deployment", "web", namespace="shop")
     third = remote.push({"apps/shop/vela.yaml": shop("nginx:broken")})
     staging.run()
+    emulator.settle()  # the Pods run (on a loaded machine, not always by the next poll)
     staging.run()
     assert env_status(remote, "staging")["health"] == "Degraded"
     for _ in range(2):
@@ -166,12 +169,13 @@ def test_prod_runs_only_what_staging_proved_healthy_for_long_enough(
 
 
 def test_a_restarted_prod_daemon_stays_on_what_its_status_says_it_runs(
-    remote: GitRemote, cluster: Cluster, prod_cluster: Cluster, tmp_path: Path
+    remote: GitRemote, cluster: Cluster, prod_cluster: Cluster, tmp_path: Path, emulator: Emulator
 ) -> None:
     remote.push({"apps/shop/vela.yaml": shop("nginx:1.25")})
     staging = reconciler(remote, cluster, tmp_path, "staging")
     gate = PromotionSettings("staging", 0)
     staging.run()
+    emulator.settle()  # the Pods run (on a loaded machine, not always by the next poll)
     staging.run()
     assert reconciler(remote, prod_cluster, tmp_path, "prod", gate).run().ok
     assert image(prod_cluster) == "nginx:1.25"
@@ -217,12 +221,13 @@ def test_the_verdict_names_what_holds_promotion_back() -> None:
 
 
 def test_when_the_other_environments_status_is_unreadable_prod_stays_put(
-    remote: GitRemote, cluster: Cluster, prod_cluster: Cluster, tmp_path: Path
+    remote: GitRemote, cluster: Cluster, prod_cluster: Cluster, tmp_path: Path, emulator: Emulator
 ) -> None:
     remote.push({"apps/shop/vela.yaml": shop("nginx:1.25")})
     staging = reconciler(remote, cluster, tmp_path, "staging")
     prod = reconciler(remote, prod_cluster, tmp_path, "prod", PromotionSettings("staging", 0))
     staging.run()
+    emulator.settle()  # the Pods run (on a loaded machine, not always by the next poll)
     staging.run()
     assert prod.run().ok and image(prod_cluster) == "nginx:1.25"
 

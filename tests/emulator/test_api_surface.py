@@ -4,6 +4,8 @@ access reviews, and kinds served at two versions (autoscaling/v1, events.k8s.io/
 
 from __future__ import annotations
 
+import json
+
 from typing import Any
 
 from kubernetes import client
@@ -114,6 +116,15 @@ spec:
         ]
         if kube.emulator is not None:  # the requester is filled in: kind's admin
             assert lines[1].split()[3] == "kubernetes-admin"
+    finally:
+        kubectl("delete", "csr", name)
+    # The requester is who asked, after impersonation.
+    as_jane = ("--as=jane", "--as-group=system:masters")
+    kubectl("create", "-f", "-", *as_jane, stdin=manifest)
+    try:
+        csr = json.loads(kubectl("get", "csr", name, "-o", "json"))
+        assert csr["spec"]["username"] == "jane"
+        assert "system:masters" in csr["spec"]["groups"]
     finally:
         kubectl("delete", "csr", name)
 

@@ -119,6 +119,8 @@ def test_kubectl_diff_is_clean_after_apply_despite_defaults(
 ) -> None:
     manifest = to_yaml(deployment("web", kube.namespace))
     kubectl("apply", "--server-side", "-f", "-", stdin=manifest)
+    if kube.emulator is not None:  # the Pods' status settles first, as a cluster's does soon
+        kube.emulator.settle()
     assert kubectl.run("diff", "--server-side", "-f", "-", stdin=manifest).returncode == 0
     live = json.loads(kubectl("get", "deploy", "web", "-n", kube.namespace, "-o", "json"))
     assert live["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"] == "IfNotPresent"

@@ -34,11 +34,14 @@ def pull_request(tmp_path: Path) -> Path:
     and changing the cloneset definition's default grace period."""
     repo = tmp_path / "sample-repo"
     shutil.copytree(SAMPLE, repo)
+    appfile = repo / "apps/shop/vela.yaml"
+    # The base's values only: each of shop's environments sets its own replicas.
+    text = appfile.read_text()
+    appfile.write_text(text[: text.index("\nenvironments:")] + "\n")
     _git("init", "-q", "-b", "main", cwd=repo)
     _git("add", "-A", cwd=repo)
     _git("commit", "-qm", "base", cwd=repo)
     _git("checkout", "-qb", "pr", cwd=repo)
-    appfile = repo / "apps/shop/vela.yaml"
     appfile.write_text(appfile.read_text().replace("replicas: 3", "replicas: 4", 1))
     definition = repo / "definitions/cloneset.yaml"
     text = definition.read_text()
