@@ -5,7 +5,6 @@ access reviews, and kinds served at two versions (autoscaling/v1, events.k8s.io/
 from __future__ import annotations
 
 import json
-
 from typing import Any
 
 from kubernetes import client
