@@ -13,6 +13,7 @@ from typing import Any
 from gitops_vela.cli.common import (
     add_app_glob_arg,
     add_cluster_args,
+    add_env_arg,
     add_output_arg,
     add_repo_arg,
     app_globs,
@@ -39,6 +40,7 @@ from gitops_vela.provenance.fields import (
 )
 from gitops_vela.provenance.live import read_live, with_live
 from gitops_vela.provenance.origins import FieldOrigin, ObjectOrigin
+from gitops_vela.render.environments import undeclared
 from gitops_vela.settings import render_settings
 from gitops_vela.sync.diff import DiffResult
 
@@ -89,6 +91,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     why.add_argument("--app", action="append", dest="apps", metavar="APP", help="only this app")
     add_repo_arg(why)
     add_app_glob_arg(why)
+    add_env_arg(why)
     why.add_argument("--revision", default="", help="Git commit passed as context.revision")
     add_cluster_args(why)
     why.add_argument(
@@ -124,7 +127,10 @@ def run_why(args: argparse.Namespace) -> int:
         apps=args.apps,
         wanted=wanted,
         settings=render_settings(os.environ),
+        environment=args.env,
     )
+    if warning := undeclared(explained.render, args.env):
+        print(f"warning: {warning}", file=sys.stderr)
     found = list(explained.objects)
     if not found:
         return _not_found(args.object, args.namespace, explained.render.failures)
@@ -164,6 +170,7 @@ def print_explained(args: argparse.Namespace, repo: str, apps: Sequence[Rendered
             app_globs=app_globs(args, root),
             apps=[app.name for app in apps],
             settings=render_settings(os.environ),
+            environment=args.env,
         )
     origins = {(o.app, _identity(o.object)): o for o in explained.objects}
     for app in apps:
@@ -197,6 +204,7 @@ def diff_explanations(
         apps=sorted({app for app, _ in wanted}),
         wanted=lambda obj: ObjectRef.from_manifest(obj) in refs,
         settings=render_settings(os.environ),
+        environment=args.env,
     )
     found: dict[tuple[str, ObjectRef], tuple[str, ...]] = {}
     for origin in explained.objects:

@@ -35,9 +35,9 @@ from gitops_vela.provenance.fields import (
     scalar_text,
 )
 from gitops_vela.provenance.origins import FieldOrigin, ObjectOrigin, Source, SourceKind
-from gitops_vela.render.discover import parse_appfile, read_appfile_text
+from gitops_vela.provenance.sources import appfile_document
 from gitops_vela.settings.tree import RenderSettings
-from gitops_vela.yamldoc import Document, YamlError, key_text
+from gitops_vela.yamldoc import Document, key_text
 
 MAX_FIELDS = 40  # explained fields per object; a rewrite of a whole object says so once
 
@@ -52,6 +52,7 @@ class Revision:
     catalog: Catalog
     app_globs: tuple[str, ...]
     namespace: str = "default"
+    environment: str = ""  # whose values the Appfiles take ("" = the base)
 
 
 def explain_changes(
@@ -69,7 +70,7 @@ def explain_changes(
     """
     before = _explained(base, apps, settings)
     after = _explained(head, apps, settings)
-    docs = AppfileValues(base.root, head.root)
+    docs = AppfileValues(base.root, head.root, environment=head.environment)
     explained: dict[tuple[str, str], tuple[str, ...]] = {}
     for key, new in after.items():
         old = before.get(key)
@@ -93,6 +94,7 @@ def _explained(
         apps=apps,
         catalog=side.catalog,
         settings=settings,
+        environment=side.environment,
     )
     return {(o.app, str(ObjectRef.from_manifest(o.object))): o for o in result.objects}
 
@@ -153,32 +155,35 @@ def _causes(
 
 
 class AppfileValues:
-    """The Appfiles at base and head, read once each, to compare a key's value."""
+    """The Appfiles at base and head as one environment sees them (blocks and overlays merged
+    in), read once each, to compare a key's value."""
 
-    def __init__(self, base: Path, head: Path) -> None:
+    def __init__(self, base: Path, head: Path, *, environment: str = "") -> None:
         self.roots = {"base": base, "head": head}
+        self.environment = environment
         self.cache: dict[tuple[str, str], Document | None] = {}
 
     def change(self, appfile: str, source: Source) -> str:
-        """``file:line key: old -> new`` when the Appfile key's value differs, else ""."""
+        """``file:line key: old -> new`` when the Appfile key's value differs, else "".
+
+        The values compared are the merged ones (what the templates saw); the place
+        named is where head writes the value: the base, an environment block or an
+        overlay file (when head no longer sets it: its nearest key that is written)."""
         key = source.appfile_key
         old = _value(self._doc("base", appfile), key)
         new = _value(self._doc("head", appfile), key)
         if old == new:
             return ""
         doc = self._doc("head", appfile)
-        line = doc.line_of(key) if doc is not None else 0
-        what = f"{appfile}:{line} {key_text(key)}" if line else f"{appfile} {key_text(key)}"
+        line, (file, written) = (
+            (doc.line_of(key), doc.source_of(key)) if doc is not None else (0, (appfile, key))
+        )
+        what = f"{file}:{line} {key_text(written)}" if line else f"{file} {key_text(written)}"
         return f"{what}: {_shown(old)} -> {_shown(new)}"
 
     def _doc(self, side: str, path: str) -> Document | None:
         if (side, path) not in self.cache:
-            try:
-                self.cache[(side, path)] = parse_appfile(
-                    read_appfile_text(self.roots[side], path), path
-                )
-            except (YamlError, OSError):
-                self.cache[(side, path)] = None
+            self.cache[(side, path)] = appfile_document(self.roots[side], path, self.environment)
         return self.cache[(side, path)]
 
 

@@ -22,10 +22,9 @@ from gitops_vela.model.labels import COMPONENT
 from gitops_vela.model.rendered import RenderedApp, RepositoryRender
 from gitops_vela.provenance.fields import MISSING, FieldPath, flatten
 from gitops_vela.provenance.origins import FieldOrigin, ObjectOrigin, Source, Step
-from gitops_vela.provenance.sources import Sources, is_own_label, template_of
+from gitops_vela.provenance.sources import Sources, appfile_document, is_own_label, template_of
 from gitops_vela.provenance.trace import ObjectId, Request, ServiceTrace, trace_services
 from gitops_vela.render import load_apps, render_repository
-from gitops_vela.render.discover import parse_appfile, read_appfile_text
 from gitops_vela.settings.tree import RenderSettings
 
 Wanted = Callable[[Mapping[str, Any]], bool]
@@ -50,8 +49,10 @@ def explain_checkout(
     wanted: Wanted | None = None,
     settings: RenderSettings | None = None,
     catalog: Catalog | None = None,
+    environment: str = "",
 ) -> Explained:
-    """Render the checkout at ``root``; explain the objects ``wanted`` picks (default: all)."""
+    """Render the checkout at ``root`` as ``environment`` sees it ("" = the base); explain the
+    objects ``wanted`` picks (default: all)."""
     settings = settings or RenderSettings()
     catalog = catalog or load_catalog(root, origin=repo)
     render = render_repository(
@@ -63,8 +64,11 @@ def explain_checkout(
         catalog=catalog,
         apps=apps,
         settings=settings,
+        environment=environment,
     )
-    loaded, _ = load_apps(root, repo=repo, catalog=catalog, globs=app_globs)
+    loaded, _ = load_apps(
+        root, repo=repo, catalog=catalog, globs=app_globs, environment=environment
+    )
     by_name = {app.name: app for app in loaded}
     definitions = {d.name: d for d in catalog}
     # What to trace: each service holding a chosen object, all traced in shared rounds.
@@ -82,7 +86,12 @@ def explain_checkout(
         Request(
             app,
             service,
-            {"appName": app.name, "namespace": rendered.namespace, "repo": repo},
+            {
+                "appName": app.name,
+                "namespace": rendered.namespace,
+                "repo": repo,
+                "environment": environment,
+            },
             revision,
         )
         for rendered, app, service, _ in work
@@ -92,7 +101,7 @@ def explain_checkout(
     sources: dict[str, Sources | None] = {}
     for (rendered, app, service, mine), trace in zip(work, traces, strict=True):
         if app.name not in sources:
-            sources[app.name] = _sources(root, app, rendered, definitions)
+            sources[app.name] = _sources(root, app, rendered, definitions, environment)
         described = sources[app.name]
         if described is None:  # the Appfile changed under us: nothing exact to say
             continue
@@ -115,9 +124,13 @@ def _component(obj: Mapping[str, Any]) -> str:
 
 
 def _sources(
-    root: Path, app: Appfile, rendered: RenderedApp, definitions: Mapping[str, Definition]
+    root: Path,
+    app: Appfile,
+    rendered: RenderedApp,
+    definitions: Mapping[str, Definition],
+    environment: str,
 ) -> Sources | None:
-    doc = parse_appfile(read_appfile_text(root, app.path), app.path)
+    doc = appfile_document(root, app.path, environment)
     if doc is None:
         return None
     return Sources(app, doc, definitions, namespace=rendered.namespace)

@@ -1,4 +1,10 @@
-"""Inputs as places to edit: the Appfile line of a value, or the definition line of a default."""
+"""Inputs as places to edit: the Appfile line of a value, or the definition line of a default.
+
+An environment's values are merged over the base before the templates see
+them (``render.environments``); the merged document remembers, for every
+key, the file and key where its value was written. So a value prod's block
+(or ``vela.prod.yaml``) set is named there, an inherited one in the base.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +12,22 @@ import functools
 from collections.abc import Mapping
 from pathlib import Path
 
+from gitops_vela.errors import UserError
 from gitops_vela.model import labels
 from gitops_vela.model.appfile import Appfile, Service
 from gitops_vela.model.definitions import Definition
 from gitops_vela.provenance.origins import Source, SourceKind
 from gitops_vela.provenance.trace import Input, ParamPath
-from gitops_vela.yamldoc import Document, KeyPath, YamlError, key_text, load_documents
+from gitops_vela.render.discover import find_overlays, parse_appfile, read_appfile_text
+from gitops_vela.render.environments import environment_document
+from gitops_vela.yamldoc import (
+    Document,
+    KeyPath,
+    YamlError,
+    key_text,
+    load_document,
+    load_documents,
+)
 
 # Labels finalize adds to every object, and the Appfile key each one comes from.
 _OWN_LABELS = {
@@ -46,7 +62,8 @@ class Sources:
         )
         line = self.doc.lines.get(key)
         if line:
-            return Source(SourceKind.APPFILE, key_text(key), self.app.path, line, appfile_key=key)
+            file, written = self.doc.source_of(key)
+            return Source(SourceKind.APPFILE, key_text(written), file, line, appfile_key=key)
         name = item.owner or service.type
         definition = self.definitions.get(name)
         file, where = (
@@ -67,11 +84,9 @@ class Sources:
             "name": ("services", service.name),
             "namespace": ("namespace",),
         }.get(name, ())
-        line = self.doc.lines.get(key, 0) if key else 0
+        file, line = self._where(key)
         where = key if name in ("appName", "namespace") else ()  # values written in the Appfile
-        return Source(
-            SourceKind.CONTEXT, name, self.app.path if line else "", line, appfile_key=where
-        )
+        return Source(SourceKind.CONTEXT, name, file, line, appfile_key=where)
 
     def constant(self, definition: str) -> Source:
         found = self.definitions.get(definition)
@@ -82,17 +97,41 @@ class Sources:
     def label(self, name: str, service: Service, definition: str) -> Source:
         parts = _OWN_LABELS.get(name, ())
         key: KeyPath = tuple(p.format(service=service.name, definition=definition) for p in parts)
-        line = self.doc.lines.get(key, 0) if key else 0
-        return Source(SourceKind.GITOPS_VELA, f"label {name}", self.app.path if line else "", line)
+        file, line = self._where(key)
+        return Source(SourceKind.GITOPS_VELA, f"label {name}", file, line)
 
     def namespace_source(self) -> Source:
-        line = self.doc.lines.get(("namespace",), 0)
+        file, line = self._where(("namespace",))
         if line:
-            return Source(SourceKind.GITOPS_VELA, "namespace of the app", self.app.path, line)
+            return Source(SourceKind.GITOPS_VELA, "namespace of the app", file, line)
         return Source(
             SourceKind.GITOPS_VELA,
             f"namespace {self.namespace!r} of the repository (the Appfile names none)",
         )
+
+    def _where(self, key: KeyPath) -> tuple[str, int]:
+        """The file and line where the Appfile key's value was written; ("", 0) if nowhere."""
+        line = self.doc.lines.get(key, 0) if key else 0
+        return (self.doc.source_of(key)[0], line) if line else ("", 0)
+
+
+def appfile_document(root: Path, path: str, environment: str = "") -> Document | None:
+    """The Appfile at ``path`` as ``environment`` sees it (its block and overlay file merged in,
+    the same merge the render does), with each key's file and line; None when it no longer
+    parses as the render saw it (changed under us): then there is nothing exact to say."""
+    try:
+        doc = parse_appfile(read_appfile_text(root, path), path)
+        if doc is None or not environment:
+            return doc if doc is None else environment_document(doc)
+        overlay_path = find_overlays(root, path).get(environment, "")
+        overlay = (
+            load_document(read_appfile_text(root, overlay_path), path=overlay_path)
+            if overlay_path
+            else None
+        )
+        return environment_document(doc, environment, overlay)
+    except (OSError, YamlError, UserError):
+        return None
 
 
 def is_own_label(name: str) -> bool:

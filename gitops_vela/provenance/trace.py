@@ -41,7 +41,7 @@ from gitops_vela.settings.tree import RenderSettings
 
 GROUP_LEAVES = 48  # a parameter with more leaves than this is perturbed as one input
 PARTS_PER_JOB = 12  # evaluations batched into one Jsonnet job
-CONTEXT_KEYS = ("appName", "name", "namespace", "repo", "revision")
+CONTEXT_KEYS = ("appName", "name", "namespace", "repo", "revision", "environment")
 TAG = "~why"
 
 ParamPath = tuple[str | int, ...]

@@ -370,29 +370,30 @@ def _explained(
     shas: tuple[str, str],
     apps: list[AppChange],
 ) -> list[AppChange]:
-    """The changed apps with each changed object's fields explained (``provenance.causes``)."""
-    lines: dict[tuple[str, str, str], tuple[str, ...]] = {}
+    """The changed apps with each changed object's fields explained (``provenance.causes``),
+    each environment's changes with that environment's render and Appfile values."""
+    lines: dict[tuple[str, str, str, str], tuple[str, ...]] = {}
+    changed = [a for a in apps if a.status is AppChangeKind.CHANGED]
     for before, after, plan in zip(base, head, plans, strict=True):
-        names = {a.name for a in apps if a.repo == plan.name and a.status is AppChangeKind.CHANGED}
-        if not names:
-            continue
         globs, _ = _rendered_globs(plan, request)
-        sides = [
-            Revision(s.root, s.name, sha, s.catalog, tuple(globs), request.namespace)
-            for s, sha in ((before, shas[0]), (after, shas[1]))
-        ]
-        found = explain_changes(
-            *sides,
-            apps=names,
-            changed_definitions={d.name for d in plan.deltas},
-            settings=request.render,
-        )
-        lines.update(((plan.name, app, ref), text) for (app, ref), text in found.items())
+        for env in sorted({a.environment for a in changed if a.repo == plan.name}):
+            names = {a.name for a in changed if a.repo == plan.name and a.environment == env}
+            sides = [
+                Revision(s.root, s.name, sha, s.catalog, tuple(globs), request.namespace, env)
+                for s, sha in ((before, shas[0]), (after, shas[1]))
+            ]
+            found = explain_changes(
+                *sides,
+                apps=names,
+                changed_definitions={d.name for d in plan.deltas},
+                settings=request.render,
+            )
+            lines.update(((plan.name, env, app, ref), text) for (app, ref), text in found.items())
     return [
         replace(
             app,
             objects=tuple(
-                replace(o, explained=lines.get((app.repo, app.name, o.ref), ()))
+                replace(o, explained=lines.get((app.repo, app.environment, app.name, o.ref), ()))
                 for o in app.objects
             ),
         )

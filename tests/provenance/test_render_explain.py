@@ -72,3 +72,17 @@ def test_explain_needs_yaml(capsys: pytest.CaptureFixture[str]) -> None:
 def test_annotated_yaml_reads_back_as_the_object(obj: dict[str, Any]) -> None:
     text = annotate.dump(obj, lambda path: f"leaf {len(path)}")
     assert yaml.safe_load(text) == obj
+
+
+def test_explained_yaml_of_an_environment_names_its_block(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    plain = _render(capsys, "--app", "shop", "--env", "prod")
+    explained = _render(capsys, "--app", "shop", "--env", "prod", "--explain")
+    assert list(yaml.safe_load_all(explained)) == list(yaml.safe_load_all(plain))
+    lines = (SAMPLE / "apps/shop/vela.yaml").read_text().splitlines()
+    prod = next(i for i, line in enumerate(lines, 1) if "scaler: {replicas: 5}" in line)
+    assert (
+        f"  replicas: 5  # apps/shop/vela.yaml:{prod}"
+        " environments.prod.services.frontend.scaler.replicas (trait scaler)"
+    ) in explained.splitlines()

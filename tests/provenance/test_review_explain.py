@@ -115,3 +115,79 @@ def test_diff_explain_names_origin_and_writer_of_each_drifted_field(
 
     assert main([*diff, "--explain"]) == 1
     assert "  why: spec.replicas: live 5, rendered 3" in capsys.readouterr().out
+
+
+@pytest.fixture
+def environments_pull_request(tmp_path: Path) -> Path:
+    """sample-repo (shop declares staging and prod) in Git: ``main``, then ``pr`` changing
+    prod's frontend replicas in its block, api's replicas in the base (prod inherits them,
+    staging sets its own), and adding a staging overlay file for frontend's replicas."""
+    repo = tmp_path / "sample-repo"
+    shutil.copytree(SAMPLE, repo)
+    _git("init", "-q", "-b", "main", cwd=repo)
+    _git("add", "-A", cwd=repo)
+    _git("commit", "-qm", "base", cwd=repo)
+    _git("checkout", "-qb", "pr", cwd=repo)
+    appfile = repo / "apps/shop/vela.yaml"
+    text = appfile.read_text()
+    assert "scaler: {replicas: 5}" in text and "    scaler:\n      replicas: 2\n" in text
+    text = text.replace("scaler: {replicas: 5}", "scaler: {replicas: 6}", 1)
+    appfile.write_text(
+        text.replace("    scaler:\n      replicas: 2\n", "    scaler:\n      replicas: 4\n", 1)
+    )
+    (repo / "apps/shop/vela.staging.yaml").write_text(
+        "services:\n  frontend:\n    scaler:\n      replicas: 2\n"
+    )
+    _git("add", "-A", cwd=repo)
+    _git("commit", "-qm", "pr", cwd=repo)
+    return repo
+
+
+def _explained_in(report: dict[str, Any], environment: str, app: str, ref: str) -> list[str]:
+    (change,) = [a for a in report["apps"] if a["name"] == app and a["environment"] == environment]
+    (obj,) = [o for o in change["objects"] if o["ref"] == ref]
+    lines: list[str] = obj.get("explained", [])
+    return lines
+
+
+def test_review_explain_names_each_environments_own_line(
+    environments_pull_request: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = json.loads(_review(environments_pull_request, capsys, "--explain", "-o", "json"))
+    appfile = environments_pull_request / "apps/shop/vela.yaml"
+    prod_line = _line_of(appfile, "scaler: {replicas: 6}")
+    api_line = _line_of(appfile, "replicas: 4")
+    frontend, api = "Deployment.apps/shop/frontend", "Deployment.apps/shop/api"
+    # prod: its block's line for frontend, the base's line for the api it inherits
+    assert _explained_in(report, "prod", "shop", frontend) == [
+        f"spec.replicas: 5 -> 6  (apps/shop/vela.yaml:{prod_line}"
+        " environments.prod.services.frontend.scaler.replicas: 5 -> 6)"
+    ]
+    assert _explained_in(report, "prod", "shop", api) == [
+        f"spec.replicas: 2 -> 4  (apps/shop/vela.yaml:{api_line}"
+        " services.api.scaler.replicas: 2 -> 4)"
+    ]
+    # staging: the overlay file's line; api keeps staging's own replicas, so no change there
+    assert _explained_in(report, "staging", "shop", frontend) == [
+        "spec.replicas: 1 -> 2  (apps/shop/vela.staging.yaml:4"
+        " services.frontend.scaler.replicas: 1 -> 2)"
+    ]
+    (staging,) = [
+        a for a in report["apps"] if a["name"] == "shop" and a["environment"] == "staging"
+    ]
+    assert api not in [o["ref"] for o in staging["objects"]]
+
+
+def test_review_explain_env_reviews_that_environment_alone(
+    environments_pull_request: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    markdown = _review(environments_pull_request, capsys, "--explain", "--env", "staging")
+    assert (
+        "- spec.replicas: 1 -> 2  (apps/shop/vela.staging.yaml:4"
+        " services.frontend.scaler.replicas: 1 -> 2)" in markdown
+    )
+    assert "environments.prod" not in markdown
+
+
+def _line_of(path: Path, text: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if text in line)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,51 @@ def test_bad_references_say_what_is_wrong(
     code = main(["why", *args, str(SAMPLE), "--offline"])
     assert code != 0
     assert message in capsys.readouterr().err
+
+
+def test_env_names_the_environment_block_that_set_the_value(why: Why) -> None:
+    replicas = field(why("deployment/frontend", "spec.replicas", "--env", "prod"), "spec.replicas")
+    assert replicas["value"] == 5
+    assert steps(replicas) == [("trait", "scaler")]
+    line = _line_of(SAMPLE / "apps/shop/vela.yaml", "scaler: {replicas: 5}")
+    (source,) = replicas["sources"]
+    assert source["text"] == (
+        f"apps/shop/vela.yaml:{line} environments.prod.services.frontend.scaler.replicas"
+    )
+    assert (source["file"], source["line"]) == ("apps/shop/vela.yaml", line)
+
+
+def test_env_names_the_base_for_what_the_environment_inherits(why: Why) -> None:
+    doc = why("deployment/frontend", "--env", "staging")
+    image = field(doc, "spec.template.spec.containers[name=frontend].image")
+    line = _line_of(SAMPLE / "apps/shop/vela.yaml", "image: ghcr.io/acme/shop-web")
+    assert sources(image) == [f"apps/shop/vela.yaml:{line} services.frontend.image"]
+    staging = _line_of(SAMPLE / "apps/shop/vela.yaml", "route: {domain: staging.shop")
+    host = why("ingress/frontend", "spec.rules[0].host", "--env", "staging")
+    assert sources(field(host, "spec.rules[0].host")) == [
+        f"apps/shop/vela.yaml:{staging} environments.staging.services.frontend.route.domain"
+    ]
+
+
+def test_env_names_the_overlay_file_that_set_the_value(why: Why, tmp_path: Path) -> None:
+    root = tmp_path / "sample-repo"
+    shutil.copytree(SAMPLE, root)
+    (root / "apps/shop/vela.prod.yaml").write_text(
+        "# prod's own replicas\nservices:\n  frontend:\n    scaler:\n      replicas: 7\n"
+    )
+    doc = why("deployment/frontend", "spec.replicas", "--env", "prod", path=root)
+    replicas = field(doc, "spec.replicas")
+    assert replicas["value"] == 7  # the overlay merges after the Appfile's prod block
+    assert sources(replicas) == ["apps/shop/vela.prod.yaml:5 services.frontend.scaler.replicas"]
+    namespace = field(why("deployment/frontend", "--env", "prod", path=root), "metadata.namespace")
+    assert sources(namespace) == [
+        "namespace of the app (added by gitops-vela), from apps/shop/vela.yaml:5"
+    ]
+
+
+def test_env_that_no_appfile_declares_warns(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["why", "deployment/frontend", "spec.replicas", str(SAMPLE), "--offline"]
+    assert main([*args, "--env", "prdo"]) == 0
+    out, err = capsys.readouterr()
+    assert "no Appfile declares environment 'prdo'" in err
+    assert "services.frontend.scaler.replicas" in out and "environments." not in out
