@@ -191,3 +191,29 @@ def test_review_explain_env_reviews_that_environment_alone(
 
 def _line_of(path: Path, text: str) -> int:
     return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if text in line)
+
+
+def test_diff_explain_env_names_the_environment_block(
+    emulator: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kubeconfig = str(emulator.kubeconfig_path)
+    common = [str(SAMPLE), "--repo", "sample", "--env", "prod", "--kubeconfig", kubeconfig]
+    assert main(["apply", *common, "--app", "platform", "--app", "shop"]) == 0
+    done = Kubectl(Path(kubeconfig)).run(
+        "scale", "deployment/frontend", "-n", "shop", "--replicas=2"
+    )
+    assert done.returncode == 0, done.stderr
+    capsys.readouterr()
+
+    assert main(["diff", *common, "--app", "shop", "--explain", "-o", "json"]) == 1
+    (shop,) = json.loads(capsys.readouterr().out)["apps"]
+    (frontend,) = [
+        o for o in shop["objects"] if o["name"] == "frontend" and o["kind"] == "Deployment"
+    ]
+    (line,) = frontend["explained"]
+    prod = _line_of(SAMPLE / "apps/shop/vela.yaml", "scaler: {replicas: 5}")
+    assert line.startswith("spec.replicas: live 2, rendered 5")
+    assert (
+        f"apps/shop/vela.yaml:{prod} environments.prod.services.frontend.scaler.replicas"
+        " (trait scaler)" in line
+    )
