@@ -8,9 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
-
-from kubernetes import client as k8s
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from gitops_vela.cluster.config import load_configuration
 from gitops_vela.cluster.discovery import Discovery, Resource
@@ -18,6 +16,9 @@ from gitops_vela.cluster.identity import Identity
 from gitops_vela.cluster.transport import RequestHook, RetryPolicy, Transport
 from gitops_vela.errors import ApiError
 from gitops_vela.model.labels import FIELD_MANAGER
+
+if TYPE_CHECKING:  # the client is imported where a connection is made (cluster.transport)
+    from kubernetes import client as k8s
 from gitops_vela.model.objects import Manifest
 
 T = TypeVar("T")

@@ -3,20 +3,25 @@
 Order when nothing is given: ``$KUBECONFIG`` (a path list), ``~/.kube/config``,
 then the pod's service account (in-cluster). ``prefer_in_cluster`` flips the
 last two for the daemon, which normally runs in a pod (DESIGN §9).
+
+The official client is imported only when a configuration is built: commands
+that never connect (render, validate, why --offline) do not pay its import.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
-from kubernetes import client as k8s
-from kubernetes import config as k8s_config
 
 from gitops_vela.errors import ConfigError
 from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.yamldoc import YamlError, load
+
+if TYPE_CHECKING:
+    from kubernetes import client as k8s
 
 _IN_CLUSTER_ENV = "KUBERNETES_SERVICE_HOST"
 
@@ -65,6 +70,9 @@ def _default_kubeconfig() -> str | None:
 
 
 def _from_kubeconfig(path: str, context: str | None) -> k8s.Configuration:
+    from kubernetes import client as k8s
+    from kubernetes import config as k8s_config
+
     configuration = k8s.Configuration()
     where = path.split(os.pathsep)[0]
     if os.pathsep not in path:
@@ -99,6 +107,9 @@ def _check_kubeconfig_file(path: Path, *, shown: str) -> None:
 
 
 def _from_service_account() -> k8s.Configuration:
+    from kubernetes import client as k8s
+    from kubernetes import config as k8s_config
+
     configuration = k8s.Configuration()
     try:
         k8s_config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]

@@ -12,16 +12,18 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import orjson
 import urllib3
-from kubernetes import client as k8s
 
 from gitops_vela.cluster.identity import Identity, forbidden
 from gitops_vela.cluster.translate import status_error, unreachable
 from gitops_vela.errors import ApiError, ClusterError
+
+if TYPE_CHECKING:
+    from kubernetes import client as k8s
 
 RequestHook = Callable[[str], None]
 """Called once per request sent, with its Kubernetes verb (get, list, patch...)."""
@@ -63,6 +65,11 @@ class Transport:
         on_request: RequestHook | None = None,
         pool_size: int = 16,
     ) -> None:
+        # Imported here, not at module level: the official client costs every command
+        # ~0.3 CPU-s to import, and offline ones (render, validate, why --offline) never
+        # connect.
+        from kubernetes import client as k8s
+
         configuration.retries = False  # we retry, with backoff, here
         configuration.connection_pool_maxsize = pool_size
         self._api = k8s.ApiClient(configuration)
