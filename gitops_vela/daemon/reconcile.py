@@ -146,6 +146,7 @@ class RepositoryReconciler:
                 branch=settings.rendered.branch,
                 author=Author(name=settings.status.author_name, email=settings.status.author_email),
                 mask_secrets=settings.rendered.mask_secrets,
+                folder=settings.environment,  # as the status: one folder per environment
             )
             if settings.rendered is not None
             else None
