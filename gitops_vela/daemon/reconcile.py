@@ -146,6 +146,7 @@ class RepositoryReconciler:
                 branch=settings.rendered.branch,
                 author=Author(name=settings.status.author_name, email=settings.status.author_email),
                 mask_secrets=settings.rendered.mask_secrets,
+                folder=settings.environment,  # as the status: one folder per environment
             )
             if settings.rendered is not None
             else None
@@ -296,19 +297,10 @@ class RepositoryReconciler:
         if self._memory.render is not None and self._memory.render_key == key:
             return self._memory.render, False
         started = time.monotonic()
-        root = snapshot.path(self.settings.path)
-        catalog = load_catalog(root, origin=self.name, centers=centers.dirs)
-        render = render_repository(
-            root,
-            repo=self.name,
-            revision=snapshot.sha,
-            default_namespace=self.settings.namespace,
-            app_globs=self.settings.app_globs,
-            catalog=catalog,
-            settings=self._render_settings,
-            policy=self.settings.policy,
-            environment=self.settings.environment,
+        catalog = load_catalog(
+            snapshot.path(self.settings.path), origin=self.name, centers=centers.dirs
         )
+        render = self._render_repository(snapshot, catalog)
         self.metrics.render_duration.labels(self.name).observe(time.monotonic() - started)
         for diagnostic in render.catalog_diagnostics:
             log.warning("definition problem", error=str(diagnostic))
@@ -319,6 +311,24 @@ class RepositoryReconciler:
         if self.rollouts is None:
             self._remember_good(render)
         return render, True
+
+    def _render_repository(
+        self, snapshot: Snapshot, catalog: Catalog, *, apps: Collection[str] | None = None
+    ) -> RepositoryRender:
+        """Every render of this repository, with all that shapes it: its environment's
+        values and its policy (so a rollout's render refuses what any other would)."""
+        return render_repository(
+            snapshot.path(self.settings.path),
+            repo=self.name,
+            revision=snapshot.sha,
+            default_namespace=self.settings.namespace,
+            app_globs=self.settings.app_globs,
+            catalog=catalog,
+            apps=apps,
+            settings=self._render_settings,
+            policy=self.settings.policy,
+            environment=self.settings.environment,
+        )
 
     def _rollout_command(self, centers: CenterDefinitions) -> None:
         """Apply a ``gitops-vela rollout`` command recorded in the cluster and not yet handled;
@@ -437,19 +447,9 @@ class RepositoryReconciler:
     ) -> RepositoryRender:
         """The render with each app a rollout has not reached on the definitions it runs."""
         assert self.rollouts is not None and self._memory.catalog is not None
-        root = snapshot.path(self.settings.path)
 
         def render_with(catalog: Catalog, names: Collection[str]) -> RepositoryRender:
-            return render_repository(
-                root,
-                repo=self.name,
-                revision=snapshot.sha,
-                default_namespace=self.settings.namespace,
-                app_globs=self.settings.app_globs,
-                catalog=catalog,
-                apps=names,
-                settings=self._render_settings,
-            )
+            return self._render_repository(snapshot, catalog, apps=names)
 
         catalog = self._memory.catalog
         before = self.rollouts.rollout
