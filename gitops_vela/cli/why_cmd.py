@@ -152,9 +152,9 @@ def run_why(args: argparse.Namespace) -> int:
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     if args.output == "json":
-        print(json.dumps(_as_json(origin), indent=2, default=str))
+        print(json.dumps(_as_json(origin, args.env), indent=2, default=str))
     else:
-        sys.stdout.write(_as_text(origin, live=not args.offline and not notes))
+        sys.stdout.write(_as_text(origin, args.env, live=not args.offline and not notes))
     return 0
 
 
@@ -300,11 +300,12 @@ def _live(origin: ObjectOrigin, args: argparse.Namespace, notes: list[str]) -> O
     return with_live(origin, live, expected)
 
 
-def _as_json(origin: ObjectOrigin) -> dict[str, Any]:
+def _as_json(origin: ObjectOrigin, environment: str) -> dict[str, Any]:
     return {
         "kind": origin.kind,
         "name": origin.name,
         "namespace": origin.namespace,
+        "environment": environment,
         "app": origin.app,
         "appfile": origin.appfile,
         "service": origin.service,
@@ -313,11 +314,12 @@ def _as_json(origin: ObjectOrigin) -> dict[str, Any]:
     }
 
 
-def _as_text(origin: ObjectOrigin, *, live: bool) -> str:
+def _as_text(origin: ObjectOrigin, environment: str, *, live: bool) -> str:
     ns = f"{origin.namespace}/" if origin.namespace else ""
+    env = f"environment {environment}, " if environment else ""
     lines = [
-        f"{origin.kind} {ns}{origin.name}: app {origin.app} ({origin.appfile}),"
-        f" service {origin.service}, rendered by {origin.role} {origin.definition}",
+        f"{origin.kind} {ns}{origin.name}: app {origin.app} ({origin.appfile}), {env}"
+        f"service {origin.service}, rendered by {origin.role} {origin.definition}",
     ]
     for field in origin.fields:
         lines.extend(_field_text(field, live=live))

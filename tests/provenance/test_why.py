@@ -132,7 +132,9 @@ def test_bad_references_say_what_is_wrong(
 
 
 def test_env_names_the_environment_block_that_set_the_value(why: Why) -> None:
-    replicas = field(why("deployment/frontend", "spec.replicas", "--env", "prod"), "spec.replicas")
+    doc = why("deployment/frontend", "spec.replicas", "--env", "prod")
+    assert doc["environment"] == "prod"
+    replicas = field(doc, "spec.replicas")
     assert replicas["value"] == 5
     assert steps(replicas) == [("trait", "scaler")]
     line = _line_of(SAMPLE / "apps/shop/vela.yaml", "scaler: {replicas: 5}")
@@ -176,4 +178,7 @@ def test_env_that_no_appfile_declares_warns(capsys: pytest.CaptureFixture[str]) 
     assert main([*args, "--env", "prdo"]) == 0
     out, err = capsys.readouterr()
     assert "no Appfile declares environment 'prdo'" in err
+    assert out.startswith(
+        "Deployment shop/frontend: app shop (apps/shop/vela.yaml), environment prdo,"
+    )
     assert "services.frontend.scaler.replicas" in out and "environments." not in out
