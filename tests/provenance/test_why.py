@@ -182,3 +182,17 @@ def test_env_that_no_appfile_declares_warns(capsys: pytest.CaptureFixture[str]) 
         "Deployment shop/frontend: app shop (apps/shop/vela.yaml), environment prdo,"
     )
     assert "services.frontend.scaler.replicas" in out and "environments." not in out
+
+
+def test_env_namespace_set_by_the_environment_names_its_line(why: Why, tmp_path: Path) -> None:
+    root = tmp_path / "sample-repo"
+    shutil.copytree(SAMPLE, root)
+    appfile = root / "apps/shop/vela.yaml"
+    text = appfile.read_text()
+    appfile.write_text(text.replace("  staging:\n", "  staging:\n    namespace: shop-staging\n", 1))
+    line = _line_of(appfile, "namespace: shop-staging")
+    doc = why("deployment/frontend", "-n", "shop-staging", "--env", "staging", path=root)
+    assert doc["namespace"] == "shop-staging"
+    assert sources(field(doc, "metadata.namespace")) == [
+        f"namespace of the app (added by gitops-vela), from apps/shop/vela.yaml:{line}"
+    ]
