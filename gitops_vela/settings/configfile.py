@@ -173,6 +173,7 @@ def _repository(
             prune="prune",
             suspend="suspend",
             allow_empty="allowEmpty",
+            drift="drift",
         ),
         **_present(interval=interval),
     )

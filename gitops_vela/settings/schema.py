@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gitops_vela.settings.tree import LOG_FORMATS
+from gitops_vela.settings.tree import DRIFT_MODES, LOG_FORMATS
 
 _DURATION_SCHEMA = {"type": ["string", "number"]}
 _PATH = {"type": ["string", "null"]}
@@ -71,6 +71,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
                     "prune": {"type": "boolean"},
                     "allowEmpty": {"type": "boolean"},
                     "pruneLimit": {"type": ["string", "number"]},
+                    "drift": {"enum": list(DRIFT_MODES)},
                     "suspend": {"type": "boolean"},
                     "appGlobs": {
                         "type": "array",

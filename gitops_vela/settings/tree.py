@@ -55,6 +55,10 @@ class StatusSettings:
 DEFAULT_PRUNE_LIMIT = 50.0
 """``pruneLimit``: one sync may prune at most this percentage of a repository's objects."""
 
+DRIFT_MODES = ("correct", "detect", "ignore")
+DEFAULT_DRIFT = "correct"
+"""``drift``: correct live edits (re-apply), only report them, or leave them alone."""
+
 
 @dataclass(frozen=True, slots=True)
 class RepositorySettings:
@@ -71,6 +75,7 @@ class RepositorySettings:
     app_globs: tuple[str, ...] = DEFAULT_APP_GLOBS  # where its Appfiles are (``appGlobs``)
     allow_empty: bool = False  # a render of zero apps may prune every app (allowEmpty)
     prune_limit: float | None = DEFAULT_PRUNE_LIMIT  # percent of objects per sync; None: no limit
+    drift: str = DEFAULT_DRIFT  # correct | detect | ignore (``drift``): what live edits get
 
 
 @dataclass(frozen=True, slots=True)

@@ -83,6 +83,8 @@ def apply_apps(
         # Apps that rendered let go of what they no longer render (to an app of this run).
         releasing={owner_value(a.repo, a.name) for a in apps if a.name not in failed_apps},
         defined=defined_kinds(items),
+        drift=run.options.drift,
+        held=run.options.held,
     )
     for stage in Stage:
         batch = [i for i in items if stage_of(i.ref.kind) is stage]

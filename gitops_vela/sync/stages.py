@@ -64,7 +64,8 @@ def _decided(entry: PlanEntry) -> ObjectResult:
     """An entry that needs no write: unchanged, or refused by the planner."""
     if entry.action is Action.FAILED:
         return failed(entry)
-    return ObjectResult(entry.item, entry.action, entry.reason, live=entry.live)
+    # A held drift is reported like a dry run's change: planned, not written (OutOfSync).
+    return ObjectResult(entry.item, entry.action, entry.reason, live=entry.live, dry_run=entry.held)
 
 
 def failed(entry: PlanEntry) -> ObjectResult:
