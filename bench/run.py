@@ -89,9 +89,7 @@ def _targets(apps: int) -> dict[tuple[str, str], Target]:
             "<= 0.1", lambda r: _le(r, "kubectl_ratio", "reapply_ratio", 0.1)
         ),
         ("memory", "rss_mib"): Target("<= 250", lambda r: _le(r, "memory", "rss_mib", 250)),
-        ("memory", "all_rss_mib"): Target(
-            "<= 600", lambda r: _le(r, "memory", "all_rss_mib", 600)
-        ),
+        ("memory", "all_rss_mib"): Target("<= 600", lambda r: _le(r, "memory", "all_rss_mib", 600)),
     }
 
 
