@@ -221,7 +221,9 @@ class Reflector:
                 failures += 1
                 self._in_step, relist = False, True
                 delay = min(self._retry_cap, RETRY_BASE * 2 ** min(failures - 1, 10))
-                log.warning(
+                # Once per outage: a server down for an hour is one warning, not 700.
+                report = log.warning if failures == 1 else log.debug
+                report(
                     "watch failed; listing again", kind=self.scope.resource.kind, error=exc.message
                 )
                 self._stop.wait(delay)
