@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
-from gitops_vela.cluster import Cluster
+from gitops_vela.cluster import Applied, Cluster
 from gitops_vela.errors import GitopsVelaError
 from gitops_vela.model.changes import Action, Change, ChangeSet
 from gitops_vela.model.labels import MANAGED_BY, MANAGED_BY_VALUE, owner_value
@@ -68,7 +68,7 @@ def apply_apps(
 ) -> tuple[AppResult, ...]:
     items, duplicates = _unique(run, desired_objects(apps))
     namespaces = list_namespaces(run.cluster)
-    _ensure_namespaces(run, apps, items, namespaces)
+    created = _ensure_namespaces(run, apps, items, namespaces)
     results = list(duplicates)
     if not run.options.dry_run:
         items, unrecorded, run.written = write_ahead(
@@ -85,6 +85,7 @@ def apply_apps(
         defined=defined_kinds(items),
         drift=run.options.drift,
         held=run.options.held,
+        created_namespaces=created,
     )
     for stage in Stage:
         batch = [i for i in items if stage_of(i.ref.kind) is stage]
@@ -291,26 +292,31 @@ def _clash(owner: Desired) -> GitopsVelaError:
 
 def _ensure_namespaces(
     run: Run, apps: Sequence[RenderedApp], items: Sequence[Desired], namespaces: dict[str, Manifest]
-) -> None:
+) -> frozenset[str]:
     """Create missing app namespaces and the inventory namespace (never pruned).
 
     A namespace some app renders itself is left to the first stage. One that
-    cannot be created shows up as its objects' failures.
+    cannot be created shows up as its objects' failures. Returns the names this
+    call created (they hold nothing yet: nothing need be looked for in them).
     """
     rendered = {i.ref.name for i in items if i.ref.kind == "Namespace" and not i.ref.group}
     wanted = {app.namespace for app in apps if app.namespace} | {run.options.inventory_namespace}
     missing = sorted(wanted - set(namespaces) - rendered)
     if run.options.dry_run or not missing:
-        return
+        return frozenset()
 
-    def create(name: str) -> Manifest:
+    def create(name: str) -> Applied:
         manifest = {
             "apiVersion": "v1",
             "kind": "Namespace",
             "metadata": {"name": name, "labels": {MANAGED_BY: MANAGED_BY_VALUE}},
         }
-        return run.cluster.apply(manifest).object
+        return run.cluster.apply(manifest)
 
+    created: set[str] = set()
     for name, outcome in zip(missing, run.cluster.map(create, missing), strict=True):
         if outcome.value is not None:
-            namespaces[name] = outcome.value
+            namespaces[name] = outcome.value.object
+            if outcome.value.created:
+                created.add(name)
+    return frozenset(created)

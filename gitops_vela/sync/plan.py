@@ -74,6 +74,7 @@ class Context:
     drift: str = "correct"  # correct | detect | ignore: what a live edit of ours gets
     held: Mapping[ObjectRef, str] = field(default_factory=dict)
     """Objects whose drift is not corrected this run, each with why (backing off a fight)."""
+    created_namespaces: Collection[str] = ()  # created by this run: empty, not looked in
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,7 +30,9 @@ def apply_stage(
     ``context.mode``: APPLY writes what the planner decided; DRY_RUN reports it.
     """
     results: list[ObjectResult] = []
-    for batch, live in by_kind(cluster, items, context.namespaces):
+    for batch, live in by_kind(
+        cluster, items, context.namespaces, empty=context.created_namespaces
+    ):
         entries = plan_kind(cluster, batch, live, context)
         if context.mode is Mode.DRY_RUN:
             results.extend(map(_dry_run_result, entries))
