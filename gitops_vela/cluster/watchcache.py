@@ -175,6 +175,9 @@ class Reflector:
         with self._lock:
             self._objects.pop((namespace, name), None)
 
+    def __len__(self) -> int:
+        return len(self._objects)
+
     def size(self) -> tuple[int, int]:
         """(objects, bytes of their views as JSON)."""
         with self._lock:
@@ -411,6 +414,10 @@ class WatchCache:
             for r in self.reflectors
             if r.scope.resource == resource and r.scope.namespace in ("", namespace)
         )
+
+    def objects(self) -> int:
+        """Objects kept over all scopes (cheap: for a gauge)."""
+        return sum(len(r) for r in self.reflectors)
 
     def size(self) -> tuple[int, int]:
         """(objects, bytes) kept over all scopes."""

@@ -106,6 +106,16 @@ class Metrics:
             ["repo"],
             registry=r,
         )
+        self.live_objects = Gauge(
+            "gitops_vela_live_cache_objects",
+            "Objects the watch cache keeps (views: our fields, status, identity).",
+            registry=r,
+        )
+        self.live_in_step = Gauge(
+            "gitops_vela_live_cache_in_step",
+            "1 when every watch of the cache is in step (0: lists go to the API server).",
+            registry=r,
+        )
         self.last_success = Gauge(
             "gitops_vela_last_success_timestamp_seconds",
             "Unix time of the last successful reconcile of a repository.",

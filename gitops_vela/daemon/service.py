@@ -47,6 +47,8 @@ class Daemon:
         self.watch = WatchCache(
             cluster, scope_for=scope_for(settings.namespace), on_change=self._live_changed
         ).attach()
+        metrics.live_objects.set_function(self.watch.objects)
+        metrics.live_in_step.set_function(lambda: float(self.watch.in_step))
         self.centers = self._make_centers(settings)
         self.shards = self._make_shards(settings)
         self.election = None if self.shards else self._make_election(settings)

@@ -49,6 +49,9 @@ def test_quiet_polls_send_nothing_and_a_live_edit_is_corrected_for_its_app_alone
     wait_for(lambda: daemon.metric("gitops_vela_reconcile_total") >= runs + 3, what="3 polls")
     after = {v: daemon.metric("gitops_vela_kube_requests_total", verb=v) for v in READS_AND_WRITES}
     assert after == before, "quiet polls sent requests to the API server"
+    # 2 apps x 3 objects, 2 inventories, the namespaces: all kept, every watch in step
+    assert daemon.metric("gitops_vela_live_cache_objects") >= 8
+    assert daemon.metric("gitops_vela_live_cache_in_step") == 1
 
     emulator.counters.reset()
     edited = time.monotonic()
