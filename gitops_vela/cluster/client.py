@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from kubernetes import client as k8s
 
@@ -43,8 +43,25 @@ class Outcome(Generic[T]):
     error: Exception | None = None
 
 
+class ListCache(Protocol):
+    """Answers lists from memory (``watchcache.WatchCache``); None: ask the server."""
+
+    def list(
+        self, resource: Resource, *, namespace: str, label_selector: str
+    ) -> list[Manifest] | None: ...
+
+    def writing(self, resource: Resource, namespace: str, name: str) -> None: ...
+
+    def written(
+        self, resource: Resource, namespace: str, name: str, obj: Manifest | None
+    ) -> None: ...
+
+
 class Cluster:
     """A connection to one API server. Thread-safe; share it across a run.
+
+    ``cache``, when set (the daemon's watch cache), answers the lists it covers
+    and is told of every object written.
 
     ``on_request(verb)`` is called once per request sent (the daemon counts
     ``gitops_vela_kube_requests_total{verb}`` with it); ``requests`` and
@@ -72,6 +89,7 @@ class Cluster:
         self.discovery = Discovery(self.transport)
         self.concurrency = concurrency
         self.field_manager = field_manager
+        self.cache: ListCache | None = None
 
     @classmethod
     def connect(
@@ -105,12 +123,16 @@ class Cluster:
         """This client acting as ``identity`` for every request but discovery.
 
         The view shares the connection pool, the discovery cache (discovery is
-        the daemon's: kinds do not depend on who asks) and the request counters.
+        the daemon's: kinds do not depend on who asks) and the request counters,
+        not the watch cache (its lists go to the API server, as that identity).
         """
         if identity is None:
             return self
         view = copy.copy(self)
         view.transport = self.transport.impersonating(identity)
+        # The daemon's watch cache holds what the daemon may read: answering the
+        # identity's lists from it would skip the API server's RBAC for reads.
+        view.cache = None
         return view
 
     def close(self) -> None:
@@ -137,14 +159,24 @@ class Cluster:
         query = {"fieldManager": self.field_manager, "force": "true"}
         if dry_run:
             query["dryRun"] = "All"
-        response = self.transport.request(
-            "PATCH",
-            resource.path(str(meta.get("namespace") or ""), str(meta["name"])),
-            verb="patch" if not dry_run else "patch-dry-run",
-            query=query,
-            body=manifest,
-            content_type=APPLY_PATCH,
-        )
+        namespace, name = str(meta.get("namespace") or ""), str(meta["name"])
+        cache = None if dry_run else self.cache
+        if cache is not None:  # its watch events meanwhile are this write's, not news
+            cache.writing(resource, namespace, name)
+        body = None
+        try:
+            response = self.transport.request(
+                "PATCH",
+                resource.path(namespace, name),
+                verb="patch" if not dry_run else "patch-dry-run",
+                query=query,
+                body=manifest,
+                content_type=APPLY_PATCH,
+            )
+            body = response.body
+        finally:
+            if cache is not None:
+                cache.written(resource, namespace, name, body)
         return Applied(object=response.body, created=response.status == 201)
 
     def list_objects(
@@ -154,7 +186,15 @@ class Cluster:
         namespace: str = "",
         label_selector: str = "",
     ) -> list[Manifest]:
-        """Every object of a kind (in a namespace, or everywhere) matching a selector."""
+        """Every object of a kind (in a namespace, or everywhere) matching a selector.
+
+        From ``cache`` when it covers the list: then the items are views
+        (``model.owned``), shared and never to be modified.
+        """
+        if self.cache is not None:
+            cached = self.cache.list(resource, namespace=namespace, label_selector=label_selector)
+            if cached is not None:
+                return cached
         query = {"labelSelector": label_selector} if label_selector else None
         body = self.transport.request(
             "GET", resource.path(namespace), verb="list", query=query, what=resource.plural
