@@ -12,13 +12,15 @@ import pytest
 from vela_emulator import Emulator
 
 from gitops_vela.cluster import Cluster, Resource, RetryPolicy
-from gitops_vela.cluster.watchcache import LiveChange, Scope, WatchCache
+from gitops_vela.cluster.transport import Stream
+from gitops_vela.cluster.watchcache import LiveChange, Reflector, Scope, WatchCache
 from gitops_vela.model.labels import OWNER
 from gitops_vela.model.owned import OwnedView, owned_view, same_owned
 from gitops_vela.sync import SyncOptions, sync_apps
 from tests.sync.conftest import app, config_map, deployment
 
 FAST = RetryPolicy(attempts=2, base=0.01, cap=0.05, timeout=5.0)
+HOLD = 4.0  # seconds the emulator holds a watch request (time enough for a few writes)
 
 
 def by_owner(resource: Resource, namespace: str, selector: str) -> Scope | None:
@@ -55,6 +57,24 @@ def wait_until(test: Callable[[], bool], timeout: float = 10.0) -> None:
     while not test():
         assert time.monotonic() < deadline, "condition not met in time"
         time.sleep(0.05)
+
+
+def open_watch(reflector: Reflector) -> Stream:
+    """The reflector's watch once its request is answered.
+
+    A fault armed after this hits the next watch request, never the one in flight:
+    the emulator picks a request's fault before it answers, and ``_stream`` is set
+    only once the answer came (arming while it is None races with the reconnect).
+    """
+    found: list[Stream] = []
+
+    def is_open() -> bool:
+        stream = reflector._stream
+        found[:] = [stream] if stream is not None else []
+        return bool(found)
+
+    wait_until(is_open)
+    return found[0]
 
 
 @pytest.fixture
@@ -154,8 +174,10 @@ def test_an_expired_watch_lists_again_and_reports_what_it_missed(
     shop = app("shop", deployment("web"))
     assert sync_apps(cluster, [shop]).ok
     (reflector,) = [r for r in cache.reflectors if r.scope.resource.kind == "Deployment"]
-    emulator.faults.add(verb="watch", resource="deployments", status=410, times=1)
-    reflector._stream.close() if reflector._stream else None  # end the open watch
+    stream = open_watch(reflector)
+    gone = emulator.faults.add(verb="watch", resource="deployments", status=410, times=1)
+    stream.close()  # the reconnect is answered 410 (an HTTP status, not an ERROR event)
+    wait_until(lambda: gone.hits == 1)
     wait_until(lambda: reflector.lists >= 2)
     wait_until(lambda: reflector.in_step)
     _scale(emulator, "web", 2)
@@ -163,6 +185,8 @@ def test_an_expired_watch_lists_again_and_reports_what_it_missed(
 
 
 def test_history_expired_on_the_server_is_a_relist(tmp_path: Path) -> None:
+    """A watch resumed from a version the server no longer keeps gets an ERROR 410
+    event: the reflector lists again and reports what changed meanwhile."""
     with Emulator(watch_history=3) as emu, Cluster(emu.client_configuration(), retry=FAST) as c:
         recorder = Recorder()
         cache = WatchCache(c, scope_for=by_owner, on_change=recorder, retry_cap=0.2).attach()
@@ -170,23 +194,25 @@ def test_history_expired_on_the_server_is_a_relist(tmp_path: Path) -> None:
             shop = app("shop", deployment("web"))
             assert sync_apps(c, [shop]).ok
             (reflector,) = [r for r in cache.reflectors if r.scope.resource.kind == "Deployment"]
-            stream = reflector._stream
-            # More changes than the server keeps, while the watch is down (every reconnect
-            # dropped until the writes are done, however fast it retries): it must relist.
-            emu.faults.add(verb="watch", drop=True, times=10_000)
-            if stream is not None:
-                stream.close()
+            stream = open_watch(reflector)
+            # The reconnect is held at the server (before it reads its resourceVersion)
+            # while more changes than it keeps are made: it then resumes from too old a version.
+            held = emu.faults.add(verb="watch", resource="deployments", latency=HOLD, times=1)
+            stream.close()
+            wait_until(lambda: held.hits == 1)
+            lists, started = reflector.lists, time.monotonic()  # the reflector waits on the hold
             for i in range(6):
                 c.apply(
                     config_map(f"noise-{i}")
                     | {"metadata": {"name": f"n{i}", "namespace": "default"}}
                 )
             _scale(emu, "web", 4)
-            emu.faults.clear()
+            assert time.monotonic() - started < HOLD, "the writes outlasted the hold"
             recorder.wait_for(
-                lambda ch: ch.new is not None and ch.new.get("spec", {}).get("replicas") == 4
+                lambda ch: ch.new is not None and ch.new.get("spec", {}).get("replicas") == 4,
+                timeout=HOLD + 10,
             )
-            assert reflector.lists >= 2
+            assert reflector.lists == lists + 1  # the 410 event's relist, which saw the edit
         finally:
             cache.stop()
 
