@@ -41,6 +41,13 @@ from gitops_vela.daemon.centers import CenterDefinitions, Centers
 from gitops_vela.daemon.control import acknowledge, read_control
 from gitops_vela.daemon.drift import Corrections
 from gitops_vela.daemon.events import EventRecorder
+from gitops_vela.daemon.incremental import (
+    Rendered,
+    bound_to,
+    dirty_appfiles,
+    merge,
+    wanted_names,
+)
 from gitops_vela.daemon.leases import default_identity
 from gitops_vela.daemon.live import LiveFeed
 from gitops_vela.daemon.metrics import Metrics
@@ -57,6 +64,7 @@ from gitops_vela.model.rendered import RenderedApp, RepositoryRender
 from gitops_vela.model.status import AppStatus, PipelineStage, Reason, SyncState
 from gitops_vela.render import render_repository
 from gitops_vela.render.environments import undeclared
+from gitops_vela.review.depindex import build_index
 from gitops_vela.settings import RenderSettings, RepositorySettings
 from gitops_vela.source import Credentials, GitSource, OpHook, Snapshot, export_tree
 from gitops_vela.status import (
@@ -109,6 +117,7 @@ class _Memory:
     results: dict[str, AppResult] = field(default_factory=dict)  # per app, its last sync
     full_at: float = float("-inf")  # monotonic time of the last sync of every app
     owners: dict[str, str] = field(default_factory=dict)  # ownership label value -> app
+    previous: Rendered | None = None  # the last render, for the next one to start from
 
 
 class RepositoryReconciler:
@@ -180,6 +189,7 @@ class RepositoryReconciler:
         self.corrections = Corrections()
         self._cluster_reached: bool | None = None
         self._planned = 0  # apps the last run planned
+        self._rendered_apps = 0  # Appfiles the last run rendered
         self._center_errors: tuple[str, ...] = ()  # centers this run could not fetch
         self.last_report: ReconcileReport | None = None
 
@@ -201,6 +211,7 @@ class RepositoryReconciler:
         self._cluster_reached = None
         self._center_errors = ()
         self._planned = 0
+        self._rendered_apps = 0
         with structlog.contextvars.bound_contextvars(repo=self.name):
             try:
                 report = self._pipeline(started)
@@ -268,6 +279,7 @@ class RepositoryReconciler:
             internal_errors=result.internal_errors + sum(a.internal_errors for a in removed),
             cluster_reached=self._cluster_reached,
             planned=self._planned,
+            rendered_apps=self._rendered_apps,
         )
 
     def _source(self) -> tuple[Snapshot, StageFailed | None]:
@@ -316,17 +328,14 @@ class RepositoryReconciler:
         started = time.monotonic()
         root = snapshot.path(self.settings.path)
         catalog = load_catalog(root, origin=self.name, centers=centers.dirs)
-        render = render_repository(
-            root,
-            repo=self.name,
-            revision=snapshot.sha,
-            default_namespace=self.settings.namespace,
-            app_globs=self.settings.app_globs,
-            catalog=catalog,
-            settings=self._render_settings,
-            policy=self.settings.policy,
-            environment=self.settings.environment,
-        )
+        incremental = self._render_changed(snapshot, root, catalog, centers.digest)
+        if incremental is None:
+            render = self._render_apps(snapshot, root, catalog)
+            self._rendered_apps = len(render.apps) + len(render.failures)
+            bound = bound_to(render, snapshot.sha)
+        else:
+            render, bound = incremental
+        self._memory.previous = Rendered(snapshot.sha, render, catalog, bound)
         self.metrics.render_duration.labels(self.name).observe(time.monotonic() - started)
         for diagnostic in render.catalog_diagnostics:
             log.warning("definition problem", error=str(diagnostic))
@@ -337,6 +346,56 @@ class RepositoryReconciler:
         if self.rollouts is None:
             self._remember_good(render)
         return render, True
+
+    def _render_apps(
+        self, snapshot: Snapshot, root: Path, catalog: Catalog, apps: Collection[str] | None = None
+    ) -> RepositoryRender:
+        return render_repository(
+            root,
+            repo=self.name,
+            revision=snapshot.sha,
+            default_namespace=self.settings.namespace,
+            app_globs=self.settings.app_globs,
+            catalog=catalog,
+            apps=apps,
+            settings=self._render_settings,
+            policy=self.settings.policy,
+            environment=self.settings.environment,
+        )
+
+    def _render_changed(
+        self, snapshot: Snapshot, root: Path, catalog: Catalog, centers_digest: str
+    ) -> tuple[RepositoryRender, frozenset[str]] | None:
+        """The render of the new commit made from the last one: only the Appfiles the
+        change reaches are rendered again (``incremental``); None when that cannot be
+        known (first render, centers or rollouts in play, a change it cannot attribute).
+        With the render, the paths of its apps bound to the commit (``bound_to``)."""
+        previous, key = self._memory.previous, self._memory.render_key
+        if previous is None or key is None or key[1] != centers_digest or self.rollouts:
+            return None
+        try:
+            changed = self.source.changed_paths(previous.sha, snapshot.sha)
+        except SourceError as exc:
+            log.debug("no Git diff for an incremental render", error=exc.message)
+            return None
+        index = build_index(root, self.settings.app_globs)
+        dirty = dirty_appfiles(
+            previous,
+            _under(changed, self.settings.path),
+            catalog=catalog,
+            index=index,
+            globs=self.settings.app_globs,
+        )
+        if dirty is None:
+            return None
+        fresh = self._render_apps(
+            snapshot, root, catalog, apps=wanted_names(previous, dirty, index)
+        )
+        merged = merge(previous, fresh, dirty=dirty, index=index)
+        if merged is None:
+            return None
+        self._rendered_apps = len(fresh.apps) + len(fresh.failures)
+        return merged, bound_to(fresh, snapshot.sha)
 
     def _rollout_command(self, centers: CenterDefinitions) -> None:
         """Apply a ``gitops-vela rollout`` command recorded in the cluster and not yet handled;
@@ -744,6 +803,14 @@ def _log_rollout(before: Rollout | None, after: Rollout | None) -> None:
         log.info("rollout started", superseded=after.superseded[:12], **fields)
     else:
         log.info("rollout moved", **fields)
+
+
+def _under(paths: list[str], folder: str) -> list[str]:
+    """The paths inside the repository's ``path:`` folder, relative to it."""
+    prefix = folder.strip("/").removeprefix("./")
+    if prefix in ("", "."):
+        return paths
+    return [p[len(prefix) + 1 :] for p in paths if p.startswith(prefix + "/")]
 
 
 def _credentials(settings: RepositorySettings) -> Credentials:

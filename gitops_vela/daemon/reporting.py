@@ -50,6 +50,7 @@ class ReconcileReport:
     # for the others. Readiness and metrics may flag a repository that keeps doing it.
     internal_errors: int = 0
     planned: int = 0  # apps planned this run (with the watch cache: only those that changed)
+    rendered_apps: int = 0  # Appfiles rendered this run (incremental: only those a commit reached)
 
 
 def changed_objects(result: SyncResult, removed: tuple[AppResult, ...]) -> int:
@@ -95,6 +96,7 @@ class RunReporter:
             changed=report.changed,
             failed_apps=report.failed_apps,
             planned=report.planned,
+            rendered_apps=report.rendered_apps,
             **fields,
         )
         if report.internal_errors:
