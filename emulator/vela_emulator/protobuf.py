@@ -390,7 +390,11 @@ def _scalar(kind: str, raw: int | bytes) -> Any:
         return base64.b64encode(raw if isinstance(raw, bytes) else b"").decode()
     if kind == "bool":
         return bool(raw)
-    return raw if isinstance(raw, int) else 0
+    if not isinstance(raw, int):
+        return 0
+    # Kubernetes' int32/int64 fields are plain (not zigzag) varints: a negative value
+    # arrives as its 64-bit two's complement, and must reach validation as negative.
+    return raw - (1 << 64) if raw >= 1 << 63 else raw
 
 
 def _message(schema: Schema, data: bytes) -> dict[str, Any]:

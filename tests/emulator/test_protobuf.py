@@ -6,6 +6,7 @@ import base64
 
 import pytest
 from vela_emulator import protobuf
+from vela_emulator.pytest_plugin import Kubectl
 
 
 def _field(number: int, payload: bytes) -> bytes:
@@ -45,3 +46,11 @@ def test_unsupported_kind_is_refused() -> None:
         protobuf.decode(_envelope("networking.k8s.io/v1", "NetworkPolicy", b""))
     with pytest.raises(protobuf.ProtobufError, match="magic"):
         protobuf.decode(b"{}")
+
+
+def test_a_negative_int32_is_negative(kubectl: Kubectl) -> None:
+    """``kubectl create deployment --replicas=-1`` sends -1 as a 10-byte varint: the
+    apiserver refuses it by its value (422), not as an unreadable number."""
+    result = kubectl.run("create", "deployment", "bad", "--image=nginx", "--replicas=-1")
+    assert result.returncode == 1
+    assert "spec.replicas: Invalid value: -1: must be greater than or equal to 0" in result.stderr
