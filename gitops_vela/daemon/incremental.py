@@ -32,7 +32,8 @@ import orjson
 from gitops_vela.catalog import Catalog
 from gitops_vela.model.definitions import Definition
 from gitops_vela.model.rendered import AppFailure, RepositoryRender
-from gitops_vela.render.discover import IGNORE_FILE, AppfileMatcher
+from gitops_vela.render.discover import IGNORE_FILE
+from gitops_vela.render.environments import overlay_of
 from gitops_vela.render.program import uses_revision
 from gitops_vela.review.depindex import DependencyIndex
 
@@ -56,27 +57,25 @@ def bound_to(render: RepositoryRender, sha: str) -> frozenset[str]:
 
 
 def dirty_appfiles(
-    previous: Rendered,
-    changed: Iterable[str],
-    *,
-    catalog: Catalog,
-    index: DependencyIndex,
-    globs: Collection[str],
+    previous: Rendered, changed: Iterable[str], *, catalog: Catalog, index: DependencyIndex
 ) -> frozenset[str] | None:
     """The Appfile paths to render again after ``changed`` (paths relative to the
-    rendered root), or None when the change cannot be attributed to apps."""
-    appfiles = set(index.entries) | _paths(previous.render)
+    rendered root), or None when the change cannot be attributed to apps.
+
+    An app's Appfile is one that names an app now or had a result last time; any
+    other candidate file (a values file matching the globs) may be read by any
+    Appfile, so its change renders everything."""
+    apps = {p for p, e in index.entries.items() if e.name} | _paths(previous.render)
     definition_files = _files_of(previous.catalog.every) | _files_of(catalog.every)
-    matcher = AppfileMatcher.of(tuple(globs))
     dirty: set[str] = set()
     for path in changed:
+        overlay = overlay_of(path)
         if path == IGNORE_FILE:
             return None
-        if path in appfiles:
+        if path in apps:
             dirty.add(path)
-        elif matcher.matches(path):  # an overlay (or a new candidate): the Appfiles beside it
-            folder = path.rpartition("/")[0]
-            dirty.update(a for a in appfiles if a.rpartition("/")[0] == folder)
+        elif overlay is not None and overlay[0] in apps:  # vela.prod.yaml: its Appfile
+            dirty.add(overlay[0])
         elif path not in definition_files:
             return None  # a file an Appfile may read: who reads it is not known here
     names = changed_definitions(previous.catalog, catalog)

@@ -384,7 +384,6 @@ class RepositoryReconciler:
             _under(changed, self.settings.path),
             catalog=catalog,
             index=index,
-            globs=self.settings.app_globs,
         )
         if dirty is None:
             return None

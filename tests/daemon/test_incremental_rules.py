@@ -12,7 +12,6 @@ from gitops_vela.daemon.incremental import (
     merge,
     wanted_names,
 )
-from gitops_vela.model.appfile import DEFAULT_APP_GLOBS
 from gitops_vela.model.definitions import Definition, DefinitionKind
 from gitops_vela.model.rendered import AppFailure, RenderedApp, RepositoryRender
 from gitops_vela.review.depindex import AppEntry, DependencyIndex
@@ -54,7 +53,7 @@ def previous(*apps: RenderedApp, catalog: Catalog | None = None) -> Rendered:
 
 
 def dirty(before: Rendered, changed: list[str], idx: DependencyIndex, catalog: Catalog) -> object:
-    return dirty_appfiles(before, changed, catalog=catalog, index=idx, globs=DEFAULT_APP_GLOBS)
+    return dirty_appfiles(before, changed, catalog=catalog, index=idx)
 
 
 def test_an_appfile_and_its_overlay_reach_that_app_only() -> None:
@@ -85,6 +84,10 @@ def test_what_cannot_be_attributed_renders_everything() -> None:
     idx = index(entry("shop"))
     assert dirty(before, [".gitops-vela-ignore"], idx, Catalog([])) is None
     assert dirty(before, ["config/values.json"], idx, Catalog([])) is None
+    # a candidate that is no app (a values file the glob matches): any Appfile may read it
+    values = AppEntry("", "apps/common/values.yaml", "blob", frozenset())
+    with_values = DependencyIndex({**idx.entries, values.path: values})
+    assert dirty(before, ["apps/common/values.yaml"], with_values, Catalog([])) is None
 
 
 def test_an_app_whose_objects_hold_the_commit_is_rendered_again() -> None:
