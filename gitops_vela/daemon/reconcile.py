@@ -169,6 +169,7 @@ class RepositoryReconciler:
                 branch=settings.rendered.branch,
                 author=Author(name=settings.status.author_name, email=settings.status.author_email),
                 mask_secrets=settings.rendered.mask_secrets,
+                folder=settings.environment,  # as the status: one folder per environment
             )
             if settings.rendered is not None
             else None
@@ -330,7 +331,7 @@ class RepositoryReconciler:
         catalog = load_catalog(root, origin=self.name, centers=centers.dirs)
         incremental = self._render_changed(snapshot, root, catalog, centers.digest)
         if incremental is None:
-            render = self._render_apps(snapshot, root, catalog)
+            render = self._render_repository(snapshot, catalog)
             self._rendered_apps = len(render.apps) + len(render.failures)
             bound = bound_to(render, snapshot.sha)
         else:
@@ -347,11 +348,13 @@ class RepositoryReconciler:
             self._remember_good(render)
         return render, True
 
-    def _render_apps(
-        self, snapshot: Snapshot, root: Path, catalog: Catalog, apps: Collection[str] | None = None
+    def _render_repository(
+        self, snapshot: Snapshot, catalog: Catalog, *, apps: Collection[str] | None = None
     ) -> RepositoryRender:
+        """Every render of this repository, with all that shapes it: its environment's
+        values and its policy (so a rollout's render refuses what any other would)."""
         return render_repository(
-            root,
+            snapshot.path(self.settings.path),
             repo=self.name,
             revision=snapshot.sha,
             default_namespace=self.settings.namespace,
@@ -387,8 +390,8 @@ class RepositoryReconciler:
         )
         if dirty is None:
             return None
-        fresh = self._render_apps(
-            snapshot, root, catalog, apps=wanted_names(previous, dirty, index)
+        fresh = self._render_repository(
+            snapshot, catalog, apps=wanted_names(previous, dirty, index)
         )
         merged = merge(previous, fresh, dirty=dirty, index=index)
         if merged is None:
@@ -513,19 +516,9 @@ class RepositoryReconciler:
     ) -> RepositoryRender:
         """The render with each app a rollout has not reached on the definitions it runs."""
         assert self.rollouts is not None and self._memory.catalog is not None
-        root = snapshot.path(self.settings.path)
 
         def render_with(catalog: Catalog, names: Collection[str]) -> RepositoryRender:
-            return render_repository(
-                root,
-                repo=self.name,
-                revision=snapshot.sha,
-                default_namespace=self.settings.namespace,
-                app_globs=self.settings.app_globs,
-                catalog=catalog,
-                apps=names,
-                settings=self._render_settings,
-            )
+            return self._render_repository(snapshot, catalog, apps=names)
 
         catalog = self._memory.catalog
         before = self.rollouts.rollout

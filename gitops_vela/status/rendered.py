@@ -80,8 +80,13 @@ class RenderedWriter:
         author: Author | None = None,
         mask_secrets: bool = True,
         max_attempts: int = 5,
+        folder: str = "",
     ) -> None:
-        self._branch = StatusBranch(remote, branch=branch, author=author or Author(), ours=_ours)
+        # ``folder``: the environment whose folder of the branch is ours (as on the
+        # status branch), so the daemons of several environments share one branch.
+        self._branch = StatusBranch(
+            remote, branch=branch, author=author or Author(), ours=_ours, folder=folder
+        )
         self._mask_secrets = mask_secrets
         self._max_attempts = max(1, max_attempts)
 
@@ -93,9 +98,16 @@ class RenderedWriter:
         branch: str = DEFAULT_RENDERED_BRANCH,
         author: Author | None = None,
         mask_secrets: bool = True,
+        folder: str = "",
     ) -> RenderedWriter:
         """A writer sharing the source's cache and credentials (one object store)."""
-        return cls(source.remote_cache, branch=branch, author=author, mask_secrets=mask_secrets)
+        return cls(
+            source.remote_cache,
+            branch=branch,
+            author=author,
+            mask_secrets=mask_secrets,
+            folder=folder,
+        )
 
     @property
     def branch(self) -> str:

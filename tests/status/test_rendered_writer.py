@@ -114,3 +114,19 @@ def test_names_that_could_leave_the_folder_are_refused() -> None:
     for bad in ("../x", "a/b", ".hidden"):
         with pytest.raises(StatusError):
             app_file(bad)
+
+
+def test_each_environment_writes_its_own_folder(remote: Remote, tmp_path: Path) -> None:
+    """The daemons of staging and prod share one rendered branch and never remove each
+    other's files (each holds every app of its environment, in its folder)."""
+    staging = writer(remote, tmp_path / "staging", folder="staging")
+    prod = writer(remote, tmp_path / "prod", folder="prod")
+    assert staging.write(apps(1), source=SourceCommit(SHA1, "first")) is not None
+    assert prod.write(apps(5), source=SourceCommit(SHA1, "first")) is not None
+    assert staging.write(apps(2), source=SourceCommit(SHA2, "second")) is not None
+
+    staged = branch_file(remote, "staging/shop.yaml", BRANCH)
+    produced = branch_file(remote, "prod/shop.yaml", BRANCH)
+    assert staged is not None and "replicas: 2" in staged
+    assert produced is not None and "replicas: 5" in produced
+    assert branch_file(remote, "shop.yaml", BRANCH) is None
