@@ -118,6 +118,7 @@ class _Memory:
     full_at: float = float("-inf")  # monotonic time of the last sync of every app
     owners: dict[str, str] = field(default_factory=dict)  # ownership label value -> app
     previous: Rendered | None = None  # the last render, for the next one to start from
+    synced: dict[str, str] = field(default_factory=dict)  # per app, the render digest last synced
 
 
 class RepositoryReconciler:
@@ -374,14 +375,20 @@ class RepositoryReconciler:
         known (first render, centers or rollouts in play, a change it cannot attribute).
         With the render, the paths of its apps bound to the commit (``bound_to``)."""
         previous, key = self._memory.previous, self._memory.render_key
-        if previous is None or key is None or key[1] != centers_digest or self.rollouts:
+        if previous is None or key is None or key[1] != centers_digest:
+            return None
+        if self.rollouts is not None:  # apps a rollout has not reached render older definitions
             return None
         try:
             changed = self.source.changed_paths(previous.sha, snapshot.sha)
         except SourceError as exc:
             log.debug("no Git diff for an incremental render", error=exc.message)
             return None
-        index = build_index(root, self.settings.app_globs)
+        try:
+            index = build_index(root, self.settings.app_globs)
+        except OSError as exc:  # an unreadable Appfile (a link leading outside): the render says
+            log.debug("no dependency index for an incremental render", error=str(exc))
+            return None
         dirty = dirty_appfiles(
             previous,
             _under(changed, self.settings.path),
@@ -564,7 +571,8 @@ class RepositoryReconciler:
         self, render: RepositoryRender, *, rendered: bool
     ) -> tuple[SyncResult, tuple[AppResult, ...]]:
         """The repository's one sync; its result split into rendered apps and removed ones."""
-        changed = self._changed_apps(rendered=rendered)
+        changed = self._changed_apps(render, rendered=rendered)
+        self._memory.synced = {a.name: a.digest for a in render.apps}
         if changed is not None:
             result = self._sync_changed(render, changed)
             self._drift(result.apps)
@@ -602,11 +610,12 @@ class RepositoryReconciler:
         self._memory.full_at = time.monotonic()
         return replace(result, apps=applied), removed if self.settings.prune else ()
 
-    def _changed_apps(self, *, rendered: bool) -> frozenset[str] | None:
+    def _changed_apps(self, render: RepositoryRender, *, rendered: bool) -> frozenset[str] | None:
         """The apps this run must plan, or None for all of them (a whole sync).
 
         Only on the render the last whole sync used, with the watch cache in step:
-        the apps it saw change, and those that failed last time (retried).
+        the apps it saw change, those that failed last time (retried), and those whose
+        render differs from the one last synced (a rollout's wave reached them).
         """
         changed = self.live.take() if self.live is not None else None
         memory = self._memory
@@ -619,7 +628,8 @@ class RepositoryReconciler:
         retry = {name for name, result in memory.results.items() if not result.ok}
         if self.settings.drift == "correct":  # a held fight is tried again when its pause ends
             retry |= {n for n, r in memory.results.items() if r.sync is SyncState.OUT_OF_SYNC}
-        return changed | retry
+        moved = {a.name for a in render.apps if memory.synced.get(a.name) != a.digest}
+        return changed | retry | moved
 
     def _drift(self, apps: tuple[AppResult, ...]) -> None:
         """Count corrections (a fight starts a hold), export what drifted and stays so."""
