@@ -1,9 +1,12 @@
 """gitops-vela in its own long-lived process, driven like the daemon drives a repository.
 
-``GitopsProcess`` starts a ``spawn`` child that keeps one ``Cluster`` and
-the render caches across polls, as the daemon does. ``poll()`` = load the
-catalog, render the repository, ``sync_apps`` (prune on); it returns the
-render and sync times and what changed. ``dump()`` writes the last render as
+``GitopsProcess`` starts a ``spawn`` child that keeps one ``Cluster``, the
+daemon's watch cache and the render caches across polls, as the daemon does.
+``poll()`` = load the catalog, render the repository, ``sync_apps`` (prune
+on); it returns the render and sync times and what changed. ``drift()``
+edits one owned object with another client (as ``kubectl edit`` would) and
+does what the daemon does on the watch event: sync that one app; it returns
+the seconds from the edit to the correction. ``dump()`` writes the last render as
 YAML files for kubectl; ``rss()`` reports peak resident memory (VmHWM) of
 the process and of its Jsonnet worker processes.
 """
@@ -40,10 +43,23 @@ class Poll:
 
 
 @dataclass(frozen=True)
+class Drift:
+    seconds_to_correct: float  # from the edit's answer to the correcting write's
+    seconds_to_event: float  # from the edit's answer to the watch event
+    writes: int  # writes gitops-vela sent to correct it
+    requests: int  # requests gitops-vela sent to correct it
+
+
+@dataclass(frozen=True)
 class Memory:
     process_mib: float  # peak RSS of the gitops-vela process
     workers_mib: float  # sum of the peak RSS of its Jsonnet workers
     workers: int
+
+    @property
+    def all_mib(self) -> float:
+        """Every process of gitops-vela: the main one and its workers."""
+        return self.process_mib + self.workers_mib
 
 
 class GitopsProcess:
@@ -75,6 +91,9 @@ class GitopsProcess:
 
     def rss(self) -> Memory:
         return Memory(**self._ask(("rss",)))
+
+    def drift(self) -> Drift:
+        return Drift(**self._ask(("drift",)))
 
     def close(self) -> None:
         if self._process.is_alive():
@@ -115,15 +134,85 @@ class _Side:
     def __init__(self, root: Path, repo: str, kubeconfig: str, progress: bool) -> None:
         from gitops_vela.cluster import Cluster
 
-        self.root = root
         self.repo = repo
         self.progress = progress
+        import queue
+
+        from gitops_vela.cluster.watchcache import WatchCache
+        from gitops_vela.daemon.live import scope_for
+        from gitops_vela.sync import DEFAULT_INVENTORY_NAMESPACE
+
+        self.root = root
+        self.kubeconfig = kubeconfig
         self.cluster = Cluster.connect(kubeconfig)
         self.previous: dict[Any, Any] = {}
         self.last: Any = None
+        self.events: queue.Queue[tuple[str, float]] = queue.Queue()
+        self.watch = WatchCache(
+            self.cluster,
+            scope_for=scope_for(DEFAULT_INVENTORY_NAMESPACE),
+            on_change=self._changed,
+        ).attach()
 
     def close(self) -> None:
+        self.watch.stop()
         self.cluster.close()
+
+    def _changed(self, change: Any) -> None:
+        from gitops_vela.model.labels import OWNER
+
+        owner = change.labels.get(OWNER)
+        if owner:
+            self.events.put((owner, time.perf_counter()))
+
+    def drift(self) -> dict[str, Any]:
+        """Edit one app's ConfigMap live; on its watch event, sync that app alone (the daemon's
+        path: ``LiveFeed`` marks the app, the run plans only it)."""
+        import queue
+
+        from gitops_vela.cluster import Cluster
+        from gitops_vela.model.labels import owner_value
+        from gitops_vela.sync import SyncOptions, sync_apps
+
+        app = self.last.apps[len(self.last.apps) // 2]
+        config = next(o for o in app.objects if o["kind"] == "ConfigMap" and o.get("data"))
+        key = next(iter(config["data"]))
+        meta = config["metadata"]
+        while not self.events.empty():  # status updates of earlier polls
+            self.events.get_nowait()
+        with Cluster.connect(self.kubeconfig) as other:
+            resource = other.resource("v1", "ConfigMap")
+            other.transport.request(
+                "PATCH",
+                resource.path(meta["namespace"], meta["name"]),
+                verb="patch",
+                query={"fieldManager": "kubectl-edit"},
+                body={"data": {key: "edited live"}},
+                content_type="application/merge-patch+json",
+            )
+        edited = time.perf_counter()
+        owner = owner_value(app.repo, app.name)
+        while True:
+            try:
+                seen, when = self.events.get(timeout=10)
+            except queue.Empty:
+                raise RuntimeError("no watch event for the edited ConfigMap in 10 s") from None
+            if seen == owner:
+                break
+        before, writes = sum(self.cluster.requests.values()), self.cluster.writes
+        result = sync_apps(self.cluster, [app], options=SyncOptions(prune=True))
+        corrected = time.perf_counter()
+        configured = [c for c in result.apps[0].changes.changes if str(c.action) == "configured"]
+        if len(configured) != 1 or "drifted in the cluster" not in configured[0].reason:
+            raise RuntimeError(f"the edit was not corrected: {result.apps[0].changes}")
+        return asdict(
+            Drift(
+                seconds_to_correct=corrected - edited,
+                seconds_to_event=when - edited,
+                writes=self.cluster.writes - writes,
+                requests=sum(self.cluster.requests.values()) - before,
+            )
+        )
 
     def warm(self) -> None:
         """What the daemon does at start-up: its process settings, then the Jsonnet workers."""

@@ -4,7 +4,8 @@
 
 A bare Git repository of ``--apps`` apps (one webservice each) is reconciled
 in-process against the emulator by the daemon's own ``RepositoryReconciler``
-(status branch on). Reported, in seconds:
+(status branch on), fed by the daemon's watch cache as ``gitops-vela run``
+wires it (``daemon/live.py``). Reported, in seconds:
 
 - ``first``: the first reconcile (render everything, create every object,
   first status commit);
@@ -14,7 +15,14 @@ in-process against the emulator by the daemon's own ``RepositoryReconciler``
   no status commit);
 - ``detect_to_applied``: one app's image changed and pushed; from the start
   of the poll that detects it to the Deployment carrying the new image in the
-  cluster (target: under 1 s), and ``changed_poll``: that whole poll.
+  cluster (target: under 1 s), and ``changed_poll``: that whole poll
+  (``changed_rendered_apps``: the Appfiles it rendered, 1 with incremental render);
+- ``drift_to_corrected``: another client scales one app's Deployment; from
+  its answer to the run its watch event starts having re-applied it
+  (``drift_planned``: apps that run planned, ``drift_writes``: its writes,
+  the re-apply and the Event its status change records);
+- ``requests_per_quiet_poll`` and ``quiet_planned``: what a quiet poll sends
+  to the API server and how many apps it plans.
 """
 
 from __future__ import annotations
@@ -33,9 +41,12 @@ from vela_emulator import Emulator
 
 from gitops_vela import logs
 from gitops_vela.cluster import Cluster
+from gitops_vela.cluster.watchcache import LiveChange, WatchCache
 from gitops_vela.daemon.centers import Centers
+from gitops_vela.daemon.live import LiveFeed, scope_for
 from gitops_vela.daemon.metrics import Metrics
 from gitops_vela.daemon.reconcile import RepositoryReconciler
+from gitops_vela.model.labels import OWNER
 from gitops_vela.settings import RepositorySettings
 
 
@@ -87,6 +98,20 @@ def run(apps: int) -> dict[str, Any]:
         bare, work = make_repository(root, apps)
         cluster = Cluster(emulator.client_configuration())
         centers = Centers((), cache_dir=root / "cache")
+        edits: list[tuple[str, float]] = []  # (app, when): edits the watch reported
+        holder: list[RepositoryReconciler] = []
+
+        def on_change(change: LiveChange) -> None:  # what Daemon._live_changed does
+            app = holder[0].app_for(change.labels.get(OWNER, "")) if holder else None
+            if app is not None:
+                feed.changed(app)
+                if not change.status_only:
+                    edits.append((app, time.monotonic()))
+
+        watch = WatchCache(
+            cluster, scope_for=scope_for("gitops-vela-system"), on_change=on_change
+        ).attach()
+        feed = LiveFeed(lambda: watch.in_step)
         reconciler = RepositoryReconciler(
             RepositorySettings(name="bench", url=str(bare), prune=True),
             cluster=cluster,
@@ -94,7 +119,9 @@ def run(apps: int) -> dict[str, Any]:
             metrics=Metrics(),
             cache_dir=root / "cache",
             inventory_namespace="gitops-vela-system",
+            live=feed,
         )
+        holder.append(reconciler)
         results: dict[str, Any] = {"apps": apps}
         first = reconciler.run()
         assert first.ok, first.message
@@ -134,9 +161,40 @@ def run(apps: int) -> dict[str, Any]:
         watcher.join()
         results["detect_to_applied"] = seen["at"] - started
         results["changed_poll"] = report.duration
+        results["changed_rendered_apps"] = report.rendered_apps
+        for _ in range(5):  # the status updates of that apply settle
+            settle = reconciler.run()
+            if not settle.status_committed and not settle.changed:
+                break
         before = emulator.counters.snapshot()["total"]
-        reconciler.run()
+        quiet = reconciler.run()
         results["requests_per_quiet_poll"] = emulator.counters.snapshot()["total"] - before
+        results["quiet_planned"] = quiet.planned
+        results["quiet_after_change"] = quiet.duration
+
+        other = Cluster(emulator.client_configuration())
+        name = f"app{changed:04d}"
+        edits.clear()
+        edited = time.monotonic()
+        other.transport.request(
+            "PATCH",
+            other.resource("apps/v1", "Deployment").path("bench", name),
+            verb="patch",
+            query={"fieldManager": "kubectl-edit"},
+            body={"spec": {"template": {"spec": {"containers": [{"name": name, "image": "x:1"}]}}}},
+            content_type="application/strategic-merge-patch+json",
+        )
+        edited_at = time.monotonic()
+        while not edits and time.monotonic() - edited < 10:
+            time.sleep(0.001)
+        writes = cluster.writes
+        fixed = reconciler.run()
+        results["drift_to_event"] = (edits[0][1] - edited_at) if edits else None
+        results["drift_to_corrected"] = time.monotonic() - edited_at
+        results["drift_planned"] = fixed.planned
+        results["drift_writes"] = cluster.writes - writes
+        watch.stop()
+        other.close()
         cluster.close()
         return results
 

@@ -146,6 +146,12 @@ class Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True  # the client went away (a stopped watch, a timeout)
 
+    def parse_request(self) -> bool:
+        if self.server.stopping.is_set():  # stopped: no answer on a kept-alive connection either
+            self.close_connection = True
+            return False
+        return super().parse_request()
+
     def finish(self) -> None:
         try:
             super().finish()

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from gitops_vela.cluster.config import load_configuration
 from gitops_vela.cluster.discovery import Discovery, Resource
@@ -16,10 +16,10 @@ from gitops_vela.cluster.identity import Identity
 from gitops_vela.cluster.transport import RequestHook, RetryPolicy, Transport
 from gitops_vela.errors import ApiError
 from gitops_vela.model.labels import FIELD_MANAGER
+from gitops_vela.model.objects import Manifest
 
 if TYPE_CHECKING:  # the client is imported where a connection is made (cluster.transport)
     from kubernetes import client as k8s
-from gitops_vela.model.objects import Manifest
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -44,8 +44,25 @@ class Outcome(Generic[T]):
     error: Exception | None = None
 
 
+class ListCache(Protocol):
+    """Answers lists from memory (``watchcache.WatchCache``); None: ask the server."""
+
+    def list(
+        self, resource: Resource, *, namespace: str, label_selector: str
+    ) -> list[Manifest] | None: ...
+
+    def writing(self, resource: Resource, namespace: str, name: str) -> None: ...
+
+    def written(
+        self, resource: Resource, namespace: str, name: str, obj: Manifest | None
+    ) -> None: ...
+
+
 class Cluster:
     """A connection to one API server. Thread-safe; share it across a run.
+
+    ``cache``, when set (the daemon's watch cache), answers the lists it covers
+    and is told of every object written.
 
     ``on_request(verb)`` is called once per request sent (the daemon counts
     ``gitops_vela_kube_requests_total{verb}`` with it); ``requests`` and
@@ -73,6 +90,7 @@ class Cluster:
         self.discovery = Discovery(self.transport)
         self.concurrency = concurrency
         self.field_manager = field_manager
+        self.cache: ListCache | None = None
 
     @classmethod
     def connect(
@@ -106,12 +124,16 @@ class Cluster:
         """This client acting as ``identity`` for every request but discovery.
 
         The view shares the connection pool, the discovery cache (discovery is
-        the daemon's: kinds do not depend on who asks) and the request counters.
+        the daemon's: kinds do not depend on who asks) and the request counters,
+        not the watch cache (its lists go to the API server, as that identity).
         """
         if identity is None:
             return self
         view = copy.copy(self)
         view.transport = self.transport.impersonating(identity)
+        # The daemon's watch cache holds what the daemon may read: answering the
+        # identity's lists from it would skip the API server's RBAC for reads.
+        view.cache = None
         return view
 
     def close(self) -> None:
@@ -138,14 +160,24 @@ class Cluster:
         query = {"fieldManager": self.field_manager, "force": "true"}
         if dry_run:
             query["dryRun"] = "All"
-        response = self.transport.request(
-            "PATCH",
-            resource.path(str(meta.get("namespace") or ""), str(meta["name"])),
-            verb="patch" if not dry_run else "patch-dry-run",
-            query=query,
-            body=manifest,
-            content_type=APPLY_PATCH,
-        )
+        namespace, name = str(meta.get("namespace") or ""), str(meta["name"])
+        cache = None if dry_run else self.cache
+        if cache is not None:  # its watch events meanwhile are this write's, not news
+            cache.writing(resource, namespace, name)
+        body = None
+        try:
+            response = self.transport.request(
+                "PATCH",
+                resource.path(namespace, name),
+                verb="patch" if not dry_run else "patch-dry-run",
+                query=query,
+                body=manifest,
+                content_type=APPLY_PATCH,
+            )
+            body = response.body
+        finally:
+            if cache is not None:
+                cache.written(resource, namespace, name, body)
         return Applied(object=response.body, created=response.status == 201)
 
     def list_objects(
@@ -155,7 +187,15 @@ class Cluster:
         namespace: str = "",
         label_selector: str = "",
     ) -> list[Manifest]:
-        """Every object of a kind (in a namespace, or everywhere) matching a selector."""
+        """Every object of a kind (in a namespace, or everywhere) matching a selector.
+
+        From ``cache`` when it covers the list: then the items are views
+        (``model.owned``), shared and never to be modified.
+        """
+        if self.cache is not None:
+            cached = self.cache.list(resource, namespace=namespace, label_selector=label_selector)
+            if cached is not None:
+                return cached
         query = {"labelSelector": label_selector} if label_selector else None
         body = self.transport.request(
             "GET", resource.path(namespace), verb="list", query=query, what=resource.plural

@@ -7,10 +7,12 @@ plain JSON dicts, which is what sync compares and what the hot path needs.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import random
+import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -158,6 +160,31 @@ class Transport:
         # orjson: list responses of thousands of objects are the hot path of a quiet poll
         return Response(raw.status, orjson.loads(raw.data) if raw.data else None)
 
+    def stream(self, path: str, *, verb: str, query: dict[str, str], timeout: float) -> Stream:
+        """Open a long request whose body is one JSON document per line (a watch).
+
+        Not retried: the caller (the watch cache) decides how to resume.
+        """
+        url = self._host + path + f"?{urlencode(query)}"
+        if self._on_request is not None:
+            self._on_request(verb)
+        try:
+            raw = self._api.rest_client.pool_manager.request(
+                "GET",
+                url,
+                headers=self._headers("application/json"),
+                timeout=urllib3.Timeout(connect=self._retry.timeout, read=timeout),
+                preload_content=False,
+                retries=False,
+            )
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise unreachable(exc, host=self._host) from exc
+        if raw.status >= 400:
+            data = raw.read()
+            raw.release_conn()
+            raise status_error(status=raw.status, body=data, headers=raw.headers, what=path)
+        return Stream(raw, host=self._host)
+
     def _headers(self, content_type: str) -> dict[str, str]:
         headers = {
             "Accept": "application/json",
@@ -169,3 +196,37 @@ class Transport:
         if self.identity is not None:
             headers.update(self.identity.headers)
         return headers
+
+
+class Stream:
+    """The body of a watch, line by line; ``close`` (from any thread) ends it."""
+
+    def __init__(self, raw: urllib3.BaseHTTPResponse, *, host: str) -> None:
+        self._raw, self._host = raw, host
+        self.closed = False
+
+    def __iter__(self) -> Iterator[Any]:
+        pending = b""
+        try:
+            for chunk in self._raw.stream(65536):
+                pending += chunk
+                *lines, pending = pending.split(b"\n")
+                for line in lines:
+                    if line.strip():
+                        yield orjson.loads(line)
+        except (urllib3.exceptions.HTTPError, OSError, ValueError) as exc:
+            if not self.closed:
+                raise unreachable(exc, host=self._host) from exc
+        finally:
+            if self.closed:
+                self._raw.close()  # a shut socket must not go back to the pool
+            else:
+                self._raw.release_conn()
+
+    def close(self) -> None:
+        """Shut the socket: a read blocked on it (on the watch thread) returns at once."""
+        self.closed = True
+        sock = getattr(getattr(self._raw, "connection", None), "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)

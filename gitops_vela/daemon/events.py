@@ -27,7 +27,7 @@ from gitops_vela.cluster import Cluster
 from gitops_vela.errors import ApiError, GitopsVelaError
 from gitops_vela.logs import get_logger
 from gitops_vela.model.labels import owner_value
-from gitops_vela.model.status import AppStatus, Reason
+from gitops_vela.model.status import AppStatus, Reason, SyncState
 from gitops_vela.status.delta import StatusDelta
 from gitops_vela.sync.inventory import configmap_name
 
@@ -56,7 +56,9 @@ class _Seen:
 
 
 def event_type(status: AppStatus) -> str:
-    return "Normal" if status.reason is Reason.SUCCEEDED else "Warning"
+    """Warning for a failure, and for drift left in place (``drift: detect``, a held fight)."""
+    ok = status.reason is Reason.SUCCEEDED and status.sync is not SyncState.OUT_OF_SYNC
+    return "Normal" if ok else "Warning"
 
 
 def event_message(status: AppStatus) -> str:

@@ -90,6 +90,34 @@ class Metrics:
             ["repo", "action"],
             registry=r,
         )
+        self.drift_detected = Gauge(
+            "gitops_vela_drift_detected_objects",
+            "Objects edited live and left so (drift: detect or ignore, or a held fight), by repository.",
+            ["repo"],
+            registry=r,
+        )
+        self.drift_held = Gauge(
+            "gitops_vela_drift_held_objects",
+            "Objects whose drift correction backs off: another controller keeps changing them.",
+            ["repo"],
+            registry=r,
+        )
+        self.drift_corrected = Counter(
+            "gitops_vela_drift_corrections",
+            "Objects re-applied because they were edited live, by repository.",
+            ["repo"],
+            registry=r,
+        )
+        self.live_objects = Gauge(
+            "gitops_vela_live_cache_objects",
+            "Objects the watch cache keeps (views: our fields, status, identity).",
+            registry=r,
+        )
+        self.live_in_step = Gauge(
+            "gitops_vela_live_cache_in_step",
+            "1 when every watch of the cache is in step (0: lists go to the API server).",
+            registry=r,
+        )
         self.last_success = Gauge(
             "gitops_vela_last_success_timestamp_seconds",
             "Unix time of the last successful reconcile of a repository.",

@@ -13,8 +13,11 @@ errors and its objects are left alone, the other apps go on.
 
 Cheap when nothing changed: ``ls-remote`` says whether the branch moved; the
 render is reused when neither the commit nor any capability center changed;
-sync still re-plans every time, so drift is corrected at every interval;
-the status branch is written only when something a person cares about changed.
+with the daemon's watch cache (``live``) a run on the same render plans only
+the apps whose live objects changed since the last run (none on a quiet poll:
+no request at all), and every app at least every ``FULL_SYNC_EVERY``; without
+it, sync re-plans every app every time. The status branch is written only
+when something a person cares about changed.
 
 What a run tells people (log lines, metrics, Events) is ``reporting``'s: the
 reconciler hands it the run's one ``StatusDelta`` and its ``ReconcileReport``.
@@ -36,8 +39,17 @@ from gitops_vela.catalog import Catalog, load_catalog
 from gitops_vela.cluster import Cluster, Identity
 from gitops_vela.daemon.centers import CenterDefinitions, Centers
 from gitops_vela.daemon.control import acknowledge, read_control
+from gitops_vela.daemon.drift import Corrections
 from gitops_vela.daemon.events import EventRecorder
+from gitops_vela.daemon.incremental import (
+    Rendered,
+    bound_to,
+    dirty_appfiles,
+    merge,
+    wanted_names,
+)
 from gitops_vela.daemon.leases import default_identity
+from gitops_vela.daemon.live import LiveFeed
 from gitops_vela.daemon.metrics import Metrics
 from gitops_vela.daemon.promotion import Promotion, Verdict
 from gitops_vela.daemon.report import app_statuses, repository_reason
@@ -46,10 +58,13 @@ from gitops_vela.daemon.rollouts import ROLLOUT_FILE, Rollouts, rollout_yaml
 from gitops_vela.daemon.waves import Phase, Rollout
 from gitops_vela.errors import ClusterUnreachable, GitopsVelaError, SourceError, StatusError
 from gitops_vela.logs import get_logger
+from gitops_vela.model.changes import Action
+from gitops_vela.model.labels import owner_value
 from gitops_vela.model.rendered import RenderedApp, RepositoryRender
-from gitops_vela.model.status import AppStatus, PipelineStage, Reason
+from gitops_vela.model.status import AppStatus, PipelineStage, Reason, SyncState
 from gitops_vela.render import render_repository
 from gitops_vela.render.environments import undeclared
+from gitops_vela.review.depindex import build_index
 from gitops_vela.settings import RenderSettings, RepositorySettings
 from gitops_vela.source import Credentials, GitSource, OpHook, Snapshot, export_tree
 from gitops_vela.status import (
@@ -60,13 +75,15 @@ from gitops_vela.status import (
     StatusWriter,
     status_delta,
 )
-from gitops_vela.sync import AppResult, SyncOptions, SyncResult, sync_repository
+from gitops_vela.sync import AppResult, SyncOptions, SyncResult, sync_apps, sync_repository
 from gitops_vela.sync.desired import desired_objects
+from gitops_vela.sync.plan import DRIFTED
 
 log = get_logger("gitops_vela.daemon")
 
 
 Stage = PipelineStage  # the stages of this pipeline, each with its reason
+FULL_SYNC_EVERY = 600.0  # seconds: with the watch cache, every app is re-planned this often
 
 
 class StageFailed(Exception):
@@ -97,6 +114,11 @@ class _Memory:
     catalog: Catalog | None = None  # the render's definitions
     statuses: dict[str, AppStatus] | None = None  # as last reported (or read from the branch)
     last_good: dict[str, RenderedApp] = field(default_factory=dict)  # per app, its last render
+    results: dict[str, AppResult] = field(default_factory=dict)  # per app, its last sync
+    full_at: float = float("-inf")  # monotonic time of the last sync of every app
+    owners: dict[str, str] = field(default_factory=dict)  # ownership label value -> app
+    previous: Rendered | None = None  # the last render, for the next one to start from
+    synced: dict[str, str] = field(default_factory=dict)  # per app, the render digest last synced
 
 
 class RepositoryReconciler:
@@ -113,8 +135,10 @@ class RepositoryReconciler:
         inventory_namespace: str,
         on_git_op: OpHook | None = None,
         render: RenderSettings | None = None,
+        live: LiveFeed | None = None,
     ) -> None:
         self.settings = settings
+        self.live = live
         self._render_settings = render or RenderSettings()
         self.cluster = cluster  # the daemon's own identity: inventories, Events
         # every request about the repository's objects, as its ServiceAccount if it has one
@@ -164,7 +188,10 @@ class RepositoryReconciler:
         self._handled = ""  # the id of the last rollout command applied
         self._restore_tried = False  # the control record is read for a rollout once, at start
         self._recorded: tuple[str, str] | None = None  # (handled, state) last written
+        self.corrections = Corrections()
         self._cluster_reached: bool | None = None
+        self._planned = 0  # apps the last run planned
+        self._rendered_apps = 0  # Appfiles the last run rendered
         self._center_errors: tuple[str, ...] = ()  # centers this run could not fetch
         self.last_report: ReconcileReport | None = None
 
@@ -185,6 +212,8 @@ class RepositoryReconciler:
         started = time.monotonic()
         self._cluster_reached = None
         self._center_errors = ()
+        self._planned = 0
+        self._rendered_apps = 0
         with structlog.contextvars.bound_contextvars(repo=self.name):
             try:
                 report = self._pipeline(started)
@@ -212,7 +241,7 @@ class RepositoryReconciler:
             # 3. One sync: plan, apply in stages, prune each app's stale objects, assess
             #    health; then prune apps deleted from Git (unless one could not be named).
             with stage(Stage.APPLY):
-                result, removed = self._sync(render)
+                result, removed = self._sync(render, rendered=rendered)
             self._cluster_reached = True
             if self.rollouts is not None:
                 before = self.rollouts.rollout
@@ -251,6 +280,8 @@ class RepositoryReconciler:
             status_committed=committed,
             internal_errors=result.internal_errors + sum(a.internal_errors for a in removed),
             cluster_reached=self._cluster_reached,
+            planned=self._planned,
+            rendered_apps=self._rendered_apps,
         )
 
     def _source(self) -> tuple[Snapshot, StageFailed | None]:
@@ -297,10 +328,16 @@ class RepositoryReconciler:
         if self._memory.render is not None and self._memory.render_key == key:
             return self._memory.render, False
         started = time.monotonic()
-        catalog = load_catalog(
-            snapshot.path(self.settings.path), origin=self.name, centers=centers.dirs
-        )
-        render = self._render_repository(snapshot, catalog)
+        root = snapshot.path(self.settings.path)
+        catalog = load_catalog(root, origin=self.name, centers=centers.dirs)
+        incremental = self._render_changed(snapshot, root, catalog, centers.digest)
+        if incremental is None:
+            render = self._render_repository(snapshot, catalog)
+            self._rendered_apps = len(render.apps) + len(render.failures)
+            bound = bound_to(render, snapshot.sha)
+        else:
+            render, bound = incremental
+        self._memory.previous = Rendered(snapshot.sha, render, catalog, bound)
         self.metrics.render_duration.labels(self.name).observe(time.monotonic() - started)
         for diagnostic in render.catalog_diagnostics:
             log.warning("definition problem", error=str(diagnostic))
@@ -329,6 +366,45 @@ class RepositoryReconciler:
             policy=self.settings.policy,
             environment=self.settings.environment,
         )
+
+    def _render_changed(
+        self, snapshot: Snapshot, root: Path, catalog: Catalog, centers_digest: str
+    ) -> tuple[RepositoryRender, frozenset[str]] | None:
+        """The render of the new commit made from the last one: only the Appfiles the
+        change reaches are rendered again (``incremental``); None when that cannot be
+        known (first render, centers or rollouts in play, a change it cannot attribute).
+        With the render, the paths of its apps bound to the commit (``bound_to``)."""
+        previous, key = self._memory.previous, self._memory.render_key
+        if previous is None or key is None or key[1] != centers_digest:
+            return None
+        if self.rollouts is not None:  # apps a rollout has not reached render older definitions
+            return None
+        try:
+            changed = self.source.changed_paths(previous.sha, snapshot.sha)
+        except SourceError as exc:
+            log.debug("no Git diff for an incremental render", error=exc.message)
+            return None
+        try:
+            index = build_index(root, self.settings.app_globs)
+        except OSError as exc:  # an unreadable Appfile (a link leading outside): the render says
+            log.debug("no dependency index for an incremental render", error=str(exc))
+            return None
+        dirty = dirty_appfiles(
+            previous,
+            _under(changed, self.settings.path),
+            catalog=catalog,
+            index=index,
+        )
+        if dirty is None:
+            return None
+        fresh = self._render_repository(
+            snapshot, catalog, apps=wanted_names(previous, dirty, index)
+        )
+        merged = merge(previous, fresh, dirty=dirty, index=index)
+        if merged is None:
+            return None
+        self._rendered_apps = len(fresh.apps) + len(fresh.failures)
+        return merged, bound_to(fresh, snapshot.sha)
 
     def _rollout_command(self, centers: CenterDefinitions) -> None:
         """Apply a ``gitops-vela rollout`` command recorded in the cluster and not yet handled;
@@ -473,6 +549,11 @@ class RepositoryReconciler:
         for name in set(memory) - in_git:
             del memory[name]
         memory.update((app.name, app) for app in render.apps)
+        self._memory.owners = {owner_value(self.name, name): name for name in memory}
+
+    def app_for(self, owner: str) -> str | None:
+        """The app of this repository an ownership label value names, if any."""
+        return self._memory.owners.get(owner)
 
     @property
     def _options(self) -> SyncOptions:
@@ -482,10 +563,23 @@ class RepositoryReconciler:
             allow_empty=self.settings.allow_empty,
             prune_limit=self.settings.prune_limit,
             adoption=self.settings.policy.adoption,
+            drift=self.settings.drift,
+            held=self.corrections.held(),
         )
 
-    def _sync(self, render: RepositoryRender) -> tuple[SyncResult, tuple[AppResult, ...]]:
+    def _sync(
+        self, render: RepositoryRender, *, rendered: bool
+    ) -> tuple[SyncResult, tuple[AppResult, ...]]:
         """The repository's one sync; its result split into rendered apps and removed ones."""
+        changed = self._changed_apps(render, rendered=rendered)
+        self._memory.synced = {a.name: a.digest for a in render.apps}
+        if changed is not None:
+            result = self._sync_changed(render, changed)
+            self._drift(result.apps)
+            return result, ()
+        self._planned = len(render.apps) + len(
+            {f.name for f in render.failures} & self._memory.last_good.keys()
+        )
         # A failed app is never pruned. Its last good render is still enforced (drift is
         # corrected, health is assessed for real) until its Appfile is fixed, like Flux
         # keeps the last applied revision.
@@ -511,7 +605,70 @@ class RepositoryReconciler:
             for why in app.kept:  # an ongoing condition a person must resolve: every run
                 log.warning("stale object kept", app=app.app, why=why)
         applied = tuple(a for a in result.apps if not a.removed)
+        self._drift(applied)
+        self._memory.results = {a.app: a for a in applied}
+        self._memory.full_at = time.monotonic()
         return replace(result, apps=applied), removed if self.settings.prune else ()
+
+    def _changed_apps(self, render: RepositoryRender, *, rendered: bool) -> frozenset[str] | None:
+        """The apps this run must plan, or None for all of them (a whole sync).
+
+        Only on the render the last whole sync used, with the watch cache in step:
+        the apps it saw change, those that failed last time (retried), and those whose
+        render differs from the one last synced (a rollout's wave reached them).
+        """
+        changed = self.live.take() if self.live is not None else None
+        memory = self._memory
+        if changed is None or rendered or not memory.results:
+            return None
+        if time.monotonic() - memory.full_at >= max(FULL_SYNC_EVERY, self.settings.interval):
+            return None
+        if self.settings.drift == "ignore":  # live edits are left alone: Git changes only
+            changed = frozenset()
+        retry = {name for name, result in memory.results.items() if not result.ok}
+        if self.settings.drift == "correct":  # a held fight is tried again when its pause ends
+            retry |= {n for n, r in memory.results.items() if r.sync is SyncState.OUT_OF_SYNC}
+        moved = {a.name for a in render.apps if memory.synced.get(a.name) != a.digest}
+        return changed | retry | moved
+
+    def _drift(self, apps: tuple[AppResult, ...]) -> None:
+        """Count corrections (a fight starts a hold), export what drifted and stays so."""
+        for ref, pause in self.corrections.record(apps):
+            log.warning(
+                "drift correction backs off: another controller keeps changing the object",
+                object=str(ref),
+                pause=pause,
+            )
+        corrected = sum(
+            1
+            for a in apps
+            for c in a.changes.changes
+            if c.action is Action.CONFIGURED and not c.dry_run and DRIFTED in c.reason
+        )
+        if corrected:
+            self.metrics.drift_corrected.labels(self.name).inc(corrected)
+        # The gauges count the apps planned now; the others keep their last result.
+        results = {**self._memory.results, **{a.app: a for a in apps}}
+        pending = [c for a in results.values() for c in a.changes.changes if c.dry_run]
+        self.metrics.drift_detected.labels(self.name).set(len(pending))
+        self.metrics.drift_held.labels(self.name).set(len(self.corrections.held()))
+
+    def _sync_changed(self, render: RepositoryRender, apps: frozenset[str]) -> SyncResult:
+        """Sync only ``apps``; every other app keeps its last result (nothing of it changed)."""
+        failed = {f.name for f in render.failures}
+        chosen = [a for a in render.apps if a.name in apps]
+        chosen += [
+            app for name, app in sorted(self._memory.last_good.items()) if name in apps & failed
+        ]
+        memory = self._memory.results
+        self._planned = len(chosen)
+        requests: dict[str, int] = {}
+        if chosen:  # a quiet poll chose none: no request at all
+            part = sync_apps(self.cluster, chosen, options=self._options, failed_apps=failed)
+            memory.update((a.app, a) for a in part.apps)
+            requests = dict(part.requests)
+        order = [a.name for a in render.apps] + sorted(failed & memory.keys())
+        return SyncResult(tuple(memory[n] for n in order if n in memory), requests)
 
     def _statuses(
         self,
@@ -581,6 +738,8 @@ class RepositoryReconciler:
             )
 
     def _failed(self, failed: StageFailed, *, started: float) -> ReconcileReport:
+        if self.live is not None:  # what the failed run took is not done: plan everything next
+            self.live.everything()
         reached = self._cluster_reached
         if isinstance(failed.error, ClusterUnreachable):
             reached = False
@@ -646,6 +805,14 @@ def _log_rollout(before: Rollout | None, after: Rollout | None) -> None:
         log.info("rollout started", superseded=after.superseded[:12], **fields)
     else:
         log.info("rollout moved", **fields)
+
+
+def _under(paths: list[str], folder: str) -> list[str]:
+    """The paths inside the repository's ``path:`` folder, relative to it."""
+    prefix = folder.strip("/").removeprefix("./")
+    if prefix in ("", "."):
+        return paths
+    return [p[len(prefix) + 1 :] for p in paths if p.startswith(prefix + "/")]
 
 
 def _credentials(settings: RepositorySettings) -> Credentials:

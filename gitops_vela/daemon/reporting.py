@@ -49,6 +49,8 @@ class ReconcileReport:
     # Objects or apps that failed on an unexpected exception (a bug): the run went on
     # for the others. Readiness and metrics may flag a repository that keeps doing it.
     internal_errors: int = 0
+    planned: int = 0  # apps planned this run (with the watch cache: only those that changed)
+    rendered_apps: int = 0  # Appfiles rendered this run (incremental: only those a commit reached)
 
 
 def changed_objects(result: SyncResult, removed: tuple[AppResult, ...]) -> int:
@@ -93,6 +95,8 @@ class RunReporter:
             rendered=report.rendered,
             changed=report.changed,
             failed_apps=report.failed_apps,
+            planned=report.planned,
+            rendered_apps=report.rendered_apps,
             **fields,
         )
         if report.internal_errors:

@@ -12,10 +12,12 @@ from __future__ import annotations
 import threading
 
 from gitops_vela.cluster import Cluster
+from gitops_vela.cluster.watchcache import LiveChange, WatchCache
 from gitops_vela.daemon.centers import Centers
 from gitops_vela.daemon.endpoints import DaemonEndpoints
 from gitops_vela.daemon.http import HttpServer
 from gitops_vela.daemon.leases import LeaderElection, LeaseLock, default_identity
+from gitops_vela.daemon.live import LiveFeed, scope_for
 from gitops_vela.daemon.metrics import Metrics
 from gitops_vela.daemon.reconcile import RepositoryReconciler
 from gitops_vela.daemon.reporting import ReconcileReport
@@ -25,6 +27,7 @@ from gitops_vela.daemon.shards import Sharding
 from gitops_vela.errors import ConfigError
 from gitops_vela.logs import get_logger
 from gitops_vela.model.diagnostics import Diagnostic
+from gitops_vela.model.labels import OWNER
 from gitops_vela.settings import RepositorySettings, Settings
 
 log = get_logger("gitops_vela.daemon")
@@ -40,6 +43,12 @@ class Daemon:
         self._lock = threading.Lock()
         self._reconcilers: dict[str, RepositoryReconciler] = {}
         self.runs = RunLog(metrics)
+        # Lists of what apps own are answered from watches (see daemon/live.py).
+        self.watch = WatchCache(
+            cluster, scope_for=scope_for(settings.namespace), on_change=self._live_changed
+        ).attach()
+        metrics.live_objects.set_function(self.watch.objects)
+        metrics.live_in_step.set_function(lambda: float(self.watch.in_step))
         self.centers = self._make_centers(settings)
         self.shards = self._make_shards(settings)
         self.election = None if self.shards else self._make_election(settings)
@@ -101,6 +110,7 @@ class Daemon:
             self.election.stop()  # after the runs: the next leader must not overlap them
         if self.shards is not None:
             self.shards.stop()  # after the runs too: releasing hands repositories over
+        self.watch.stop()
         self.http.stop()
         if not clean:
             log.warning("shutdown timed out with a reconcile still running", timeout=timeout)
@@ -204,6 +214,7 @@ class Daemon:
             inventory_namespace=self.settings.namespace,
             on_git_op=self._count_git,
             render=self.settings.render,
+            live=LiveFeed(lambda: self.watch.in_step),
         )
 
     def _count_git(self, op: str) -> None:
@@ -223,6 +234,22 @@ class Daemon:
             report = None
         self.runs.record(name, report)
         return report is not None and (report.ok or not report.retryable)  # no backoff for those
+
+    def _live_changed(self, change: LiveChange) -> None:
+        """A watch saw an app's object change: plan that app (on the watch thread: quick)."""
+        owner = change.labels.get(OWNER)
+        if not owner:
+            return
+        with self._lock:
+            reconcilers = list(self._reconcilers.items())
+        for name, reconciler in reconcilers:
+            app = reconciler.app_for(owner)
+            if reconciler.settings.drift == "ignore":
+                continue  # reconciled on Git changes only
+            if app is not None and reconciler.live is not None:
+                reconciler.live.changed(app)
+                if not change.status_only:  # a status update waits for the next poll
+                    self.scheduler.trigger(name)
 
     def trigger(self, name: str) -> bool:
         return self.scheduler.trigger(name)

@@ -186,6 +186,7 @@ def _repository(
             allow_empty="allowEmpty",
             service_account_name="serviceAccountName",
             service_account_namespace="serviceAccountNamespace",
+            drift="drift",
         ),
         **_present(interval=interval),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gitops_vela.settings.tree import LOG_FORMATS, ON_FAILURE
+from gitops_vela.settings.tree import DRIFT_MODES, LOG_FORMATS, ON_FAILURE
 
 _DURATION_SCHEMA = {"type": ["string", "number"]}
 _PATH = {"type": ["string", "null"]}
@@ -95,6 +95,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
                     "prune": {"type": "boolean"},
                     "allowEmpty": {"type": "boolean"},
                     "pruneLimit": {"type": ["string", "number"]},
+                    "drift": {"enum": list(DRIFT_MODES)},
                     "suspend": {"type": "boolean"},
                     "appGlobs": {
                         "type": "array",

@@ -81,6 +81,10 @@ class RenderedSettings:
 DEFAULT_PRUNE_LIMIT = 50.0
 """``pruneLimit``: one sync may prune at most this percentage of a repository's objects."""
 
+DRIFT_MODES = ("correct", "detect", "ignore")
+DEFAULT_DRIFT = "correct"
+"""``drift``: correct live edits (re-apply), only report them, or leave them alone."""
+
 
 @dataclass(frozen=True, slots=True)
 class PolicySettings:
@@ -139,6 +143,7 @@ class RepositorySettings:
     promotion: PromotionSettings | None = None  # apply only what another environment proved
     rollout: RolloutSettings | None = None  # None: definition changes reach every app at once
     rendered: RenderedSettings | None = None  # ``rendered:``; None: no rendered branch
+    drift: str = DEFAULT_DRIFT  # correct | detect | ignore (``drift``): what live edits get
 
 
 @dataclass(frozen=True, slots=True)

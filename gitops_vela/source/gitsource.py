@@ -19,6 +19,7 @@ from gitops_vela.source.cache import RemoteCache
 from gitops_vela.source.credentials import Credentials
 from gitops_vela.source.gitcmd import DEFAULT_TIMEOUT, OpHook
 from gitops_vela.source.snapshot import Snapshot
+from gitops_vela.source.trees import changed_paths
 
 
 class GitSource:
@@ -106,3 +107,9 @@ class GitSource:
         self._current = snapshot
         self._cache.prune_snapshots(keep=sha)
         return snapshot
+
+    def changed_paths(self, old: str, new: str) -> list[str]:
+        """Repo-relative paths of the files that differ between two fetched commits (added,
+        changed or removed): what an incremental render starts from. ``SourceError`` when
+        either commit is not in the cache."""
+        return changed_paths(self._cache.runner, self._cache.git_dir, old, new)

@@ -91,6 +91,12 @@ def update_tree(runner: GitRunner, repo: Path, old: str, new: str, dest: Path) -
     checkout_paths(runner, repo, new, dest, changed, mark=True)
 
 
+def changed_paths(runner: GitRunner, repo: Path, old: str, new: str) -> list[str]:
+    """The paths of the files that differ between the trees of ``old`` and ``new``, sorted."""
+    out = runner.run(["diff-tree", "-r", "-z", "--no-renames", "--name-only", old, new], cwd=repo)
+    return sorted(p for p in out.split("\0") if p)
+
+
 def checkout_paths(
     runner: GitRunner,
     repo: Path,

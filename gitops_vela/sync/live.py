@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from gitops_vela.cluster import Cluster, Outcome, Resource
 from gitops_vela.model.labels import OWNER
@@ -50,12 +50,17 @@ Batch = tuple[list[Desired], Outcome[dict[ObjectRef, Manifest]]]
 
 
 def by_kind(
-    cluster: Cluster, items: Sequence[Desired], namespaces: Mapping[str, Manifest]
+    cluster: Cluster,
+    items: Sequence[Desired],
+    namespaces: Mapping[str, Manifest],
+    *,
+    empty: Collection[str] = (),
 ) -> list[Batch]:
     """``items`` grouped by kind in apply order, each kind read live (concurrently).
 
     Reads do not depend on the order (writes do); a kind that cannot be read
-    carries its error. Namespaces come from ``namespaces`` (already listed).
+    carries its error. Namespaces come from ``namespaces`` (already listed);
+    ``empty`` names namespaces known to hold nothing (this run just created them).
     """
     ordered = sorted(
         items, key=lambda i: (kind_key(i.ref.group, i.ref.kind), i.ref.namespace, i.ref.name)
@@ -63,18 +68,22 @@ def by_kind(
     batches = [
         list(g) for _, g in itertools.groupby(ordered, key=lambda i: (i.api_version, i.ref.kind))
     ]
-    lives = cluster.map(lambda batch: _read(cluster, batch, namespaces), batches)
+    lives = cluster.map(lambda batch: _read(cluster, batch, namespaces, empty), batches)
     return list(zip(batches, lives, strict=True))
 
 
 def _read(
-    cluster: Cluster, batch: list[Desired], namespaces: Mapping[str, Manifest]
+    cluster: Cluster,
+    batch: list[Desired],
+    namespaces: Mapping[str, Manifest],
+    empty: Collection[str] = (),
 ) -> dict[ObjectRef, Manifest]:
     resource = cluster.resource(batch[0].api_version, batch[0].ref.kind)
     if resource.kind == "Namespace" and not resource.group:
         return {ObjectRef.from_manifest(ns): ns for ns in namespaces.values()}
     found = list_live(cluster, resource, batch)
-    return found | _unlabelled(cluster, resource, [i for i in batch if i.ref not in found])
+    missing = [i for i in batch if i.ref not in found and i.ref.namespace not in empty]
+    return found | _unlabelled(cluster, resource, missing)
 
 
 def _unlabelled(

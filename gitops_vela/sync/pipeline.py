@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
-from gitops_vela.cluster import Cluster
+from gitops_vela.cluster import Applied, Cluster
 from gitops_vela.errors import GitopsVelaError
 from gitops_vela.model.changes import Action, Change, ChangeSet
 from gitops_vela.model.labels import MANAGED_BY, MANAGED_BY_VALUE, owner_value
@@ -85,7 +85,7 @@ def apply_apps(
 ) -> tuple[AppResult, ...]:
     items, duplicates = _unique(run, desired_objects(apps))
     namespaces = list_namespaces(run.books)
-    _ensure_namespaces(run, apps, items, namespaces)
+    created = _ensure_namespaces(run, apps, items, namespaces)
     results = [*duplicates, *policy_refusals(apps)]
     if not run.options.dry_run:
         items, unrecorded, run.written = write_ahead(
@@ -100,6 +100,9 @@ def apply_apps(
         # Apps that rendered let go of what they no longer render (to an app of this run).
         releasing={owner_value(a.repo, a.name) for a in apps if a.name not in failed_apps},
         defined=defined_kinds(items),
+        drift=run.options.drift,
+        held=run.options.held,
+        created_namespaces=created,
     )
     for stage in Stage:
         batch = [i for i in items if stage_of(i.ref.kind) is stage]
@@ -322,12 +325,14 @@ def _clash(owner: Desired) -> GitopsVelaError:
 
 def _ensure_namespaces(
     run: Run, apps: Sequence[RenderedApp], items: Sequence[Desired], namespaces: dict[str, Manifest]
-) -> None:
+) -> frozenset[str]:
     """Create missing app namespaces and the inventory namespace (never pruned).
 
     A namespace some app renders itself is left to the first stage. One that
     cannot be created shows up as its objects' failures. App namespaces are
     created as the repository's identity, the inventory namespace as the daemon's.
+    Returns the names this call created (they hold nothing yet: nothing need be
+    looked for in them).
     """
     rendered = {i.ref.name for i in items if i.ref.kind == "Namespace" and not i.ref.group}
     # Not one the repository's policy refused (render says so with a refused Namespace).
@@ -336,17 +341,21 @@ def _ensure_namespaces(
     wanted.add(run.options.inventory_namespace)
     missing = sorted(wanted - set(namespaces) - rendered)
     if run.options.dry_run or not missing:
-        return
+        return frozenset()
 
-    def create(name: str) -> Manifest:
+    def create(name: str) -> Applied:
         manifest = {
             "apiVersion": "v1",
             "kind": "Namespace",
             "metadata": {"name": name, "labels": {MANAGED_BY: MANAGED_BY_VALUE}},
         }
         who = run.books if name == run.options.inventory_namespace else run.cluster
-        return who.apply(manifest).object
+        return who.apply(manifest)
 
+    created: set[str] = set()
     for name, outcome in zip(missing, run.cluster.map(create, missing), strict=True):
         if outcome.value is not None:
-            namespaces[name] = outcome.value
+            namespaces[name] = outcome.value.object
+            if outcome.value.created:
+                created.add(name)
+    return frozenset(created)

@@ -12,7 +12,11 @@ Deciding one object, cheapest first:
 2. it changed in Git: it is configured (``apply`` sends it straight away,
    one write; a dry run or a diff asks the server for the merged form);
 3. it drifted live: a server-side dry run decides (server defaults and
-   normalised values are not drift).
+   normalised values are not drift) and it is corrected; unless the
+   repository only detects drift (``drift: detect``), ignores it
+   (``drift: ignore``), or the object is ``held`` (a fight with another
+   controller backs off): then the entry names the drifted fields and is held
+   (reported as out of sync), and nothing is sent, not even the dry run.
 
 Before any of that, ownership (``ownership``): an object carrying another
 app's ownership label is never applied over (the app that wants it fails,
@@ -37,12 +41,16 @@ from gitops_vela.model.labels import (
 )
 from gitops_vela.model.masking import redact, secret_values
 from gitops_vela.model.objects import Manifest, ObjectRef
+from gitops_vela.model.owned import OwnedView, same_owned
 from gitops_vela.sync.desired import Desired, applied_digest
 from gitops_vela.sync.difftext import render_diff
 from gitops_vela.sync.fields import comparable, differences, is_subset, same_object
 
 MAX_NAMED_FIELDS = 5
 """A reason names this many drifted fields, then "and N more"."""
+
+DRIFTED = "drifted in the cluster"
+"""The end of a reason for an object edited live (not changed in Git)."""
 
 
 class Mode(enum.Enum):
@@ -63,6 +71,10 @@ class Context:
     releasing: Collection[str] = ()
     defined: Mapping[tuple[str, str], str] = field(default_factory=dict)
     """(group, kind) -> the CRD of this run that defines it."""
+    drift: str = "correct"  # correct | detect | ignore: what a live edit of ours gets
+    held: Mapping[ObjectRef, str] = field(default_factory=dict)
+    """Objects whose drift is not corrected this run, each with why (backing off a fight)."""
+    created_namespaces: Collection[str] = ()  # created by this run: empty, not looked in
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,10 +88,11 @@ class PlanEntry:
     live: Manifest | None = None
     diff: str = ""  # Mode.DIFF only; Secret values masked
     internal: bool = False  # failed on an unexpected exception (a bug)
+    held: bool = False  # drift found and deliberately not corrected (see the module docstring)
 
     @property
     def writes(self) -> bool:
-        return self.action in (Action.CREATED, Action.CONFIGURED)
+        return self.action in (Action.CREATED, Action.CONFIGURED) and not self.held
 
 
 def plan_kind(
@@ -123,15 +136,29 @@ def plan_one(cluster: Cluster, item: Desired, live: Manifest | None, context: Co
         return PlanEntry(item, Action.FAILED, refusal, live=live)
     drifted = _drifted(item, live)
     same_desired = applied_digest(live) == item.digest
-    why = f"{_named(drifted)} drifted in the cluster" if same_desired else "changed in Git"
+    why = f"{_named(drifted)} {DRIFTED}" if same_desired else "changed in Git"
     why = taken or why
     if not same_desired and mode is Mode.APPLY:
         return PlanEntry(item, Action.CONFIGURED, why, drifted, live)
+    # Drift that is only reported is judged without asking the server: not even a
+    # dry run (a write permission) is sent, so a read-only identity can detect.
+    hold = _hold(item, context) if same_desired and not taken else ""
+    if hold:
+        return PlanEntry(item, Action.CONFIGURED, f"{why}; {hold}", drifted, live, held=True)
     preview = cluster.apply(item.manifest, dry_run=True).object
-    if same_object(preview, live):
+    # A view from the watch cache holds only our fields: compare those.
+    same = same_owned(preview, live) if isinstance(live, OwnedView) else same_object(preview, live)
+    if same:
         return PlanEntry(item, Action.UNCHANGED, live=live)
     diff = render_diff(item.ref, live, preview) if mode is Mode.DIFF else ""
     return PlanEntry(item, Action.CONFIGURED, why, drifted, live, diff)
+
+
+def _hold(item: Desired, context: Context) -> str:
+    """Why this object's drift is left as it is, or "" to correct it."""
+    if context.drift in ("detect", "ignore"):
+        return f"not corrected (drift: {context.drift})"
+    return context.held.get(item.ref, "")
 
 
 def _create(

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from gitops_vela.model.changes import Action, ChangeSet
+from gitops_vela.model.objects import ObjectRef
 from gitops_vela.model.status import Health, Reason, SyncState
 from gitops_vela.settings.tree import DEFAULT_NAMESPACE
 from gitops_vela.sync.health import HealthReport
@@ -25,6 +26,8 @@ class SyncOptions:
     adoption: bool = True  # an existing object without an owner label may be taken over
     allow_empty: bool = False  # a repository that renders no app may prune all of its apps
     prune_limit: float | None = None  # percent of a repository's objects one sync may prune
+    drift: str = "correct"  # correct | detect | ignore (the planner's ``Context.drift``)
+    held: Mapping[ObjectRef, str] = field(default_factory=dict)  # drift not corrected, and why
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +65,10 @@ class AppResult:
         if self.errors:
             more = f" (and {len(self.errors) - 1} more)" if len(self.errors) > 1 else ""
             return self.errors[0] + more
+        pending = [c for c in self.changes.changes if c.dry_run]
+        if pending:  # drift detected and held: say what drifted
+            more = f" (and {len(pending) - 1} more)" if len(pending) > 1 else ""
+            return f"{pending[0].ref}: {pending[0].reason}{more}"
         if self.health.health is not Health.HEALTHY:
             return self.health.message
         return (

@@ -30,7 +30,9 @@ def apply_stage(
     ``context.mode``: APPLY writes what the planner decided; DRY_RUN reports it.
     """
     results: list[ObjectResult] = []
-    for batch, live in by_kind(cluster, items, context.namespaces):
+    for batch, live in by_kind(
+        cluster, items, context.namespaces, empty=context.created_namespaces
+    ):
         entries = plan_kind(cluster, batch, live, context)
         if context.mode is Mode.DRY_RUN:
             results.extend(map(_dry_run_result, entries))
@@ -64,7 +66,8 @@ def _decided(entry: PlanEntry) -> ObjectResult:
     """An entry that needs no write: unchanged, or refused by the planner."""
     if entry.action is Action.FAILED:
         return failed(entry)
-    return ObjectResult(entry.item, entry.action, entry.reason, live=entry.live)
+    # A held drift is reported like a dry run's change: planned, not written (OutOfSync).
+    return ObjectResult(entry.item, entry.action, entry.reason, live=entry.live, dry_run=entry.held)
 
 
 def failed(entry: PlanEntry) -> ObjectResult:

@@ -19,8 +19,9 @@ METRICS = {
     "cold_sync": {"apps", "objects", "seconds", "requests", "writes"},
     "noop_sync": {"seconds", "requests", "writes"},
     "one_app_change": {"seconds", "writes", "changed_objects"},
+    "drift": {"seconds_to_correct", "writes"},
     "kubectl_ratio": {"gitops_vela_seconds", "kubectl_seconds", "ratio", "reapply_ratio"},
-    "memory": {"rss_mib"},
+    "memory": {"rss_mib", "all_rss_mib"},
 }
 
 
@@ -51,6 +52,9 @@ def test_run_on_five_apps_reports_every_metric(tmp_path: Path) -> None:
     assert results["cold_sync"]["objects"] == 25
     assert results["cold_sync"]["writes"] >= 25
     assert results["noop_sync"]["writes"] == 0
+    assert results["noop_sync"]["requests"] == 0  # the watch cache answers every list
+    assert results["drift"]["writes"] == 1  # the edited object, re-applied once
+    assert results["memory"]["all_rss_mib"] > results["memory"]["rss_mib"]
     assert results["one_app_change"]["changed_objects"] == 2
     assert results["one_app_change"]["writes"] == 2
     for scenario, metrics in METRICS.items():

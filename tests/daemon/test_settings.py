@@ -102,8 +102,8 @@ def test_errors_name_file_line_and_key_all_at_once(tmp_path: Path) -> None:
     lines = str(caught.value).splitlines()
     assert lines == [
         f"{path}:2: repositories[0]: Additional properties are not allowed ('prnue' was unexpected); "
-        "known keys: allowEmpty, appGlobs, branch, credentials, environment, interval, name,"
-        " namespace, path, policy, promotion, prune, pruneLimit, rendered, rollout,"
+        "known keys: allowEmpty, appGlobs, branch, credentials, drift, environment, interval,"
+        " name, namespace, path, policy, promotion, prune, pruneLimit, rendered, rollout,"
         " serviceAccountName, serviceAccountNamespace, status, suspend, url",
         f"{path}:5: repositories[1]: 'url' is a required property",
     ]
