@@ -32,8 +32,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import yaml
+from render_bench import TRAITS
 
-from bench.render_bench import TRAITS
 from gitops_vela.provenance.explain import explain_checkout
 from gitops_vela.render import clear_caches, engine
 
