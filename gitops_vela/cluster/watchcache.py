@@ -43,7 +43,7 @@ from gitops_vela.cluster.discovery import Resource
 from gitops_vela.cluster.transport import Stream
 from gitops_vela.errors import ApiError, ClusterError
 from gitops_vela.logs import get_logger
-from gitops_vela.model.labels import DIGEST_ANNOTATION, FIELD_MANAGER
+from gitops_vela.model.labels import DIGEST_ANNOTATION, FIELD_MANAGER, OWNER
 from gitops_vela.model.objects import Manifest
 from gitops_vela.model.owned import OwnedView, owned_view, view_size
 
@@ -86,8 +86,26 @@ class LiveChange:
     @property
     def labels(self) -> Mapping[str, str]:
         obj: Mapping[str, Any] = self.new if self.new is not None else (self.old or {})
-        labels: Mapping[str, str] = (obj.get("metadata") or {}).get("labels") or {}
-        return labels
+        return _labels(obj)
+
+    def values_of(self, label: str) -> tuple[str, ...]:
+        """The label's value before and after (each once, empty ones left out): an object
+        that changes hands concerns the app that lost it as much as the one that took it."""
+        found = (_labels(side).get(label, "") for side in (self.old, self.new) if side is not None)
+        return tuple(dict.fromkeys(value for value in found if value))
+
+
+def _changed_hands(before: OwnedView | None, after: OwnedView | None) -> bool:
+    """Whether a write moved an object from one app to another: even a write of ours is
+    news then, for the app that lost it (several repositories share one cache)."""
+    if before is None or after is None:
+        return False
+    return _labels(before).get(OWNER) != _labels(after).get(OWNER)
+
+
+def _labels(obj: Mapping[str, Any]) -> Mapping[str, str]:
+    labels: Mapping[str, str] = (obj.get("metadata") or {}).get("labels") or {}
+    return labels
 
 
 ScopeFor = Callable[[Resource, str, str], Scope | None]
@@ -161,6 +179,8 @@ class Reflector:
             current = self._objects.get(key)
             if view is not None and (current is None or _newer(view, current)):
                 self._objects[key] = view
+                if current is not None and _changed_hands(current, view):
+                    later = (current, view)  # ours, but news for the app that lost it
             elif (
                 view is not None
                 and current is not None
@@ -328,7 +348,7 @@ class Reflector:
             else:
                 after = self._objects[key] = view
             self._version = version or self._version
-        if before is not after and not ours:
+        if before is not after and (not ours or _changed_hands(before, after)):
             self._notify(before, after)
 
     def _notify(self, before: OwnedView | None, after: OwnedView | None) -> None:

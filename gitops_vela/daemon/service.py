@@ -236,20 +236,21 @@ class Daemon:
         return report is not None and (report.ok or not report.retryable)  # no backoff for those
 
     def _live_changed(self, change: LiveChange) -> None:
-        """A watch saw an app's object change: plan that app (on the watch thread: quick)."""
-        owner = change.labels.get(OWNER)
-        if not owner:
+        """A watch saw an app's object change: plan that app, and the app that owned it
+        before if it changed hands (on the watch thread: quick)."""
+        owners = change.values_of(OWNER)
+        if not owners:
             return
         with self._lock:
             reconcilers = list(self._reconcilers.items())
         for name, reconciler in reconcilers:
-            app = reconciler.app_for(owner)
-            if reconciler.settings.drift == "ignore":
+            if reconciler.settings.drift == "ignore" or reconciler.live is None:
                 continue  # reconciled on Git changes only
-            if app is not None and reconciler.live is not None:
+            apps = [app for owner in owners if (app := reconciler.app_for(owner)) is not None]
+            for app in apps:
                 reconciler.live.changed(app)
-                if not change.status_only:  # a status update waits for the next poll
-                    self.scheduler.trigger(name)
+            if apps and not change.status_only:  # a status update waits for the next poll
+                self.scheduler.trigger(name)
 
     def trigger(self, name: str) -> bool:
         return self.scheduler.trigger(name)

@@ -146,6 +146,26 @@ def test_own_writes_are_read_back_at_once(
     assert emulator.counters.writes == 0
 
 
+def test_a_write_of_ours_that_moves_an_object_to_another_app_is_news(
+    cached: tuple[Cluster, WatchCache, Recorder],
+) -> None:
+    """Repositories of one daemon share its cache: when one takes an object another app
+    held, the app that lost it must hear of it (its status would stay "Synced" else)."""
+    cluster, _cache, recorder = cached
+    assert sync_apps(cluster, [app("shop", config_map("settings", color="blue"))]).ok
+    taken = cluster.get(cluster.resource("v1", "ConfigMap"), namespace="shop", name="settings")
+    assert taken is not None
+    manifest = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "settings", "namespace": "shop", "labels": {OWNER: "other.shop"}},
+        "data": {"color": "blue"},
+    }
+    cluster.apply(manifest)
+    moved = recorder.wait_for(lambda c: "other.shop" in c.values_of(OWNER))
+    assert moved.values_of(OWNER) == ("acme.shop", "other.shop")
+
+
 def test_own_writes_are_not_reported_back_and_status_updates_are_told_apart(
     emulator: Emulator, cached: tuple[Cluster, WatchCache, Recorder]
 ) -> None:
