@@ -575,7 +575,7 @@ class RepositoryReconciler:
         self._memory.synced = {a.name: a.digest for a in render.apps}
         if changed is not None:
             result = self._sync_changed(render, changed)
-            self._drift(result.apps)
+            self._drift(result.done_now)
             return result, ()
         self._planned = len(render.apps) + len(
             {f.name for f in render.failures} & self._memory.last_good.keys()
@@ -668,7 +668,9 @@ class RepositoryReconciler:
             memory.update((a.app, a) for a in part.apps)
             requests = dict(part.requests)
         order = [a.name for a in render.apps] + sorted(failed & memory.keys())
-        return SyncResult(tuple(memory[n] for n in order if n in memory), requests)
+        apps_now = tuple(memory[n] for n in order if n in memory)
+        carried = frozenset(a.app for a in apps_now) - {a.name for a in chosen}
+        return SyncResult(apps_now, requests, carried=carried)
 
     def _statuses(
         self,

@@ -57,7 +57,7 @@ def changed_objects(result: SyncResult, removed: tuple[AppResult, ...]) -> int:
     """Objects created, configured or deleted by the run."""
     return sum(
         1
-        for app in (*result.apps, *removed)
+        for app in (*result.done_now, *removed)
         for change in app.changes.changes
         if change.action in CHANGES
     )
@@ -122,7 +122,7 @@ class RunReporter:
     def _export(
         self, delta: StatusDelta, result: SyncResult, removed: tuple[AppResult, ...]
     ) -> None:
-        for app_result in (*result.apps, *removed):
+        for app_result in (*result.done_now, *removed):
             for change in app_result.changes.changes:
                 if change.action in CHANGES:
                     self.metrics.objects_changed.labels(self.repo, str(change.action)).inc()

@@ -85,15 +85,23 @@ class SyncResult:
     apps: tuple[AppResult, ...]
     requests: Mapping[str, int] = field(default_factory=dict)
     removed_kept: str = ""  # why apps removed from Git were not pruned, when they were not
+    # apps whose result an earlier run made (the daemon planned only some apps): they
+    # still say where each app stands, but nothing of them happened in this run
+    carried: frozenset[str] = frozenset()
 
     @property
     def ok(self) -> bool:
         return all(app.ok for app in self.apps)
 
     @property
+    def done_now(self) -> tuple[AppResult, ...]:
+        """The apps this run planned: what its changes and errors are counted from."""
+        return tuple(app for app in self.apps if app.app not in self.carried)
+
+    @property
     def internal_errors(self) -> int:
-        """Objects and apps that failed on an unexpected exception (a bug to report)."""
-        return sum(app.internal_errors for app in self.apps)
+        """Objects and apps that failed on an unexpected exception in this run (a bug to report)."""
+        return sum(app.internal_errors for app in self.done_now)
 
     def app(self, name: str) -> AppResult | None:
         return next((a for a in self.apps if a.app == name), None)

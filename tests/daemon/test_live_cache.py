@@ -17,6 +17,21 @@ from gitops_vela.cluster import Cluster
 from tests.daemon.conftest import GitRemote, StartDaemon, replicas, wait_for
 
 READS_AND_WRITES = ("list", "get", "patch", "create", "update", "delete")
+SETTINGS_APP = yaml.safe_dump(
+    {
+        "name": "settings",
+        "namespace": "settings",
+        "services": {
+            "config": {
+                "type": "k8s-objects",
+                "objects": [
+                    {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "flags"}}
+                ],
+            }
+        },
+    },
+    sort_keys=False,
+)
 
 
 def run_args(remote: GitRemote, *more: str) -> list[str]:
@@ -39,16 +54,24 @@ def edit_replicas(cluster: Cluster, app: str, count: int) -> None:
 def test_quiet_polls_send_nothing_and_a_live_edit_is_corrected_for_its_app_alone(
     remote: GitRemote, start_daemon: StartDaemon, cluster: Cluster, emulator: Emulator
 ) -> None:
+    # An app nothing but its own apply ever changes: its first run's "created" must not
+    # be counted again by the quiet polls that leave it alone.
+    remote.push({"apps/settings/vela.yaml": SETTINGS_APP})
     daemon = start_daemon(*run_args(remote))
     wait_for(lambda: replicas(cluster, "shop") == 1 and replicas(cluster, "blog") == 1)
     wait_for(lambda: daemon.metric("gitops_vela_reconcile_total") >= 2, what="a second run")
     time.sleep(1.5)  # the status updates the emulator simulates after the first apply settle
 
     before = {v: daemon.metric("gitops_vela_kube_requests_total", verb=v) for v in READS_AND_WRITES}
+    changed = daemon.metric("gitops_vela_objects_changed_total")
     runs = daemon.metric("gitops_vela_reconcile_total")
     wait_for(lambda: daemon.metric("gitops_vela_reconcile_total") >= runs + 3, what="3 polls")
     after = {v: daemon.metric("gitops_vela_kube_requests_total", verb=v) for v in READS_AND_WRITES}
     assert after == before, "quiet polls sent requests to the API server"
+    # A quiet poll plans no app, so it changed nothing: not the last run's changes again.
+    assert daemon.metric("gitops_vela_objects_changed_total") == changed
+    quiet = [e for e in daemon.events() if e.get("event") == "reconciled" and e["planned"] == 0]
+    assert all(e["changed"] == 0 for e in quiet), quiet
     # 2 apps x 3 objects, 2 inventories, the namespaces: all kept, every watch in step
     assert daemon.metric("gitops_vela_live_cache_objects") >= 8
     assert daemon.metric("gitops_vela_live_cache_in_step") == 1
