@@ -147,7 +147,9 @@ class _Side:
         self.cluster = Cluster.connect(kubeconfig)
         self.previous: dict[Any, Any] = {}
         self.last: Any = None
-        self.events: queue.Queue[tuple[str, float]] = queue.Queue()
+        # (owner, kind, name, when): the drift check waits for its own ConfigMap's event, not
+        # for any event of the app (a controller's status write to its Deployment is one too).
+        self.events: queue.Queue[tuple[str, str, str, float]] = queue.Queue()
         self.watch = WatchCache(
             self.cluster,
             scope_for=scope_for(DEFAULT_INVENTORY_NAMESPACE),
@@ -162,8 +164,10 @@ class _Side:
         from gitops_vela.model.labels import OWNER
 
         owner = change.labels.get(OWNER)
-        if owner:
-            self.events.put((owner, time.perf_counter()))
+        obj = change.new if change.new is not None else change.old
+        if owner and obj is not None:
+            meta = obj.get("metadata", {})
+            self.events.put((owner, obj.get("kind", ""), meta.get("name", ""), time.perf_counter()))
 
     def drift(self) -> dict[str, Any]:
         """Edit one app's ConfigMap live; on its watch event, sync that app alone (the daemon's
@@ -194,10 +198,10 @@ class _Side:
         owner = owner_value(app.repo, app.name)
         while True:
             try:
-                seen, when = self.events.get(timeout=10)
+                seen, kind, name, when = self.events.get(timeout=10)
             except queue.Empty:
                 raise RuntimeError("no watch event for the edited ConfigMap in 10 s") from None
-            if seen == owner:
+            if (seen, kind, name) == (owner, "ConfigMap", meta["name"]):
                 break
         before, writes = sum(self.cluster.requests.values()), self.cluster.writes
         result = sync_apps(self.cluster, [app], options=SyncOptions(prune=True))
