@@ -75,7 +75,7 @@ from gitops_vela.status import (
     StatusWriter,
     status_delta,
 )
-from gitops_vela.sync import AppResult, SyncOptions, SyncResult, sync_apps, sync_repository
+from gitops_vela.sync import AppResult, SyncOptions, SyncResult, sync_repository
 from gitops_vela.sync.desired import desired_objects
 from gitops_vela.sync.plan import DRIFTED
 
@@ -654,17 +654,26 @@ class RepositoryReconciler:
         self.metrics.drift_held.labels(self.name).set(len(self.corrections.held()))
 
     def _sync_changed(self, render: RepositoryRender, apps: frozenset[str]) -> SyncResult:
-        """Sync only ``apps``; every other app keeps its last result (nothing of it changed)."""
+        """Sync only ``apps``; every other app keeps its last result (nothing of it changed).
+
+        Through ``sync_repository`` like a whole sync (``whole=False``: nothing else is
+        pruned), so its requests act as the repository's ServiceAccount too."""
         failed = {f.name for f in render.failures}
-        chosen = [a for a in render.apps if a.name in apps]
-        chosen += [
-            app for name, app in sorted(self._memory.last_good.items()) if name in apps & failed
-        ]
+        chosen = replace(render, apps=tuple(a for a in render.apps if a.name in apps))
+        kept = {n: a for n, a in self._memory.last_good.items() if n in apps & failed}
         memory = self._memory.results
-        self._planned = len(chosen)
+        self._planned = len(chosen.apps) + len(kept)
         requests: dict[str, int] = {}
-        if chosen:  # a quiet poll chose none: no request at all
-            part = sync_apps(self.cluster, chosen, options=self._options, failed_apps=failed)
+        if self._planned:  # a quiet poll chose none: no request at all
+            part = sync_repository(
+                self.tenant,
+                chosen,
+                repo=self.name,
+                options=self._options,
+                last_good=kept,
+                whole=False,
+                books=self.cluster,
+            )
             memory.update((a.app, a) for a in part.apps)
             requests = dict(part.requests)
         order = [a.name for a in render.apps] + sorted(failed & memory.keys())

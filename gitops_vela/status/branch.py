@@ -8,7 +8,9 @@ and it is pushed as ``<sha>:refs/heads/<branch>`` (never forced).
 
 from __future__ import annotations
 
+import random
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +22,9 @@ from gitops_vela.source import RemoteCache
 from gitops_vela.status.document import ROLLOUT
 
 _ZERO = "0" * 40
+# Seconds: after a lost push, wait up to this times 2**attempt, so writers racing for the
+# branch (one daemon per environment) do not keep colliding in step.
+RACE_BACKOFF = 0.05
 
 
 def _status_file(path: str) -> bool:
@@ -163,6 +168,28 @@ class StatusBranch:
             raise StatusError(f"{self.remote.display_url}: {exc.message}") from exc
         self._git(["update-ref", self._local_ref, commit])
         return True
+
+    def publish(self, build: Callable[[BranchState], str | None], *, attempts: int) -> str | None:
+        """Fetch the branch, ``build`` a commit on its tip (None: nothing to change) and push
+        it; a push that loses a race starts again on the new tip, after a short random
+        wait. The pushed commit, or None. ``StatusError`` after ``attempts`` lost races.
+
+        The one retry loop of both writers: daemons of other environments push to the
+        same status and rendered branches.
+        """
+        for attempt in range(attempts):
+            if attempt:
+                time.sleep(random.uniform(0, RACE_BACKOFF * 2**attempt))
+            state = self.fetch()
+            commit = build(state)
+            if commit is None:
+                return None
+            if self.push(commit):
+                return commit
+        raise StatusError(
+            f"{self.remote.display_url}: pushing {self.branch!r} lost "
+            f"{attempts} races in a row; retrying later"
+        )
 
     def _has_commit(self, sha: str) -> bool:
         try:

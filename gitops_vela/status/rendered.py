@@ -27,7 +27,7 @@ from gitops_vela.render.finalize import canonical
 from gitops_vela.render.yamltext import dump
 from gitops_vela.settings.tree import DEFAULT_RENDERED_BRANCH
 from gitops_vela.source import GitSource, RemoteCache
-from gitops_vela.status.branch import Author, StatusBranch
+from gitops_vela.status.branch import Author, BranchState, StatusBranch
 from gitops_vela.status.document import APPS_DIR, app_path
 
 _SUBJECT = 60
@@ -130,8 +130,9 @@ class RenderedWriter:
 
     def _write(self, texts: Mapping[str, str], source: SourceCommit) -> str | None:
         blobs: dict[str, str] | None = None
-        for _ in range(self._max_attempts):
-            state = self._branch.fetch()  # first: it also sets up the object store
+
+        def build(state: BranchState) -> str | None:
+            nonlocal blobs  # stored once: fetch (first) also sets up the object store
             blobs = blobs if blobs is not None else self._branch.store_blobs(texts)
             put = {path: sha for path, sha in blobs.items() if state.files.get(path) != sha}
             remove = set(state.files) - set(blobs)
@@ -139,13 +140,9 @@ class RenderedWriter:
                 return None
             added = {p for p in put if p not in state.files}
             message = commit_message(source, added=added, changed=set(put) - added, removed=remove)
-            commit = self._branch.commit(state.commit, put=put, remove=remove, message=message)
-            if self._branch.push(commit):
-                return commit
-        raise StatusError(
-            f"{self._branch.remote.display_url}: pushing {self.branch!r} lost "
-            f"{self._max_attempts} races in a row; retrying later"
-        )
+            return self._branch.commit(state.commit, put=put, remove=remove, message=message)
+
+        return self._branch.publish(build, attempts=self._max_attempts)
 
 
 def commit_message(

@@ -12,8 +12,6 @@ push to one branch without losing each other's commits.
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,9 +35,6 @@ from gitops_vela.status.document import (
 )
 
 DEFAULT_BRANCH = DEFAULT_STATUS_BRANCH  # written once, in the settings tree
-# Seconds: after a lost push, wait up to this times 2**attempt, so writers racing for the
-# branch (one daemon per environment) do not keep colliding in step.
-RACE_BACKOFF = 0.05
 Clock = Callable[[], str]
 
 
@@ -185,10 +180,9 @@ class StatusWriter:
     def _write(
         self, desired: Mapping[str, AppStatus], *, complete: bool, files: Mapping[str, str]
     ) -> str | None:
-        for attempt in range(self._max_attempts):
-            if attempt:  # lost a race: daemons of other environments push to this branch too
-                time.sleep(random.uniform(0, RACE_BACKOFF * 2**attempt))
-            state = self._branch.fetch()
+        planned: list[_Plan] = []
+
+        def build(state: BranchState) -> str | None:
             previous = self._previous(state)
             plan = self._plan(state, previous, desired, complete=complete)
             for path, text in files.items():
@@ -198,14 +192,13 @@ class StatusWriter:
             if plan.empty:
                 self._known, self._known_files = previous, dict(files)
                 return None
-            commit = self._commit(state, plan)
-            if self._branch.push(commit):
-                self._known, self._known_files = plan.result, dict(files)
-                return commit
-        raise StatusError(
-            f"{self._branch.remote.display_url}: pushing {self.branch!r} lost "
-            f"{self._max_attempts} races in a row; retrying later"
-        )
+            planned.append(plan)
+            return self._commit(state, plan)
+
+        commit = self._branch.publish(build, attempts=self._max_attempts)
+        if commit is not None:  # pushed: the branch holds the last plan
+            self._known, self._known_files = planned[-1].result, dict(files)
+        return commit
 
     def read(self) -> dict[str, AppStatus]:
         """The statuses on the remote branch now (empty when it does not exist yet)."""

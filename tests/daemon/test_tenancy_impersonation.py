@@ -333,3 +333,28 @@ def test_a_namespace_is_pruned_only_when_its_service_account_can_see_inside(
             assert "ServiceAccount ops/platform may not list" in logged
     finally:
         admin.close()
+
+
+def test_a_run_that_plans_only_some_apps_acts_as_the_service_account_too(
+    emulator: Emulator, cluster: Cluster, tmp_path: Path
+) -> None:
+    """With the watch cache a run re-plans only the apps it must (here: the one that
+    failed): its requests are the ServiceAccount's as much as a whole sync's (the
+    daemon, here the admin, may do what the ServiceAccount may not)."""
+    from gitops_vela.daemon.live import LiveFeed
+
+    install_overlay(emulator, tmp_path)
+    remote = new_remote(tmp_path, "team-a", {"apps/web/vela.yaml": web("web", "team-b")})
+    reconciler = _reconciler(
+        remote,
+        cluster,
+        tmp_path,
+        service_account_name="team-a-deployer",
+        service_account_namespace="team-a",
+    )
+    reconciler.live = LiveFeed(lambda: True)
+    assert reconciler.run().failed_apps == 1  # team-a's ServiceAccount: not in team-b
+    again = reconciler.run()
+    assert again.planned == 1  # the failed app alone, retried
+    assert again.failed_apps == 1
+    assert get(cluster, "apps/v1", "Deployment", "team-b", "web") is None
