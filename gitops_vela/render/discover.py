@@ -122,14 +122,28 @@ def overlays_of(appfiles: Iterable[str], paths: Iterable[str]) -> dict[str, dict
 
 def find_overlays(root: Path, appfile: str) -> dict[str, str]:
     """The overlay files next to an Appfile on disk (environment -> repo-relative path)."""
-    folder, _, _ = appfile.rpartition("/")
-    try:
-        names = os.listdir(root / folder) if folder else os.listdir(root)
-    except OSError:
-        return {}
-    prefix = f"{folder}/" if folder else ""
-    siblings = (prefix + n for n in names if (root / prefix / n).is_file())
-    return overlays_of([appfile], siblings).get(appfile, {})
+    return overlays_on_disk(root, [appfile]).get(appfile, {})
+
+
+def overlays_on_disk(root: Path, appfiles: Iterable[str]) -> dict[str, dict[str, str]]:
+    """``find_overlays`` of many Appfiles: each folder is listed once, and only the files
+    named as an overlay of one of them are looked at (a folder of a thousand Appfiles
+    otherwise costs a thousand listings and a million ``stat`` calls)."""
+    folders: dict[str, list[str]] = {}
+    for appfile in appfiles:
+        folders.setdefault(appfile.rpartition("/")[0], []).append(appfile)
+    result: dict[str, dict[str, str]] = {}
+    for folder, group in folders.items():
+        try:
+            names = os.listdir(root / folder) if folder else os.listdir(root)
+        except OSError:
+            continue
+        prefix = f"{folder}/" if folder else ""
+        for appfile, found in overlays_of(group, (prefix + n for n in names)).items():
+            files = {env: path for env, path in found.items() if (root / path).is_file()}
+            if files:
+                result[appfile] = files
+    return result
 
 
 def _own_folder(folder: Path) -> bool:

@@ -210,9 +210,9 @@ def undeclared(render: RepositoryRender, environment: str) -> str:
     failed may declare it)."""
     if not environment or not render.apps or render.failures:
         return ""
-    if environment in declared_by(render):
-        return ""
     known = declared_by(render)
+    if environment in known:
+        return ""
     hint = f" (declared: {', '.join(known)})" if known else ""
     return f"no Appfile declares environment {environment!r}: every app renders its base{hint}"
 

@@ -15,8 +15,8 @@ from gitops_vela.render.appfiles import load_appfile
 from gitops_vela.render.cache import LruCache
 from gitops_vela.render.discover import (
     find_appfiles,
-    find_overlays,
     guess_name,
+    overlays_on_disk,
     parse_appfile,
     read_appfile_text,
 )
@@ -38,9 +38,11 @@ def load_apps(
     and the ones that failed (duplicates included)."""
     loaded: list[Appfile] = []
     failures: list[AppFailure] = []
-    for path in find_appfiles(root, globs):
+    paths = find_appfiles(root, globs)
+    overlays = overlays_on_disk(root, paths)
+    for path in paths:
         try:
-            app = _load_appfile(root, path, catalog, environment)
+            app = _load_appfile(root, path, catalog, environment, overlays.get(path, {}))
             if app is not None:
                 loaded.append(app)
         except YamlError as exc:
@@ -50,11 +52,12 @@ def load_apps(
     return _without_duplicates(loaded, failures, repo=repo)
 
 
-def _load_appfile(root: Path, path: str, catalog: Catalog, environment: str) -> Appfile | None:
+def _load_appfile(
+    root: Path, path: str, catalog: Catalog, environment: str, overlays: dict[str, str]
+) -> Appfile | None:
     """One Appfile, checked; reused from the cache while its text, overlay, catalog and files
-    are unchanged."""
+    are unchanged. ``overlays``: its overlay files (environment -> path)."""
     text = read_appfile_text(root, path)
-    overlays = find_overlays(root, path)
     overlay_path = overlays.get(environment, "") if environment else ""
     overlay_text = read_appfile_text(root, overlay_path) if overlay_path else ""
     parts = (path, catalog.digest, text, environment, *sorted(overlays), overlay_text)

@@ -23,6 +23,8 @@ from gitops_vela.policy import Verdict, check_namespace, check_object
 from gitops_vela.render.finalize import digest
 from gitops_vela.settings.tree import PolicySettings
 
+_ALLOWS_ALL = PolicySettings()  # a repository without a ``policy:`` block
+
 
 def enforce(
     app: RenderedApp,
@@ -32,6 +34,8 @@ def enforce(
     definitions: Mapping[str, Definition],
 ) -> RenderedApp:
     """``app`` with the objects ``policy`` refuses moved to ``refused`` (``app`` when none)."""
+    if policy == _ALLOWS_ALL:
+        return app  # it refuses nothing: no need to judge every object on every render
     kept: list[Manifest] = []
     refused: list[Refusal] = []
     for obj in app.objects:

@@ -24,7 +24,7 @@ from gitops_vela.model.definitions import ref_name
 from gitops_vela.render.discover import (
     AppfileMatcher,
     find_appfiles,
-    find_overlays,
+    overlays_on_disk,
     without_overlays,
 )
 from gitops_vela.render.environments import is_environment_name
@@ -80,8 +80,8 @@ def build_index(
         reused = previous is not None and previous.digest == digest
         entries[rel] = previous if reused and previous else read_entry(data, rel, digest=digest)
     overlays = {
-        rel: {env: _file_bytes(root / path) for env, path in find_overlays(root, rel).items()}
-        for rel in entries
+        rel: {env: _file_bytes(root / path) for env, path in found.items()}
+        for rel, found in overlays_on_disk(root, entries).items()
     }
     return with_overlays(DependencyIndex(entries=entries), overlays)
 

@@ -68,17 +68,15 @@ class SparseTree:
         """The dependency index, read from Git objects (``reuse``: entries of equal blobs)."""
         oids = {rel: self.files[rel].oid for rel in self.appfiles}
         known = {e.digest for e in reuse.entries.values()} if reuse is not None else set()
-        blobs = read_blobs(self.runner, self.repo, set(oids.values()) - known)
-        if blobs is not None:
-            found = overlays_of(self.appfiles, self.files)
-            wanted = {self.files[p].oid for paths in found.values() for p in paths.values()}
-            texts = read_blobs(self.runner, self.repo, wanted) if wanted else {}
-            if texts is not None:
-                overlays = {
-                    rel: {env: texts[self.files[p].oid] for env, p in paths.items()}
-                    for rel, paths in found.items()
-                }
-                return with_overlays(index_from_blobs(oids, blobs, reuse=reuse), overlays)
+        found = overlays_of(self.appfiles, self.files)
+        wanted = {self.files[p].oid for paths in found.values() for p in paths.values()}
+        blobs = read_blobs(self.runner, self.repo, (set(oids.values()) - known) | wanted)
+        if blobs is not None:  # Appfiles and overlays in one ``git cat-file``
+            overlays = {
+                rel: {env: blobs[self.files[p].oid] for env, p in paths.items()}
+                for rel, paths in found.items()
+            }
+            return with_overlays(index_from_blobs(oids, blobs, reuse=reuse), overlays)
         self._checkout(self.appfiles)  # not plain text: let the files on disk speak
         return build_index(self.root, self.globs)
 

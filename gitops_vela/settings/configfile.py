@@ -66,31 +66,42 @@ class _Collector:
 
 def load_config_file(path: Path, *, environ: Mapping[str, str] | None = None) -> Settings:
     """Read and validate a config file (DESIGN §9), then apply the environment."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(
-            Diagnostic(path=str(path), message=f"cannot read config: {exc.strerror}")
-        ) from exc
-    try:
-        document = load_document(text, path=str(path))
-    except YamlError as exc:
-        raise ConfigError(exc.diagnostic) from exc
+    document = read_document(path, what="config")
     data = document.value
     issues = _Collector(path, document)
     if not isinstance(data, dict):
         issues.add((), "the config must be a mapping with at least `repositories`")
         issues.raise_if_any()
-    validator = jsonschema.Draft202012Validator(CONFIG_SCHEMA)
-    for error in validator.iter_errors(data):
-        issues.add(list(error.absolute_path), schema_message(error))
-    issues.raise_if_any()
+    check_schema(document, CONFIG_SCHEMA, file=path)
     settings = _build(data, file=path.resolve(), issues=issues)
     issues.raise_if_any()
     return apply_environment(settings, os.environ if environ is None else environ)
 
 
-def schema_message(error: jsonschema.ValidationError) -> str:
+def read_document(path: Path, *, what: str) -> Document:
+    """The YAML document of a settings file (``what``: config, policy); a file that cannot
+    be read or parsed is a ``ConfigError``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            Diagnostic(path=str(path), message=f"cannot read {what}: {exc.strerror}")
+        ) from exc
+    try:
+        return load_document(text, path=str(path))
+    except YamlError as exc:
+        raise ConfigError(exc.diagnostic) from exc
+
+
+def check_schema(document: Document, schema: Mapping[str, Any], *, file: Path) -> None:
+    """Every place ``document`` breaks ``schema``, at once, as ``file:line: key: message``."""
+    issues = _Collector(file, document)
+    for error in jsonschema.Draft202012Validator(schema).iter_errors(document.value):
+        issues.add(list(error.absolute_path), _schema_message(error))
+    issues.raise_if_any()
+
+
+def _schema_message(error: jsonschema.ValidationError) -> str:
     if error.validator == "additionalProperties":
         schema = error.schema if isinstance(error.schema, dict) else {}
         known = sorted((schema.get("properties") or {}).keys())
