@@ -271,15 +271,30 @@ def replicas(cluster: Cluster, app: str = "shop") -> int | None:
     return None if found is None else int(found["spec"]["replicas"])
 
 
-@pytest.fixture
-def reconciler(remote: GitRemote, cluster: Cluster, tmp_path: Path) -> RepositoryReconciler:
-    """One repository's reconciler, run in-process (no scheduler, no HTTP)."""
-    settings = RepositorySettings(name="acme", url=str(remote.bare))
+def make_reconciler(
+    settings: RepositorySettings,
+    cluster: Cluster,
+    tmp_path: Path,
+    *,
+    centers: Centers | None = None,
+    cache: str = "cache",
+) -> RepositoryReconciler:
+    """``settings``' reconciler, in-process (no scheduler, no HTTP), caching in ``tmp_path/cache``.
+
+    No capability centers unless given; two reconcilers in one test need their own ``cache``.
+    """
+    found = centers or Centers((), cache_dir=tmp_path / "centers")
     return RepositoryReconciler(
         settings,
         cluster=cluster,
-        centers=lambda: Centers((), cache_dir=tmp_path / "centers"),
+        centers=lambda: found,
         metrics=Metrics(),
-        cache_dir=tmp_path / "cache",
+        cache_dir=tmp_path / cache,
         inventory_namespace="gitops-vela-system",
     )
+
+
+@pytest.fixture
+def reconciler(remote: GitRemote, cluster: Cluster, tmp_path: Path) -> RepositoryReconciler:
+    """One repository's reconciler, run in-process (no scheduler, no HTTP)."""
+    return make_reconciler(RepositorySettings(name="acme", url=str(remote.bare)), cluster, tmp_path)

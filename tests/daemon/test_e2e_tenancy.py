@@ -17,12 +17,9 @@ import pytest
 from vela_emulator import Emulator
 
 from gitops_vela.cluster import Cluster
-from gitops_vela.daemon.centers import Centers
-from gitops_vela.daemon.metrics import Metrics
-from gitops_vela.daemon.reconcile import RepositoryReconciler
 from gitops_vela.model.labels import OWNER
 from gitops_vela.settings import PolicySettings, RepositorySettings
-from tests.daemon.conftest import GitRemote, StartDaemon, git, wait_for
+from tests.daemon.conftest import GitRemote, StartDaemon, git, make_reconciler, wait_for
 from tests.daemon.test_tenancy_impersonation import DAEMON_SA, KUBECTL, install_overlay
 from tests.policy.tenants import DEFINITIONS, EVIL, app
 
@@ -181,13 +178,10 @@ def test_the_daemon_takes_adoption_from_the_repository_policy(
     cluster.apply(
         {"apiVersion": "v1", "kind": "Service", "metadata": handmade, "spec": {"ports": ports}}
     )
-    reconciler = RepositoryReconciler(
+    reconciler = make_reconciler(
         RepositorySettings(name="acme", url=remote.url, policy=PolicySettings(adoption=False)),
-        cluster=cluster,
-        centers=lambda: Centers((), cache_dir=tmp_path / "centers"),
-        metrics=Metrics(),
-        cache_dir=tmp_path / "cache",
-        inventory_namespace="gitops-vela-system",
+        cluster,
+        tmp_path,
     )
 
     report = reconciler.run()

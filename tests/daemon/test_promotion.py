@@ -17,14 +17,12 @@ import yaml
 from vela_emulator import Emulator
 
 from gitops_vela.cluster import Cluster
-from gitops_vela.daemon.centers import Centers
-from gitops_vela.daemon.metrics import Metrics
 from gitops_vela.daemon.promotion import judge
 from gitops_vela.daemon.reconcile import RepositoryReconciler
 from gitops_vela.errors import StatusError
 from gitops_vela.model.status import Health, SyncState
 from gitops_vela.settings import PromotionSettings, RepositorySettings
-from tests.daemon.conftest import STATUS_BRANCH, GitRemote, get, git, replicas
+from tests.daemon.conftest import STATUS_BRANCH, GitRemote, get, git, make_reconciler, replicas
 from tests.status.helpers import status
 
 HEALTHY_FOR = 600.0
@@ -82,14 +80,7 @@ def reconciler(
     settings = RepositorySettings(
         name="acme", url=str(remote.bare), environment=environment, promotion=promotion
     )
-    return RepositoryReconciler(
-        settings,
-        cluster=cluster,
-        centers=lambda: Centers((), cache_dir=tmp_path / f"centers-{environment}"),
-        metrics=Metrics(),
-        cache_dir=tmp_path / f"cache-{environment}",
-        inventory_namespace="gitops-vela-system",
-    )
+    return make_reconciler(settings, cluster, tmp_path, cache=f"cache-{environment}")
 
 
 def test_prod_runs_only_what_staging_proved_healthy_for_long_enough(

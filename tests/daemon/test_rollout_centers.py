@@ -8,11 +8,9 @@ from vela_emulator import Emulator
 
 from gitops_vela.cluster import Cluster
 from gitops_vela.daemon.centers import Centers
-from gitops_vela.daemon.metrics import Metrics
-from gitops_vela.daemon.reconcile import RepositoryReconciler
 from gitops_vela.daemon.rollouts import Rollouts
 from gitops_vela.settings import CapabilityCenterSettings, RepositorySettings, RolloutSettings
-from tests.daemon.conftest import GitRemote
+from tests.daemon.conftest import GitRemote, make_reconciler
 from tests.daemon.test_e2e_centers import new_remote
 from tests.daemon.test_rollout_restart import APPS, stamps
 from tests.daemon.test_rollout_waves import Clock, appfile, stamp
@@ -31,14 +29,7 @@ def test_a_center_ref_bump_reaches_one_app_first_at_the_same_commit(
     centers = Centers([shared], cache_dir=tmp_path / "centers", ttl=0)
     with Cluster(emulator.client_configuration()) as cluster:
         settings = RepositorySettings(name="acme", url=str(remote.bare), rollout=ROLLOUT)
-        reconciler = RepositoryReconciler(
-            settings,
-            cluster=cluster,
-            centers=lambda: centers,
-            metrics=Metrics(),
-            cache_dir=tmp_path / "cache",
-            inventory_namespace="gitops-vela-system",
-        )
+        reconciler = make_reconciler(settings, cluster, tmp_path, centers=centers)
         reconciler.rollouts = Rollouts(ROLLOUT, clock=Clock())
         assert reconciler.run().ok
         center.push({"definitions/stamp.yaml": stamp("1.0.0", "new")})

@@ -9,12 +9,9 @@ import yaml
 from vela_emulator import Emulator
 
 from gitops_vela.cluster import Cluster
-from gitops_vela.daemon.centers import Centers
-from gitops_vela.daemon.metrics import Metrics
-from gitops_vela.daemon.reconcile import RepositoryReconciler
 from gitops_vela.daemon.rollouts import Rollouts
 from gitops_vela.settings import RepositorySettings
-from tests.daemon.conftest import GitRemote, get
+from tests.daemon.conftest import GitRemote, get, make_reconciler
 from tests.daemon.test_rollout_restart import APPS, ROLLOUT, stamps
 from tests.daemon.test_rollout_waves import Clock, appfile, stamp
 
@@ -47,14 +44,7 @@ def test_apps_not_yet_reached_keep_their_environments_values(
         name="acme", url=str(remote.bare), rollout=ROLLOUT, environment="prod"
     )
     with Cluster(emulator.client_configuration()) as cluster:
-        reconciler = RepositoryReconciler(
-            settings,
-            cluster=cluster,
-            centers=lambda: Centers((), cache_dir=tmp_path / "centers"),
-            metrics=Metrics(),
-            cache_dir=tmp_path / "cache",
-            inventory_namespace="gitops-vela-system",
-        )
+        reconciler = make_reconciler(settings, cluster, tmp_path)
         reconciler.rollouts = Rollouts(ROLLOUT, clock=Clock())
         assert reconciler.run().ok
         assert set(images(cluster).values()) == {"nginx:1.27"}

@@ -8,13 +8,11 @@ from pathlib import Path
 from vela_emulator import Emulator
 
 from gitops_vela.cluster import Cluster
-from gitops_vela.daemon.centers import Centers
-from gitops_vela.daemon.metrics import Metrics
 from gitops_vela.daemon.reconcile import RepositoryReconciler
 from gitops_vela.daemon.rollouts import Rollouts
 from gitops_vela.daemon.waves import Phase
 from gitops_vela.settings import RepositorySettings, RolloutSettings
-from tests.daemon.conftest import GitRemote, get
+from tests.daemon.conftest import GitRemote, get, make_reconciler
 from tests.daemon.test_rollout_waves import Clock, appfile, stamp
 
 APPS = ("a-1", "b-2", "c-3")
@@ -26,14 +24,7 @@ def reconciler(
 ) -> RepositoryReconciler:
     """A fresh daemon's reconciler (nothing in memory), on the same cache and cluster."""
     settings = RepositorySettings(name="acme", url=str(remote.bare), rollout=ROLLOUT)
-    made = RepositoryReconciler(
-        settings,
-        cluster=cluster,
-        centers=lambda: Centers((), cache_dir=tmp_path / "centers"),
-        metrics=Metrics(),
-        cache_dir=tmp_path / "cache",
-        inventory_namespace="gitops-vela-system",
-    )
+    made = make_reconciler(settings, cluster, tmp_path)
     made.rollouts = Rollouts(ROLLOUT, clock=clock or Clock())
     return made
 

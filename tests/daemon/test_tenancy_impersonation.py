@@ -17,12 +17,9 @@ import yaml
 from vela_emulator import Emulator
 
 from gitops_vela.cluster import Cluster, Identity
-from gitops_vela.daemon.centers import Centers
-from gitops_vela.daemon.metrics import Metrics
-from gitops_vela.daemon.reconcile import RepositoryReconciler
 from gitops_vela.errors import ApiError
 from gitops_vela.settings import RepositorySettings
-from tests.daemon.conftest import GitRemote, StartDaemon, git, wait_for
+from tests.daemon.conftest import GitRemote, StartDaemon, git, make_reconciler, wait_for
 
 OVERLAY = Path(__file__).parents[2] / "deploy" / "overlays" / "multi-tenant"
 DAEMON_SA = "system:serviceaccount:gitops-vela-system:gitops-vela"
@@ -199,14 +196,7 @@ def tenant_cluster(emulator: Emulator, tmp_path: Path) -> Any:
 
 def _reconciler(remote: GitRemote, cluster: Cluster, tmp_path: Path, **kw: Any) -> Any:
     settings = RepositorySettings(name="team-a", url=str(remote.bare), prune=True, **kw)
-    return RepositoryReconciler(
-        settings,
-        cluster=cluster,
-        centers=lambda: Centers((), cache_dir=tmp_path / "centers"),
-        metrics=Metrics(),
-        cache_dir=tmp_path / "cache",
-        inventory_namespace="gitops-vela-system",
-    )
+    return make_reconciler(settings, cluster, tmp_path)
 
 
 def test_a_service_account_the_daemon_may_not_impersonate_fails_that_repository_clearly(
