@@ -104,17 +104,29 @@ class GitRemote:
         return out.splitlines()
 
 
-@pytest.fixture
-def remote(tmp_path: Path) -> GitRemote:
-    bare, work = tmp_path / "remote.git", tmp_path / "work"
+def init_remote(
+    bare: Path,
+    work: Path,
+    files: Mapping[str, str] | None = None,
+    *,
+    author: tuple[str, str] = ("Test Author", "author@example.com"),
+) -> GitRemote:
+    """A new bare repository and its clone, committing as ``author``; ``files`` pushed if given."""
     git("init", "-q", "--bare", "--initial-branch=main", str(bare))
     git("init", "-q", "--initial-branch=main", str(work))
-    git("config", "user.name", "Test Author", cwd=work)
-    git("config", "user.email", "author@example.com", cwd=work)
+    git("config", "user.name", author[0], cwd=work)
+    git("config", "user.email", author[1], cwd=work)
     git("remote", "add", "origin", str(bare), cwd=work)
     found = GitRemote(bare=bare, work=work)
-    found.push({"apps/shop/vela.yaml": appfile("shop"), "apps/blog/vela.yaml": appfile("blog")})
+    if files:
+        found.push(files)
     return found
+
+
+@pytest.fixture
+def remote(tmp_path: Path) -> GitRemote:
+    files = {"apps/shop/vela.yaml": appfile("shop"), "apps/blog/vela.yaml": appfile("blog")}
+    return init_remote(tmp_path / "remote.git", tmp_path / "work", files)
 
 
 @dataclass

@@ -16,7 +16,7 @@ from tests.daemon.conftest import (
     StartDaemon,
     appfile,
     get,
-    git,
+    init_remote,
     make_reconciler,
     wait_for,
 )
@@ -25,13 +25,8 @@ pytestmark = pytest.mark.reliability
 
 
 def _remote(root: Path) -> GitRemote:
-    bare, work = root / "remote.git", root / "work"
-    git("init", "-q", "--bare", "--initial-branch=main", str(bare))
-    git("init", "-q", "--initial-branch=main", str(work))
-    git("config", "user.name", "Other Team", cwd=work)
-    git("config", "user.email", "other@example.com", cwd=work)
-    git("remote", "add", "origin", str(bare), cwd=work)
-    return GitRemote(bare=bare, work=work)
+    other = ("Other Team", "other@example.com")
+    return init_remote(root / "remote.git", root / "work", author=other)
 
 
 def test_a_second_repository_never_flips_the_owner_of_an_object(

@@ -19,7 +19,13 @@ from vela_emulator import Emulator
 from gitops_vela.cluster import Cluster, Identity
 from gitops_vela.errors import ApiError
 from gitops_vela.settings import RepositorySettings
-from tests.daemon.conftest import GitRemote, StartDaemon, git, make_reconciler, wait_for
+from tests.daemon.conftest import (
+    GitRemote,
+    StartDaemon,
+    init_remote,
+    make_reconciler,
+    wait_for,
+)
 
 OVERLAY = Path(__file__).parents[2] / "deploy" / "overlays" / "multi-tenant"
 DAEMON_SA = "system:serviceaccount:gitops-vela-system:gitops-vela"
@@ -44,15 +50,7 @@ def install_overlay(emulator: Emulator, tmp_path: Path) -> None:
 
 
 def new_remote(tmp_path: Path, name: str, files: dict[str, str]) -> GitRemote:
-    bare, work = tmp_path / f"{name}.git", tmp_path / f"{name}-work"
-    git("init", "-q", "--bare", "--initial-branch=main", str(bare))
-    git("init", "-q", "--initial-branch=main", str(work))
-    git("config", "user.name", "Test Author", cwd=work)
-    git("config", "user.email", "author@example.com", cwd=work)
-    git("remote", "add", "origin", str(bare), cwd=work)
-    remote = GitRemote(bare=bare, work=work)
-    remote.push(files)
-    return remote
+    return init_remote(tmp_path / f"{name}.git", tmp_path / f"{name}-work", files)
 
 
 def web(name: str, namespace: str) -> str:
