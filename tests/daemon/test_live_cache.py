@@ -99,7 +99,9 @@ def test_detect_reports_a_live_edit_and_never_writes(
     events = cluster.list_objects(cluster.resource("v1", "Event"), namespace="gitops-vela-system")
     warned = [e for e in events if e["type"] == "Warning" and "spec.replicas" in e["message"]]
     assert warned, [e["message"] for e in events]
-    time.sleep(2)  # more polls: still nothing written to the app's objects
+    runs = daemon.metric("gitops_vela_reconcile_total")
+    wait_for(lambda: daemon.metric("gitops_vela_reconcile_total") >= runs + 2, what="2 more polls")
+    # still nothing written to the app's objects
     assert replicas(cluster, "shop") == 4
     # the one patch is the edit itself: the daemon sent none (not even a dry run)
     assert emulator.counters.count("patch", "deployments") == 1, emulator.counters.by_verb()
