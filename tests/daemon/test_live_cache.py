@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
 
 import yaml
 from vela_emulator import Emulator
@@ -65,13 +64,6 @@ def test_quiet_polls_send_nothing_and_a_live_edit_is_corrected_for_its_app_alone
     assert emulator.counters.count("list") == 0, emulator.counters.by_verb()
 
 
-def _status(remote: GitRemote, app: str) -> dict[str, Any] | None:
-    try:
-        return remote.status_file(app)
-    except AssertionError:
-        return None
-
-
 def test_detect_reports_a_live_edit_and_never_writes(
     remote: GitRemote,
     start_daemon: StartDaemon,
@@ -90,7 +82,7 @@ def test_detect_reports_a_live_edit_and_never_writes(
     emulator.counters.reset()
     edit_replicas(cluster, "shop", 4)
     status = wait_for(
-        lambda: (s := _status(remote, "shop")) and s["sync"] == "OutOfSync" and s,
+        lambda: (s := remote.status_file("shop")) and s["sync"] == "OutOfSync" and s,
         what="shop reported OutOfSync",
     )
     assert "Deployment.apps/shop/web: spec.replicas drifted in the cluster" in status["message"]
