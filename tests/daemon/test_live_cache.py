@@ -14,25 +14,13 @@ from vela_emulator import Emulator
 
 from gitops_vela.cluster import Cluster
 from tests.daemon.conftest import GitRemote, StartDaemon, replicas, wait_for
+from tests.sync.conftest import edit_replicas
 
 READS_AND_WRITES = ("list", "get", "patch", "create", "update", "delete")
 
 
 def run_args(remote: GitRemote, *more: str) -> list[str]:
     return ["--repo", remote.url, "--interval", "1s", "--prune", *more]
-
-
-def edit_replicas(cluster: Cluster, app: str, count: int) -> None:
-    """What ``kubectl scale``/``edit`` does: an update by another field manager."""
-    resource = cluster.resource("apps/v1", "Deployment")
-    cluster.transport.request(
-        "PATCH",
-        resource.path(app, "web"),
-        verb="patch",
-        query={"fieldManager": "kubectl-edit"},
-        body={"spec": {"replicas": count}},
-        content_type="application/merge-patch+json",
-    )
 
 
 def test_quiet_polls_send_nothing_and_a_live_edit_is_corrected_for_its_app_alone(
@@ -54,7 +42,7 @@ def test_quiet_polls_send_nothing_and_a_live_edit_is_corrected_for_its_app_alone
 
     emulator.counters.reset()
     edited = time.monotonic()
-    edit_replicas(cluster, "shop", 4)
+    edit_replicas(cluster, "shop", "web", 4)
     wait_for(lambda: replicas(cluster, "shop") == 1, timeout=10, what="the edit corrected")
     took = time.monotonic() - edited
     fixed = wait_for(lambda: daemon.event("reconciled", changed=1), what="the correcting run")
@@ -80,7 +68,7 @@ def test_detect_reports_a_live_edit_and_never_writes(
     time.sleep(1.5)
 
     emulator.counters.reset()
-    edit_replicas(cluster, "shop", 4)
+    edit_replicas(cluster, "shop", "web", 4)
     status = wait_for(
         lambda: (s := remote.status_file("shop")) and s["sync"] == "OutOfSync" and s,
         what="shop reported OutOfSync",

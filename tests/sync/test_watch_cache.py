@@ -18,7 +18,7 @@ from gitops_vela.model.labels import OWNER
 from gitops_vela.model.owned import OwnedView, owned_view, same_owned
 from gitops_vela.sync import SyncOptions, sync_apps
 from tests.emulator.helpers import eventually
-from tests.sync.conftest import app, config_map, deployment
+from tests.sync.conftest import app, config_map, deployment, edit_replicas
 
 FAST = RetryPolicy(attempts=2, base=0.01, cap=0.05, timeout=5.0)
 HOLD = 4.0  # seconds the emulator holds a watch request (time enough for a few writes)
@@ -77,16 +77,7 @@ def cached(cluster: Cluster) -> Iterator[tuple[Cluster, WatchCache, Recorder]]:
 def _scale(emulator: Emulator, name: str, replicas: int) -> None:
     """Another client edits the Deployment (as ``kubectl edit`` would)."""
     with Cluster(emulator.client_configuration(), retry=FAST) as other:
-        resource = other.resource("apps/v1", "Deployment")
-        body = {"spec": {"replicas": replicas}}
-        other.transport.request(
-            "PATCH",
-            resource.path("shop", name),
-            verb="patch",
-            query={"fieldManager": "kubectl-edit"},
-            body=body,
-            content_type="application/merge-patch+json",
-        )
+        edit_replicas(other, "shop", name, replicas)
 
 
 def test_a_quiet_sync_sends_no_list_and_a_live_edit_is_reported(
