@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from vela_emulator import Emulator
 
 from gitops_vela.cluster import Cluster
 from gitops_vela.daemon.rollouts import Rollouts
@@ -33,7 +32,7 @@ def images(cluster: Cluster) -> dict[str, str]:
 
 
 def test_apps_not_yet_reached_keep_their_environments_values(
-    remote: GitRemote, emulator: Emulator, tmp_path: Path
+    remote: GitRemote, cluster: Cluster, tmp_path: Path
 ) -> None:
     files = {f"apps/{a}/vela.yaml": prod_appfile(a) for a in APPS}
     remote.push(
@@ -43,15 +42,14 @@ def test_apps_not_yet_reached_keep_their_environments_values(
     settings = RepositorySettings(
         name="acme", url=str(remote.bare), rollout=ROLLOUT, environment="prod"
     )
-    with Cluster(emulator.client_configuration()) as cluster:
-        reconciler = make_reconciler(settings, cluster, tmp_path)
-        reconciler.rollouts = Rollouts(ROLLOUT, clock=Clock())
-        assert reconciler.run().ok
-        assert set(images(cluster).values()) == {"nginx:1.27"}
+    reconciler = make_reconciler(settings, cluster, tmp_path)
+    reconciler.rollouts = Rollouts(ROLLOUT, clock=Clock())
+    assert reconciler.run().ok
+    assert set(images(cluster).values()) == {"nginx:1.27"}
 
-        remote.push({"definitions/stamp.yaml": stamp("1.0.0", "new")})
-        assert reconciler.run().ok
+    remote.push({"definitions/stamp.yaml": stamp("1.0.0", "new")})
+    assert reconciler.run().ok
 
-        assert stamps(cluster) == {"a-1": "new", "b-2": "old", "c-3": "old"}
-        # The unreached apps rendered on their old definitions, still as prod sees them.
-        assert set(images(cluster).values()) == {"nginx:1.27"}
+    assert stamps(cluster) == {"a-1": "new", "b-2": "old", "c-3": "old"}
+    # The unreached apps rendered on their old definitions, still as prod sees them.
+    assert set(images(cluster).values()) == {"nginx:1.27"}

@@ -8,7 +8,6 @@ pass without sleeping; every object is real (the emulator's, with their generati
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -90,14 +89,13 @@ def clock() -> Clock:
 
 @pytest.fixture
 def waves(
-    platform: GitRemote, emulator: Emulator, clock: Clock, tmp_path: Path
-) -> Iterator[RepositoryReconciler]:
+    platform: GitRemote, cluster: Cluster, clock: Clock, tmp_path: Path
+) -> RepositoryReconciler:
     rollout = RolloutSettings(waves=("1", "10%", "50%", "100%"), pause=PAUSE, health_gate=GATE)
     settings = RepositorySettings(name="acme", url=str(platform.bare), rollout=rollout)
-    with Cluster(emulator.client_configuration()) as cluster:
-        reconciler = make_reconciler(settings, cluster, tmp_path)
-        reconciler.rollouts = Rollouts(rollout, clock=clock)
-        yield reconciler
+    reconciler = make_reconciler(settings, cluster, tmp_path)
+    reconciler.rollouts = Rollouts(rollout, clock=clock)
+    return reconciler
 
 
 def deployment(reconciler: RepositoryReconciler, app: str) -> dict[str, Any]:
