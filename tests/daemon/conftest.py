@@ -92,8 +92,10 @@ class GitRemote:
         out = git("rev-list", "--count", STATUS_BRANCH, cwd=self.bare, check=False)
         return int(out) if out.isdigit() else 0
 
-    def status_file(self, app: str) -> dict[str, Any] | None:
-        text = git("show", f"{STATUS_BRANCH}:apps/{app}.yaml", cwd=self.bare, check=False)
+    def status_file(self, app: str, folder: str = "") -> dict[str, Any] | None:
+        """``app``'s status file (in an environment's ``folder`` if given); None if absent."""
+        path = f"{folder}/apps/{app}.yaml" if folder else f"apps/{app}.yaml"
+        text = git("show", f"{STATUS_BRANCH}:{path}", cwd=self.bare, check=False)
         return yaml.safe_load(text) if text else None
 
     def status_commit_subject(self) -> str:

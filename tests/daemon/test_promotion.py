@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from vela_emulator import Emulator
 
 from gitops_vela.cluster import Cluster
@@ -30,9 +29,8 @@ HEALTHY_FOR = 600.0
 
 
 def env_status(remote: GitRemote, environment: str, app: str = "shop") -> dict[str, Any]:
-    text = git("show", f"{STATUS_BRANCH}:{environment}/apps/{app}.yaml", cwd=remote.bare)
-    found = yaml.safe_load(text)
-    assert isinstance(found, dict)
+    found = remote.status_file(app, environment)
+    assert isinstance(found, dict), f"no {environment}/apps/{app}.yaml"
     return found
 
 
