@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
 import sys
 import time
 from collections import Counter
@@ -133,15 +134,12 @@ def serve(conn: Connection, root: str, repo: str, kubeconfig: str, progress: boo
 class _Side:
     def __init__(self, root: Path, repo: str, kubeconfig: str, progress: bool) -> None:
         from gitops_vela.cluster import Cluster
-
-        self.repo = repo
-        self.progress = progress
-        import queue
-
         from gitops_vela.cluster.watchcache import WatchCache
         from gitops_vela.daemon.live import scope_for
         from gitops_vela.sync import DEFAULT_INVENTORY_NAMESPACE
 
+        self.repo = repo
+        self.progress = progress
         self.root = root
         self.kubeconfig = kubeconfig
         self.cluster = Cluster.connect(kubeconfig)
@@ -172,8 +170,6 @@ class _Side:
     def drift(self) -> dict[str, Any]:
         """Edit one app's ConfigMap live; on its watch event, sync that app alone (the daemon's
         path: ``LiveFeed`` marks the app, the run plans only it)."""
-        import queue
-
         from gitops_vela.cluster import Cluster
         from gitops_vela.model.labels import owner_value
         from gitops_vela.sync import SyncOptions, sync_apps

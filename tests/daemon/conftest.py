@@ -92,8 +92,10 @@ class GitRemote:
         out = git("rev-list", "--count", STATUS_BRANCH, cwd=self.bare, check=False)
         return int(out) if out.isdigit() else 0
 
-    def status_file(self, app: str) -> dict[str, Any] | None:
-        text = git("show", f"{STATUS_BRANCH}:apps/{app}.yaml", cwd=self.bare, check=False)
+    def status_file(self, app: str, folder: str = "") -> dict[str, Any] | None:
+        """``app``'s status file (in an environment's ``folder`` if given); None if absent."""
+        path = f"{folder}/apps/{app}.yaml" if folder else f"apps/{app}.yaml"
+        text = git("show", f"{STATUS_BRANCH}:{path}", cwd=self.bare, check=False)
         return yaml.safe_load(text) if text else None
 
     def status_commit_subject(self) -> str:
@@ -104,17 +106,29 @@ class GitRemote:
         return out.splitlines()
 
 
-@pytest.fixture
-def remote(tmp_path: Path) -> GitRemote:
-    bare, work = tmp_path / "remote.git", tmp_path / "work"
+def init_remote(
+    bare: Path,
+    work: Path,
+    files: Mapping[str, str] | None = None,
+    *,
+    author: tuple[str, str] = ("Test Author", "author@example.com"),
+) -> GitRemote:
+    """A new bare repository and its clone, committing as ``author``; ``files`` pushed if given."""
     git("init", "-q", "--bare", "--initial-branch=main", str(bare))
     git("init", "-q", "--initial-branch=main", str(work))
-    git("config", "user.name", "Test Author", cwd=work)
-    git("config", "user.email", "author@example.com", cwd=work)
+    git("config", "user.name", author[0], cwd=work)
+    git("config", "user.email", author[1], cwd=work)
     git("remote", "add", "origin", str(bare), cwd=work)
     found = GitRemote(bare=bare, work=work)
-    found.push({"apps/shop/vela.yaml": appfile("shop"), "apps/blog/vela.yaml": appfile("blog")})
+    if files:
+        found.push(files)
     return found
+
+
+@pytest.fixture
+def remote(tmp_path: Path) -> GitRemote:
+    files = {"apps/shop/vela.yaml": appfile("shop"), "apps/blog/vela.yaml": appfile("blog")}
+    return init_remote(tmp_path / "remote.git", tmp_path / "work", files)
 
 
 @dataclass
@@ -271,15 +285,30 @@ def replicas(cluster: Cluster, app: str = "shop") -> int | None:
     return None if found is None else int(found["spec"]["replicas"])
 
 
-@pytest.fixture
-def reconciler(remote: GitRemote, cluster: Cluster, tmp_path: Path) -> RepositoryReconciler:
-    """One repository's reconciler, run in-process (no scheduler, no HTTP)."""
-    settings = RepositorySettings(name="acme", url=str(remote.bare))
+def make_reconciler(
+    settings: RepositorySettings,
+    cluster: Cluster,
+    tmp_path: Path,
+    *,
+    centers: Centers | None = None,
+    cache: str = "cache",
+) -> RepositoryReconciler:
+    """``settings``' reconciler, in-process (no scheduler, no HTTP), caching in ``tmp_path/cache``.
+
+    No capability centers unless given; two reconcilers in one test need their own ``cache``.
+    """
+    found = centers or Centers((), cache_dir=tmp_path / "centers")
     return RepositoryReconciler(
         settings,
         cluster=cluster,
-        centers=lambda: Centers((), cache_dir=tmp_path / "centers"),
+        centers=lambda: found,
         metrics=Metrics(),
-        cache_dir=tmp_path / "cache",
+        cache_dir=tmp_path / cache,
         inventory_namespace="gitops-vela-system",
     )
+
+
+@pytest.fixture
+def reconciler(remote: GitRemote, cluster: Cluster, tmp_path: Path) -> RepositoryReconciler:
+    """One repository's reconciler, run in-process (no scheduler, no HTTP)."""
+    return make_reconciler(RepositorySettings(name="acme", url=str(remote.bare)), cluster, tmp_path)

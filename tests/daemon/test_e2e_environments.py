@@ -46,10 +46,7 @@ def config(remote: GitRemote, environment: str, promotion: str = "") -> str:
 
 
 def status_of(remote: GitRemote, environment: str, app: str = "shop") -> dict[str, Any] | None:
-    path = f"{STATUS_BRANCH}:{environment}/apps/{app}.yaml"
-    text = git("show", path, cwd=remote.bare, check=False)
-    found = yaml.safe_load(text) if text else None
-    return found if isinstance(found, dict) else None
+    return remote.status_file(app, environment)
 
 
 def deployment(cluster: Cluster) -> dict[str, Any] | None:

@@ -10,12 +10,18 @@ import pytest
 import yaml
 
 from gitops_vela.cluster import Cluster
-from gitops_vela.daemon.centers import Centers
-from gitops_vela.daemon.metrics import Metrics
 from gitops_vela.daemon.reconcile import RepositoryReconciler
 from gitops_vela.errors import ConfigError
 from gitops_vela.settings import RenderedSettings, RepositorySettings, load_config_file
-from tests.daemon.conftest import GitRemote, StartDaemon, appfile, git, replicas, wait_for
+from tests.daemon.conftest import (
+    GitRemote,
+    StartDaemon,
+    appfile,
+    git,
+    make_reconciler,
+    replicas,
+    wait_for,
+)
 
 RENDERED = "gitops-vela/rendered"
 
@@ -123,14 +129,7 @@ def rendered_reconciler(
         url=str(remote.bare),
         rendered=RenderedSettings(branch="hydrated", mask_secrets=False),
     )
-    return RepositoryReconciler(
-        settings,
-        cluster=cluster,
-        centers=lambda: Centers((), cache_dir=tmp_path / "centers"),
-        metrics=Metrics(),
-        cache_dir=tmp_path / "cache",
-        inventory_namespace="gitops-vela-system",
-    )
+    return make_reconciler(settings, cluster, tmp_path)
 
 
 def test_secrets_shown_only_when_configured_and_a_broken_app_keeps_its_file(

@@ -17,12 +17,15 @@ import pytest
 from vela_emulator import Emulator
 
 from gitops_vela.cluster import Cluster
-from gitops_vela.daemon.centers import Centers
-from gitops_vela.daemon.metrics import Metrics
-from gitops_vela.daemon.reconcile import RepositoryReconciler
 from gitops_vela.model.labels import OWNER
 from gitops_vela.settings import PolicySettings, RepositorySettings
-from tests.daemon.conftest import GitRemote, StartDaemon, git, wait_for
+from tests.daemon.conftest import (
+    GitRemote,
+    StartDaemon,
+    init_remote,
+    make_reconciler,
+    wait_for,
+)
 from tests.daemon.test_tenancy_impersonation import DAEMON_SA, KUBECTL, install_overlay
 from tests.policy.tenants import DEFINITIONS, EVIL, app
 
@@ -30,15 +33,8 @@ pytestmark = [pytest.mark.reliability, pytest.mark.slow]
 
 
 def _remote(root: Path, files: dict[str, str]) -> GitRemote:
-    bare, work = root / "remote.git", root / "work"
-    git("init", "-q", "--bare", "--initial-branch=main", str(bare))
-    git("init", "-q", "--initial-branch=main", str(work))
-    git("config", "user.name", "A Team", cwd=work)
-    git("config", "user.email", "team@example.com", cwd=work)
-    git("remote", "add", "origin", str(bare), cwd=work)
-    found = GitRemote(bare=bare, work=work)
-    found.push(files)
-    return found
+    team = ("A Team", "team@example.com")
+    return init_remote(root / "remote.git", root / "work", files, author=team)
 
 
 def _get(cluster: Cluster, api_version: str, kind: str, name: str, namespace: str = "") -> Any:
@@ -181,13 +177,10 @@ def test_the_daemon_takes_adoption_from_the_repository_policy(
     cluster.apply(
         {"apiVersion": "v1", "kind": "Service", "metadata": handmade, "spec": {"ports": ports}}
     )
-    reconciler = RepositoryReconciler(
+    reconciler = make_reconciler(
         RepositorySettings(name="acme", url=remote.url, policy=PolicySettings(adoption=False)),
-        cluster=cluster,
-        centers=lambda: Centers((), cache_dir=tmp_path / "centers"),
-        metrics=Metrics(),
-        cache_dir=tmp_path / "cache",
-        inventory_namespace="gitops-vela-system",
+        cluster,
+        tmp_path,
     )
 
     report = reconciler.run()

@@ -5,11 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from gitops_vela.cluster import Cluster
-from gitops_vela.daemon.centers import Centers
-from gitops_vela.daemon.metrics import Metrics
 from gitops_vela.daemon.reconcile import RepositoryReconciler
 from gitops_vela.settings import RepositorySettings
-from tests.daemon.conftest import GitRemote, appfile, replicas
+from tests.daemon.conftest import GitRemote, appfile, make_reconciler, replicas
 
 WITH_ENVIRONMENTS = appfile("shop", replicas=1) + (
     "environments:\n  prod:\n    services:\n      web: {scaler: {replicas: 3}}\n"
@@ -19,14 +17,8 @@ WITH_ENVIRONMENTS = appfile("shop", replicas=1) + (
 def reconciler_for(
     environment: str, remote: GitRemote, cluster: Cluster, tmp_path: Path
 ) -> RepositoryReconciler:
-    return RepositoryReconciler(
-        RepositorySettings(name="acme", url=str(remote.bare), environment=environment),
-        cluster=cluster,
-        centers=lambda: Centers((), cache_dir=tmp_path / "centers"),
-        metrics=Metrics(),
-        cache_dir=tmp_path / f"cache-{environment or 'base'}",
-        inventory_namespace="gitops-vela-system",
-    )
+    settings = RepositorySettings(name="acme", url=str(remote.bare), environment=environment)
+    return make_reconciler(settings, cluster, tmp_path, cache=f"cache-{environment or 'base'}")
 
 
 def test_the_daemon_applies_the_values_of_its_environment(

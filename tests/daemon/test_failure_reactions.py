@@ -8,7 +8,6 @@ from pathlib import Path
 from gitops_vela.cluster import Cluster
 from gitops_vela.daemon.centers import Centers
 from gitops_vela.daemon.metrics import Metrics
-from gitops_vela.daemon.reconcile import RepositoryReconciler
 from gitops_vela.daemon.service import Daemon
 from gitops_vela.model.status import Reason
 from gitops_vela.settings import (
@@ -17,21 +16,7 @@ from gitops_vela.settings import (
     ServerSettings,
     Settings,
 )
-from tests.daemon.conftest import GitRemote, git, replicas, wait_for
-
-
-def make(
-    settings: RepositorySettings, cluster: Cluster, tmp_path: Path, centers: Centers | None = None
-) -> RepositoryReconciler:
-    found = centers or Centers((), cache_dir=tmp_path / "centers")
-    return RepositoryReconciler(
-        settings,
-        cluster=cluster,
-        centers=lambda: found,
-        metrics=Metrics(),
-        cache_dir=tmp_path / "cache",
-        inventory_namespace="gitops-vela-system",
-    )
+from tests.daemon.conftest import GitRemote, git, make_reconciler, replicas, wait_for
 
 
 def test_a_failure_retrying_cannot_fix_is_not_retryable(
@@ -41,14 +26,14 @@ def test_a_failure_retrying_cannot_fix_is_not_retryable(
     # and this one cannot be a status file name: only a new commit can fix that.
     remote.push({"apps/bad name/vela.yaml": "name: [unclosed\n"})
     settings = RepositorySettings(name="acme", url=str(remote.bare))
-    report = make(settings, cluster, tmp_path).run()
+    report = make_reconciler(settings, cluster, tmp_path).run()
     assert (report.ok, report.reason, report.retryable) == (False, Reason.STATUS_FAILED, False)
     assert "cannot be a status file name" in report.message
 
 
 def test_an_unreachable_remote_is_retried_with_backoff(cluster: Cluster, tmp_path: Path) -> None:
     settings = RepositorySettings(name="acme", url=str(tmp_path / "gone.git"))
-    report = make(settings, cluster, tmp_path).run()
+    report = make_reconciler(settings, cluster, tmp_path).run()
     assert (report.ok, report.reason, report.retryable) == (False, Reason.SOURCE_FAILED, True)
 
 
@@ -57,8 +42,8 @@ def test_an_unreachable_capability_center_fails_the_run_as_a_source_failure(
 ) -> None:
     center = CapabilityCenterSettings(name="platform", url=str(tmp_path / "missing-center.git"))
     centers = Centers((center,), cache_dir=tmp_path / "centers")
-    reconciler = make(
-        RepositorySettings(name="acme", url=str(remote.bare)), cluster, tmp_path, centers
+    reconciler = make_reconciler(
+        RepositorySettings(name="acme", url=str(remote.bare)), cluster, tmp_path, centers=centers
     )
 
     report = reconciler.run()

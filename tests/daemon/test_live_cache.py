@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
 
 import yaml
 from vela_emulator import Emulator
 
 from gitops_vela.cluster import Cluster
 from tests.daemon.conftest import GitRemote, StartDaemon, replicas, wait_for
+from tests.sync.conftest import edit_replicas
 
 READS_AND_WRITES = ("list", "get", "patch", "create", "update", "delete")
 SETTINGS_APP = yaml.safe_dump(
@@ -36,19 +36,6 @@ SETTINGS_APP = yaml.safe_dump(
 
 def run_args(remote: GitRemote, *more: str) -> list[str]:
     return ["--repo", remote.url, "--interval", "1s", "--prune", *more]
-
-
-def edit_replicas(cluster: Cluster, app: str, count: int) -> None:
-    """What ``kubectl scale``/``edit`` does: an update by another field manager."""
-    resource = cluster.resource("apps/v1", "Deployment")
-    cluster.transport.request(
-        "PATCH",
-        resource.path(app, "web"),
-        verb="patch",
-        query={"fieldManager": "kubectl-edit"},
-        body={"spec": {"replicas": count}},
-        content_type="application/merge-patch+json",
-    )
 
 
 def test_quiet_polls_send_nothing_and_a_live_edit_is_corrected_for_its_app_alone(
@@ -78,7 +65,7 @@ def test_quiet_polls_send_nothing_and_a_live_edit_is_corrected_for_its_app_alone
 
     emulator.counters.reset()
     edited = time.monotonic()
-    edit_replicas(cluster, "shop", 4)
+    edit_replicas(cluster, "shop", "web", 4)
     wait_for(lambda: replicas(cluster, "shop") == 1, timeout=10, what="the edit corrected")
     took = time.monotonic() - edited
     fixed = wait_for(lambda: daemon.event("reconciled", changed=1), what="the correcting run")
@@ -86,13 +73,6 @@ def test_quiet_polls_send_nothing_and_a_live_edit_is_corrected_for_its_app_alone
     assert took < 5.0, f"corrected after {took:.1f} s"
     # The correcting run wrote the one Deployment and listed nothing.
     assert emulator.counters.count("list") == 0, emulator.counters.by_verb()
-
-
-def _status(remote: GitRemote, app: str) -> dict[str, Any] | None:
-    try:
-        return remote.status_file(app)
-    except AssertionError:
-        return None
 
 
 def test_detect_reports_a_live_edit_and_never_writes(
@@ -111,9 +91,9 @@ def test_detect_reports_a_live_edit_and_never_writes(
     time.sleep(1.5)
 
     emulator.counters.reset()
-    edit_replicas(cluster, "shop", 4)
+    edit_replicas(cluster, "shop", "web", 4)
     status = wait_for(
-        lambda: (s := _status(remote, "shop")) and s["sync"] == "OutOfSync" and s,
+        lambda: (s := remote.status_file("shop")) and s["sync"] == "OutOfSync" and s,
         what="shop reported OutOfSync",
     )
     assert "Deployment.apps/shop/web: spec.replicas drifted in the cluster" in status["message"]
@@ -122,7 +102,9 @@ def test_detect_reports_a_live_edit_and_never_writes(
     events = cluster.list_objects(cluster.resource("v1", "Event"), namespace="gitops-vela-system")
     warned = [e for e in events if e["type"] == "Warning" and "spec.replicas" in e["message"]]
     assert warned, [e["message"] for e in events]
-    time.sleep(2)  # more polls: still nothing written to the app's objects
+    runs = daemon.metric("gitops_vela_reconcile_total")
+    wait_for(lambda: daemon.metric("gitops_vela_reconcile_total") >= runs + 2, what="2 more polls")
+    # still nothing written to the app's objects
     assert replicas(cluster, "shop") == 4
     # the one patch is the edit itself: the daemon sent none (not even a dry run)
     assert emulator.counters.count("patch", "deployments") == 1, emulator.counters.by_verb()

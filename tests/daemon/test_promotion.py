@@ -13,46 +13,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from vela_emulator import Emulator
 
 from gitops_vela.cluster import Cluster
-from gitops_vela.daemon.centers import Centers
-from gitops_vela.daemon.metrics import Metrics
 from gitops_vela.daemon.promotion import judge
 from gitops_vela.daemon.reconcile import RepositoryReconciler
 from gitops_vela.errors import StatusError
 from gitops_vela.model.status import Health, SyncState
 from gitops_vela.settings import PromotionSettings, RepositorySettings
-from tests.daemon.conftest import STATUS_BRANCH, GitRemote, get, git, replicas
+from tests.daemon.conftest import STATUS_BRANCH, GitRemote, git, make_reconciler, replicas
+from tests.daemon.test_e2e_environments import image_of, shop
 from tests.status.helpers import status
 
 HEALTHY_FOR = 600.0
 
 
-def shop(image: str) -> str:
-    return yaml.safe_dump(
-        {
-            "name": "shop",
-            "namespace": "shop",
-            "services": {"web": {"image": image, "port": 8080, "scaler": {"replicas": 1}}},
-            "environments": {"prod": {"services": {"web": {"scaler": {"replicas": 3}}}}},
-        },
-        sort_keys=False,
-    )
-
-
-def image(cluster: Cluster) -> str | None:
-    found = get(cluster, "Deployment", "shop", "web")
-    return (
-        None if found is None else str(found["spec"]["template"]["spec"]["containers"][0]["image"])
-    )
-
-
 def env_status(remote: GitRemote, environment: str, app: str = "shop") -> dict[str, Any]:
-    text = git("show", f"{STATUS_BRANCH}:{environment}/apps/{app}.yaml", cwd=remote.bare)
-    found = yaml.safe_load(text)
-    assert isinstance(found, dict)
+    found = remote.status_file(app, environment)
+    assert isinstance(found, dict), f"no {environment}/apps/{app}.yaml"
     return found
 
 
@@ -82,14 +60,7 @@ def reconciler(
     settings = RepositorySettings(
         name="acme", url=str(remote.bare), environment=environment, promotion=promotion
     )
-    return RepositoryReconciler(
-        settings,
-        cluster=cluster,
-        centers=lambda: Centers((), cache_dir=tmp_path / f"centers-{environment}"),
-        metrics=Metrics(),
-        cache_dir=tmp_path / f"cache-{environment}",
-        inventory_namespace="gitops-vela-system",
-    )
+    return make_reconciler(settings, cluster, tmp_path, cache=f"cache-{environment}")
 
 
 def test_prod_runs_only_what_staging_proved_healthy_for_long_enough(
@@ -137,16 +108,16 @@ def test_prod_runs_only_what_staging_proved_healthy_for_long_enough(
     assert waiting["sync"] == "OutOfSync" and waiting["revision"] == second
     assert waiting["lastAppliedRevision"] == first
     assert waiting["message"] == f"waiting for staging: shop Progressing at {second[:7]}"
-    assert image(prod_cluster) == "nginx:1.25"
+    assert image_of(prod_cluster) == "nginx:1.25"
 
     emulator.simulation.healthy("Deployment", "web", namespace="shop")
     emulator.settle()
     staging.run()
     prod.run()  # first sees staging Healthy at the second commit: the wait starts now
-    assert image(prod_cluster) == "nginx:1.25"
+    assert image_of(prod_cluster) == "nginx:1.25"
     clock.skipped += HEALTHY_FOR
     prod.run()
-    assert image(prod_cluster) == "nginx:1.27"
+    assert image_of(prod_cluster) == "nginx:1.27"
     assert env_status(remote, "prod")["sync"] == "Synced"
 
     # A commit that degrades staging never reaches prod, however long prod waits.
@@ -159,7 +130,7 @@ def test_prod_runs_only_what_staging_proved_healthy_for_long_enough(
     for _ in range(2):
         clock.skipped += HEALTHY_FOR
         prod.run()
-    assert image(prod_cluster) == "nginx:1.27"
+    assert image_of(prod_cluster) == "nginx:1.27"
     assert env_status(remote, "prod")["message"] == (
         f"waiting for staging: shop Degraded at {third[:7]}"
     )
@@ -178,7 +149,7 @@ def test_a_restarted_prod_daemon_stays_on_what_its_status_says_it_runs(
     emulator.settle()  # the Pods run (on a loaded machine, not always by the next poll)
     staging.run()
     assert reconciler(remote, prod_cluster, tmp_path, "prod", gate).run().ok
-    assert image(prod_cluster) == "nginx:1.25"
+    assert image_of(prod_cluster) == "nginx:1.25"
 
     remote.push({"apps/shop/vela.yaml": shop("nginx:1.27")})
     staging.run()  # Progressing at the new commit (the first observation)
@@ -187,7 +158,7 @@ def test_a_restarted_prod_daemon_stays_on_what_its_status_says_it_runs(
     report = restarted.run()
 
     assert report.ok, report.message
-    assert image(prod_cluster) == "nginx:1.25"
+    assert image_of(prod_cluster) == "nginx:1.25"
 
 
 def test_the_verdict_names_what_holds_promotion_back() -> None:
@@ -229,7 +200,7 @@ def test_when_the_other_environments_status_is_unreadable_prod_stays_put(
     staging.run()
     emulator.settle()  # the Pods run (on a loaded machine, not always by the next poll)
     staging.run()
-    assert prod.run().ok and image(prod_cluster) == "nginx:1.25"
+    assert prod.run().ok and image_of(prod_cluster) == "nginx:1.25"
 
     def unreadable() -> dict[str, Any]:
         raise StatusError("git.example.com: connection refused")
@@ -239,7 +210,7 @@ def test_when_the_other_environments_status_is_unreadable_prod_stays_put(
     newer = remote.push({"apps/shop/vela.yaml": shop("nginx:1.27")})
 
     assert prod.run().ok
-    assert image(prod_cluster) == "nginx:1.25"
+    assert image_of(prod_cluster) == "nginx:1.25"
     held = env_status(remote, "prod")
     assert (held["sync"], held["revision"]) == ("OutOfSync", newer)
     assert held["message"] == "waiting for staging: git.example.com: connection refused"

@@ -6,15 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from vela_emulator import Emulator
 
 from gitops_vela.cluster import Cluster
-from gitops_vela.daemon.centers import Centers
-from gitops_vela.daemon.metrics import Metrics
-from gitops_vela.daemon.reconcile import RepositoryReconciler
 from gitops_vela.daemon.rollouts import Rollouts
 from gitops_vela.settings import RepositorySettings
-from tests.daemon.conftest import GitRemote, get
+from tests.daemon.conftest import GitRemote, get, make_reconciler
 from tests.daemon.test_rollout_restart import APPS, ROLLOUT, stamps
 from tests.daemon.test_rollout_waves import Clock, appfile, stamp
 
@@ -36,7 +32,7 @@ def images(cluster: Cluster) -> dict[str, str]:
 
 
 def test_apps_not_yet_reached_keep_their_environments_values(
-    remote: GitRemote, emulator: Emulator, tmp_path: Path
+    remote: GitRemote, cluster: Cluster, tmp_path: Path
 ) -> None:
     files = {f"apps/{a}/vela.yaml": prod_appfile(a) for a in APPS}
     remote.push(
@@ -46,22 +42,14 @@ def test_apps_not_yet_reached_keep_their_environments_values(
     settings = RepositorySettings(
         name="acme", url=str(remote.bare), rollout=ROLLOUT, environment="prod"
     )
-    with Cluster(emulator.client_configuration()) as cluster:
-        reconciler = RepositoryReconciler(
-            settings,
-            cluster=cluster,
-            centers=lambda: Centers((), cache_dir=tmp_path / "centers"),
-            metrics=Metrics(),
-            cache_dir=tmp_path / "cache",
-            inventory_namespace="gitops-vela-system",
-        )
-        reconciler.rollouts = Rollouts(ROLLOUT, clock=Clock())
-        assert reconciler.run().ok
-        assert set(images(cluster).values()) == {"nginx:1.27"}
+    reconciler = make_reconciler(settings, cluster, tmp_path)
+    reconciler.rollouts = Rollouts(ROLLOUT, clock=Clock())
+    assert reconciler.run().ok
+    assert set(images(cluster).values()) == {"nginx:1.27"}
 
-        remote.push({"definitions/stamp.yaml": stamp("1.0.0", "new")})
-        assert reconciler.run().ok
+    remote.push({"definitions/stamp.yaml": stamp("1.0.0", "new")})
+    assert reconciler.run().ok
 
-        assert stamps(cluster) == {"a-1": "new", "b-2": "old", "c-3": "old"}
-        # The unreached apps rendered on their old definitions, still as prod sees them.
-        assert set(images(cluster).values()) == {"nginx:1.27"}
+    assert stamps(cluster) == {"a-1": "new", "b-2": "old", "c-3": "old"}
+    # The unreached apps rendered on their old definitions, still as prod sees them.
+    assert set(images(cluster).values()) == {"nginx:1.27"}

@@ -8,7 +8,6 @@ pass without sleeping; every object is real (the emulator's, with their generati
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +17,11 @@ from vela_emulator import Emulator
 
 from gitops_vela.cli import main
 from gitops_vela.cluster import Cluster
-from gitops_vela.daemon.centers import Centers
-from gitops_vela.daemon.metrics import Metrics
 from gitops_vela.daemon.reconcile import RepositoryReconciler
 from gitops_vela.daemon.rollouts import Rollouts
 from gitops_vela.daemon.waves import Phase
 from gitops_vela.settings import RepositorySettings, RolloutSettings
-from tests.daemon.conftest import STATUS_BRANCH, GitRemote, get, git
+from tests.daemon.conftest import STATUS_BRANCH, GitRemote, get, git, make_reconciler
 
 STAMP = """\
 apiVersion: core.oam.dev/v1beta1
@@ -92,21 +89,13 @@ def clock() -> Clock:
 
 @pytest.fixture
 def waves(
-    platform: GitRemote, emulator: Emulator, clock: Clock, tmp_path: Path
-) -> Iterator[RepositoryReconciler]:
+    platform: GitRemote, cluster: Cluster, clock: Clock, tmp_path: Path
+) -> RepositoryReconciler:
     rollout = RolloutSettings(waves=("1", "10%", "50%", "100%"), pause=PAUSE, health_gate=GATE)
     settings = RepositorySettings(name="acme", url=str(platform.bare), rollout=rollout)
-    with Cluster(emulator.client_configuration()) as cluster:
-        reconciler = RepositoryReconciler(
-            settings,
-            cluster=cluster,
-            centers=lambda: Centers((), cache_dir=tmp_path / "centers"),
-            metrics=Metrics(),
-            cache_dir=tmp_path / "cache",
-            inventory_namespace="gitops-vela-system",
-        )
-        reconciler.rollouts = Rollouts(rollout, clock=clock)
-        yield reconciler
+    reconciler = make_reconciler(settings, cluster, tmp_path)
+    reconciler.rollouts = Rollouts(rollout, clock=clock)
+    return reconciler
 
 
 def deployment(reconciler: RepositoryReconciler, app: str) -> dict[str, Any]:

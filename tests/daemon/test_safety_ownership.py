@@ -8,24 +8,25 @@ from pathlib import Path
 import pytest
 
 from gitops_vela.cluster import Cluster
-from gitops_vela.daemon.centers import Centers
-from gitops_vela.daemon.metrics import Metrics
 from gitops_vela.daemon.reconcile import RepositoryReconciler
 from gitops_vela.model.labels import OWNER
 from gitops_vela.settings import RepositorySettings
-from tests.daemon.conftest import GitRemote, StartDaemon, appfile, get, git, wait_for
+from tests.daemon.conftest import (
+    GitRemote,
+    StartDaemon,
+    appfile,
+    get,
+    init_remote,
+    make_reconciler,
+    wait_for,
+)
 
 pytestmark = pytest.mark.reliability
 
 
 def _remote(root: Path) -> GitRemote:
-    bare, work = root / "remote.git", root / "work"
-    git("init", "-q", "--bare", "--initial-branch=main", str(bare))
-    git("init", "-q", "--initial-branch=main", str(work))
-    git("config", "user.name", "Other Team", cwd=work)
-    git("config", "user.email", "other@example.com", cwd=work)
-    git("remote", "add", "origin", str(bare), cwd=work)
-    return GitRemote(bare=bare, work=work)
+    other = ("Other Team", "other@example.com")
+    return init_remote(root / "remote.git", root / "work", author=other)
 
 
 def test_a_second_repository_never_flips_the_owner_of_an_object(
@@ -33,13 +34,11 @@ def test_a_second_repository_never_flips_the_owner_of_an_object(
 ) -> None:
     other_remote = _remote(tmp_path / "other")
     other_remote.push({"apps/shop/vela.yaml": appfile("shop", replicas=5, image="evil:1")})
-    other = RepositoryReconciler(
+    other = make_reconciler(
         RepositorySettings(name="other", url=str(other_remote.bare)),
-        cluster=cluster,
-        centers=lambda: Centers((), cache_dir=tmp_path / "centers-other"),
-        metrics=Metrics(),
-        cache_dir=tmp_path / "cache-other",
-        inventory_namespace="gitops-vela-system",
+        cluster,
+        tmp_path,
+        cache="cache-other",
     )
     assert reconciler.run().ok
     owned = get(cluster, "Deployment", "shop", "web")

@@ -16,7 +16,14 @@ from gitops_vela.cluster import Cluster
 from gitops_vela.daemon.shards import Sharding, assign, lease_name, owner
 from gitops_vela.errors import ConfigError
 from gitops_vela.settings import load_config_file
-from tests.daemon.conftest import DaemonProcess, GitRemote, StartDaemon, appfile, git, wait_for
+from tests.daemon.conftest import (
+    DaemonProcess,
+    GitRemote,
+    StartDaemon,
+    appfile,
+    init_remote,
+    wait_for,
+)
 
 REPOS = [f"repo-{i}" for i in range(1000)]
 MEMBERS = ["pod-a_1", "pod-b_1", "pod-c_1", "pod-d_1", "pod-e_1"]
@@ -190,14 +197,8 @@ def test_two_daemons_share_two_repositories_then_one_takes_over(
 
 
 def second_remote(tmp_path: Path) -> Path:
-    bare, work = tmp_path / "beta.git", tmp_path / "beta-work"
-    git("init", "-q", "--bare", "--initial-branch=main", str(bare))
-    git("init", "-q", "--initial-branch=main", str(work))
-    git("config", "user.name", "Test Author", cwd=work)
-    git("config", "user.email", "author@example.com", cwd=work)
-    git("remote", "add", "origin", str(bare), cwd=work)
-    GitRemote(bare=bare, work=work).push({"apps/wiki/vela.yaml": appfile("wiki")})
-    return bare
+    files = {"apps/wiki/vela.yaml": appfile("wiki")}
+    return init_remote(tmp_path / "beta.git", tmp_path / "beta-work", files).bare
 
 
 def shard(daemon: DaemonProcess) -> set[str]:

@@ -17,12 +17,15 @@ import yaml
 from vela_emulator import Emulator
 
 from gitops_vela.cluster import Cluster, Identity
-from gitops_vela.daemon.centers import Centers
-from gitops_vela.daemon.metrics import Metrics
-from gitops_vela.daemon.reconcile import RepositoryReconciler
 from gitops_vela.errors import ApiError
 from gitops_vela.settings import RepositorySettings
-from tests.daemon.conftest import GitRemote, StartDaemon, git, wait_for
+from tests.daemon.conftest import (
+    GitRemote,
+    StartDaemon,
+    init_remote,
+    make_reconciler,
+    wait_for,
+)
 
 OVERLAY = Path(__file__).parents[2] / "deploy" / "overlays" / "multi-tenant"
 DAEMON_SA = "system:serviceaccount:gitops-vela-system:gitops-vela"
@@ -47,15 +50,7 @@ def install_overlay(emulator: Emulator, tmp_path: Path) -> None:
 
 
 def new_remote(tmp_path: Path, name: str, files: dict[str, str]) -> GitRemote:
-    bare, work = tmp_path / f"{name}.git", tmp_path / f"{name}-work"
-    git("init", "-q", "--bare", "--initial-branch=main", str(bare))
-    git("init", "-q", "--initial-branch=main", str(work))
-    git("config", "user.name", "Test Author", cwd=work)
-    git("config", "user.email", "author@example.com", cwd=work)
-    git("remote", "add", "origin", str(bare), cwd=work)
-    remote = GitRemote(bare=bare, work=work)
-    remote.push(files)
-    return remote
+    return init_remote(tmp_path / f"{name}.git", tmp_path / f"{name}-work", files)
 
 
 def web(name: str, namespace: str) -> str:
@@ -199,14 +194,7 @@ def tenant_cluster(emulator: Emulator, tmp_path: Path) -> Any:
 
 def _reconciler(remote: GitRemote, cluster: Cluster, tmp_path: Path, **kw: Any) -> Any:
     settings = RepositorySettings(name="team-a", url=str(remote.bare), prune=True, **kw)
-    return RepositoryReconciler(
-        settings,
-        cluster=cluster,
-        centers=lambda: Centers((), cache_dir=tmp_path / "centers"),
-        metrics=Metrics(),
-        cache_dir=tmp_path / "cache",
-        inventory_namespace="gitops-vela-system",
-    )
+    return make_reconciler(settings, cluster, tmp_path)
 
 
 def test_a_service_account_the_daemon_may_not_impersonate_fails_that_repository_clearly(

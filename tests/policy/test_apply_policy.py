@@ -12,26 +12,9 @@ from vela_emulator import Emulator
 from gitops_vela.cli import main
 from gitops_vela.cluster import Cluster
 from gitops_vela.model.labels import OWNER
-from tests.policy.tenants import DEFINITIONS, EVIL, TEAM_A_POLICY, app, write
+from tests.policy.tenants import DEFINITIONS, app, write
 
 pytestmark = pytest.mark.reliability
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    return write(
-        tmp_path / "team-a",
-        {
-            **DEFINITIONS,
-            "apps/evil/vela.yaml": EVIL,
-            "apps/good/vela.yaml": app("good", "team-a-dev"),
-        },
-    )
-
-
-@pytest.fixture
-def policy(tmp_path: Path) -> Path:
-    return write(tmp_path, {"policy.yaml": TEAM_A_POLICY}) / "policy.yaml"
 
 
 @pytest.fixture

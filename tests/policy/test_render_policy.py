@@ -15,23 +15,6 @@ from gitops_vela.settings.tree import PolicySettings
 from tests.policy.tenants import DEFINITIONS, EVIL, TEAM_A_POLICY, app, write
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    return write(
-        tmp_path / "team-a",
-        {
-            **DEFINITIONS,
-            "apps/evil/vela.yaml": EVIL,
-            "apps/good/vela.yaml": app("good", "team-a-dev"),
-        },
-    )
-
-
-@pytest.fixture
-def policy(tmp_path: Path) -> Path:
-    return write(tmp_path, {"policy.yaml": TEAM_A_POLICY}) / "policy.yaml"
-
-
 def test_validate_reports_each_refused_object_at_its_trait_and_definition(
     repo: Path, policy: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

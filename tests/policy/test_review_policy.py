@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gitops_vela.cli import main
-from tests.policy.tenants import ADMIN_BINDING, DEFINITIONS, TEAM_A_POLICY, app, write
+from tests.policy.tenants import ADMIN_BINDING, DEFINITIONS, app
 from tests.review.conftest import Repo
 
 
@@ -20,11 +20,6 @@ def team_a(tmp_path: Path) -> Repo:
     repo.commit("team A's shop")
     repo.branch("feature")
     return repo
-
-
-@pytest.fixture
-def policy(tmp_path: Path) -> Path:
-    return write(tmp_path, {"policy.yaml": TEAM_A_POLICY}) / "policy.yaml"
 
 
 def _add_admin_binding(repo: Repo) -> None:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -15,17 +13,7 @@ from vela_emulator.pytest_plugin import Kubectl
 
 from gitops_vela.cli import main
 from tests.provenance.conftest import SAMPLE
-
-
-def _git(*args: str, cwd: Path) -> None:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-    }
-    subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
+from tests.review.conftest import Repo
 
 
 @pytest.fixture
@@ -38,16 +26,15 @@ def pull_request(tmp_path: Path) -> Path:
     # The base's values only: each of shop's environments sets its own replicas.
     text = appfile.read_text()
     appfile.write_text(text[: text.index("\nenvironments:")] + "\n")
-    _git("init", "-q", "-b", "main", cwd=repo)
-    _git("add", "-A", cwd=repo)
-    _git("commit", "-qm", "base", cwd=repo)
-    _git("checkout", "-qb", "pr", cwd=repo)
+    history = Repo(repo)
+    history.commit("base")
+    history.git("checkout", "-qb", "pr")
     appfile.write_text(appfile.read_text().replace("replicas: 3", "replicas: 4", 1))
     definition = repo / "definitions/cloneset.yaml"
     text = definition.read_text()
     assert "default: 10" in text
     definition.write_text(text.replace("default: 10", "default: 30", 1))
-    _git("commit", "-qam", "pr", cwd=repo)
+    history.commit("pr")
     return repo
 
 
@@ -124,10 +111,9 @@ def environments_pull_request(tmp_path: Path) -> Path:
     staging sets its own), and adding a staging overlay file for frontend's replicas."""
     repo = tmp_path / "sample-repo"
     shutil.copytree(SAMPLE, repo)
-    _git("init", "-q", "-b", "main", cwd=repo)
-    _git("add", "-A", cwd=repo)
-    _git("commit", "-qm", "base", cwd=repo)
-    _git("checkout", "-qb", "pr", cwd=repo)
+    history = Repo(repo)
+    history.commit("base")
+    history.git("checkout", "-qb", "pr")
     appfile = repo / "apps/shop/vela.yaml"
     text = appfile.read_text()
     assert "scaler: {replicas: 5}" in text and "    scaler:\n      replicas: 2\n" in text
@@ -138,8 +124,7 @@ def environments_pull_request(tmp_path: Path) -> Path:
     (repo / "apps/shop/vela.staging.yaml").write_text(
         "services:\n  frontend:\n    scaler:\n      replicas: 2\n"
     )
-    _git("add", "-A", cwd=repo)
-    _git("commit", "-qm", "pr", cwd=repo)
+    history.commit("pr")
     return repo
 
 

@@ -78,9 +78,11 @@ def branch_file(remote: Remote, path: str, branch: str = BRANCH) -> str | None:
             return None
 
 
-def app_doc(remote: Remote, app: str) -> dict[str, Any]:
-    text = branch_file(remote, f"apps/{app}.yaml")
-    assert text is not None
+def app_doc(remote: Remote, app: str, folder: str = "") -> dict[str, Any]:
+    """``app``'s status file, in an environment's ``folder`` if given."""
+    path = f"{folder}/apps/{app}.yaml" if folder else f"apps/{app}.yaml"
+    text = branch_file(remote, path)
+    assert text is not None, f"no {path}"
     doc = yaml.safe_load(text)
     assert isinstance(doc, dict)
     return doc

@@ -8,27 +8,18 @@ from pathlib import Path
 
 import git
 import pytest
-import yaml
 
 from gitops_vela.cli import main
 from gitops_vela.errors import StatusError
 from gitops_vela.model.status import Health, SyncState
 from gitops_vela.status import StatusWriter
 from tests.source.gitrepos import Remote
-from tests.status.helpers import BRANCH, branch_commits, branch_file, status
+from tests.status.helpers import BRANCH, app_doc, branch_commits, branch_file, status
 
 
 def writer_for(remote: Remote, tmp_path: Path, environment: str) -> StatusWriter:
     cache = tmp_path / f"cache-{environment or 'base'}"
     return StatusWriter.for_url(remote.url, cache_dir=cache, folder=environment)
-
-
-def env_doc(remote: Remote, environment: str, app: str) -> dict[str, object]:
-    text = branch_file(remote, f"{environment}/apps/{app}.yaml")
-    assert text is not None, f"no {environment}/apps/{app}.yaml"
-    doc = yaml.safe_load(text)
-    assert isinstance(doc, dict)
-    return doc
 
 
 def test_each_environment_writes_its_own_folder(remote: Remote, tmp_path: Path) -> None:
@@ -45,8 +36,8 @@ def test_each_environment_writes_its_own_folder(remote: Remote, tmp_path: Path) 
         "prod/README.md",
         "prod/apps/shop.yaml",
     }
-    assert env_doc(remote, "staging", "shop")["health"] == "Progressing"
-    assert env_doc(remote, "prod", "shop")["health"] == "Healthy"
+    assert app_doc(remote, "shop", "staging")["health"] == "Progressing"
+    assert app_doc(remote, "shop", "prod")["health"] == "Healthy"
     assert "| shop |" in (branch_file(remote, "prod/README.md") or "")
     assert (branch_file(remote, "prod/README.md") or "").startswith("# gitops-vela status: prod\n")
     assert "blog" not in (branch_file(remote, "prod/README.md") or "")
@@ -62,7 +53,7 @@ def test_a_complete_write_removes_only_apps_of_its_own_folder(
     prod.write([status("shop")])  # blog removed from prod's render
 
     assert branch_file(remote, "prod/apps/blog.yaml") is None
-    assert env_doc(remote, "staging", "blog")["health"] == "Healthy"
+    assert app_doc(remote, "blog", "staging")["health"] == "Healthy"
 
 
 def test_a_writer_reads_back_only_its_folder(remote: Remote, tmp_path: Path) -> None:
@@ -118,7 +109,7 @@ def test_concurrent_pushes_from_several_environments_lose_no_commit(
     lost = [sha for shas in made.values() for sha in shas if sha not in history]
     assert not lost  # every commit any daemon pushed is on the branch
     for env in environments:
-        doc = env_doc(remote, env, "shop")
+        doc = app_doc(remote, "shop", env)
         assert doc["message"] == f"{env} {rounds - 1}"
         assert doc["health"] == "Healthy" and doc["sync"] == str(SyncState.SYNCED)
 

@@ -23,6 +23,19 @@ def cluster(emulator: Emulator) -> Iterator[Cluster]:
         yield client
 
 
+def edit_replicas(cluster: Cluster, namespace: str, name: str, count: int) -> None:
+    """What ``kubectl edit`` does to a Deployment's replicas: a patch by another field manager."""
+    resource = cluster.resource("apps/v1", "Deployment")
+    cluster.transport.request(
+        "PATCH",
+        resource.path(namespace, name),
+        verb="patch",
+        query={"fieldManager": "kubectl-edit"},
+        body={"spec": {"replicas": count}},
+        content_type="application/merge-patch+json",
+    )
+
+
 def app(name: str, *objects: dict[str, Any], namespace: str = "shop", **extra: Any) -> RenderedApp:
     """A rendered app as foundation would hand it over (namespaces set, labels added)."""
     owned = []

@@ -9,21 +9,9 @@ from gitops_vela.model.changes import Action
 from gitops_vela.model.objects import ObjectRef
 from gitops_vela.model.status import SyncState
 from gitops_vela.sync import SyncOptions, sync_apps
-from tests.sync.conftest import app, deployment
+from tests.sync.conftest import app, deployment, edit_replicas
 
 WEB = ObjectRef("apps", "Deployment", "shop", "web", "v1")
-
-
-def _edit(cluster: Cluster, replicas: int) -> None:
-    resource = cluster.resource("apps/v1", "Deployment")
-    cluster.transport.request(
-        "PATCH",
-        resource.path("shop", "web"),
-        verb="patch",
-        query={"fieldManager": "kubectl-edit"},
-        body={"spec": {"replicas": replicas}},
-        content_type="application/merge-patch+json",
-    )
 
 
 def _live_replicas(cluster: Cluster) -> int:
@@ -37,7 +25,7 @@ def test_detect_reports_the_drifted_fields_and_writes_nothing(
 ) -> None:
     shop = app("shop", deployment("web", replicas=2))
     assert sync_apps(cluster, [shop]).ok
-    _edit(cluster, 5)
+    edit_replicas(cluster, "shop", "web", 5)
     emulator.counters.reset()
     writes = cluster.writes
     result = sync_apps(cluster, [shop], options=SyncOptions(drift="detect")).apps[0]
@@ -52,7 +40,7 @@ def test_detect_reports_the_drifted_fields_and_writes_nothing(
 
 def test_ignore_leaves_drift_but_applies_git_changes(cluster: Cluster) -> None:
     assert sync_apps(cluster, [app("shop", deployment("web", replicas=2))]).ok
-    _edit(cluster, 5)
+    edit_replicas(cluster, "shop", "web", 5)
     kept = sync_apps(
         cluster, [app("shop", deployment("web", replicas=2))], options=SyncOptions(drift="ignore")
     )
@@ -65,7 +53,7 @@ def test_ignore_leaves_drift_but_applies_git_changes(cluster: Cluster) -> None:
 def test_correct_reapplies_unless_the_object_is_held(cluster: Cluster) -> None:
     shop = app("shop", deployment("web", replicas=2))
     assert sync_apps(cluster, [shop]).ok
-    _edit(cluster, 5)
+    edit_replicas(cluster, "shop", "web", 5)
     held = SyncOptions(held={WEB: "not corrected for 10 s more: it was corrected 3 times"})
     web = sync_apps(cluster, [shop], options=held).apps[0].changes.changes[0]
     assert web.dry_run and "corrected 3 times" in web.reason and _live_replicas(cluster) == 5

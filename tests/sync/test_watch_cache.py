@@ -17,7 +17,8 @@ from gitops_vela.cluster.watchcache import LiveChange, Reflector, Scope, WatchCa
 from gitops_vela.model.labels import OWNER
 from gitops_vela.model.owned import OwnedView, owned_view, same_owned
 from gitops_vela.sync import SyncOptions, sync_apps
-from tests.sync.conftest import app, config_map, deployment
+from tests.emulator.helpers import eventually
+from tests.sync.conftest import app, config_map, deployment, edit_replicas
 
 FAST = RetryPolicy(attempts=2, base=0.01, cap=0.05, timeout=5.0)
 HOLD = 4.0  # seconds the emulator holds a watch request (time enough for a few writes)
@@ -52,13 +53,6 @@ class Recorder:
             return found[-1]
 
 
-def wait_until(test: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not test():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
-
-
 def open_watch(reflector: Reflector) -> Stream:
     """The reflector's watch once its request is answered.
 
@@ -66,15 +60,8 @@ def open_watch(reflector: Reflector) -> Stream:
     the emulator picks a request's fault before it answers, and ``_stream`` is set
     only once the answer came (arming while it is None races with the reconnect).
     """
-    found: list[Stream] = []
-
-    def is_open() -> bool:
-        stream = reflector._stream
-        found[:] = [stream] if stream is not None else []
-        return bool(found)
-
-    wait_until(is_open)
-    return found[0]
+    stream: Stream = eventually(lambda: reflector._stream)
+    return stream
 
 
 @pytest.fixture
@@ -90,16 +77,7 @@ def cached(cluster: Cluster) -> Iterator[tuple[Cluster, WatchCache, Recorder]]:
 def _scale(emulator: Emulator, name: str, replicas: int) -> None:
     """Another client edits the Deployment (as ``kubectl edit`` would)."""
     with Cluster(emulator.client_configuration(), retry=FAST) as other:
-        resource = other.resource("apps/v1", "Deployment")
-        body = {"spec": {"replicas": replicas}}
-        other.transport.request(
-            "PATCH",
-            resource.path("shop", name),
-            verb="patch",
-            query={"fieldManager": "kubectl-edit"},
-            body=body,
-            content_type="application/merge-patch+json",
-        )
+        edit_replicas(other, "shop", name, replicas)
 
 
 def test_a_quiet_sync_sends_no_list_and_a_live_edit_is_reported(
@@ -197,9 +175,9 @@ def test_an_expired_watch_lists_again_and_reports_what_it_missed(
     stream = open_watch(reflector)
     gone = emulator.faults.add(verb="watch", resource="deployments", status=410, times=1)
     stream.close()  # the reconnect is answered 410 (an HTTP status, not an ERROR event)
-    wait_until(lambda: gone.hits == 1)
-    wait_until(lambda: reflector.lists >= 2)
-    wait_until(lambda: reflector.in_step)
+    eventually(lambda: gone.hits == 1)
+    eventually(lambda: reflector.lists >= 2)
+    eventually(lambda: reflector.in_step)
     _scale(emulator, "web", 2)
     recorder.wait_for(lambda c: c.new is not None and c.new.get("spec", {}).get("replicas") == 2)
 
@@ -219,7 +197,7 @@ def test_history_expired_on_the_server_is_a_relist(tmp_path: Path) -> None:
             # while more changes than it keeps are made: it then resumes from too old a version.
             held = emu.faults.add(verb="watch", resource="deployments", latency=HOLD, times=1)
             stream.close()
-            wait_until(lambda: held.hits == 1)
+            eventually(lambda: held.hits == 1)
             lists, started = reflector.lists, time.monotonic()  # the reflector waits on the hold
             for i in range(6):
                 c.apply(
@@ -255,10 +233,10 @@ def test_the_cache_survives_an_api_server_restart(tmp_path: Path) -> None:
         assert sync_apps(client, [app("shop", deployment("web"))]).ok
         (reflector,) = [r for r in cache.reflectors if r.scope.resource.kind == "Deployment"]
         first.stop()
-        wait_until(lambda: not reflector.in_step)
+        eventually(lambda: not reflector.in_step)
         assert cache.list(reflector.scope.resource, namespace="", label_selector=OWNER) is None
         second = Emulator(port=port, snapshot=state, kubeconfig=kubeconfig).start()
-        wait_until(lambda: reflector.in_step, timeout=15)
+        eventually(lambda: reflector.in_step, timeout=15)
         _scale(second, "web", 5)
         recorder.wait_for(
             lambda ch: ch.new is not None and ch.new.get("spec", {}).get("replicas") == 5
