@@ -678,7 +678,7 @@ class RepositoryReconciler:
             requests = dict(part.requests)
         order = [a.name for a in render.apps] + sorted(failed & memory.keys())
         apps_now = tuple(memory[n] for n in order if n in memory)
-        carried = frozenset(a.app for a in apps_now) - {a.name for a in chosen}
+        carried = frozenset(a.app for a in apps_now) - {a.name for a in chosen.apps} - kept.keys()
         return SyncResult(apps_now, requests, carried=carried)
 
     def _statuses(
