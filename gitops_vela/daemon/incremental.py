@@ -19,12 +19,14 @@ app name, an object two apps render) answers "render everything": being
 wrong here would leave an app rendered from an older commit, so doubt costs a
 full render, never a stale one. The merged render is complete, so the
 repository-wide guards (prune limit, empty render, apps removed from Git)
-still see every app.
+still see every app. A replica that reconciles a share of the apps
+(``daemon/shards.py``) renders only the changed Appfiles of its share
+(``owned``): its render is complete for its share, which the guards judge.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 
 import orjson
@@ -93,6 +95,24 @@ def changed_definitions(before: Catalog, after: Catalog) -> frozenset[str]:
     names |= {_name(ref) for ref in old.keys() & new.keys() if old[ref] != new[ref]}
     names |= {d.name for d in after.every if uses_revision(d)}
     return frozenset(names)
+
+
+def owned(
+    dirty: Collection[str],
+    previous: Rendered,
+    index: DependencyIndex,
+    owns: Callable[[str], bool],
+) -> frozenset[str]:
+    """The ``dirty`` Appfiles of a replica's share (``previous`` is a render of it): those
+    that rendered one of its apps last time, name one now, or name none (a broken
+    Appfile is every replica's concern). The others are another replica's to render."""
+    before = _paths(previous.render)
+
+    def ours(path: str) -> bool:
+        entry = index.entries.get(path)
+        return path in before or (entry is not None and (not entry.name or owns(entry.name)))
+
+    return frozenset(p for p in dirty if ours(p))
 
 
 def wanted_names(previous: Rendered, dirty: Collection[str], index: DependencyIndex) -> set[str]:

@@ -14,7 +14,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -56,9 +56,14 @@ class LeaseLock:
         identity: str,
         duration: float,
         clock: Clock = lambda: datetime.now(UTC),
+        labels: Mapping[str, str] | None = None,
+        annotations: Mapping[str, str] | None = None,
     ) -> None:
         self.cluster, self.namespace, self.name = cluster, namespace, name
         self.identity, self.duration, self._clock = identity, duration, clock
+        # written with every renewal: what the holder says (the shard claims, daemon/shards.py)
+        self.labels = dict(labels or {})
+        self.annotations = dict(annotations or {})
 
     def try_acquire_or_renew(self) -> bool:
         """True when this replica holds the Lease after the call."""
@@ -103,6 +108,10 @@ class LeaseLock:
             renewTime=_micro_time(now),
         )
         metadata: dict[str, Any] = {"name": self.name, "namespace": self.namespace}
+        if self.labels:
+            metadata["labels"] = dict(self.labels)
+        if self.annotations:
+            metadata["annotations"] = dict(self.annotations)
         if live is not None:
             metadata["resourceVersion"] = live["metadata"]["resourceVersion"]
         return {

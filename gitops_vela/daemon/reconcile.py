@@ -46,6 +46,7 @@ from gitops_vela.daemon.incremental import (
     bound_to,
     dirty_appfiles,
     merge,
+    owned,
     wanted_names,
 )
 from gitops_vela.daemon.leases import default_identity
@@ -55,6 +56,7 @@ from gitops_vela.daemon.promotion import Promotion, Verdict
 from gitops_vela.daemon.report import app_statuses, repository_reason
 from gitops_vela.daemon.reporting import ReconcileReport, RunReporter, changed_objects
 from gitops_vela.daemon.rollouts import ROLLOUT_FILE, Rollouts, rollout_yaml
+from gitops_vela.daemon.shards import WHOLE, Share
 from gitops_vela.daemon.waves import Phase, Rollout
 from gitops_vela.errors import ClusterUnreachable, GitopsVelaError, SourceError, StatusError
 from gitops_vela.logs import get_logger
@@ -194,6 +196,7 @@ class RepositoryReconciler:
         self._rendered_apps = 0  # Appfiles the last run rendered
         self._center_errors: tuple[str, ...] = ()  # centers this run could not fetch
         self.last_report: ReconcileReport | None = None
+        self._share = WHOLE  # the apps this replica reconciles (daemon/shards.py)
 
     @property
     def name(self) -> str:
@@ -208,8 +211,10 @@ class RepositoryReconciler:
         )
         return Promotion(settings.promotion, read=staging.read, clock=time.time)
 
-    def run(self) -> ReconcileReport:
+    def run(self, share: Share = WHOLE) -> ReconcileReport:
+        """One reconcile of the apps of ``share`` (all of them unless sharded by app)."""
         started = time.monotonic()
+        self._take_share(share)
         self._cluster_reached = None
         self._center_errors = ()
         self._planned = 0
@@ -222,6 +227,16 @@ class RepositoryReconciler:
             self.last_report = report
             self.reporter.run(report)
         return report
+
+    def _take_share(self, share: Share) -> None:
+        """A new share is rendered afresh and its statuses read again from the branch
+        (apps gained come with their history, apps given away are another's now)."""
+        if share.key != self._share.key:
+            self._memory.statuses = None
+        self._share = share
+
+    def _owns(self) -> Callable[[str], bool] | None:
+        return None if self._share.whole else self._share.owns
 
     # ------------------------------------------------------------------ the pipeline
 
@@ -324,13 +339,15 @@ class RepositoryReconciler:
         self, snapshot: Snapshot, centers: CenterDefinitions
     ) -> tuple[RepositoryRender, bool]:
         self._center_errors = centers.errors
-        key = (snapshot.sha, centers.digest)
+        # the share is part of what was rendered: another share renders afresh
+        digest = f"{centers.digest}|{self._share.key}" if self._share.key else centers.digest
+        key = (snapshot.sha, digest)
         if self._memory.render is not None and self._memory.render_key == key:
             return self._memory.render, False
         started = time.monotonic()
         root = snapshot.path(self.settings.path)
         catalog = load_catalog(root, origin=self.name, centers=centers.dirs)
-        incremental = self._render_changed(snapshot, root, catalog, centers.digest)
+        incremental = self._render_changed(snapshot, root, catalog, digest)
         if incremental is None:
             render = self._render_repository(snapshot, catalog)
             self._rendered_apps = len(render.apps) + len(render.failures)
@@ -362,6 +379,7 @@ class RepositoryReconciler:
             app_globs=self.settings.app_globs,
             catalog=catalog,
             apps=apps,
+            owns=self._owns(),
             settings=self._render_settings,
             policy=self.settings.policy,
             environment=self.settings.environment,
@@ -397,6 +415,8 @@ class RepositoryReconciler:
         )
         if dirty is None:
             return None
+        if (owns := self._owns()) is not None:  # another replica renders the others
+            dirty = owned(dirty, previous, index, owns)
         fresh = self._render_repository(
             snapshot, catalog, apps=wanted_names(previous, dirty, index)
         )
@@ -590,6 +610,7 @@ class RepositoryReconciler:
             options=self._options,
             last_good=self._memory.last_good,
             books=self.cluster,
+            owns=self._owns(),
         )
         removed = tuple(a for a in result.apps if a.removed)
         if result.removed_kept and self.settings.prune:
@@ -697,6 +718,8 @@ class RepositoryReconciler:
             removed=removed,
             previous=previous,
         )
+        if (owns := self._owns()) is not None:  # a broken Appfile's status: its owner's
+            statuses = {app: status for app, status in statuses.items() if owns(app)}
         if self.promotion is not None:
             statuses = self.promotion.statuses(
                 statuses, snapshot=snapshot, tip=self._tip or snapshot.sha
@@ -717,6 +740,10 @@ class RepositoryReconciler:
                     self._memory.statuses = self.writer.read()
                 except StatusError as exc:
                     log.warning("status branch unreadable; starting fresh", error=exc.message)
+                if (owns := self._owns()) is not None:  # the other apps are other replicas'
+                    self._memory.statuses = {
+                        a: s for a, s in self._memory.statuses.items() if owns(a)
+                    }
         return self._memory.statuses
 
     def _write_status(self, statuses: dict[str, AppStatus]) -> bool:
@@ -725,7 +752,7 @@ class RepositoryReconciler:
             return False
         document = self.rollouts.document() if self.rollouts is not None else None
         files = {ROLLOUT_FILE: rollout_yaml(document)} if document is not None else {}
-        commit = self.writer.write(statuses.values(), complete=True, files=files)
+        commit = self.writer.write(statuses.values(), complete=True, files=files, owns=self._owns())
         if commit is not None:
             log.info("status committed", branch=self.writer.branch, commit=commit[:12])
         return commit is not None

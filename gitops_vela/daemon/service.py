@@ -23,7 +23,7 @@ from gitops_vela.daemon.reconcile import RepositoryReconciler
 from gitops_vela.daemon.reporting import ReconcileReport
 from gitops_vela.daemon.runs import RunLog
 from gitops_vela.daemon.scheduler import RepositoryScheduler
-from gitops_vela.daemon.shards import Sharding
+from gitops_vela.daemon.shards import WHOLE, Sharding, Share
 from gitops_vela.errors import ConfigError
 from gitops_vela.logs import get_logger
 from gitops_vela.model.diagnostics import Diagnostic
@@ -36,12 +36,21 @@ log = get_logger("gitops_vela.daemon")
 class Daemon:
     """Start it, let the scheduler run, stop it (bounded)."""
 
-    def __init__(self, settings: Settings, *, cluster: Cluster, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        cluster: Cluster,
+        metrics: Metrics,
+        identity: str | None = None,
+    ) -> None:
         self.settings = settings
+        self.identity = identity or default_identity()  # in Leases: who holds them
         self.metrics = metrics
         self.cluster = cluster
         self._lock = threading.Lock()
         self._reconcilers: dict[str, RepositoryReconciler] = {}
+        self._shares: dict[str, Share] = {}  # sharded by app: each repository's, as last seen
         self.runs = RunLog(metrics)
         # Lists of what apps own are answered from watches (see daemon/live.py).
         self.watch = WatchCache(
@@ -124,7 +133,7 @@ class Daemon:
             self.cluster,
             namespace=settings.namespace,
             name=election.lease_name,
-            identity=default_identity(),
+            identity=self.identity,
             duration=election.lease_duration,
         )
         return LeaderElection(
@@ -142,15 +151,32 @@ class Daemon:
             self.cluster,
             namespace=settings.namespace,
             prefix=election.lease_name,
-            identity=default_identity(),
+            identity=self.identity,
             duration=election.lease_duration,
             repositories=lambda: [r.name for r in self.settings.repositories if not r.suspend],
             on_change=self._reshard,
             renew_every=max(1.0, election.lease_duration / 5),
+            app_shards=election.app_shards,
+            split=self._splits,
         )
 
+    def _splits(self, name: str) -> bool:
+        """Whether a repository's apps may spread over replicas: not with a rollout (its
+        waves and record are one) or a rendered branch (written whole, every app)."""
+        repo = self.settings.repository(name)
+        return repo is not None and repo.rollout is None and repo.rendered is None
+
     def _reshard(self, held: frozenset[str]) -> None:
-        self._apply_repositories(tuple(r for r in self.settings.repositories if r.name in held))
+        """Schedule the repositories held; run at once those whose share of apps changed."""
+        started = self._apply_repositories(
+            tuple(r for r in self.settings.repositories if r.name in held)
+        )
+        assert self.shards is not None
+        shares = {name: self.shards.share(name) for name in held}
+        moved = {n for n, share in shares.items() if self._shares.get(n) != share}
+        self._shares = shares
+        for name in sorted(moved - started):
+            self.scheduler.trigger(name)
 
     def _mine(self, repositories: tuple[RepositorySettings, ...]) -> tuple[RepositorySettings, ...]:
         """The repositories this replica reconciles: all, or its shard."""
@@ -222,13 +248,13 @@ class Daemon:
 
     # ------------------------------------------------------------------ runs
 
-    def _run_one(self, name: str) -> bool:
+    def _run_one(self, name: str, share: Share = WHOLE) -> bool:
         with self._lock:
             reconciler = self._reconcilers.get(name)
         if reconciler is None:
             return True
         try:
-            report: ReconcileReport | None = reconciler.run()
+            report: ReconcileReport | None = reconciler.run(share)
         except Exception:  # a bug must not kill the scheduler thread
             log.exception("reconcile crashed", repo=name)
             report = None

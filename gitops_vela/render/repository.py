@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ def render_repository(
     app_globs: Sequence[str] = DEFAULT_APP_GLOBS,
     catalog: Catalog | None = None,
     apps: Collection[str] | None = None,
+    owns: Callable[[str], bool] | None = None,
     settings: RenderSettings | None = None,
     policy: PolicySettings | None = None,
     environment: str = "",
@@ -50,6 +51,9 @@ def render_repository(
     ``policy``: the repository's ``policy:``; objects it refuses leave their app for
     ``RenderedApp.refused`` (``tenancy``), so no later stage sends them.
     ``environment``: whose values the Appfiles take ("" = the base, see ``render.environments``).
+    ``owns``: the apps this replica renders (its shard, ``daemon.shards.Share``); the
+    others are only loaded. An Appfile too broken to name its app is kept: every
+    replica must know the repository has one.
 
     Returned manifests may be shared with the render cache: treat them as read-only.
     """
@@ -63,6 +67,9 @@ def render_repository(
         wanted = set(apps)
         loaded = [a for a in loaded if a.name in wanted]
         failures = [f for f in failures if f.name in wanted]
+    if owns is not None:
+        loaded = [a for a in loaded if owns(a.name)]
+        failures = [f for f in failures if not f.name or owns(f.name)]
     evaluated, more = evaluate_apps(
         loaded,
         repo=repo,

@@ -298,7 +298,7 @@ def _leader_election(data: Mapping[str, Any], *, issues: _Collector) -> LeaderEl
         issues.add(("leaderElection", "leaseDuration"), "must be at least 3s")
     return LeaderElectionSettings(
         enabled=data.get("enabled", "mode" in data),  # naming a mode turns it on
-        **_given(data, lease_name="leaseName", mode="mode"),
+        **_given(data, lease_name="leaseName", mode="mode", app_shards="appShards"),
         **_present(lease_duration=duration),
     )
 

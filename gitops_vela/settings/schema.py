@@ -69,6 +69,8 @@ CONFIG_SCHEMA: dict[str, Any] = {
                 "mode": {"enum": ["leader", "shard"]},
                 "leaseName": _NAME,
                 "leaseDuration": _DURATION_SCHEMA,
+                # mode shard: apps of a repository spread over this many buckets (0: whole)
+                "appShards": {"type": "integer", "minimum": 0, "maximum": 1024},
             },
         },
         "repositories": {

@@ -183,6 +183,7 @@ class LeaderElectionSettings:
     lease_name: str = "gitops-vela"
     lease_duration: float = 15.0
     mode: str = "leader"  # "shard": repositories spread over replicas (daemon/shards.py)
+    app_shards: int = 0  # shard mode: buckets of apps per repository (0: whole repositories)
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,6 +47,18 @@ class BranchState:
     files: Mapping[str, str]  # path -> blob sha, for README.md, rollout.yaml and apps/*.yaml
 
 
+# What a push that lost a race says: the branch moved before ours arrived ("[rejected]",
+# "fetch first"), or while ours was updating the ref (the ref's lock was taken).
+_LOST_RACE = (
+    "[rejected]",
+    "non-fast-forward",
+    "fetch first",
+    "failed to update ref",
+    "cannot lock ref",
+    "incorrect old value provided",
+)
+
+
 class StatusBranch:
     """The status branch of one remote, through a ``RemoteCache``'s object store.
 
@@ -153,7 +165,8 @@ class StatusBranch:
         return self._git(args, env=identity, stdin=message).strip()
 
     def push(self, commit: str) -> bool:
-        """Push ``commit`` to the branch; False when the remote moved (non-fast-forward)."""
+        """Push ``commit`` to the branch; False when the remote moved (non-fast-forward, or
+        another push updating the ref at the same moment: replicas sharing a repository)."""
         try:
             self.remote.runner.run(
                 ["push", "--quiet", self.remote.url, f"{commit}:{self.remote_ref}"],
@@ -161,9 +174,7 @@ class StatusBranch:
                 op="push",
             )
         except SourceError as exc:
-            if any(
-                mark in exc.message for mark in ("[rejected]", "non-fast-forward", "fetch first")
-            ):
+            if any(mark in exc.message for mark in _LOST_RACE):
                 return False
             raise StatusError(f"{self.remote.display_url}: {exc.message}") from exc
         self._git(["update-ref", self._local_ref, commit])

@@ -147,6 +147,7 @@ class StatusWriter:
         *,
         complete: bool = True,
         files: Mapping[str, str] | None = None,
+        owns: Callable[[str], bool] | None = None,
     ) -> str | None:
         """Record ``statuses``; the new commit's sha, or None when nothing worth it changed.
 
@@ -161,6 +162,10 @@ class StatusWriter:
 
         ``files``: other files of the branch to keep at this content (path ->
         text, e.g. ``rollout.yaml``), written when they differ from the branch.
+
+        ``owns``: the apps this writer answers for (a replica's shard of the
+        repository): ``complete`` then means every app *it owns*, and the files of
+        the others, which other replicas write, are never removed.
         """
         desired = {s.app: sanitise(s) for s in statuses}
         extra = dict(files or {})
@@ -169,22 +174,27 @@ class StatusWriter:
         if (
             self._known is not None
             and extra == self._known_files
-            and not self._differs(self._known, desired, complete)
+            and not self._differs(self._mine(self._known, owns), desired, complete)
         ):
             return None
         try:
-            return self._write(desired, complete=complete, files=extra)
+            return self._write(desired, complete=complete, files=extra, owns=owns)
         except SourceError as exc:  # the remote is down or refused us, or Git failed
             raise StatusError(exc.message, retryable=exc.retryable) from exc
 
     def _write(
-        self, desired: Mapping[str, AppStatus], *, complete: bool, files: Mapping[str, str]
+        self,
+        desired: Mapping[str, AppStatus],
+        *,
+        complete: bool,
+        files: Mapping[str, str],
+        owns: Callable[[str], bool] | None,
     ) -> str | None:
         planned: list[_Plan] = []
 
         def build(state: BranchState) -> str | None:
             previous = self._previous(state)
-            plan = self._plan(state, previous, desired, complete=complete)
+            plan = self._plan(state, previous, desired, complete=complete, owns=owns)
             for path, text in files.items():
                 if self._file_differs(state, path, text):
                     plan.put[path] = text
@@ -228,6 +238,12 @@ class StatusWriter:
         return result
 
     @staticmethod
+    def _mine(
+        statuses: Mapping[str, AppStatus], owns: Callable[[str], bool] | None
+    ) -> Mapping[str, AppStatus]:
+        return statuses if owns is None else {a: s for a, s in statuses.items() if owns(a)}
+
+    @staticmethod
     def _differs(
         known: Mapping[str, AppStatus], desired: Mapping[str, AppStatus], complete: bool
     ) -> bool:
@@ -241,19 +257,24 @@ class StatusWriter:
         desired: Mapping[str, AppStatus],
         *,
         complete: bool,
+        owns: Callable[[str], bool] | None = None,
     ) -> _Plan:
         result = dict(previous)
         put: dict[str, str] = {}
         changed: list[str] = []
         now = self._clock()
-        for change in status_delta(previous, desired).apps:
+        for change in status_delta(self._mine(previous, owns), desired).apps:
             if not change.worth_a_commit:
                 continue
             result[change.app] = carry_since(change.previous, change.status, now=now)
             put[app_path(change.app)] = to_yaml(result[change.app])
             changed.append(change.app)
         # apps/*.yaml are ours, parseable or not: a complete write removes every other app.
-        ours = {path for path in state.files if app_of_path(path)}
+        ours = {
+            path
+            for path in state.files
+            if (app := app_of_path(path)) and (owns is None or owns(app))
+        }
         stale = {p for p in ours if app_of_path(p) not in desired} if complete else set()
         for path in stale:
             result.pop(app_of_path(path) or "", None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 from gitops_vela.cluster import Cluster
 from gitops_vela.model.rendered import RenderedApp, RepositoryRender
@@ -26,6 +26,7 @@ def sync_repository(
     last_good: Mapping[str, RenderedApp] | None = None,
     whole: bool = True,
     books: Cluster | None = None,
+    owns: Callable[[str], bool] | None = None,
 ) -> SyncResult:
     """One repository's sync, the daemon's every poll and ``apply``'s: one ``Run``.
 
@@ -39,20 +40,23 @@ def sync_repository(
     more than ``options.prune_limit`` percent at once): those apps fail instead.
     ``books`` is the daemon's own client when ``cluster`` impersonates the
     repository's ServiceAccount (it keeps the inventories: see ``Run``).
+    ``owns``: the apps of ``repo`` this replica answers for (its shard): only their
+    inventories count for the guards and for pruning apps removed from Git, so each
+    removed app is pruned by exactly one replica and the limits judge its share.
     """
     before = Counter(cluster.requests)
     run = Run.start(cluster, options or SyncOptions(), evaluate or evaluate_policy, books=books)
     failed = {f.name for f in render.failures}
     rendered = {a.name for a in render.apps}
     kept = [app for name, app in sorted((last_good or {}).items()) if name in failed - rendered]
+    ours = [i for i in run.inventories.values() if owns is None or owns(i.app)]
     if whole:
         wanted = {ref for app in [*render.apps, *kept] for ref in app.refs}
-        inventories = run.inventories.values()
-        run.prune_hold = prune_hold(run.options, inventories, render, repo=repo, wanted=wanted)
+        run.prune_hold = prune_hold(run.options, ours, render, repo=repo, wanted=wanted)
     results = apply_apps(run, [*render.apps, *kept], failed_apps=failed)
     blocked = removal_blocked(render) if whole else "only some apps were rendered"
     if not blocked:
-        results += prune_removed(run, repo=repo, known_apps=rendered | failed)
+        results += prune_removed(run, repo=repo, known_apps=rendered | failed, among=ours)
     return SyncResult(results, _sent(cluster, before), removed_kept=blocked)
 
 

@@ -30,9 +30,17 @@ def removal_blocked(render: RepositoryRender) -> str:
     return ""
 
 
-def prune_removed(run: Run, *, repo: str, known_apps: Collection[str]) -> tuple[AppResult, ...]:
-    """Prune every app of ``repo`` that has an inventory but is not in ``known_apps``."""
-    gone = [i for i in run.inventories.values() if i.repo == repo and i.app not in known_apps]
+def prune_removed(
+    run: Run,
+    *,
+    repo: str,
+    known_apps: Collection[str],
+    among: Collection[inv.Inventory] | None = None,
+) -> tuple[AppResult, ...]:
+    """Prune every app of ``repo`` that has an inventory but is not in ``known_apps``
+    (of the inventories ``among``, when given: a replica's shard)."""
+    inventories = run.inventories.values() if among is None else among
+    gone = [i for i in inventories if i.repo == repo and i.app not in known_apps]
     return tuple(_prune_app(run, found) for found in sorted(gone, key=lambda i: i.app))
 
 

@@ -13,7 +13,7 @@ import yaml
 from vela_emulator import Emulator
 
 from gitops_vela.cluster import Cluster
-from gitops_vela.daemon.shards import Sharding, assign, lease_name, owner
+from gitops_vela.daemon.shards import Sharding, Share, assign, lease_name, owner
 from gitops_vela.errors import ConfigError
 from gitops_vela.settings import load_config_file
 from tests.daemon.conftest import (
@@ -99,7 +99,8 @@ def test_a_new_owner_waits_for_the_previous_one_to_release(cluster: Cluster) -> 
     busy, inside, finish = next(iter(b_share)), threading.Event(), threading.Event()
     runs: list[str] = []
 
-    def slow(name: str) -> bool:
+    def slow(name: str, share: Share) -> bool:
+        assert share.whole  # no appShards: a repository is one unit
         runs.append(name)
         inside.set()
         return finish.wait(10)
@@ -225,6 +226,15 @@ def test_shard_mode_is_read_from_the_config(tmp_path: Path) -> None:
     path.write_text("repositories: [{url: /srv/a.git}]\nleaderElection: {mode: shard}\n")
     election = load_config_file(path, environ={}).leader_election
     assert election.enabled and election.mode == "shard"
+    assert election.app_shards == 0  # whole repositories unless asked
+    path.write_text(
+        "repositories: [{url: /srv/a.git}]\nleaderElection: {mode: shard, appShards: 256}\n"
+    )
+    assert load_config_file(path, environ={}).leader_election.app_shards == 256
+    path.write_text("repositories: [{url: /srv/a.git}]\nleaderElection: {appShards: 4096}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config_file(path, environ={})
+    assert f"{path}:2: leaderElection.appShards: " in str(caught.value)
     path.write_text("repositories: [{url: /srv/a.git}]\nleaderElection: {mode: shards}\n")
     with pytest.raises(ConfigError) as caught:
         load_config_file(path, environ={})
