@@ -13,6 +13,8 @@ emulator running in its own process:
   drift           seconds_to_correct, writes                  (one owned object edited live)
   kubectl_ratio   gitops_vela_seconds, kubectl_seconds, ratio, reapply_ratio
   memory          rss_mib (peak RSS of the gitops-vela process), all_rss_mib (and its workers)
+  shards          apps, seconds, max_share, max_rendered_share, max_requests, min_requests
+                  (3 ``gitops-vela run`` replicas sharing the repository by app)
 
 gitops-vela runs in a second process, long-lived like the daemon (one
 cluster connection and its watch cache, warm Jsonnet workers, render caches). ``requests`` and
@@ -36,6 +38,7 @@ import _apps
 import _kubectl
 from _emulator import Counts, EmulatorProcess
 from _gitops import Drift, GitopsProcess, Memory, Poll
+from _shards import ShardFigures, measure_shards
 
 REPO = "bench"
 QUICK_APPS = 100
@@ -51,6 +54,14 @@ METRICS: dict[str, tuple[str, ...]] = {
     "drift": ("seconds_to_correct", "writes"),
     "kubectl_ratio": ("gitops_vela_seconds", "kubectl_seconds", "ratio", "reapply_ratio"),
     "memory": ("rss_mib", "all_rss_mib"),
+    "shards": (
+        "apps",
+        "seconds",
+        "max_share",
+        "max_rendered_share",
+        "max_requests",
+        "min_requests",
+    ),
 }
 
 
@@ -90,6 +101,10 @@ def _targets(apps: int) -> dict[tuple[str, str], Target]:
         ),
         ("memory", "rss_mib"): Target("<= 250", lambda r: _le(r, "memory", "rss_mib", 250)),
         ("memory", "all_rss_mib"): Target("<= 600", lambda r: _le(r, "memory", "all_rss_mib", 600)),
+        ("shards", "max_share"): Target("<= 0.40", lambda r: _le(r, "shards", "max_share", 0.4)),
+        ("shards", "max_rendered_share"): Target(
+            "<= 0.40", lambda r: _le(r, "shards", "max_rendered_share", 0.4)
+        ),
     }
 
 
@@ -136,7 +151,46 @@ def measure(workdir: Path, *, apps: int, progress: Progress) -> tuple[Results, l
         polls = _gitops_polls(emulator, root, workdir / "manifests", apps, progress, notes)
         kubectl = _kubectl_runs(emulator, workdir / "manifests", progress, notes)
         _cli_runs(emulator, root, progress, notes, kubectl=kubectl)
-    return _results(polls, kubectl), notes
+        shards = _shard_runs(emulator, workdir, root, apps, progress, notes)
+    return {**_results(polls, kubectl), "shards": shards}, notes
+
+
+def _shard_runs(
+    emulator: EmulatorProcess,
+    workdir: Path,
+    root: Path,
+    apps: int,
+    progress: Progress,
+    notes: list[str],
+) -> dict[str, float | int | None]:
+    """Three daemons share the repository by app, on an emptied cluster."""
+    emulator.reset()
+    progress.step("shards: 3 gitops-vela run replicas, one repository, appShards 256")
+    before = emulator.counters()
+    figures: ShardFigures = measure_shards(
+        workdir / "shards", root, kubeconfig=emulator.kubeconfig, apps=apps, timeout=120 + apps
+    )
+    counts = _delta(before, emulator.counters())
+    for replica in figures.replicas:
+        notes.append(
+            f"shards {replica.name}: {replica.apps} apps ({100 * replica.apps / apps:.1f}%), "
+            f"rendered {replica.rendered}, {replica.changed} objects written, "
+            f"{replica.requests} requests sent"
+        )
+    notes.append(
+        f"shards: all {apps} apps reconciled {figures.seconds:.1f}s after the 3 processes "
+        f"started (start-up and Lease rounds included); emulator {counts.requests} requests, "
+        f"{counts.writes} writes (Leases and Events included)"
+    )
+    requests = [r.requests for r in figures.replicas]
+    return {
+        "apps": sum(r.apps for r in figures.replicas),
+        "seconds": figures.seconds,
+        "max_share": figures.max_share,
+        "max_rendered_share": figures.max_rendered_share,
+        "max_requests": max(requests),
+        "min_requests": min(requests),
+    }
 
 
 def _gitops_polls(

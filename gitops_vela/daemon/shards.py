@@ -55,7 +55,12 @@ Lease rule read from the claims of the live members:
 
 So the Lease count is the replica count, whatever the buckets. A repository
 with ``rollout:`` or a rendered branch is always handed over whole (its
-record and branch are written as one).
+record and branch are written as one), through its Lease. While such a
+change reaches the replicas one by one, one replica may see a repository
+whole and another split: a replica takes the whole Lease only while no other
+claims a bucket of it, and a bucket only while no other holds the whole
+Lease; with appShards set, a whole Lease acquired is held (may run) only once
+the next list shows no such claim, so the same rule as for two claims holds.
 
 **Replicas that disagree on appShards** (a changed setting rolling out) would
 split the same apps differently. Each member Lease carries its appShards
@@ -256,12 +261,15 @@ class Sharding:
         self._locks: dict[str, LeaseLock] = {}  # whole repositories' Leases
         self._held: set[Unit] = set()  # may run
         self._draining: set[Unit] = set()  # kept (Lease or claim) until the run in flight ends
-        self._pending: set[Unit] = set()  # buckets claimed, not yet seen uncontested
+        # claimed buckets (and, with appShards, whole repositories' Leases acquired) not yet
+        # seen uncontested
+        self._pending: set[Unit] = set()
         self._running: set[Unit] = set()
         self._renewed_at: dict[Unit, float] = {}
         self._member_renewed_at = 0.0
         self._claimed: frozenset[Unit] = frozenset()  # the claims the last renewal wrote
         self._others: dict[Unit, str] = {}  # buckets other live members claim -> who
+        self._leases: dict[str, str] = {}  # other Leases held by another live replica -> who
         self._cond = threading.Condition()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="sharding", daemon=True)
@@ -287,7 +295,7 @@ class Sharding:
         if self._thread.ident is not None:
             self._thread.join(timeout=10)
         with self._cond:
-            units = sorted(u for u in self._held | self._draining if not u.count)
+            units = sorted(u for u in self._held | self._draining | self._pending if not u.count)
             self._held.clear()
             self._draining.clear()
             self._pending.clear()
@@ -401,22 +409,42 @@ class Sharding:
         owners = assign(self.members, (u.key for u in units))
         return {u for u in units if owners[u.key] == self.identity}
 
+    def _rival(self, unit: Unit) -> str | None:
+        """Another live replica that claims what ``unit`` covers: the same bucket, or the
+        whole repository's Lease; for a whole repository, any of its buckets. (Both
+        kinds of unit of one repository meet only while a change of its ``rollout:``
+        or ``rendered:`` reaches the replicas one by one.)"""
+        if unit.count:
+            return self._others.get(unit) or self._leases.get(self._lock(unit.repository).name)
+        claims = [who for u, who in self._others.items() if u.repository == unit.repository]
+        return min(claims, default=None)
+
     def _confirm(self) -> None:
         """Claims written and now seen uncontested are held; contested ones wait, or are
         withdrawn by the higher identity (see the module doc)."""
+        withdrawn: list[Unit] = []
         with self._cond:
-            for unit in sorted(self._pending & self._claimed):
-                rival = self._others.get(unit)
+            for unit in sorted(self._pending):
+                if unit.count and unit not in self._claimed:
+                    continue  # not written yet
+                rival = self._rival(unit)
                 if rival is None:
                     self._pending.discard(unit)
                     self._held.add(unit)
-                    self._renewed_at[unit] = self._member_renewed_at
+                    if unit.count:
+                        self._renewed_at[unit] = self._member_renewed_at
                 elif rival < self.identity:
                     self._pending.discard(unit)
+                    withdrawn.append(unit)
+        for unit in withdrawn:
+            if not unit.count:
+                self._lock(unit.repository).release()
 
     def _renew(self) -> None:
         with self._cond:
-            holding = sorted(self._held | self._draining)
+            holding = sorted(
+                self._held | self._draining | {u for u in self._pending if not u.count}
+            )
         for unit in holding:
             if unit.count:  # a bucket: its claim was renewed with the membership
                 if self._others.get(unit) is None:
@@ -429,20 +457,22 @@ class Sharding:
             with self._cond:
                 self._held.discard(unit)
                 self._draining.discard(unit)
+                self._pending.discard(unit)
 
     def _drain(self, mine: set[Unit]) -> None:
         with self._cond:
             for unit in self._held - mine:
                 self._held.discard(unit)
                 self._draining.add(unit)
+            given_up = {u for u in self._pending - mine if not u.count}
             self._pending &= mine
             back = self._draining & mine
             self._held |= back
             self._draining -= back
             done = sorted(self._draining - self._running)
             self._draining -= set(done)
-        for unit in done:
-            if not unit.count:  # a bucket's claim goes with the next renewal
+        for unit in [*done, *sorted(given_up)]:
+            if not unit.count:  # a bucket's claim goes with the member Lease's next write
                 self._lock(unit.repository).release()
         if done:
             log.info(
@@ -456,16 +486,15 @@ class Sharding:
             wanted = sorted(mine - self._held - self._pending)
         waiting: list[Unit] = []
         for unit in wanted:
-            if unit.count:
-                if unit in self._others:
-                    waiting.append(unit)
-                else:
-                    with self._cond:
-                        self._pending.add(unit)
+            if self._rival(unit) is not None:
+                waiting.append(unit)
+            elif unit.count:
+                with self._cond:
+                    self._pending.add(unit)
             elif self._lock(unit.repository).try_acquire_or_renew():
                 self._renewed_at[unit] = time.monotonic()
-                with self._cond:
-                    self._held.add(unit)
+                with self._cond:  # with buckets about, held once no claim is seen after it
+                    (self._pending if self.app_shards else self._held).add(unit)
             else:
                 waiting.append(unit)
         if waiting:  # one line per round, not one per bucket
@@ -491,13 +520,17 @@ class Sharding:
         resource = self.cluster.resource("coordination.k8s.io/v1", "Lease")
         now, live, disagreeing = self._clock(), set(), set()
         others: dict[Unit, str] = {}
+        leases: dict[str, str] = {}
         prefix = f"{self.prefix}-member-"
         for lease in self.cluster.list_objects(resource, namespace=self.namespace):
             name = str(lease["metadata"]["name"])
-            if not name.startswith(prefix):
-                continue
             spec = lease.get("spec") or {}
             age = _age_in_durations(spec, now, self.duration)
+            if not name.startswith(prefix):
+                holder = str(spec.get("holderIdentity") or "")
+                if holder and holder != self.identity and age <= 1:
+                    leases[name] = holder
+                continue
             if spec.get("holderIdentity") and age <= 1:
                 holder = str(spec["holderIdentity"])
                 live.add(holder)
@@ -512,7 +545,7 @@ class Sharding:
             elif age > _FORGET_AFTER or not spec.get("holderIdentity"):
                 self._forget(resource.path(self.namespace, name), lease)
         self.disagreeing = tuple(sorted(disagreeing))
-        self._others = others
+        self._others, self._leases = others, leases
         return live
 
     def _forget(self, path: str, lease: dict[str, Any]) -> None:

@@ -22,6 +22,14 @@ METRICS = {
     "drift": {"seconds_to_correct", "writes"},
     "kubectl_ratio": {"gitops_vela_seconds", "kubectl_seconds", "ratio", "reapply_ratio"},
     "memory": {"rss_mib", "all_rss_mib"},
+    "shards": {
+        "apps",
+        "seconds",
+        "max_share",
+        "max_rendered_share",
+        "max_requests",
+        "min_requests",
+    },
 }
 
 
@@ -57,6 +65,10 @@ def test_run_on_five_apps_reports_every_metric(tmp_path: Path) -> None:
     assert results["memory"]["all_rss_mib"] > results["memory"]["rss_mib"]
     assert results["one_app_change"]["changed_objects"] == 2
     assert results["one_app_change"]["writes"] == 2
+    # Three replicas sharing the repository by app: between them every app, once.
+    assert results["shards"]["apps"] == 5
+    assert 0 < results["shards"]["max_share"] <= 1
+    assert results["shards"]["min_requests"] <= results["shards"]["max_requests"]
     for scenario, metrics in METRICS.items():
         for metric in metrics:
             assert metric in done.stdout, f"table lacks {scenario}.{metric}"

@@ -295,3 +295,28 @@ def test_a_replica_gaining_buckets_renders_them_afresh(cluster: Cluster, tmp_pat
     report = one.run(Share("mono", 4, frozenset(range(4))))  # the other replica left
     assert report.ok and report.rendered_apps == len(apps) and report.apps == len(apps)
     assert all(replicas(cluster, a) == 1 for a in apps)
+
+
+def test_a_repository_split_on_one_replica_and_whole_on_another_is_never_run_by_both(
+    cluster: Cluster,
+) -> None:
+    """``rollout:`` added to a sharded repository reaches the replicas one by one."""
+    clock = Clock()
+    a = sharding(cluster, "a", clock)
+    a.step(), a.step()
+    assert a.units == set(units_of("mono", 8))
+    b = sharding(cluster, "b", clock, whole=frozenset({"mono"}))  # b has the new config
+
+    def exclusive() -> None:
+        if Unit("mono") in b.units | b._pending:
+            assert not a.units, "b may hold the whole repository only once a claims nothing"
+        if Unit("mono") in a.units:
+            assert not b.units
+
+    for _ in range(4):
+        b.step(), exclusive(), a.step(), exclusive()
+    a._split = lambda repo: repo != "mono"  # a reloads the new config too
+    for _ in range(4):
+        a.step(), exclusive(), b.step(), exclusive()
+    held = [u for s in (a, b) for u in s.units]
+    assert held == [Unit("mono")]
