@@ -238,9 +238,14 @@ class RepositoryReconciler:
 
     def _take_share(self, share: Share) -> None:
         """A new share is rendered afresh and its statuses read again from the branch
-        (apps gained come with their history, apps given away are another's now)."""
-        if share.key != self._share.key:
-            self._memory.statuses = None
+        (apps gained come with their history); apps given away are another replica's to
+        report now, in its metrics as in the status branch."""
+        if share.key == self._share.key:
+            return
+        for app in self._memory.statuses or {}:
+            if not share.owns(app):
+                self.metrics.forget_app(repo=self.name, app=app)
+        self._memory.statuses = None
         self._share = share
 
     def _owns(self) -> Callable[[str], bool] | None:

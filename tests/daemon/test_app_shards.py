@@ -297,6 +297,27 @@ def test_a_replica_gaining_buckets_renders_them_afresh(cluster: Cluster, tmp_pat
     assert all(replicas(cluster, a) == 1 for a in apps)
 
 
+def test_apps_given_away_leave_this_replicas_metrics(cluster: Cluster, tmp_path: Path) -> None:
+    remote = mono(tmp_path)
+    apps = [f"app-{i:02d}" for i in range(12)]
+    one = make_reconciler(RepositorySettings(name="mono", url=remote.url), cluster, tmp_path)
+
+    def exported() -> set[str]:
+        registry = one.metrics.registry
+        return {
+            app
+            for app in apps
+            if registry.get_sample_value("gitops_vela_app_synced", {"repo": "mono", "app": app})
+            is not None
+        }
+
+    assert one.run(Share("mono", 4, frozenset(range(4)))).ok
+    assert exported() == set(apps)
+    first, _ = halves()
+    assert one.run(first).ok  # another replica joined and took the other half
+    assert exported() == set(filter(first.owns, apps))
+
+
 def test_a_repository_split_on_one_replica_and_whole_on_another_is_never_run_by_both(
     cluster: Cluster,
 ) -> None:
