@@ -3,11 +3,14 @@
 ``measure_shards`` makes a bare Git repository of the generated apps, starts
 three daemons (separate processes, as three pods) with
 ``leaderElection: {mode: shard, appShards: 256}`` against an emptied emulator,
-and waits until, between them, every app was reconciled. It reports for
-each replica the apps it applied (from its ``reconciled`` log lines: the
-apps of its share), the Appfiles it rendered and the requests it sent to the
-API server (its own ``gitops_vela_kube_requests_total``), and the seconds from
-the start to the last app reconciled. Then each replica is stopped (SIGTERM).
+and waits until, between them, every app was reconciled (the *start*). Then
+it pushes one commit that changes every app and waits until each replica
+reconciled it (the *commit*: steady state, no hand-over in it). It reports
+for each replica the apps of its share (its ``reconciled`` log lines), the
+Appfiles it rendered and the objects it wrote, and the requests it sent to
+the API server (its own ``gitops_vela_kube_requests_total``), for the start
+and for the commit; and the seconds from the start of the processes to the
+last app reconciled. Then each replica is stopped (SIGTERM).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import _apps
 import yaml
 
 REPLICAS = 3
@@ -70,9 +74,11 @@ class Replica:
 
 @dataclass(frozen=True)
 class ReplicaFigures:
+    """One replica's work in one phase (its runs in it, summed)."""
+
     name: str
-    apps: int  # apps of its share it reconciled
-    rendered: int  # Appfiles it rendered (every run)
+    apps: int  # apps of its share (its last run)
+    rendered: int  # Appfiles it rendered
     changed: int  # objects it wrote
     requests: int  # requests it sent to the API server
 
@@ -81,42 +87,62 @@ class ReplicaFigures:
 class ShardFigures:
     apps: int
     seconds: float  # from the start of the three processes to the last app reconciled
-    replicas: tuple[ReplicaFigures, ...]
+    start: tuple[ReplicaFigures, ...]
+    commit: tuple[ReplicaFigures, ...]  # the commit that changed every app
 
     @property
     def max_share(self) -> float:
-        return max(r.apps for r in self.replicas) / self.apps
+        return max(r.apps for r in self.commit) / self.apps
 
     @property
     def max_rendered_share(self) -> float:
-        return max(r.rendered for r in self.replicas) / self.apps
+        return max(r.rendered for r in self.commit) / self.apps
 
 
-def make_bare(root: Path, bare: Path) -> str:
-    """A bare repository holding the generated apps (one commit); its URL."""
+_GIT_ENV = {
+    "GIT_AUTHOR_NAME": "bench",
+    "GIT_AUTHOR_EMAIL": "bench@example.com",
+    "GIT_COMMITTER_NAME": "bench",
+    "GIT_COMMITTER_EMAIL": "bench@example.com",
+}
+
+
+def _git(*args: str) -> str:
+    done = subprocess.run(
+        ["git", *args], check=True, capture_output=True, text=True, env={**os.environ, **_GIT_ENV}
+    )
+    return done.stdout.strip()
+
+
+def make_bare(root: Path, bare: Path) -> tuple[str, Path]:
+    """A bare repository holding the generated apps (one commit); its URL and a clone."""
     work = bare.with_name("shards-work")
     shutil.copytree(root, work)
-    env = {**os.environ, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com"}
-    env |= {"GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.com"}
-    for args in (
-        ["init", "-q", "--initial-branch=main", str(work)],
-        ["-C", str(work), "add", "-A"],
-        ["-C", str(work), "commit", "-q", "-m", "bench"],
-        ["clone", "-q", "--bare", str(work), str(bare)],
-    ):
-        subprocess.run(["git", *args], check=True, capture_output=True, env=env)
-    return str(bare)
+    _git("init", "-q", "--initial-branch=main", str(work))
+    _git("-C", str(work), "add", "-A")
+    _git("-C", str(work), "commit", "-q", "-m", "bench")
+    _git("clone", "-q", "--bare", str(work), str(bare))
+    return str(bare), work
+
+
+def change_every_app(work: Path, bare: str, apps: int) -> str:
+    """One commit giving every app a new image and log level; its short sha."""
+    for index in range(apps):
+        _apps.write_app(work, index, version="1.0.2", log_level="warn")
+    _git("-C", str(work), "commit", "-q", "-a", "-m", "every app")
+    _git("-C", str(work), "push", "-q", bare, "HEAD:refs/heads/main")
+    return _git("-C", str(work), "rev-parse", "--short=12", "HEAD")
 
 
 def measure_shards(
     workdir: Path, root: Path, *, kubeconfig: Path, apps: int, timeout: float
 ) -> ShardFigures:
-    url = make_bare(root, workdir / "shards.git")
+    url, work = make_bare(root, workdir / "shards.git")
     config = workdir / "shards.yaml"
     config.write_text(
         yaml.safe_dump(
             {
-                "repositories": [{"name": REPO, "url": url, "interval": "1h"}],
+                "repositories": [{"name": REPO, "url": url, "interval": "2s"}],
                 "leaderElection": {
                     "mode": "shard",
                     "appShards": APP_SHARDS,
@@ -136,11 +162,21 @@ def measure_shards(
             replica.port = int(listen.rsplit(":", 1)[1])
         _wait(lambda: _reconciled(replicas) == apps, timeout, f"{apps} apps reconciled")
         seconds = time.perf_counter() - started
-        figures = tuple(_figures(r) for r in replicas)
+        start = tuple(_figures(r, r.lines) for r in replicas)
+        marks = [len(r.lines) for r in replicas]
+        sent = [r.requests() for r in replicas]
+        sha = change_every_app(work, url, apps)
+        _wait(
+            lambda: all(_at(r, sha) for r in replicas), timeout, "every replica at the new commit"
+        )
+        commit = tuple(
+            _figures(r, r.lines[mark:], before=n)
+            for r, mark, n in zip(replicas, marks, sent, strict=True)
+        )
     finally:
         for replica in replicas:
             _stop(replica)
-    return ShardFigures(apps=apps, seconds=seconds, replicas=figures)
+    return ShardFigures(apps=apps, seconds=seconds, start=start, commit=commit)
 
 
 def _start(name: str, config: Path, kubeconfig: Path, workdir: Path) -> Replica:
@@ -168,14 +204,20 @@ def _reconciled(replicas: list[Replica]) -> int:
     return total
 
 
-def _figures(replica: Replica) -> ReplicaFigures:
+def _at(replica: Replica, sha: str) -> bool:
+    """The replica's last run reconciled commit ``sha``, every app of its share fine."""
     runs = replica.events("reconciled")
+    return bool(runs) and runs[-1].get("revision") == sha and runs[-1].get("failed_apps") == 0
+
+
+def _figures(replica: Replica, lines: list[dict[str, Any]], *, before: int = 0) -> ReplicaFigures:
+    runs = [e for e in lines if e.get("event") == "reconciled"]
     return ReplicaFigures(
         name=replica.name,
         apps=int(runs[-1]["apps"]) if runs else 0,
         rendered=sum(int(e.get("rendered_apps") or 0) for e in runs),
         changed=sum(int(e.get("changed") or 0) for e in runs),
-        requests=replica.requests(),
+        requests=replica.requests() - before,
     )
 
 

@@ -171,20 +171,21 @@ def _shard_runs(
         workdir / "shards", root, kubeconfig=emulator.kubeconfig, apps=apps, timeout=120 + apps
     )
     counts = _delta(before, emulator.counters())
-    for replica in figures.replicas:
-        notes.append(
-            f"shards {replica.name}: {replica.apps} apps ({100 * replica.apps / apps:.1f}%), "
-            f"rendered {replica.rendered}, {replica.changed} objects written, "
-            f"{replica.requests} requests sent"
-        )
+    for label, phase in (("start", figures.start), ("commit to every app", figures.commit)):
+        for replica in phase:
+            notes.append(
+                f"shards, {label}: {replica.name} {replica.apps} apps "
+                f"({100 * replica.apps / apps:.1f}%), rendered {replica.rendered}, "
+                f"{replica.changed} objects written, {replica.requests} requests sent"
+            )
     notes.append(
         f"shards: all {apps} apps reconciled {figures.seconds:.1f}s after the 3 processes "
-        f"started (start-up and Lease rounds included); emulator {counts.requests} requests, "
-        f"{counts.writes} writes (Leases and Events included)"
+        f"started (start-up and Lease rounds included); emulator, both phases: "
+        f"{counts.requests} requests, {counts.writes} writes (Leases and Events included)"
     )
-    requests = [r.requests for r in figures.replicas]
+    requests = [r.requests for r in figures.commit]
     return {
-        "apps": sum(r.apps for r in figures.replicas),
+        "apps": sum(r.apps for r in figures.commit),
         "seconds": figures.seconds,
         "max_share": figures.max_share,
         "max_rendered_share": figures.max_rendered_share,
