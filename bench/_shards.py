@@ -2,7 +2,7 @@
 
 ``measure_shards`` makes a bare Git repository of the generated apps, starts
 three daemons (separate processes, as three pods) with
-``leaderElection: {mode: shard, appShards: 256}`` against an emptied emulator,
+``leaderElection: {mode: shard, appShards: 1024}`` against an emptied emulator,
 and waits until, between them, every app was reconciled (the *start*). Then
 it pushes one commit that changes every app and waits until each replica
 reconciled it (the *commit*: steady state, no hand-over in it). It reports
@@ -32,7 +32,7 @@ import _apps
 import yaml
 
 REPLICAS = 3
-APP_SHARDS = 256
+APP_SHARDS = 1024
 REPO = "bench"
 
 

@@ -165,7 +165,7 @@ def _shard_runs(
 ) -> dict[str, float | int | None]:
     """Three daemons share the repository by app, on an emptied cluster."""
     emulator.reset()
-    progress.step("shards: 3 gitops-vela run replicas, one repository, appShards 256")
+    progress.step("shards: 3 gitops-vela run replicas, one repository, appShards 1024")
     before = emulator.counters()
     figures: ShardFigures = measure_shards(
         workdir / "shards", root, kubeconfig=emulator.kubeconfig, apps=apps, timeout=120 + apps
