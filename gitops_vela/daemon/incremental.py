@@ -31,7 +31,7 @@ import orjson
 
 from gitops_vela.catalog import Catalog
 from gitops_vela.model.definitions import Definition
-from gitops_vela.model.rendered import AppFailure, RepositoryRender
+from gitops_vela.model.rendered import AppFailure, RenderedApp, RepositoryRender
 from gitops_vela.render.discover import IGNORE_FILE
 from gitops_vela.render.environments import overlay_of
 from gitops_vela.render.program import uses_revision
@@ -82,6 +82,17 @@ def dirty_appfiles(
     dirty.update(e.path for e in index.users_of(names))
     dirty.update(previous.bound)
     return frozenset(dirty)
+
+
+def same_render(before: RenderedApp | None, after: RenderedApp) -> bool:
+    """Whether syncing ``after`` would do what syncing ``before`` did: the same objects
+    and everything else a sync reads of an app (namespace, health policies, policy
+    refusals, annotations). A reused render is the same object; a render made again
+    is compared by digest first, then field by field (an unchanged digest with a
+    changed health policy is still a change)."""
+    if before is after:
+        return True
+    return before is not None and before.digest == after.digest and before == after
 
 
 def changed_definitions(before: Catalog, after: Catalog) -> frozenset[str]:

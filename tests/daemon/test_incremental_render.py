@@ -69,7 +69,7 @@ def test_a_one_app_commit_renders_that_app_alone(
     after = rendered(reconciler)
     assert after["blog"] is before["blog"]  # reused as it was, not rendered again
     assert after["shop"] is not before["shop"]
-    assert report.planned == 2  # the sync still sees every app
+    assert report.planned == 2  # without the watch cache every app is planned
 
     quiet = reconciler.run()  # same commit: nothing rendered at all
     assert quiet.ok and not quiet.rendered and quiet.rendered_apps == 0
