@@ -47,7 +47,6 @@ from gitops_vela.daemon.incremental import (
     dirty_appfiles,
     merge,
     same_render,
-    wanted_names,
 )
 from gitops_vela.daemon.leases import default_identity
 from gitops_vela.daemon.live import LiveFeed
@@ -65,7 +64,7 @@ from gitops_vela.model.rendered import RenderedApp, RepositoryRender
 from gitops_vela.model.status import AppStatus, PipelineStage, Reason, SyncState
 from gitops_vela.render import render_repository
 from gitops_vela.render.environments import undeclared
-from gitops_vela.review.depindex import build_index
+from gitops_vela.review.depindex import DependencyIndex, build_index, updated_index
 from gitops_vela.settings import RenderSettings, RepositorySettings
 from gitops_vela.source import Credentials, GitSource, OpHook, Snapshot, export_tree
 from gitops_vela.status import (
@@ -120,6 +119,7 @@ class _Memory:
     owners: dict[str, str] = field(default_factory=dict)  # ownership label value -> app
     previous: Rendered | None = None  # the last render, for the next one to start from
     synced: dict[str, RenderedApp] = field(default_factory=dict)  # per app, its render last synced
+    index: tuple[str, DependencyIndex] | None = None  # (commit, its Appfiles' dependency index)
 
 
 class RepositoryReconciler:
@@ -351,10 +351,16 @@ class RepositoryReconciler:
         return render, True
 
     def _render_repository(
-        self, snapshot: Snapshot, catalog: Catalog, *, apps: Collection[str] | None = None
+        self,
+        snapshot: Snapshot,
+        catalog: Catalog,
+        *,
+        apps: Collection[str] | None = None,
+        paths: Collection[str] | None = None,
     ) -> RepositoryRender:
         """Every render of this repository, with all that shapes it: its environment's
-        values and its policy (so a rollout's render refuses what any other would)."""
+        values and its policy (so a rollout's render refuses what any other would).
+        ``apps``/``paths``: only the apps of those names, only those Appfiles."""
         return render_repository(
             snapshot.path(self.settings.path),
             repo=self.name,
@@ -363,6 +369,7 @@ class RepositoryReconciler:
             app_globs=self.settings.app_globs,
             catalog=catalog,
             apps=apps,
+            paths=paths,
             settings=self._render_settings,
             policy=self.settings.policy,
             environment=self.settings.environment,
@@ -385,27 +392,36 @@ class RepositoryReconciler:
         except SourceError as exc:
             log.debug("no Git diff for an incremental render", error=exc.message)
             return None
+        relative = _under(changed, self.settings.path)
         try:
-            index = build_index(root, self.settings.app_globs)
+            index = self._index(root, previous.sha, relative)
         except OSError as exc:  # an unreadable Appfile (a link leading outside): the render says
             log.debug("no dependency index for an incremental render", error=str(exc))
             return None
-        dirty = dirty_appfiles(
-            previous,
-            _under(changed, self.settings.path),
-            catalog=catalog,
-            index=index,
-        )
+        dirty = dirty_appfiles(previous, relative, catalog=catalog, index=index)
         if dirty is None:
             return None
-        fresh = self._render_repository(
-            snapshot, catalog, apps=wanted_names(previous, dirty, index)
-        )
+        self._memory.index = (snapshot.sha, index)
+        fresh = self._render_repository(snapshot, catalog, paths=dirty & index.entries.keys())
         merged = merge(previous, fresh, dirty=dirty, index=index)
         if merged is None:
             return None
         self._rendered_apps = len(fresh.apps) + len(fresh.failures)
         return merged, bound_to(fresh, snapshot.sha)
+
+    def _index(self, root: Path, before: str, changed: list[str]) -> DependencyIndex:
+        """The dependency index of the tree at ``root``: the one of commit ``before``
+        updated from the Git diff (only changed Appfiles are read), else a scan.
+
+        Kept only while every change was attributed to apps: a change that makes the
+        render whole (a values file, a link's target) may also change an Appfile the
+        diff does not name, so the next commit scans again."""
+        known, self._memory.index = self._memory.index, None
+        if known is not None and known[0] == before:
+            updated = updated_index(known[1], root, changed, self.settings.app_globs)
+            if updated is not None:
+                return updated
+        return build_index(root, self.settings.app_globs)
 
     def _rollout_command(self, centers: CenterDefinitions) -> None:
         """Apply a ``gitops-vela rollout`` command recorded in the cluster and not yet handled;
