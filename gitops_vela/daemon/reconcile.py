@@ -336,6 +336,7 @@ class RepositoryReconciler:
             render = self._render_repository(snapshot, catalog)
             self._rendered_apps = len(render.apps) + len(render.failures)
             bound = bound_to(render, snapshot.sha)
+            self._scan_index(snapshot.sha, root)
         else:
             render, bound = incremental
         self._memory.previous = Rendered(snapshot.sha, render, catalog, bound)
@@ -415,13 +416,25 @@ class RepositoryReconciler:
 
         Kept only while every change was attributed to apps: a change that makes the
         render whole (a values file, a link's target) may also change an Appfile the
-        diff does not name, so the next commit scans again."""
+        diff does not name, so that render scans again (``_scan_index``)."""
         known, self._memory.index = self._memory.index, None
         if known is not None and known[0] == before:
             updated = updated_index(known[1], root, changed, self.settings.app_globs)
             if updated is not None:
                 return updated
         return build_index(root, self.settings.app_globs)
+
+    def _scan_index(self, sha: str, root: Path) -> None:
+        """After a whole render, the index of its tree, for the next commit to update: a
+        scan now, while the whole repository was just read anyway, keeps the first
+        commit after a start from paying for it."""
+        if self.rollouts is not None:  # renders in waves are never incremental
+            return
+        try:
+            self._memory.index = (sha, build_index(root, self.settings.app_globs))
+        except OSError as exc:  # an unreadable Appfile: the render reported it
+            self._memory.index = None
+            log.debug("no dependency index for the next render", error=str(exc))
 
     def _rollout_command(self, centers: CenterDefinitions) -> None:
         """Apply a ``gitops-vela rollout`` command recorded in the cluster and not yet handled;

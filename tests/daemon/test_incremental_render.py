@@ -186,4 +186,4 @@ def test_after_the_first_commit_the_index_is_updated_from_the_diff_not_scanned(
             reconciler.source.current.path(), repo="acme", revision=reconciler.source.current.sha
         )
         assert {a.name: a.digest for a in render.apps} == {a.name: a.digest for a in whole.apps}
-    assert len(scans) == 1, scans  # the first incremental render scans; then the diff does
+    assert len(scans) == 1, scans  # the first (whole) render scans; then the diff does
