@@ -7,38 +7,40 @@ a registered parser sets ``handler`` to a function ``(args) -> exit code``.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Sequence
 
 from gitops_vela import __version__
-from gitops_vela.cli import (
-    defs_cmd,
-    emulator_cmd,
-    render_cmds,
-    review_cmd,
-    rollout_cmd,
-    run_cmd,
-    status_cmd,
-    sync_cmds,
-    why_cmd,
-)
 from gitops_vela.errors import GitopsVelaError
 
-_GROUPS = (
-    render_cmds,
-    why_cmd,
-    defs_cmd,
-    sync_cmds,
-    run_cmd,
-    review_cmd,
-    status_cmd,
-    rollout_cmd,
-    emulator_cmd,
-)
+# The module (in ``gitops_vela.cli``) that registers each command, in --help order. A
+# command line imports only its own command's module: ``why`` or ``render`` need not
+# load the daemon, the emulator or the definition tests (half a second of start-up).
+_COMMANDS = {
+    "render": "render_cmds",
+    "validate": "render_cmds",
+    "why": "why_cmd",
+    "defs": "defs_cmd",
+    "diff": "sync_cmds",
+    "apply": "sync_cmds",
+    "run": "run_cmd",
+    "review": "review_cmd",
+    "status": "status_cmd",
+    "rollout": "rollout_cmd",
+    "emulator": "emulator_cmd",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _command_word(argv: Sequence[str]) -> str | None:
+    """The command a command line names (its first word that is not an option)."""
+    return next((w for w in argv if not w.startswith("-")), None)
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with a known ``command``, only that command's group is registered
+    (any other word, --help or no command at all: every group, for the full listing)."""
     parser = argparse.ArgumentParser(
         prog="gitops-vela",
         description="GitOps for the KubeVela application model: Appfiles + Jsonnet definitions.",
@@ -47,8 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"gitops-vela {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for group in _GROUPS:
-        group.register(subparsers)
+    chosen = _COMMANDS.get(command or "")
+    for module in dict.fromkeys([chosen] if chosen else _COMMANDS.values()):
+        importlib.import_module(f"gitops_vela.cli.{module}").register(subparsers)
     return parser
 
 
@@ -77,8 +80,8 @@ def _spell_out_bare_flags(argv: Sequence[str]) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
     words = _spell_out_bare_flags(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_command_word(words))
     args, unknown = parser.parse_known_args(words)
     gather = getattr(args, "extra_positionals", None)
     if gather and unknown and not any(w.startswith("-") for w in unknown):

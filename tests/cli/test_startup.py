@@ -67,3 +67,43 @@ def test_a_command_that_connects_still_loads_the_client(tmp_path: Path) -> None:
     why = ("why", "deployment/frontend", "spec.replicas", str(SAMPLE))
     # nothing listens there: a note on stderr, the render side still shown (exit 0)
     assert _probe(*why, "--kubeconfig", str(kubeconfig)) == "exit 0 kubernetes True"
+
+
+# Like _PROBE, but prints which command modules the command line imported.
+_MODULES_PROBE = _PROBE.replace(
+    'print("exit", code, "kubernetes", "kubernetes" in sys.modules)',
+    'print("exit", code, *sorted(m for m in sys.modules if m.endswith(("_cmd", "_cmds"))))',
+)
+
+
+def test_a_command_imports_only_its_own_command_module() -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _MODULES_PROBE,
+            "why",
+            "deployment/frontend",
+            str(SAMPLE),
+            "--offline",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.stdout.split() == ["exit", "0", "gitops_vela.cli.why_cmd"], done.stderr
+
+
+def test_every_command_is_in_the_lazy_table_and_its_module_registers_it() -> None:
+    import argparse
+
+    from gitops_vela.cli import _COMMANDS, build_parser
+
+    def commands(parser: argparse.ArgumentParser) -> set[str]:
+        found = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        return set(found[0].choices)
+
+    assert commands(build_parser()) == set(_COMMANDS)
+    for command in _COMMANDS:
+        assert command in commands(build_parser(command))
