@@ -16,6 +16,7 @@ from gitops_vela.daemon.reconcile import RepositoryReconciler
 from gitops_vela.daemon.reporting import ReconcileReport
 from gitops_vela.daemon.runs import CRASHES_UNTIL_NOT_READY
 from gitops_vela.daemon.service import Daemon
+from gitops_vela.daemon.shards import WHOLE, Share
 from gitops_vela.settings import RepositorySettings, ServerSettings, Settings
 from tests.daemon.conftest import GitRemote, replicas, wait_for
 
@@ -29,10 +30,10 @@ class Bug:
         self.on = True
         real = RepositoryReconciler.run
 
-        def run(reconciler: RepositoryReconciler) -> ReconcileReport:
+        def run(reconciler: RepositoryReconciler, share: Share = WHOLE) -> ReconcileReport:
             if self.on and reconciler.settings.name == "crashy":
                 raise RuntimeError("a bug in the reconcile")
-            return real(reconciler)
+            return real(reconciler, share)
 
         monkeypatch.setattr(RepositoryReconciler, "run", run)
 
