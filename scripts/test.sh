@@ -19,7 +19,8 @@ echo "== layers (import-linter)"
 .venv/bin/lint-imports
 echo "== pytest"
 set +e
-.venv/bin/python -m pytest "$@"
+# Two workers by default (TEST_WORKERS=0 runs in one process, e.g. to debug a test).
+.venv/bin/python -m pytest -n "${TEST_WORKERS:-2}" "$@"
 rc=$?
 set -e
 # pytest exits 5 when it collected no tests: that is a failure for CI.
