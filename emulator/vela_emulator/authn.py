@@ -43,7 +43,6 @@ DEFAULT_EXPIRATION = 3600
 MIN_EXPIRATION = 600
 MAX_EXPIRATION = 1 << 32
 KINDS = ("SelfSubjectReview", "TokenReview")
-_UNAUTHORIZED = ApiStatus(401, "Unauthorized", "Unauthorized")
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,11 +104,11 @@ class Authenticator:
     def authenticate(self, authorization: str) -> UserInfo:
         """The user of a request's ``Authorization`` header; 401 for a token nobody knows."""
         scheme, _, token = authorization.partition(" ")
-        if not authorization or scheme.lower() != "bearer":
+        if scheme.lower() != "bearer":
             return ADMIN  # no credentials, basic auth and the like: the tests' admin
         found = self.review(token.strip())
-        if found is None:
-            raise _UNAUTHORIZED
+        if found is None:  # a new exception per request: each carries its own traceback
+            raise ApiStatus(401, "Unauthorized", "Unauthorized")
         return found[0]
 
     def clear(self) -> None:
