@@ -8,7 +8,7 @@ that allows wins. ``system:masters`` (the emulator's own admin, ``user.ADMIN``)
 bypasses RBAC as the apiserver's privileged-group authorizer does. The bootstrap roles every
 authenticated user holds (``system:basic-user``, ``system:discovery``,
 ``system:public-info-viewer``) apply without being stored, so a fresh emulator still
-lists no RBAC objects.
+lists no RBAC objects; a binding may name ``system:auth-delegator`` the same way.
 """
 
 from __future__ import annotations
@@ -50,9 +50,10 @@ class Decision:
     reason: str = ""  # "RBAC: allowed by ...", or why a binding could not be evaluated
 
 
-# ----- bootstrap policy (held by every authenticated user, never stored) ------------------------
+# ----- bootstrap policy (never stored) ----------------------------------------------------------
 
-_BOOTSTRAP_ROLES: dict[str, list[Obj]] = {
+# Held by every authenticated user, through bindings the apiserver bootstraps.
+_AUTHENTICATED_ROLES: dict[str, list[Obj]] = {
     "system:basic-user": [
         {
             "verbs": ["create"],
@@ -99,11 +100,29 @@ def _bootstrap_bindings() -> list[Obj]:
             "roleRef": {"apiGroup": GROUP, "kind": "ClusterRole", "name": name},
             "subjects": [{"apiGroup": GROUP, "kind": "Group", "name": AUTHENTICATED}],
         }
-        for name in _BOOTSTRAP_ROLES
+        for name in _AUTHENTICATED_ROLES
     ]
 
 
 _BOOTSTRAP_BINDINGS = _bootstrap_bindings()
+
+# Bootstrap ClusterRoles nobody holds until a binding names them: ``system:auth-delegator``
+# is what a client that reviews tokens (kr8s's ``whoami``) or delegates authorization is bound to.
+_BOOTSTRAP_ROLES: dict[str, list[Obj]] = {
+    **_AUTHENTICATED_ROLES,
+    "system:auth-delegator": [
+        {
+            "verbs": ["create"],
+            "apiGroups": ["authentication.k8s.io"],
+            "resources": ["tokenreviews"],
+        },
+        {
+            "verbs": ["create"],
+            "apiGroups": ["authorization.k8s.io"],
+            "resources": ["subjectaccessreviews"],
+        },
+    ],
+}
 
 
 # ----- rule matching -----------------------------------------------------------------------------

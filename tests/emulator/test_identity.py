@@ -228,3 +228,36 @@ def test_reset_forgets_added_and_issued_tokens(emulator: Emulator) -> None:
         status, answer = _post(emulator, f"{AUTHN}/selfsubjectreviews", WHOAMI, _bearer(token))
         assert (status, answer["reason"]) == (401, "Unauthorized")
         assert _token_review(emulator, token)["user"] == {}
+
+
+def test_a_service_account_bound_to_auth_delegator_reviews_tokens(emulator: Emulator) -> None:
+    """kr8s's ``whoami``: a ServiceAccount reviews its own token, as kind's bootstrap
+    ClusterRole ``system:auth-delegator`` (never stored, like the other bootstrap roles) allows."""
+    service_account = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "bot"}}
+    assert _post(emulator, "/api/v1/namespaces/default/serviceaccounts", service_account)[0] == 201
+    request = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {}}
+    path = "/api/v1/namespaces/default/serviceaccounts/bot/token"
+    token = _post(emulator, path, request)[1]["status"]["token"]
+    review = {
+        "apiVersion": "authentication.k8s.io/v1",
+        "kind": "TokenReview",
+        "spec": {"token": token},
+    }
+    status, denied = _post(emulator, f"{AUTHN}/tokenreviews", review, _bearer(token))
+    assert status == 403 and 'cannot create resource "tokenreviews"' in denied["message"]
+    binding = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": {"name": "bot-reviews"},
+        "roleRef": {
+            "apiGroup": "rbac.authorization.k8s.io",
+            "kind": "ClusterRole",
+            "name": "system:auth-delegator",
+        },
+        "subjects": [{"kind": "ServiceAccount", "name": "bot", "namespace": "default"}],
+    }
+    rbac = "/apis/rbac.authorization.k8s.io/v1"
+    assert _post(emulator, f"{rbac}/clusterrolebindings", binding)[0] == 201
+    status, answer = _post(emulator, f"{AUTHN}/tokenreviews", review, _bearer(token))
+    assert status == 201, answer
+    assert answer["status"]["user"]["username"] == "system:serviceaccount:default:bot"
