@@ -20,6 +20,8 @@ from vela_emulator.user import ADMIN, UserInfo
 from .test_api_surface import _CSR
 
 AUTHN = "/apis/authentication.k8s.io/v1"
+RBAC = "/apis/rbac.authorization.k8s.io/v1"
+BOT = {"kind": "ServiceAccount", "name": "bot", "namespace": "default"}
 WHOAMI = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"}
 SA_GROUPS = ("system:serviceaccounts", "system:serviceaccounts:default", "system:authenticated")
 
@@ -54,22 +56,37 @@ def _token_review(emu: Emulator, token: str) -> Any:
     return review["status"]
 
 
-def _grant(emu: Emulator, name: str, subject: dict[str, Any], *rules: dict[str, Any]) -> None:
-    rbac = "/apis/rbac.authorization.k8s.io/v1"
-    role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole"}
-    status, answer = _post(
-        emu, f"{rbac}/clusterroles", {**role, "metadata": {"name": name}, "rules": list(rules)}
-    )
-    assert status == 201, answer
+def _bind(emu: Emulator, name: str, role: str, subject: dict[str, Any]) -> None:
     binding = {
         "apiVersion": "rbac.authorization.k8s.io/v1",
         "kind": "ClusterRoleBinding",
         "metadata": {"name": name},
-        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": name},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
         "subjects": [subject],
     }
-    status, answer = _post(emu, f"{rbac}/clusterrolebindings", binding)
+    status, answer = _post(emu, f"{RBAC}/clusterrolebindings", binding)
     assert status == 201, answer
+
+
+def _grant(emu: Emulator, name: str, subject: dict[str, Any], *rules: dict[str, Any]) -> None:
+    """A ClusterRole ``name`` of ``rules``, bound to ``subject``."""
+    role = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole"}
+    body = {**role, "metadata": {"name": name}, "rules": list(rules)}
+    status, answer = _post(emu, f"{RBAC}/clusterroles", body)
+    assert status == 201, answer
+    _bind(emu, name, name, subject)
+
+
+def _bot_token(emu: Emulator) -> tuple[str, str]:
+    """A new ServiceAccount ``default/bot``'s uid and a token issued for it (``kubectl create token``)."""
+    service_account = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "bot"}}
+    status, created = _post(emu, "/api/v1/namespaces/default/serviceaccounts", service_account)
+    assert status == 201, created
+    request = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {}}
+    path = "/api/v1/namespaces/default/serviceaccounts/bot/token"
+    status, issued = _post(emu, path, request)
+    assert status == 201, issued
+    return created["metadata"]["uid"], issued["status"]["token"]
 
 
 # ----- the authenticator -------------------------------------------------------------------------
@@ -117,15 +134,7 @@ def test_token_review_knows_an_added_token(emulator: Emulator) -> None:
 
 def test_an_issued_token_is_its_service_account_everywhere(emulator: Emulator) -> None:
     """whoami, TokenReview, RBAC and a CSR's requester see one user, uid included."""
-    service_account = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "bot"}}
-    status, created = _post(emulator, "/api/v1/namespaces/default/serviceaccounts", service_account)
-    assert status == 201, created
-    uid = created["metadata"]["uid"]
-    request = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {}}
-    path = "/api/v1/namespaces/default/serviceaccounts/bot/token"
-    status, issued = _post(emulator, path, request)
-    assert status == 201, issued
-    token = issued["status"]["token"]
+    uid, token = _bot_token(emulator)
     expected = {
         "username": "system:serviceaccount:default:bot",
         "uid": uid,
@@ -149,9 +158,7 @@ def test_an_issued_token_is_its_service_account_everywhere(emulator: Emulator) -
         "apiGroups": ["certificates.k8s.io"],
         "resources": ["certificatesigningrequests"],
     }
-    _grant(
-        emulator, "bot-csr", {"kind": "ServiceAccount", "name": "bot", "namespace": "default"}, rule
-    )
+    _grant(emulator, "bot-csr", BOT, rule)
     status, signed = _post(emulator, csrs, csr, _bearer(token))
     assert status == 201, signed
     spec = signed["spec"]
@@ -216,11 +223,7 @@ def test_impersonating_an_extra_is_authorized_under_its_key(emulator: Emulator) 
 
 def test_reset_forgets_added_and_issued_tokens(emulator: Emulator) -> None:
     added = emulator.users.add("carol")
-    service_account = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "bot"}}
-    assert _post(emulator, "/api/v1/namespaces/default/serviceaccounts", service_account)[0] == 201
-    request = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {}}
-    path = "/api/v1/namespaces/default/serviceaccounts/bot/token"
-    issued = _post(emulator, path, request)[1]["status"]["token"]
+    issued = _bot_token(emulator)[1]
     for token in (added, issued):
         assert _post(emulator, f"{AUTHN}/selfsubjectreviews", WHOAMI, _bearer(token))[0] == 201
     emulator.reset()
@@ -233,11 +236,7 @@ def test_reset_forgets_added_and_issued_tokens(emulator: Emulator) -> None:
 def test_a_service_account_bound_to_auth_delegator_reviews_tokens(emulator: Emulator) -> None:
     """kr8s's ``whoami``: a ServiceAccount reviews its own token, as kind's bootstrap
     ClusterRole ``system:auth-delegator`` (never stored, like the other bootstrap roles) allows."""
-    service_account = {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": "bot"}}
-    assert _post(emulator, "/api/v1/namespaces/default/serviceaccounts", service_account)[0] == 201
-    request = {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {}}
-    path = "/api/v1/namespaces/default/serviceaccounts/bot/token"
-    token = _post(emulator, path, request)[1]["status"]["token"]
+    token = _bot_token(emulator)[1]
     review = {
         "apiVersion": "authentication.k8s.io/v1",
         "kind": "TokenReview",
@@ -245,19 +244,7 @@ def test_a_service_account_bound_to_auth_delegator_reviews_tokens(emulator: Emul
     }
     status, denied = _post(emulator, f"{AUTHN}/tokenreviews", review, _bearer(token))
     assert status == 403 and 'cannot create resource "tokenreviews"' in denied["message"]
-    binding = {
-        "apiVersion": "rbac.authorization.k8s.io/v1",
-        "kind": "ClusterRoleBinding",
-        "metadata": {"name": "bot-reviews"},
-        "roleRef": {
-            "apiGroup": "rbac.authorization.k8s.io",
-            "kind": "ClusterRole",
-            "name": "system:auth-delegator",
-        },
-        "subjects": [{"kind": "ServiceAccount", "name": "bot", "namespace": "default"}],
-    }
-    rbac = "/apis/rbac.authorization.k8s.io/v1"
-    assert _post(emulator, f"{rbac}/clusterrolebindings", binding)[0] == 201
+    _bind(emulator, "bot-reviews", "system:auth-delegator", BOT)
     status, answer = _post(emulator, f"{AUTHN}/tokenreviews", review, _bearer(token))
     assert status == 201, answer
     assert answer["status"]["user"]["username"] == "system:serviceaccount:default:bot"
