@@ -94,6 +94,13 @@ class SourceError(GitopsVelaError):
     retryable = True
 
 
+class NotReady(SourceError):
+    """Waiting, not failing: nothing may run yet (no commit promoted to this environment).
+    Polled again at the usual interval, not backed off; logged at info, not as a failure."""
+
+    retryable = False
+
+
 class ClusterError(GitopsVelaError):
     """Talking to Kubernetes failed."""
 

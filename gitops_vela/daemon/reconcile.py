@@ -56,7 +56,13 @@ from gitops_vela.daemon.report import app_statuses, repository_reason
 from gitops_vela.daemon.reporting import ReconcileReport, RunReporter, changed_objects
 from gitops_vela.daemon.rollouts import ROLLOUT_FILE, Rollouts, rollout_yaml
 from gitops_vela.daemon.waves import Phase, Rollout
-from gitops_vela.errors import ClusterUnreachable, GitopsVelaError, SourceError, StatusError
+from gitops_vela.errors import (
+    ClusterUnreachable,
+    GitopsVelaError,
+    NotReady,
+    SourceError,
+    StatusError,
+)
 from gitops_vela.logs import get_logger
 from gitops_vela.model.changes import Action
 from gitops_vela.model.labels import owner_value
@@ -93,6 +99,8 @@ class StageFailed(Exception):
 
     @property
     def reason(self) -> Reason:
+        if isinstance(self.error, NotReady):
+            return Reason.DEPENDENCY_NOT_READY
         return self.stage.reason
 
 
@@ -313,8 +321,7 @@ class RepositoryReconciler:
             target = promotion.promoted or _running(self._last_reported())
         if not target:
             # Not a failure to back off from: the next poll at the usual interval may promote.
-            message = promotion.verdict.waiting + " (nothing promoted yet)"
-            raise SourceError(message, retryable=False)
+            raise NotReady(promotion.verdict.waiting + " (nothing promoted yet)")
         current = self.source.current
         if promotion.verdict.promoted and (current is None or current.sha != target):
             log.info("promoted", commit=target[:12], source=source)

@@ -84,6 +84,9 @@ class RunReporter:
             "reason": str(report.reason),
             "apps": report.apps,
         }
+        if report.reason is Reason.DEPENDENCY_NOT_READY:  # waiting is not failing
+            log.info("waiting", why=report.message, **fields)
+            return
         if not report.ok:
             log.warning("reconcile failed", error=report.message, **fields)
             return

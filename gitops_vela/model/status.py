@@ -66,6 +66,9 @@ class Reason(enum.StrEnum):
     HEALTH_CHECK_FAILED = "HealthCheckFailed"
     STATUS_FAILED = "StatusFailed"
     RECONCILIATION_FAILED = "ReconciliationFailed"
+    # Not a failure: waiting on something outside the repository (an environment's commit
+    # not yet proven by the one it is promoted from). Flux's name for a dependency's wait.
+    DEPENDENCY_NOT_READY = "DependencyNotReady"
 
 
 class PipelineStage(enum.Enum):

@@ -19,7 +19,7 @@ from gitops_vela.cluster import Cluster
 from gitops_vela.daemon.promotion import judge
 from gitops_vela.daemon.reconcile import RepositoryReconciler
 from gitops_vela.errors import StatusError
-from gitops_vela.model.status import Health, SyncState
+from gitops_vela.model.status import Health, Reason, SyncState
 from gitops_vela.settings import PromotionSettings, RepositorySettings
 from tests.daemon.conftest import STATUS_BRANCH, GitRemote, git, make_reconciler, replicas
 from tests.daemon.test_e2e_environments import image_of, shop
@@ -69,6 +69,7 @@ def test_prod_runs_only_what_staging_proved_healthy_for_long_enough(
     prod_cluster: Cluster,
     emulator: Emulator,
     tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     first = remote.push({"apps/shop/vela.yaml": shop("nginx:1.25")})
     staging = reconciler(remote, cluster, tmp_path, "staging")
@@ -83,6 +84,9 @@ def test_prod_runs_only_what_staging_proved_healthy_for_long_enough(
     report = prod.run()
     assert not report.ok and "waiting for staging: no app status in staging yet" in report.message
     assert not report.retryable  # polled at the usual interval, not backed off
+    assert report.reason is Reason.DEPENDENCY_NOT_READY  # waiting, not failing
+    logged = capsys.readouterr().out
+    assert "waiting" in logged and "reconcile failed" not in logged
     assert replicas(prod_cluster) is None
 
     staging.run()
