@@ -16,7 +16,8 @@ wires it (``daemon/live.py``). Reported, in seconds:
 - ``detect_to_applied``: one app's image changed and pushed; from the start
   of the poll that detects it to the Deployment carrying the new image in the
   cluster (target: under 1 s), and ``changed_poll``: that whole poll
-  (``changed_rendered_apps``: the Appfiles it rendered, 1 with incremental render);
+  (``changed_rendered_apps``: the Appfiles it rendered, 1 with incremental render;
+  ``changed_planned``: the apps it planned, 1 once a commit plans the apps it reached);
 - ``drift_to_corrected``: another client scales one app's Deployment; from
   its answer to the run its watch event starts having re-applied it
   (``drift_planned``: apps that run planned, ``drift_writes``: its writes,
@@ -162,6 +163,7 @@ def run(apps: int) -> dict[str, Any]:
         results["detect_to_applied"] = seen["at"] - started
         results["changed_poll"] = report.duration
         results["changed_rendered_apps"] = report.rendered_apps
+        results["changed_planned"] = report.planned
         for _ in range(5):  # the status updates of that apply settle
             settle = reconciler.run()
             if not settle.status_committed and not settle.changed:

@@ -24,14 +24,14 @@ still see every app.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import orjson
 
 from gitops_vela.catalog import Catalog
 from gitops_vela.model.definitions import Definition
-from gitops_vela.model.rendered import AppFailure, RepositoryRender
+from gitops_vela.model.rendered import AppFailure, RenderedApp, RepositoryRender
 from gitops_vela.render.discover import IGNORE_FILE
 from gitops_vela.render.environments import overlay_of
 from gitops_vela.render.program import uses_revision
@@ -84,6 +84,17 @@ def dirty_appfiles(
     return frozenset(dirty)
 
 
+def same_render(before: RenderedApp | None, after: RenderedApp) -> bool:
+    """Whether syncing ``after`` would do what syncing ``before`` did: the same objects
+    and everything else a sync reads of an app (namespace, health policies, policy
+    refusals, annotations). A reused render is the same object; a render made again
+    is compared by digest first, then field by field (an unchanged digest with a
+    changed health policy is still a change)."""
+    if before is after:
+        return True
+    return before is not None and before.digest == after.digest and before == after
+
+
 def changed_definitions(before: Catalog, after: Catalog) -> frozenset[str]:
     """Names of the definitions added, removed or changed (any version), and of those
     whose template reads the revision (their output may change with every commit)."""
@@ -95,24 +106,20 @@ def changed_definitions(before: Catalog, after: Catalog) -> frozenset[str]:
     return frozenset(names)
 
 
-def wanted_names(previous: Rendered, dirty: Collection[str], index: DependencyIndex) -> set[str]:
-    """The app names a render of ``dirty`` must ask for: each Appfile's name now and
-    before (a renamed app, a name a duplicate shared)."""
-    now = {index.entries[p].name for p in dirty if p in index.entries}
-    before = {a.name for a in previous.render.apps if a.path in dirty}
-    before |= {f.name for f in previous.render.failures if f.path in dirty}
-    return {n for n in now | before if n}
-
-
 def merge(
     previous: Rendered, fresh: RepositoryRender, *, dirty: frozenset[str], index: DependencyIndex
 ) -> RepositoryRender | None:
     """The previous render with the ``dirty`` Appfiles' results replaced by ``fresh``'s;
     Appfiles no longer in the new tree (``index``) dropped. None when ``fresh`` says
     something about an Appfile that was not to change (a duplicate name), says nothing
-    about one that did, or when a changed app renders an object another app renders too
-    (the warning names both): render everything then."""
+    about one that did, shares its name with an Appfile that did not change (``fresh``
+    loaded the changed ones only: the whole render decides duplicates), or when a
+    changed app renders an object another app renders too (the warning names both):
+    render everything then."""
     present = index.entries.keys()
+    names = {index.entries[p].name for p in dirty if p in present} - {""}
+    if any(e.name in names for p, e in index.entries.items() if p not in dirty):
+        return None
     answered = _paths(fresh)
     if answered - dirty:
         return None
@@ -127,7 +134,8 @@ def merge(
     touched = [*fresh.apps, *(a for a in previous.render.apps if a.path in dirty)]
     if any(ref in kept_refs for app in touched for ref in app.refs):
         return None
-    if {a.name for a in kept_apps} & {a.name for a in fresh.apps}:
+    kept_names = {a.name for a in kept_apps} | {f.name for f in kept_failures}
+    if kept_names & ({a.name for a in fresh.apps} | {f.name for f in fresh.failures} - {""}):
         return None
     return RepositoryRender(
         apps=tuple(sorted([*kept_apps, *fresh.apps], key=lambda a: a.name)),

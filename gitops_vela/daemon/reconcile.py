@@ -13,10 +13,10 @@ errors and its objects are left alone, the other apps go on.
 
 Cheap when nothing changed: ``ls-remote`` says whether the branch moved; the
 render is reused when neither the commit nor any capability center changed;
-with the daemon's watch cache (``live``) a run on the same render plans only
-the apps whose live objects changed since the last run (none on a quiet poll:
-no request at all), and every app at least every ``FULL_SYNC_EVERY``; without
-it, sync re-plans every app every time. The status branch is written only
+with the daemon's watch cache (``live``) a run plans only the apps whose
+render moved or whose live objects changed since the last run (none on a
+quiet poll: no request at all; one for a one-app commit), and every app at
+least every ``FULL_SYNC_EVERY``; without it, sync re-plans every app every time. The status branch is written only
 when something a person cares about changed.
 
 What a run tells people (log lines, metrics, Events) is ``reporting``'s: the
@@ -46,7 +46,7 @@ from gitops_vela.daemon.incremental import (
     bound_to,
     dirty_appfiles,
     merge,
-    wanted_names,
+    same_render,
 )
 from gitops_vela.daemon.leases import default_identity
 from gitops_vela.daemon.live import LiveFeed
@@ -70,7 +70,7 @@ from gitops_vela.model.rendered import RenderedApp, RepositoryRender
 from gitops_vela.model.status import AppStatus, PipelineStage, Reason, SyncState
 from gitops_vela.render import render_repository
 from gitops_vela.render.environments import undeclared
-from gitops_vela.review.depindex import build_index
+from gitops_vela.review.depindex import DependencyIndex, build_index, updated_index
 from gitops_vela.settings import RenderSettings, RepositorySettings
 from gitops_vela.source import Credentials, GitSource, OpHook, Snapshot, export_tree
 from gitops_vela.status import (
@@ -126,7 +126,8 @@ class _Memory:
     full_at: float = float("-inf")  # monotonic time of the last sync of every app
     owners: dict[str, str] = field(default_factory=dict)  # ownership label value -> app
     previous: Rendered | None = None  # the last render, for the next one to start from
-    synced: dict[str, str] = field(default_factory=dict)  # per app, the render digest last synced
+    synced: dict[str, RenderedApp] = field(default_factory=dict)  # per app, its render last synced
+    index: tuple[str, DependencyIndex] | None = None  # (commit, its Appfiles' dependency index)
 
 
 class RepositoryReconciler:
@@ -342,6 +343,7 @@ class RepositoryReconciler:
             render = self._render_repository(snapshot, catalog)
             self._rendered_apps = len(render.apps) + len(render.failures)
             bound = bound_to(render, snapshot.sha)
+            self._scan_index(snapshot.sha, root)
         else:
             render, bound = incremental
         self._memory.previous = Rendered(snapshot.sha, render, catalog, bound)
@@ -357,10 +359,16 @@ class RepositoryReconciler:
         return render, True
 
     def _render_repository(
-        self, snapshot: Snapshot, catalog: Catalog, *, apps: Collection[str] | None = None
+        self,
+        snapshot: Snapshot,
+        catalog: Catalog,
+        *,
+        apps: Collection[str] | None = None,
+        paths: Collection[str] | None = None,
     ) -> RepositoryRender:
         """Every render of this repository, with all that shapes it: its environment's
-        values and its policy (so a rollout's render refuses what any other would)."""
+        values and its policy (so a rollout's render refuses what any other would).
+        ``apps``/``paths``: only the apps of those names, only those Appfiles."""
         return render_repository(
             snapshot.path(self.settings.path),
             repo=self.name,
@@ -369,6 +377,7 @@ class RepositoryReconciler:
             app_globs=self.settings.app_globs,
             catalog=catalog,
             apps=apps,
+            paths=paths,
             settings=self._render_settings,
             policy=self.settings.policy,
             environment=self.settings.environment,
@@ -391,27 +400,48 @@ class RepositoryReconciler:
         except SourceError as exc:
             log.debug("no Git diff for an incremental render", error=exc.message)
             return None
+        relative = _under(changed, self.settings.path)
         try:
-            index = build_index(root, self.settings.app_globs)
+            index = self._index(root, previous.sha, relative)
         except OSError as exc:  # an unreadable Appfile (a link leading outside): the render says
             log.debug("no dependency index for an incremental render", error=str(exc))
             return None
-        dirty = dirty_appfiles(
-            previous,
-            _under(changed, self.settings.path),
-            catalog=catalog,
-            index=index,
-        )
+        dirty = dirty_appfiles(previous, relative, catalog=catalog, index=index)
         if dirty is None:
             return None
-        fresh = self._render_repository(
-            snapshot, catalog, apps=wanted_names(previous, dirty, index)
-        )
+        self._memory.index = (snapshot.sha, index)
+        fresh = self._render_repository(snapshot, catalog, paths=dirty & index.entries.keys())
         merged = merge(previous, fresh, dirty=dirty, index=index)
         if merged is None:
             return None
         self._rendered_apps = len(fresh.apps) + len(fresh.failures)
         return merged, bound_to(fresh, snapshot.sha)
+
+    def _index(self, root: Path, before: str, changed: list[str]) -> DependencyIndex:
+        """The dependency index of the tree at ``root``: the one of commit ``before``
+        updated from the Git diff (only changed Appfiles are read), else a scan.
+
+        Kept only while every change was attributed to apps: a change that makes the
+        render whole (a values file, a link's target) may also change an Appfile the
+        diff does not name, so that render scans again (``_scan_index``)."""
+        known, self._memory.index = self._memory.index, None
+        if known is not None and known[0] == before:
+            updated = updated_index(known[1], root, changed, self.settings.app_globs)
+            if updated is not None:
+                return updated
+        return build_index(root, self.settings.app_globs)
+
+    def _scan_index(self, sha: str, root: Path) -> None:
+        """After a whole render, the index of its tree, for the next commit to update: a
+        scan now, while the whole repository was just read anyway, keeps the first
+        commit after a start from paying for it."""
+        if self.rollouts is not None:  # renders in waves are never incremental
+            return
+        try:
+            self._memory.index = (sha, build_index(root, self.settings.app_globs))
+        except OSError as exc:  # an unreadable Appfile: the render reported it
+            self._memory.index = None
+            log.debug("no dependency index for the next render", error=str(exc))
 
     def _rollout_command(self, centers: CenterDefinitions) -> None:
         """Apply a ``gitops-vela rollout`` command recorded in the cluster and not yet handled;
@@ -577,25 +607,33 @@ class RepositoryReconciler:
     def _sync(
         self, render: RepositoryRender, *, rendered: bool
     ) -> tuple[SyncResult, tuple[AppResult, ...]]:
-        """The repository's one sync; its result split into rendered apps and removed ones."""
-        changed = self._changed_apps(render, rendered=rendered)
-        self._memory.synced = {a.name: a.digest for a in render.apps}
-        if changed is not None:
-            result = self._sync_changed(render, changed)
-            self._drift(result.done_now)
-            return result, ()
-        self._planned = len(render.apps) + len(
-            {f.name for f in render.failures} & self._memory.last_good.keys()
-        )
-        # A failed app is never pruned. Its last good render is still enforced (drift is
-        # corrected, health is assessed for real) until its Appfile is fixed, like Flux
-        # keeps the last applied revision.
+        """The repository's one sync; its result split into planned apps and removed ones.
+
+        Every app is planned (a whole sync) unless ``_changed_apps`` names the ones
+        to plan; the others keep their last result (``carried``). Either way it is
+        one ``sync_repository`` over the whole render, so the repository-wide guards
+        (prune limit, empty render) judge every app, and apps removed from Git are
+        pruned after a new render. A quiet poll (same render, nothing to plan) sends
+        nothing at all.
+
+        A failed app is never pruned. Its last good render is still enforced (drift is
+        corrected, health is assessed for real) until its Appfile is fixed, like Flux
+        keeps the last applied revision.
+        """
+        memory = self._memory
+        applied = self._applied(render)
+        chosen = self._changed_apps(applied)
+        memory.synced = applied
+        self._planned = len(applied) if chosen is None else len(chosen & applied.keys())
+        if chosen is not None and not self._planned and not rendered:
+            return self._with_carried(render, SyncResult(())), ()
         result = sync_repository(
             self.tenant,
             render,
             repo=self.name,
             options=self._options,
-            last_good=self._memory.last_good,
+            last_good=memory.last_good,
+            plan=chosen,
             books=self.cluster,
         )
         removed = tuple(a for a in result.apps if a.removed)
@@ -608,25 +646,43 @@ class RepositoryReconciler:
                 log.warning(
                     "app removed from Git: not pruned", app=app.app, errors=list(app.errors)
                 )
-        for app in result.apps:
+        planned = tuple(a for a in result.apps if not a.removed)
+        for app in planned:
             for why in app.kept:  # an ongoing condition a person must resolve: every run
                 log.warning("stale object kept", app=app.app, why=why)
-        applied = tuple(a for a in result.apps if not a.removed)
-        self._drift(applied)
-        self._memory.results = {a.app: a for a in applied}
-        self._memory.full_at = time.monotonic()
-        return replace(result, apps=applied), removed if self.settings.prune else ()
+        self._drift(planned)
+        gone = removed if self.settings.prune else ()
+        if chosen is None:
+            memory.results = {a.app: a for a in planned}
+            memory.full_at = time.monotonic()
+            return replace(result, apps=planned), gone
+        part = SyncResult(planned, result.requests, removed_kept=result.removed_kept)
+        return self._with_carried(render, part), gone
 
-    def _changed_apps(self, render: RepositoryRender, *, rendered: bool) -> frozenset[str] | None:
+    def _applied(self, render: RepositoryRender) -> dict[str, RenderedApp]:
+        """Per app, the render a sync enforces: its own, or for an app that failed to
+        render, its last good one (an app without one has nothing to enforce)."""
+        applied = {a.name: a for a in render.apps}
+        for failure in render.failures:
+            last = self._memory.last_good.get(failure.name)
+            if last is not None and failure.name not in applied:
+                applied[failure.name] = last
+        return applied
+
+    def _changed_apps(self, applied: dict[str, RenderedApp]) -> frozenset[str] | None:
         """The apps this run must plan, or None for all of them (a whole sync).
 
-        Only on the render the last whole sync used, with the watch cache in step:
-        the apps it saw change, those that failed last time (retried), and those whose
-        render differs from the one last synced (a rollout's wave reached them).
+        With the watch cache in step, after a whole sync less than ``FULL_SYNC_EVERY``
+        ago: the apps whose render moved since it was last synced (a commit, a
+        capability center or a rollout's wave reached them; a new app), those the
+        watches saw change, those that failed last time (retried) and, with
+        ``drift: correct``, those left out of sync by a held fight. An app whose render
+        did not move and whose objects nobody touched has nothing to do: planning it
+        again would send nothing and change nothing.
         """
         changed = self.live.take() if self.live is not None else None
         memory = self._memory
-        if changed is None or rendered or not memory.results:
+        if changed is None or not memory.results:
             return None
         if time.monotonic() - memory.full_at >= max(FULL_SYNC_EVERY, self.settings.interval):
             return None
@@ -635,8 +691,12 @@ class RepositoryReconciler:
         retry = {name for name, result in memory.results.items() if not result.ok}
         if self.settings.drift == "correct":  # a held fight is tried again when its pause ends
             retry |= {n for n, r in memory.results.items() if r.sync is SyncState.OUT_OF_SYNC}
-        moved = {a.name for a in render.apps if memory.synced.get(a.name) != a.digest}
-        return changed | retry | moved
+        moved = {
+            name
+            for name, app in applied.items()
+            if name not in memory.results or not same_render(memory.synced.get(name), app)
+        }
+        return frozenset(changed | retry | moved)
 
     def _drift(self, apps: tuple[AppResult, ...]) -> None:
         """Count corrections (a fight starts a hold), export what drifted and stays so."""
@@ -660,33 +720,18 @@ class RepositoryReconciler:
         self.metrics.drift_detected.labels(self.name).set(len(pending))
         self.metrics.drift_held.labels(self.name).set(len(self.corrections.held()))
 
-    def _sync_changed(self, render: RepositoryRender, apps: frozenset[str]) -> SyncResult:
-        """Sync only ``apps``; every other app keeps its last result (nothing of it changed).
-
-        Through ``sync_repository`` like a whole sync (``whole=False``: nothing else is
-        pruned), so its requests act as the repository's ServiceAccount too."""
+    def _with_carried(self, render: RepositoryRender, part: SyncResult) -> SyncResult:
+        """``part`` (the apps planned now) completed with every other app's last result:
+        nothing of them changed, so where each stands is what it was. Apps no longer
+        in the render are forgotten."""
         failed = {f.name for f in render.failures}
-        chosen = replace(render, apps=tuple(a for a in render.apps if a.name in apps))
-        kept = {n: a for n, a in self._memory.last_good.items() if n in apps & failed}
-        memory = self._memory.results
-        self._planned = len(chosen.apps) + len(kept)
-        requests: dict[str, int] = {}
-        if self._planned:  # a quiet poll chose none: no request at all
-            part = sync_repository(
-                self.tenant,
-                chosen,
-                repo=self.name,
-                options=self._options,
-                last_good=kept,
-                whole=False,
-                books=self.cluster,
-            )
-            memory.update((a.app, a) for a in part.apps)
-            requests = dict(part.requests)
-        order = [a.name for a in render.apps] + sorted(failed & memory.keys())
-        apps_now = tuple(memory[n] for n in order if n in memory)
-        carried = frozenset(a.app for a in apps_now) - {a.name for a in chosen.apps} - kept.keys()
-        return SyncResult(apps_now, requests, carried=carried)
+        memory = self._memory
+        memory.results = {n: r for n, r in memory.results.items() if n in memory.synced}
+        memory.results.update((a.app, a) for a in part.apps)
+        order = [a.name for a in render.apps] + sorted(failed & memory.results.keys())
+        apps_now = tuple(memory.results[n] for n in order if n in memory.results)
+        carried = frozenset(a.app for a in apps_now) - {a.app for a in part.apps}
+        return replace(part, apps=apps_now, carried=carried)
 
     def _statuses(
         self,

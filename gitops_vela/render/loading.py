@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from gitops_vela.catalog import Catalog
@@ -33,12 +33,16 @@ def load_apps(
     catalog: Catalog,
     globs: Sequence[str] = DEFAULT_APP_GLOBS,
     environment: str = "",
+    only: Collection[str] | None = None,
 ) -> tuple[list[Appfile], list[AppFailure]]:
     """Every Appfile of the repository checked as ``environment`` sees it ("" = the base),
-    and the ones that failed (duplicates included)."""
+    and the ones that failed (duplicates included).
+
+    ``only``: the Appfiles to load (paths relative to ``root``, as ``find_appfiles``
+    names them) instead of every one; duplicate names are then found among them only."""
     loaded: list[Appfile] = []
     failures: list[AppFailure] = []
-    paths = find_appfiles(root, globs)
+    paths = find_appfiles(root, globs) if only is None else sorted(only)
     overlays = overlays_on_disk(root, paths)
     for path in paths:
         try:

@@ -43,6 +43,7 @@ def render_repository(
     settings: RenderSettings | None = None,
     policy: PolicySettings | None = None,
     environment: str = "",
+    paths: Collection[str] | None = None,
 ) -> RepositoryRender:
     """Render the apps of the repository checked out at ``root`` (never raises for bad input).
 
@@ -50,6 +51,9 @@ def render_repository(
     ``policy``: the repository's ``policy:``; objects it refuses leave their app for
     ``RenderedApp.refused`` (``tenancy``), so no later stage sends them.
     ``environment``: whose values the Appfiles take ("" = the base, see ``render.environments``).
+    ``apps`` keeps the apps of those names; ``paths`` loads only those Appfiles (the
+    others are not even read: duplicate names are checked among them only, so a caller
+    merging the result with other renders checks names across them).
 
     Returned manifests may be shared with the render cache: treat them as read-only.
     """
@@ -57,7 +61,7 @@ def render_repository(
     if catalog is None:
         catalog = load_catalog(root, origin=repo)
     loaded, failures = load_apps(
-        root, repo=repo, catalog=catalog, globs=app_globs, environment=environment
+        root, repo=repo, catalog=catalog, globs=app_globs, environment=environment, only=paths
     )
     if apps is not None:
         wanted = set(apps)

@@ -22,12 +22,15 @@ from typing import Any
 from gitops_vela.model.appfile import DEFAULT_WORKLOAD
 from gitops_vela.model.definitions import ref_name
 from gitops_vela.render.discover import (
+    CACHE_TAG,
+    IGNORE_FILE,
     AppfileMatcher,
     find_appfiles,
+    ignore_text,
     overlays_on_disk,
     without_overlays,
 )
-from gitops_vela.render.environments import is_environment_name
+from gitops_vela.render.environments import is_environment_name, overlay_of
 from gitops_vela.yamldoc import YamlError, load
 
 
@@ -82,6 +85,49 @@ def build_index(
     overlays = {
         rel: {env: _file_bytes(root / path) for env, path in found.items()}
         for rel, found in overlays_on_disk(root, entries).items()
+    }
+    return with_overlays(DependencyIndex(entries=entries), overlays)
+
+
+def updated_index(
+    index: DependencyIndex, root: Path, changed: Iterable[str], globs: Sequence[str]
+) -> DependencyIndex | None:
+    """``index`` (of the commit before) brought to the tree at ``root``, given the paths
+    the Git diff of the two commits names (relative to ``root``): only the Appfiles
+    among them, and those whose overlay changed, are read again. A 10,000-app tree is
+    not read for a one-app commit.
+
+    None when the diff may change which files are Appfiles beyond those paths (the
+    ignore file, a cache tag, an overlay file whose Appfile is not in the index, an
+    Appfile gone or come beside an overlay): ``build_index`` then."""
+    matcher = AppfileMatcher.of(globs, ignore_text(root))
+    entries = dict(index.entries)
+    paths = set(changed)
+    reread: set[str] = set()
+    for path in sorted(paths):
+        if path == IGNORE_FILE or path.rsplit("/", 1)[-1] == CACHE_TAG:
+            return None
+        overlay = overlay_of(path)
+        if overlay is None or path in entries:
+            if path in entries or matcher.matches(path):
+                reread.add(path)
+        elif overlay[0] in entries or (overlay[0] in paths and matcher.matches(overlay[0])):
+            reread.add(overlay[0])  # an overlay: its Appfile's entry changes
+        elif matcher.matches(path):
+            return None  # an overlay-shaped file without its Appfile may be one itself
+    for rel in sorted(reread):
+        entries.pop(rel, None)
+        if not (root / rel).is_file():
+            if overlays_on_disk(root, [rel]):
+                return None  # its overlays stay behind: they may be Appfiles now
+            continue
+        if any((o := overlay_of(e)) is not None and o[0] == rel for e in entries):
+            return None  # an Appfile came beside a file that was one: that one is an overlay
+        data = (root / rel).read_bytes()
+        entries[rel] = read_entry(data, rel)
+    overlays = {
+        rel: {env: _file_bytes(root / path) for env, path in found.items()}
+        for rel, found in overlays_on_disk(root, reread & entries.keys()).items()
     }
     return with_overlays(DependencyIndex(entries=entries), overlays)
 

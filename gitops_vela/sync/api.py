@@ -25,6 +25,7 @@ def sync_repository(
     evaluate: PolicyEvaluator | None = None,
     last_good: Mapping[str, RenderedApp] | None = None,
     whole: bool = True,
+    plan: Collection[str] | None = None,
     books: Cluster | None = None,
 ) -> SyncResult:
     """One repository's sync, the daemon's every poll and ``apply``'s: one ``Run``.
@@ -37,6 +38,14 @@ def sync_repository(
     through their inventories, unless ``removal_blocked`` says why not; and
     nothing at all is pruned when ``limits.prune_hold`` trips (an empty render,
     more than ``options.prune_limit`` percent at once): those apps fail instead.
+
+    ``plan`` names the apps to plan (rendered, or kept from ``last_good``); None
+    plans them all. The others are neither read nor applied and have no entry in
+    the result: the caller keeps their last one (the daemon, for apps whose render
+    did not move). The guards still judge the whole render, so a commit that
+    reaches a few apps is as safe as a whole sync: the prune limit counts every
+    app's objects as wanted, an empty render still refuses, and apps removed from
+    Git are still pruned.
     ``books`` is the daemon's own client when ``cluster`` impersonates the
     repository's ServiceAccount (it keeps the inventories: see ``Run``).
     """
@@ -49,7 +58,8 @@ def sync_repository(
         wanted = {ref for app in [*render.apps, *kept] for ref in app.refs}
         inventories = run.inventories.values()
         run.prune_hold = prune_hold(run.options, inventories, render, repo=repo, wanted=wanted)
-    results = apply_apps(run, [*render.apps, *kept], failed_apps=failed)
+    apps = [a for a in [*render.apps, *kept] if plan is None or a.name in plan]
+    results = apply_apps(run, apps, failed_apps=failed)
     blocked = removal_blocked(render) if whole else "only some apps were rendered"
     if not blocked:
         results += prune_removed(run, repo=repo, known_apps=rendered | failed)

@@ -9,12 +9,18 @@ every app: the reused renders are part of the render they check.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from pathlib import Path
 
+import pytest
 import yaml
 
 from gitops_vela.cluster import Cluster
+from gitops_vela.daemon import reconcile
 from gitops_vela.daemon.reconcile import RepositoryReconciler
 from gitops_vela.model.status import Reason
+from gitops_vela.render import render_repository
+from gitops_vela.review.depindex import DependencyIndex, build_index
 from tests.daemon.conftest import GitRemote, StartDaemon, appfile, get, replicas, wait_for
 
 STAMP = """\
@@ -69,7 +75,7 @@ def test_a_one_app_commit_renders_that_app_alone(
     after = rendered(reconciler)
     assert after["blog"] is before["blog"]  # reused as it was, not rendered again
     assert after["shop"] is not before["shop"]
-    assert report.planned == 2  # the sync still sees every app
+    assert report.planned == 2  # without the watch cache every app is planned
 
     quiet = reconciler.run()  # same commit: nothing rendered at all
     assert quiet.ok and not quiet.rendered and quiet.rendered_apps == 0
@@ -148,3 +154,36 @@ def test_the_daemon_logs_how_many_apps_a_commit_rendered(
         lambda: daemon.event("reconciled", revision=sha[:12]), what="the commit's log line"
     )
     assert line["rendered_apps"] == 1 and line["rendered"] is True, json.dumps(line)
+
+
+def test_after_the_first_commit_the_index_is_updated_from_the_diff_not_scanned(
+    reconciler: RepositoryReconciler, remote: GitRemote, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each commit reads only the Appfiles it changed; what the merged render holds is
+    what a whole render of the commit holds."""
+    scans: list[Path] = []
+
+    def scan(root: Path, globs: Sequence[str]) -> DependencyIndex:
+        scans.append(root)
+        return build_index(root, globs)
+
+    monkeypatch.setattr(reconcile, "build_index", scan)
+    assert reconciler.run().ok
+    commits: list[tuple[dict[str, str], tuple[str, ...]]] = [
+        ({"apps/shop/vela.yaml": appfile("shop", replicas=2)}, ()),
+        ({"apps/shop/vela.prod.yaml": "services:\n  web:\n    image: nginx:1.26\n"}, ()),
+        ({"apps/news/vela.yaml": appfile("news")}, ()),
+        ({}, ("apps/blog",)),
+        ({"apps/news/vela.yaml": appfile("news", replicas=4)}, ()),
+    ]
+    for files, removed in commits:
+        remote.push(files, remove=removed)
+        report = reconciler.run()
+        assert report.ok and report.rendered_apps <= 1, report
+        render = reconciler._memory.render
+        assert render is not None and reconciler.source.current is not None
+        whole = render_repository(
+            reconciler.source.current.path(), repo="acme", revision=reconciler.source.current.sha
+        )
+        assert {a.name: a.digest for a in render.apps} == {a.name: a.digest for a in whole.apps}
+    assert len(scans) == 1, scans  # the first (whole) render scans; then the diff does

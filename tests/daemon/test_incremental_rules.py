@@ -3,6 +3,8 @@ Appfiles a change reaches, and when the merge refuses (render everything)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from gitops_vela.catalog import Catalog
 from gitops_vela.daemon.incremental import (
     Rendered,
@@ -10,7 +12,6 @@ from gitops_vela.daemon.incremental import (
     changed_definitions,
     dirty_appfiles,
     merge,
-    wanted_names,
 )
 from gitops_vela.model.definitions import Definition, DefinitionKind
 from gitops_vela.model.rendered import AppFailure, RenderedApp, RepositoryRender
@@ -131,8 +132,22 @@ def test_the_merge_refuses_what_only_a_whole_render_decides() -> None:
     assert merge(before, RepositoryRender(apps=()), dirty=shop, index=idx) is None
 
 
-def test_a_render_asks_for_the_names_before_and_after_a_rename() -> None:
-    before = previous(app("shop"))
-    renamed = AppEntry("store", "apps/shop/vela.yaml", "blob", frozenset())
-    idx = DependencyIndex({renamed.path: renamed})
-    assert wanted_names(before, {"apps/shop/vela.yaml"}, idx) == {"shop", "store"}
+def test_a_changed_appfile_taking_a_name_another_one_uses_renders_everything() -> None:
+    """The changed Appfiles are loaded alone: whether two share a name is the whole
+    render's to say (both fail as duplicates)."""
+    before = previous(app("shop"), app("blog"))
+    taker = AppEntry("blog", "apps/shop/vela.yaml", "blob", frozenset())
+    idx = index(taker, entry("blog"))
+    shop = frozenset({"apps/shop/vela.yaml"})
+    fresh = RepositoryRender(apps=(replace(app("blog"), path="apps/shop/vela.yaml"),))
+    assert merge(before, fresh, dirty=shop, index=idx) is None
+    # a name a broken, unchanged Appfile still holds
+    broken = AppFailure("acme", "blog", "apps/blog/vela.yaml", ())
+    kept = Rendered(SHA, RepositoryRender(apps=(app("shop"),), failures=(broken,)), Catalog([]))
+    nameless = AppEntry("", "apps/blog/vela.yaml", "blob", frozenset())
+    assert merge(kept, fresh, dirty=shop, index=index(taker, nameless)) is None
+    # a rename to a free name merges
+    store = AppEntry("store", "apps/shop/vela.yaml", "blob", frozenset())
+    fresh = RepositoryRender(apps=(replace(app("store"), path="apps/shop/vela.yaml"),))
+    merged = merge(before, fresh, dirty=shop, index=index(store, entry("blog")))
+    assert merged is not None and [a.name for a in merged.apps] == ["blog", "store"]
