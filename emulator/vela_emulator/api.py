@@ -62,11 +62,13 @@ Hook = Callable[[ResourceType, Obj], None]
 class Api:
     """REST semantics over a :class:`Store` and a :class:`Registry`."""
 
-    def __init__(self, store: Store, registry: Registry) -> None:
+    def __init__(
+        self, store: Store, registry: Registry, users: authn.Authenticator | None = None
+    ) -> None:
         self.store = store
         self.registry = registry
         self.allocator = Allocator()
-        self.tokens = authn.Tokens()  # ServiceAccount tokens issued (TokenRequest)
+        self.users = users or authn.Authenticator()  # who tokens are; TokenRequest adds to it
         self.after_write: list[Hook] = []  # called under the lock after each stored write
         # Removes an object whose last finalizer went away; deletion.Deleter installs its own.
         self.remove: Hook = self._remove
@@ -191,7 +193,7 @@ class Api:
             self._check_namespace(call, str((obj.get("metadata") or {}).get("name") or ""))
         obj = prepare_create(rtype, obj, namespace=call.namespace, allocator=self.allocator)
         if rtype.kind == "CertificateSigningRequest":
-            authn.sign_as_requester(obj, authn.Identity(call.user.name, call.user.groups))
+            authn.sign_as_requester(obj, call.user)
         self._default(rtype, obj)
         validation.validate(rtype, obj)
         existing = self.store.get(
@@ -308,11 +310,10 @@ class Api:
         body = object_body(call)
         if call.subresource != "token":
             validation.check_identity(call.rtype, body)
-            caller = authn.Identity(call.user.name, call.user.groups)
-            return authn.review(self.tokens, call.rtype.kind, body, caller)
+            return authn.review(self.users, call.rtype.kind, body, call.user)
         with self.store.lock:
             service_account = self.live(call)
-        return authn.token_request(self.tokens, service_account, body)
+        return authn.token_request(self.users, service_account, body)
 
     def update(self, call: Call) -> Obj:
         body = object_body(call)

@@ -1,14 +1,21 @@
-"""Authentication's API: TokenRequest, TokenReview and SelfSubjectReview.
+"""Authentication: the one authenticator, and its API (TokenRequest, TokenReview, SelfSubjectReview).
+
+:class:`Authenticator` is the apiserver's authenticator chain in one table: the
+kubeconfig's token ``emulator`` (or no token at all) is the admin, a token added
+with :meth:`Authenticator.add` stands for another user (a daemon's
+ServiceAccount, as a static token file would), and a token the emulator issued
+for a ServiceAccount acts as it until it expires; anything else is ``401
+Unauthorized``. Requests, TokenReview and SelfSubjectReview all ask it, so a
+token means the same user everywhere.
 
 * ``POST serviceaccounts/NAME/token`` (``kubectl create token``) issues a
   ServiceAccount token: a JWT with the claims the apiserver's issuer writes
   (``iss``, ``sub: system:serviceaccount:NS:NAME``, ``aud``, ``exp``, the
   ``kubernetes.io`` claim naming the ServiceAccount and its uid), signed with a
   key of this emulator (HMAC, not the apiserver's RSA: nobody outside verifies).
-* ``TokenReview`` says who a token is: one this emulator issued and that has not
-  expired, or the admin's.
-* ``SelfSubjectReview`` (``kubectl auth whoami``) answers who the caller is: the
-  emulator authenticates no one, so that is the admin of a kind cluster.
+* ``TokenReview`` says who a token is, as a request bearing it would be.
+* ``SelfSubjectReview`` (``kubectl auth whoami``) answers who the caller is
+  (after impersonation): by default the admin of a kind cluster.
 """
 
 from __future__ import annotations
@@ -20,17 +27,17 @@ import json
 import secrets
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from vela_emulator import fielderrors
-from vela_emulator.apistatus import bad_request, invalid
+from vela_emulator import fielderrors, user
+from vela_emulator.apistatus import ApiStatus, bad_request, invalid
 from vela_emulator.calls import Obj
 from vela_emulator.lifecycle import now
+from vela_emulator.user import ADMIN, UserInfo
 
 ISSUER = "https://kubernetes.default.svc.cluster.local"
 AUDIENCES = (ISSUER,)  # kind's --api-audiences
-ADMIN_NAME = "kubernetes-admin"  # kind's kubeconfig user
-ADMIN_GROUPS = ("system:masters", "system:authenticated")  # as the RBAC bypass sees it
 ADMIN_TOKEN = "emulator"  # what Emulator.kubeconfig() writes
 DEFAULT_EXPIRATION = 3600
 MIN_EXPIRATION = 600
@@ -39,34 +46,10 @@ KINDS = ("SelfSubjectReview", "TokenReview")
 
 
 @dataclass(frozen=True, slots=True)
-class Identity:
-    """Who a token stands for (``authentication.k8s.io/v1`` UserInfo)."""
-
-    username: str
-    groups: tuple[str, ...]
-    uid: str = ""
-    extra: tuple[tuple[str, tuple[str, ...]], ...] = ()
-
-    def user_info(self) -> Obj:
-        info: Obj = {"username": self.username}
-        if self.uid:
-            info["uid"] = self.uid
-        info["groups"] = list(self.groups)
-        if self.extra:
-            info["extra"] = {key: list(values) for key, values in self.extra}
-        return info
-
-
-ADMIN = Identity(ADMIN_NAME, ADMIN_GROUPS)
-
-
-def service_account_identity(namespace: str, name: str, uid: str) -> Identity:
-    """What a ServiceAccount token authenticates as (``serviceaccount.UserInfo``)."""
-    return Identity(
-        f"system:serviceaccount:{namespace}:{name}",
-        ("system:serviceaccounts", f"system:serviceaccounts:{namespace}", "system:authenticated"),
-        uid,
-    )
+class _Token:
+    user: UserInfo
+    audiences: tuple[str, ...]
+    expires: float | None  # None: an added (static) token, valid until the emulator resets
 
 
 def _b64(data: bytes) -> str:
@@ -78,39 +61,63 @@ def _segment(part: Obj) -> str:
     return _b64(json.dumps(part, separators=(",", ":")).encode())
 
 
-class Tokens:
-    """The ServiceAccount tokens this emulator issued, to review them later. Thread-safe."""
+class Authenticator:
+    """Every bearer token the emulator accepts and who it stands for. Thread-safe."""
 
     def __init__(self) -> None:
         self._key = secrets.token_bytes(32)
         self._lock = threading.Lock()
-        self._issued: dict[str, tuple[Identity, float, tuple[str, ...]]] = {}
+        self._tokens: dict[str, _Token] = {}
 
-    def issue(self, identity: Identity, claims: Obj, expires: float) -> str:
+    def add(self, name: str, groups: Sequence[str] = ()) -> str:
+        """A new token for ``name``; a ServiceAccount name gets its groups, everyone
+        ``system:authenticated`` (as a token authenticator reports them)."""
+        found = user.split_service_account(name)
+        all_groups = list(groups) or (list(user.service_account_groups(found[0])) if found else [])
+        if user.AUTHENTICATED not in all_groups:
+            all_groups.append(user.AUTHENTICATED)
+        token = secrets.token_urlsafe(24)
+        with self._lock:
+            self._tokens[token] = _Token(UserInfo(name, tuple(all_groups)), AUDIENCES, None)
+        return token
+
+    def issue(self, subject: UserInfo, claims: Obj, expires: float) -> str:
+        """A signed JWT of ``claims`` that authenticates as ``subject`` until ``expires``."""
         header = {"alg": "HS256", "kid": hashlib.sha256(self._key).hexdigest()[:43]}
         signing_input = f"{_segment(header)}.{_segment(claims)}"
         signature = hmac.new(self._key, signing_input.encode(), hashlib.sha256).digest()
         token = f"{signing_input}.{_b64(signature)}"
         with self._lock:
-            self._issued[token] = (identity, expires, tuple(claims["aud"]))
+            self._tokens[token] = _Token(subject, tuple(claims["aud"]), expires)
         return token
 
-    def review(self, token: str) -> tuple[Identity, tuple[str, ...]] | None:
-        """The identity and audiences of a token, None when it is not (or no longer) valid."""
+    def review(self, token: str) -> tuple[UserInfo, tuple[str, ...]] | None:
+        """The user and audiences of a token, None when it is not (or no longer) valid."""
         if token == ADMIN_TOKEN:
             return ADMIN, AUDIENCES
         with self._lock:
-            found = self._issued.get(token)
-        if found is None or found[1] < time.time():
+            found = self._tokens.get(token)
+        if found is None or (found.expires is not None and found.expires < time.time()):
             return None
-        return found[0], found[2]
+        return found.user, found.audiences
+
+    def authenticate(self, authorization: str) -> UserInfo:
+        """The user of a request's ``Authorization`` header; 401 for a token nobody knows."""
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer":
+            return ADMIN  # no credentials, basic auth and the like: the tests' admin
+        found = self.review(token.strip())
+        if found is None:  # a new exception per request: each carries its own traceback
+            raise ApiStatus(401, "Unauthorized", "Unauthorized")
+        return found[0]
 
     def clear(self) -> None:
+        """Forget every added and issued token (the signing key stays)."""
         with self._lock:
-            self._issued.clear()
+            self._tokens.clear()
 
 
-def sign_as_requester(csr: Obj, requester: Identity) -> None:
+def sign_as_requester(csr: Obj, requester: UserInfo) -> None:
     """A new CertificateSigningRequest names who asked (the CSR strategy's
     ``PrepareForCreate``): whatever the body said, and without a status."""
     spec = csr.setdefault("spec", {})
@@ -118,13 +125,7 @@ def sign_as_requester(csr: Obj, requester: Identity) -> None:
         return
     for key in ("username", "uid", "groups", "extra"):
         spec.pop(key, None)
-    info = requester.user_info()
-    spec["username"] = info["username"]
-    if "uid" in info:
-        spec["uid"] = info["uid"]
-    spec["groups"] = info["groups"]
-    if "extra" in info:
-        spec["extra"] = info["extra"]
+    spec.update(requester.to_api())
     csr.pop("status", None)
 
 
@@ -145,7 +146,7 @@ def _expiration(name: str, spec: Obj) -> int:
     raise invalid("TokenRequest", "authentication.k8s.io", name, [cause])
 
 
-def token_request(tokens: Tokens, service_account: Obj, body: Obj) -> Obj:
+def token_request(authenticator: Authenticator, service_account: Obj, body: Obj) -> Obj:
     """The answer to ``POST serviceaccounts/NAME/token``: the request with its token."""
     meta = service_account["metadata"]
     name, namespace, uid = meta["name"], meta.get("namespace", ""), meta.get("uid", "")
@@ -161,10 +162,10 @@ def token_request(tokens: Tokens, service_account: Obj, body: Obj) -> Obj:
         "jti": secrets.token_hex(16),
         "kubernetes.io": {"namespace": namespace, "serviceaccount": {"name": name, "uid": uid}},
         "nbf": issued,
-        "sub": f"system:serviceaccount:{namespace}:{name}",
+        "sub": user.service_account_user(namespace, name),
     }
-    identity = service_account_identity(namespace, name, uid)
-    token = tokens.issue(identity, claims, issued + seconds)
+    subject = user.service_account(namespace, name, uid)
+    token = authenticator.issue(subject, claims, issued + seconds)
     spec["audiences"], spec["expirationSeconds"] = audiences, seconds
     spec.setdefault("boundObjectRef", None)
     return {
@@ -187,11 +188,11 @@ def _answer(kind: str, body: Obj, status: Obj) -> Obj:
     }
 
 
-def review(tokens: Tokens, kind: str, body: Obj, caller: Identity = ADMIN) -> Obj:
+def review(authenticator: Authenticator, kind: str, body: Obj, caller: UserInfo = ADMIN) -> Obj:
     """A SelfSubjectReview (who ``caller`` is) or TokenReview (who its token is)."""
     if kind == "SelfSubjectReview":
         return _answer(
-            kind, {k: v for k, v in body.items() if k != "spec"}, {"userInfo": caller.user_info()}
+            kind, {k: v for k, v in body.items() if k != "spec"}, {"userInfo": caller.to_api()}
         )
     spec = body.get("spec") or {}
     token = spec.get("token")
@@ -199,13 +200,13 @@ def review(tokens: Tokens, kind: str, body: Obj, caller: Identity = ADMIN) -> Ob
         raise invalid(
             "TokenReview", "authentication.k8s.io", "", [fielderrors.required("spec.token")]
         )
-    found = tokens.review(token)
+    found = authenticator.review(token)
     wanted = list(spec.get("audiences") or [])
     if found is None or (wanted and not set(wanted) & set(found[1])):
         return _answer(
             kind, body, {"user": {}, "error": "[invalid bearer token, token lookup failed]"}
         )
-    identity, audiences = found
-    status: Obj = {"authenticated": True, "user": identity.user_info()}
+    subject, audiences = found
+    status: Obj = {"authenticated": True, "user": subject.to_api()}
     status["audiences"] = [a for a in audiences if not wanted or a in wanted]
     return _answer(kind, body, status)

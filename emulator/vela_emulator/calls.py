@@ -10,8 +10,8 @@ from typing import Any
 import yaml
 
 from vela_emulator.apistatus import ApiStatus, bad_request
-from vela_emulator.rbac import ADMIN, UserInfo
 from vela_emulator.registry import ResourceType
+from vela_emulator.user import ADMIN, UserInfo
 
 Obj = dict[str, Any]
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

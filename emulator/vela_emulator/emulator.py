@@ -31,11 +31,11 @@ import yaml
 
 from vela_emulator import crds, seeds
 from vela_emulator.api import Api
+from vela_emulator.authn import ADMIN_TOKEN, Authenticator
 from vela_emulator.calls import Call
 from vela_emulator.controllers import DEFAULT_TICK, ControllerLoop
 from vela_emulator.deletion import Deleter
 from vela_emulator.faults import Counters, Faults
-from vela_emulator.rbac_access import ADMIN_TOKEN, Users
 from vela_emulator.recorder import Recorder
 from vela_emulator.registry import Registry
 from vela_emulator.seeds import NamespaceDefaults
@@ -72,12 +72,12 @@ class Emulator:
     ) -> None:
         self.store = Store(log_size=watch_history)
         self.registry = Registry()
-        self.api = Api(self.store, self.registry)
+        self.users = Authenticator()  # the admin's token, users.add ones and issued ones
+        self.api = Api(self.store, self.registry, self.users)
         self.controllers = ControllerLoop(self.store, tick=controller_tick)
         self.deleter = Deleter(self.api, self.controllers)
         self.faults = Faults()
         self.counters = Counters()
-        self.users = Users()
         self.simulation = Simulator(self.api, delay=status_delay)
         self.workloads = Workloads(
             self.api,
@@ -113,7 +113,6 @@ class Emulator:
             deleter=self.deleter,
             faults=self.faults,
             counters=self.counters,
-            users=self.users,
         )
         self._thread = threading.Thread(
             target=self._server.serve_forever,
@@ -251,7 +250,6 @@ class Emulator:
         self.faults.clear()
         self.counters.reset()
         self.users.clear()
-        self.api.tokens.clear()
 
     def settle(self) -> None:
         """Finish pending controller work now: simulated status (``status_delay``), garbage

@@ -4,11 +4,11 @@ Follows the apiserver's ``plugin/pkg/auth/authorizer/rbac``: ClusterRoleBindings
 apply everywhere, RoleBindings in the request's namespace (to a Role there or a
 ClusterRole); a rule allows when its verbs, apiGroups, resources (``res/sub``,
 ``*/sub``, ``*``) and resourceNames all match; nothing denies, so the first rule
-that allows wins. ``system:masters`` (the emulator's own admin) bypasses RBAC as the
-apiserver's privileged-group authorizer does. The bootstrap roles every
+that allows wins. ``system:masters`` (the emulator's own admin, ``user.ADMIN``)
+bypasses RBAC as the apiserver's privileged-group authorizer does. The bootstrap roles every
 authenticated user holds (``system:basic-user``, ``system:discovery``,
 ``system:public-info-viewer``) apply without being stored, so a fresh emulator still
-lists no RBAC objects.
+lists no RBAC objects; a binding may name ``system:auth-delegator`` the same way.
 """
 
 from __future__ import annotations
@@ -24,47 +24,9 @@ from vela_emulator.selectors import (
     selector_from_label_selector,
 )
 from vela_emulator.store import Obj, Store
+from vela_emulator.user import AUTHENTICATED, UserInfo, service_account_user
 
 GROUP = "rbac.authorization.k8s.io"
-MASTERS = "system:masters"
-AUTHENTICATED = "system:authenticated"
-UNAUTHENTICATED = "system:unauthenticated"
-ANONYMOUS = "system:anonymous"
-SA_PREFIX = "system:serviceaccount:"
-SA_GROUP = "system:serviceaccounts"
-
-
-@dataclass(frozen=True, slots=True)
-class UserInfo:
-    """Who a request acts as (after impersonation)."""
-
-    name: str
-    groups: tuple[str, ...] = ()
-
-    @property
-    def privileged(self) -> bool:
-        return MASTERS in self.groups
-
-
-ADMIN = UserInfo("kubernetes-admin", (MASTERS, AUTHENTICATED))  # kind's kubeconfig user
-
-
-def service_account_user(namespace: str, name: str) -> str:
-    return f"{SA_PREFIX}{namespace}:{name}"
-
-
-def split_service_account(username: str) -> tuple[str, str] | None:
-    """(namespace, name) of ``system:serviceaccount:NS:NAME``, else None."""
-    if not username.startswith(SA_PREFIX):
-        return None
-    parts = username[len(SA_PREFIX) :].split(":")
-    if len(parts) != 2 or not all(parts):
-        return None
-    return parts[0], parts[1]
-
-
-def service_account_groups(namespace: str) -> tuple[str, ...]:
-    return (SA_GROUP, f"{SA_GROUP}:{namespace}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,9 +50,10 @@ class Decision:
     reason: str = ""  # "RBAC: allowed by ...", or why a binding could not be evaluated
 
 
-# ----- bootstrap policy (held by every authenticated user, never stored) ------------------------
+# ----- bootstrap policy (never stored) ----------------------------------------------------------
 
-_BOOTSTRAP_ROLES: dict[str, list[Obj]] = {
+# Held by every authenticated user, through bindings the apiserver bootstraps.
+_AUTHENTICATED_ROLES: dict[str, list[Obj]] = {
     "system:basic-user": [
         {
             "verbs": ["create"],
@@ -137,11 +100,29 @@ def _bootstrap_bindings() -> list[Obj]:
             "roleRef": {"apiGroup": GROUP, "kind": "ClusterRole", "name": name},
             "subjects": [{"apiGroup": GROUP, "kind": "Group", "name": AUTHENTICATED}],
         }
-        for name in _BOOTSTRAP_ROLES
+        for name in _AUTHENTICATED_ROLES
     ]
 
 
 _BOOTSTRAP_BINDINGS = _bootstrap_bindings()
+
+# Bootstrap ClusterRoles nobody holds until a binding names them: ``system:auth-delegator``
+# is what a client that reviews tokens (kr8s's ``whoami``) or delegates authorization is bound to.
+_BOOTSTRAP_ROLES: dict[str, list[Obj]] = {
+    **_AUTHENTICATED_ROLES,
+    "system:auth-delegator": [
+        {
+            "verbs": ["create"],
+            "apiGroups": ["authentication.k8s.io"],
+            "resources": ["tokenreviews"],
+        },
+        {
+            "verbs": ["create"],
+            "apiGroups": ["authorization.k8s.io"],
+            "resources": ["subjectaccessreviews"],
+        },
+    ],
+}
 
 
 # ----- rule matching -----------------------------------------------------------------------------

@@ -1,15 +1,14 @@
-"""Who a request is: bearer tokens, ``Impersonate-*`` headers, and the access reviews.
+"""Who a request acts as (``Impersonate-*`` headers), and the access reviews.
 
-Authentication: no token, or the kubeconfig's token ``emulator``, is the admin
-(``system:masters``: all-powerful, as the tests have always been). Tokens added with
-:meth:`Users.add` stand for other users (a daemon's ServiceAccount), and RBAC
-applies to them; an unknown token is ``401 Unauthorized``.
-
-Impersonation follows the apiserver's ``WithImpersonation`` filter: the caller needs
-the ``impersonate`` verb on ``serviceaccounts`` (in the ServiceAccount's namespace),
-``users``, ``groups``, ``uids`` or ``userextras/KEY``; an impersonated ServiceAccount
-gets ``system:serviceaccounts`` and ``system:serviceaccounts:NS`` unless groups are
-given, and every non-anonymous impersonated user gets ``system:authenticated``.
+Authentication (who the bearer token is) is :mod:`vela_emulator.authn`'s; this
+module takes the user it found. Impersonation follows the apiserver's
+``WithImpersonation`` filter: the caller needs the ``impersonate`` verb on
+``serviceaccounts`` (in the ServiceAccount's namespace), ``users``, ``groups``,
+``uids`` or ``userextras/KEY``; an impersonated ServiceAccount gets
+``system:serviceaccounts`` and ``system:serviceaccounts:NS`` unless groups are given,
+every non-anonymous impersonated user gets ``system:authenticated``, and the uid and
+extra values asked for are the impersonated user's (``kubectl auth whoami --as-uid``
+shows them, a CertificateSigningRequest records them).
 
 The reviews (SelfSubjectAccessReview, SubjectAccessReview, LocalSubjectAccessReview,
 SelfSubjectRulesReview) are answered by the same authorizer, so
@@ -18,73 +17,39 @@ SelfSubjectRulesReview) are answered by the same authorizer, so
 
 from __future__ import annotations
 
-import secrets
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+from urllib.parse import unquote
 
 from vela_emulator import rbac
 from vela_emulator.apistatus import ApiStatus, bad_request
-from vela_emulator.rbac import ADMIN, Attributes, UserInfo
+from vela_emulator.rbac import Attributes
 from vela_emulator.store import Obj, Store
-
-ADMIN_TOKEN = "emulator"  # what Emulator.kubeconfig() writes
-_UNAUTHORIZED = ApiStatus(401, "Unauthorized", "Unauthorized")
-
-
-class Users:
-    """Bearer tokens of users other than the admin. Thread-safe."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._tokens: dict[str, UserInfo] = {}
-
-    def add(self, name: str, groups: Sequence[str] = ()) -> str:
-        """A new token for ``name``; a ServiceAccount name gets its groups, everyone
-        ``system:authenticated`` (as a token authenticator reports them)."""
-        found = rbac.split_service_account(name)
-        all_groups = list(groups) or (list(rbac.service_account_groups(found[0])) if found else [])
-        if rbac.AUTHENTICATED not in all_groups:
-            all_groups.append(rbac.AUTHENTICATED)
-        token = secrets.token_urlsafe(24)
-        with self._lock:
-            self._tokens[token] = UserInfo(name, tuple(all_groups))
-        return token
-
-    def clear(self) -> None:
-        with self._lock:
-            self._tokens.clear()
-
-    def authenticate(
-        self, authorization: str, issued: Callable[[str], UserInfo | None] = lambda _: None
-    ) -> UserInfo:
-        """The user of a bearer token: the admin's, one of :meth:`add`, or one ``issued``
-        knows (a TokenRequest's token acts as its ServiceAccount)."""
-        if not authorization:
-            return ADMIN
-        scheme, _, token = authorization.partition(" ")
-        if scheme.lower() != "bearer":
-            return ADMIN  # basic auth and the like: the emulator has no other identities
-        token = token.strip()
-        if token == ADMIN_TOKEN:
-            return ADMIN
-        with self._lock:
-            user = self._tokens.get(token)
-        if user is None:
-            user = issued(token)
-        if user is None:
-            raise _UNAUTHORIZED
-        return user
-
+from vela_emulator.user import (
+    ANONYMOUS,
+    AUTHENTICATED,
+    UNAUTHENTICATED,
+    UserInfo,
+    canonical_extra,
+    service_account_groups,
+    split_service_account,
+)
 
 # ----- impersonation -----------------------------------------------------------------------------
 
 GetAll = Callable[[str], Sequence[str]]
 
 
-def _impersonated_extras(header_names: Sequence[str]) -> list[str]:
+def _impersonated_extras(get_all: GetAll, header_names: Sequence[str]) -> dict[str, list[str]]:
+    """The ``Impersonate-Extra-KEY`` values by key, lower-cased and %-unescaped as the
+    apiserver reads them: a Go client sends ``Impersonate-Extra-Scopes`` for ``scopes``,
+    and a header name cannot hold the ``/`` of ``example.org/scope`` but ``%2F``."""
     prefix = "impersonate-extra-"
-    return sorted({h[len(prefix) :] for h in header_names if h.lower().startswith(prefix)})
+    extras: dict[str, list[str]] = {}
+    for header in sorted({h for h in header_names if h.lower().startswith(prefix)}):
+        key = unquote(header[len(prefix) :].lower())
+        extras.setdefault(key, []).extend(get_all(header))
+    return extras
 
 
 def impersonate(
@@ -94,7 +59,7 @@ def impersonate(
     users = [u for u in get_all("Impersonate-User") if u]
     groups = [g for g in get_all("Impersonate-Group") if g]
     uids = [u for u in get_all("Impersonate-Uid") if u]
-    extras = _impersonated_extras(header_names)
+    extras = _impersonated_extras(get_all, header_names)
     if not users:
         if groups or uids or extras:
             asked = [f"Group={g}" for g in groups] + [f"UID={u}" for u in uids]
@@ -108,17 +73,17 @@ def impersonate(
         raise bad_request("only one Impersonate-User header may be given")
     username = users[0]
     checks = [_acting_as(caller, "groups", g) for g in groups]  # only the groups asked for
-    service_account = rbac.split_service_account(username)
+    service_account = split_service_account(username)
     if service_account is not None:
         namespace, name = service_account
         checks.insert(0, _acting_as(caller, "serviceaccounts", name, namespace=namespace))
         if not groups:  # a ServiceAccount's groups are a fixed mapping: nothing to check
-            groups = list(rbac.service_account_groups(namespace))
+            groups = list(service_account_groups(namespace))
     else:
         checks.insert(0, _acting_as(caller, "users", username))
     checks += [_acting_as(caller, "uids", u, group="authentication.k8s.io") for u in uids]
-    for key in extras:
-        for value in get_all(f"Impersonate-Extra-{key}"):
+    for key, values in extras.items():
+        for value in values:
             checks.append(
                 _acting_as(
                     caller, "userextras", value, group="authentication.k8s.io", subresource=key
@@ -129,9 +94,10 @@ def impersonate(
             decision = rbac.authorize(store, attrs)
             if not decision.allowed:
                 raise rbac.forbidden(attrs, decision.reason)
-    if username != rbac.ANONYMOUS and not {rbac.AUTHENTICATED, rbac.UNAUTHENTICATED} & set(groups):
-        groups.append(rbac.AUTHENTICATED)
-    return UserInfo(username, tuple(groups))
+    if username != ANONYMOUS and not {AUTHENTICATED, UNAUTHENTICATED} & set(groups):
+        groups.append(AUTHENTICATED)
+    uid = uids[-1] if uids else ""  # the apiserver keeps the last one it reads
+    return UserInfo(username, tuple(groups), uid, canonical_extra(extras))
 
 
 def _acting_as(

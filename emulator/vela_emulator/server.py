@@ -27,6 +27,7 @@ from vela_emulator.calls import Call
 from vela_emulator.deletion import Deleter
 from vela_emulator.faults import Counters, Faults
 from vela_emulator.registry import ResourceType
+from vela_emulator.user import UserInfo
 
 JSON = "application/json"
 _METHOD_VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch"}
@@ -48,11 +49,9 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         deleter: Deleter,
         faults: Faults,
         counters: Counters,
-        users: rbac_access.Users | None = None,
     ) -> None:
         super().__init__(address, Handler)
         self.api = api
-        self.users = users or rbac_access.Users()
         self.deleter = deleter
         self.faults = faults
         self.counters = counters
@@ -94,7 +93,7 @@ def parse_resource_path(parts: list[str], api: Api) -> tuple[ResourceType, str, 
 
 
 def request_attributes(
-    user: rbac.UserInfo,
+    user: UserInfo,
     rtype: ResourceType,
     verb: str,
     namespace: str,
@@ -228,11 +227,9 @@ class Handler(BaseHTTPRequestHandler):
             message = f"Internal error occurred: {type(exc).__name__}: {exc}"
             self._send(500, ApiStatus(500, "InternalError", message).body())
 
-    def _user(self) -> rbac.UserInfo:
+    def _user(self) -> UserInfo:
         """Who the request acts as: its bearer token, then its ``Impersonate-*`` headers."""
-        caller = self.server.users.authenticate(
-            self.headers.get("Authorization", ""), issued=self._issued
-        )
+        caller = self.server.api.users.authenticate(self.headers.get("Authorization", ""))
         headers = self.headers
         return rbac_access.impersonate(
             self.server.api.store,
@@ -240,11 +237,6 @@ class Handler(BaseHTTPRequestHandler):
             lambda name: headers.get_all(name) or [],
             list(headers.keys()),
         )
-
-    def _issued(self, token: str) -> rbac.UserInfo | None:
-        """The ServiceAccount a TokenRequest token was issued for, while it is valid."""
-        found = self.server.api.tokens.review(token)
-        return None if found is None else rbac.UserInfo(found[0].username, found[0].groups)
 
     def _authorize(self, attrs: rbac.Attributes) -> None:
         if attrs.user.privileged:
@@ -255,7 +247,7 @@ class Handler(BaseHTTPRequestHandler):
             raise rbac.forbidden(attrs, decision.reason)
 
     def _non_resource(
-        self, parts: list[str], query: dict[str, str], user: rbac.UserInfo, path: str
+        self, parts: list[str], query: dict[str, str], user: UserInfo, path: str
     ) -> bool:
         """Discovery, OpenAPI, version and health; False when the path names resources."""
         accept = self.headers.get("Accept", "")
@@ -309,7 +301,7 @@ class Handler(BaseHTTPRequestHandler):
         return None
 
     def _resource(
-        self, parts: list[str], query: dict[str, str], body: bytes, user: rbac.UserInfo
+        self, parts: list[str], query: dict[str, str], body: bytes, user: UserInfo
     ) -> None:
         api = self.server.api
         with api.store.lock:

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from vela_emulator import Emulator
 from vela_emulator.pytest_plugin import Kubectl
-from vela_emulator.rbac import Attributes, UserInfo, authorize
+from vela_emulator.rbac import Attributes, authorize
 from vela_emulator.store import Store
+from vela_emulator.user import UserInfo
 
 from .helpers import configmap, deployment
 
