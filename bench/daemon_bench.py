@@ -45,6 +45,7 @@ from gitops_vela.cluster import Cluster
 from gitops_vela.cluster.watchcache import LiveChange, WatchCache
 from gitops_vela.daemon.centers import Centers
 from gitops_vela.daemon.live import LiveFeed, scope_for
+from gitops_vela.daemon.main import tune_gc
 from gitops_vela.daemon.metrics import Metrics
 from gitops_vela.daemon.reconcile import RepositoryReconciler
 from gitops_vela.model.labels import OWNER
@@ -207,6 +208,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
     logs.configure(level="warning")
+    tune_gc()  # the collector's thresholds of `gitops-vela run`: what the daemon pays
     results = run(args.apps)
     for key, value in results.items():
         print(f"{key:>24}: {value:.3f}" if isinstance(value, float) else f"{key:>24}: {value}")

@@ -54,6 +54,20 @@ def test_health_moves_and_forgotten_apps_disappear() -> None:
     assert got[("gitops_vela_app_health", app | {("health", "Progressing")})] == 0
     metrics.forget_app(repo="shop", app="web")
     assert not [k for k in samples(metrics) if k[0] == "gitops_vela_app_health"]
+    # Exported again after being forgotten, though its health did not move since.
+    metrics.set_app(repo="shop", app="web", health=Health.HEALTHY, synced=True)
+    assert samples(metrics)[("gitops_vela_app_health", app | {("health", "Healthy")})] == 1
+
+
+def test_an_unchanged_app_is_not_exported_again() -> None:
+    metrics = Metrics()
+    metrics.set_app(repo="shop", app="web", health=Health.HEALTHY, synced=True)
+    gauge = metrics.app_health.labels("shop", "web", "Healthy")
+    gauge.set(7)  # stands for a value only a new export would overwrite
+    metrics.set_app(repo="shop", app="web", health=Health.HEALTHY, synced=True)
+    assert gauge._value.get() == 7
+    metrics.set_app(repo="shop", app="web", health=Health.HEALTHY, synced=False)
+    assert gauge._value.get() == 1
 
 
 def test_two_daemons_in_one_process_do_not_share_series() -> None:
