@@ -40,6 +40,7 @@ from gitops_vela.provenance.fields import (
 )
 from gitops_vela.provenance.live import read_live, with_live
 from gitops_vela.provenance.origins import FieldOrigin, ObjectOrigin
+from gitops_vela.render import engine
 from gitops_vela.render.environments import undeclared
 from gitops_vela.settings import render_settings
 from gitops_vela.sync.diff import DiffResult
@@ -102,6 +103,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_why(args: argparse.Namespace) -> int:
+    settings = render_settings(os.environ)
+    engine.pool(settings).start()
     kind, name = _object_ref(args.object)
     field_text, path = _field_and_path(list(args.rest))
     try:
@@ -126,7 +129,7 @@ def run_why(args: argparse.Namespace) -> int:
         app_globs=globs,
         apps=args.apps,
         wanted=wanted,
-        settings=render_settings(os.environ),
+        settings=settings,
         environment=args.env,
     )
     if warning := undeclared(explained.render, args.env):

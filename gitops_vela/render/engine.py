@@ -221,6 +221,14 @@ class Pool:
             self._release(free)
         return [r if r is not None else JobResult(False, "not evaluated") for r in results]
 
+    def start(self) -> None:
+        """Start every worker now without waiting for them: a one-shot command lets their
+        interpreters boot while it reads the repository (0.3 s of a CLI's start)."""
+        started: list[_Worker] = []
+        while (worker := self._acquire(block=False)) is not None:
+            started.append(worker)
+        self._release(started)
+
     def _blocking_acquire(self) -> _Worker:
         worker = self._acquire(block=True)
         assert worker is not None  # a blocking acquire always returns a worker

@@ -12,6 +12,7 @@ import pytest
 from gitops_vela.errors import RenderError
 from gitops_vela.render import engine
 from gitops_vela.render.engine import Job
+from gitops_vela.settings.tree import RenderSettings
 
 LIBRARY = {"<builtin>/vela.libsonnet": "{ double(x):: 2 * x }"}
 
@@ -147,3 +148,20 @@ def test_call_function_times_out() -> None:
 
     with pytest.raises(RenderError, match=r"did not finish within 0\.3s"):
         engine.call_function(slow, args={"object": {}}, name="policy", timeout=0.3)
+
+
+def test_start_boots_every_worker_at_once_and_the_next_run_uses_them() -> None:
+    pool = engine.Pool(RenderSettings(workers=2))
+    try:
+        pool.start()
+        booted = {worker.process.pid for worker in pool._idle}
+        assert len(booted) == 2  # both started, neither waited for
+        pool.start()  # already full: nothing more
+        assert pool._count == 2
+
+        outcome = pool.run([Job("a.jsonnet", "1 + 1"), Job("b.jsonnet", "2 + 2")])
+
+        assert [r.text.strip() for r in outcome] == ["2", "4"]
+        assert {worker.process.pid for worker in pool._idle} == booted
+    finally:
+        pool.close()
