@@ -17,6 +17,7 @@ from gitops_vela.cluster.transport import RequestHook, RetryPolicy, Transport
 from gitops_vela.errors import ApiError
 from gitops_vela.model.labels import FIELD_MANAGER
 from gitops_vela.model.objects import Manifest
+from gitops_vela.model.owned import owned_view
 
 if TYPE_CHECKING:  # the client is imported where a connection is made (cluster.transport)
     from kubernetes import client as k8s
@@ -30,10 +31,12 @@ _WRITE_VERBS = frozenset({"create", "update", "patch", "delete"})
 
 @dataclass(frozen=True, slots=True)
 class Applied:
-    """The object as the server stored it (or would, on a dry run)."""
+    """The object as the server stored it (or would, on a dry run), and its ``view``:
+    the part of it planning and health read (``model.owned``), what a result keeps."""
 
     object: Manifest
     created: bool
+    view: Manifest | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +167,7 @@ class Cluster:
         cache = None if dry_run else self.cache
         if cache is not None:  # its watch events meanwhile are this write's, not news
             cache.writing(resource, namespace, name)
-        body = None
+        body = view = None
         try:
             response = self.transport.request(
                 "PATCH",
@@ -175,10 +178,13 @@ class Cluster:
                 content_type=APPLY_PATCH,
             )
             body = response.body
+            # One view for the cache and the caller: a result that kept the whole answer
+            # (managedFields often half of it) would hold every object of a big sync at once.
+            view = owned_view(body, self.field_manager) if body and not dry_run else None
         finally:
             if cache is not None:
-                cache.written(resource, namespace, name, body)
-        return Applied(object=response.body, created=response.status == 201)
+                cache.written(resource, namespace, name, view)
+        return Applied(object=response.body, created=response.status == 201, view=view)
 
     def list_objects(
         self,

@@ -88,11 +88,6 @@ def same_owned(preview: Manifest, live: Manifest, manager: str = FIELD_MANAGER) 
     return _comparable(owned_view(preview, manager)) == _comparable(owned_view(live, manager))
 
 
-def view_size(view: Mapping[str, Any]) -> int:
-    """Bytes of ``view`` as JSON: what the cache's memory bound is measured in."""
-    return len(orjson.dumps(view))
-
-
 def _comparable(view: OwnedView) -> dict[str, Any]:
     meta = {k: v for k, v in view["metadata"].items() if k not in _VOLATILE_METADATA}
     return {**{k: v for k, v in view.items() if k != "status"}, "metadata": meta}

@@ -22,12 +22,13 @@ from gitops_vela.model.diagnostics import Diagnostic
 from gitops_vela.model.objects import ObjectRef
 from gitops_vela.model.rendered import AppFailure, RenderedApp, RepositoryRender
 from gitops_vela.render.cache import LruCache
-from gitops_vela.render.evaluate import evaluate_apps
+from gitops_vela.render.evaluate import evaluate_apps, merged
 from gitops_vela.render.finalize import cluster_scoped_custom_kinds, digest, finish
 from gitops_vela.render.loading import load_apps
 from gitops_vela.render.tenancy import enforce
 from gitops_vela.settings.tree import PolicySettings, RenderSettings
 
+CRD_KIND = "CustomResourceDefinition"  # as it appears in a result's JSON
 _rendered: LruCache[RenderedApp] = LruCache(1024)
 
 
@@ -117,7 +118,7 @@ def _warn_shared_objects(rendered: list[RenderedApp]) -> list[RenderedApp]:
 
 
 def _finish_all(
-    evaluated: list[tuple[Appfile, str, dict[str, Any]]],
+    evaluated: list[tuple[Appfile, str, tuple[str, ...]]],
     *,
     repo: str,
     namespace: str,
@@ -125,10 +126,11 @@ def _finish_all(
     policy: PolicySettings | None = None,
 ) -> list[RenderedApp | AppFailure]:
     definitions = {d.ref: d for d in catalog.every}
-    crds = [
+    crds = [  # parsed only where a CRD may be: most results are never parsed twice
         obj
-        for _, _, result in evaluated
-        for service in result.values()
+        for _, _, texts in evaluated
+        if any(CRD_KIND in text for text in texts)
+        for service in merged(texts).values()
         for group in service.get("outputs") or []
         for obj in (group.get("objects") or {}).values()
         if isinstance(obj, dict)
@@ -137,12 +139,17 @@ def _finish_all(
     # A definition replacing a library health policy changes apps that do not use it.
     replaced = sorted((k, d.name, d.digest) for k, d in healthlib.overrides(catalog).items())
     rendered: list[RenderedApp | AppFailure] = []
-    for app, key, result in evaluated:
+    for app, key, texts in evaluated:
         final_key = _final_key(app, key, kinds, replaced=json.dumps(replaced))
         done: RenderedApp | AppFailure | None = _rendered.get(final_key)
         if done is None:
             done = _finish_one(
-                app, result, repo=repo, namespace=namespace, definitions=definitions, kinds=kinds
+                app,
+                merged(texts),
+                repo=repo,
+                namespace=namespace,
+                definitions=definitions,
+                kinds=kinds,
             )
             if isinstance(done, RenderedApp):
                 _rendered.put(final_key, done)
@@ -166,7 +173,7 @@ def _finish_one(
     try:
         objects, policies = finish(
             app,
-            json.loads(json.dumps(result)),
+            result,
             repo=repo,
             namespace=app_namespace,
             definitions=definitions,

@@ -11,7 +11,7 @@ import re
 import time
 from dataclasses import dataclass
 
-from gitops_vela.cluster import Cluster
+from gitops_vela.cluster import Applied, Cluster
 from gitops_vela.errors import ImmutableFieldError
 from gitops_vela.model.changes import Action
 from gitops_vela.model.labels import RECREATE_ANNOTATION
@@ -31,7 +31,7 @@ class ObjectResult:
     item: Desired
     action: Action
     reason: str = ""
-    live: Manifest | None = None  # the object as the server holds it now
+    live: Manifest | None = None  # the object as the server holds it now (its owned view)
     error: str = ""
     internal: bool = False  # failed on an unexpected exception (a bug), not a refusal
     dry_run: bool = False  # planned only: a dry run wrote nothing
@@ -54,18 +54,23 @@ def execute(cluster: Cluster, entry: PlanEntry, *, wait_timeout: float) -> Objec
     if entry.action is Action.CREATED:
         result = cluster.apply(item.manifest)
         if result.created:
-            return ObjectResult(item, Action.CREATED, live=result.object)
+            return ObjectResult(item, Action.CREATED, live=_kept(result))
         # Created by someone else since we read: applying took it over.
         return ObjectResult(
-            item, Action.CONFIGURED, "adopted an existing object", live=result.object
+            item, Action.CONFIGURED, "adopted an existing object", live=_kept(result)
         )
     applied, note = _apply(cluster, item, wait_timeout=wait_timeout)
     return ObjectResult(item, Action.CONFIGURED, entry.reason + note, live=applied)
 
 
+def _kept(applied: Applied) -> Manifest:
+    """What a result keeps of the server's answer: its view (planning's and health's part)."""
+    return applied.view if applied.view is not None else applied.object
+
+
 def _apply(cluster: Cluster, item: Desired, *, wait_timeout: float) -> tuple[Manifest, str]:
     try:
-        return cluster.apply(item.manifest).object, ""
+        return _kept(cluster.apply(item.manifest)), ""
     except ImmutableFieldError as exc:
         field = immutable_field(exc.message)
         if not item.recreate_allowed:
@@ -76,7 +81,7 @@ def _apply(cluster: Cluster, item: Desired, *, wait_timeout: float) -> tuple[Man
                 api_reason=exc.api_reason,
             ) from exc
     _recreate_delete(cluster, item, wait_timeout=wait_timeout)
-    return cluster.apply(item.manifest).object, f"; recreated ({field} is immutable)"
+    return _kept(cluster.apply(item.manifest)), f"; recreated ({field} is immutable)"
 
 
 def _recreate_delete(cluster: Cluster, item: Desired, *, wait_timeout: float) -> None:

@@ -144,6 +144,44 @@ def test_a_write_of_ours_that_moves_an_object_to_another_app_is_news(
     assert moved.values_of(OWNER) == ("acme.shop", "other.shop")
 
 
+def test_an_apps_list_unpacks_only_its_objects_and_follows_a_change_of_hands(
+    cached: tuple[Cluster, WatchCache, Recorder],
+) -> None:
+    """Views are kept packed, indexed by owner: one app's list reads its objects only,
+    the index follows an object taken by another app, and what a reader changes in
+    what it got never reaches the cache."""
+    cluster, cache, recorder = cached
+    shop = app("shop", config_map("settings", color="blue"), config_map("flags", beta="on"))
+    assert sync_apps(cluster, [shop]).ok
+    resource = cluster.resource("v1", "ConfigMap")
+    (reflector,) = cache.reflectors
+
+    def names(owner: str) -> list[str]:
+        views = cache.list(resource, namespace="shop", label_selector=f"{OWNER}={owner}")
+        return sorted(v["metadata"]["name"] for v in views or [])
+
+    assert names("acme.shop") == ["flags", "settings"]
+    assert names("other.shop") == []
+    assert reflector.size()[0] == 2 and reflector.size()[1] > 100  # bytes of packed views
+
+    (flags,) = [v for v in reflector.items("acme.shop") or [] if v["metadata"]["name"] == "flags"]
+    flags["data"]["beta"] = "changed by a reader"
+    again = cache.list(resource, namespace="shop", label_selector=f"{OWNER}=acme.shop") or []
+    assert {v["metadata"]["name"]: v["data"] for v in again}["flags"] == {"beta": "on"}
+
+    cluster.apply(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "flags", "namespace": "shop", "labels": {OWNER: "other.shop"}},
+            "data": {"beta": "on"},
+        }
+    )
+    recorder.wait_for(lambda c: "other.shop" in c.values_of(OWNER))
+    assert names("acme.shop") == ["settings"]
+    assert names("other.shop") == ["flags"]
+
+
 def test_own_writes_are_not_reported_back_and_status_updates_are_told_apart(
     emulator: Emulator, cached: tuple[Cluster, WatchCache, Recorder]
 ) -> None:
