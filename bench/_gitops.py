@@ -225,6 +225,7 @@ class _Side:
 
     def poll(self) -> dict[str, Any]:
         from gitops_vela.catalog import load_catalog
+        from gitops_vela.daemon.memory import release as release_memory
         from gitops_vela.model.objects import ObjectRef
         from gitops_vela.render import render_repository
         from gitops_vela.sync import SyncOptions, sync_apps
@@ -233,12 +234,14 @@ class _Side:
         started = time.perf_counter()
         catalog = load_catalog(self.root, origin=self.repo)
         render = render_repository(self.root, repo=self.repo, catalog=catalog)
+        release_memory(len(render.apps))  # what the daemon does after a big render (and sync)
         rendered = time.perf_counter()
         self.cluster.requests.clear()
         options = SyncOptions(prune=True, progress=self._printer() if self.progress else None)
         failed = {f.name for f in render.failures if f.name}
         result = sync_apps(self.cluster, render.apps, options=options, failed_apps=failed)
         synced = time.perf_counter()
+        release_memory(len(render.apps))
         cpu = sum(os.times()[:2]) - cpu
         if self.progress:
             print("\r\033[K", end="", file=sys.stderr, flush=True)

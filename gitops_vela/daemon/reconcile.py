@@ -51,6 +51,7 @@ from gitops_vela.daemon.incremental import (
 )
 from gitops_vela.daemon.leases import default_identity
 from gitops_vela.daemon.live import LiveFeed
+from gitops_vela.daemon.memory import release as release_memory
 from gitops_vela.daemon.metrics import Metrics
 from gitops_vela.daemon.promotion import Promotion, Verdict
 from gitops_vela.daemon.report import app_statuses, repository_reason
@@ -368,6 +369,7 @@ class RepositoryReconciler:
             self._scan_index(snapshot.sha, root)
         else:
             render, bound = incremental
+        release_memory(self._rendered_apps)  # before the sync that follows makes its own burst
         self._memory.previous = Rendered(snapshot.sha, render, catalog, bound)
         self.metrics.render_duration.labels(self.name).observe(time.monotonic() - started)
         for diagnostic in render.catalog_diagnostics:

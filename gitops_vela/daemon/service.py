@@ -18,6 +18,7 @@ from gitops_vela.daemon.endpoints import DaemonEndpoints
 from gitops_vela.daemon.http import HttpServer
 from gitops_vela.daemon.leases import LeaderElection, LeaseLock, default_identity
 from gitops_vela.daemon.live import LiveFeed, scope_for
+from gitops_vela.daemon.memory import release as release_memory
 from gitops_vela.daemon.metrics import Metrics
 from gitops_vela.daemon.reconcile import RepositoryReconciler
 from gitops_vela.daemon.reporting import ReconcileReport
@@ -258,6 +259,8 @@ class Daemon:
         except Exception:  # a bug must not kill the scheduler thread
             log.exception("reconcile crashed", repo=name)
             report = None
+        if report is not None:
+            release_memory(max(report.rendered_apps, report.planned))
         self.runs.record(name, report)
         return report is not None and (report.ok or not report.retryable)  # no backoff for those
 

@@ -18,6 +18,8 @@ import functools
 import json
 from typing import Any
 
+import orjson
+
 from gitops_vela.catalog import Catalog
 from gitops_vela.model.appfile import Appfile
 from gitops_vela.model.definitions import Definition
@@ -131,7 +133,7 @@ def merged(texts: tuple[str, ...]) -> dict[str, Any]:
     object every call, the caller's to change."""
     result: dict[str, Any] = {}
     for text in texts:
-        result.update(json.loads(text))
+        result.update(orjson.loads(text))  # its key cache shares keys across 10,000 apps
     return result
 
 
