@@ -131,6 +131,10 @@ class _Memory:
     previous: Rendered | None = None  # the last render, for the next one to start from
     synced: dict[str, RenderedApp] = field(default_factory=dict)  # per app, its render last synced
     index: tuple[str, DependencyIndex] | None = None  # (commit, its Appfiles' dependency index)
+    made: dict[str, tuple[AppResult, AppStatus]] = field(default_factory=dict)  # status memo
+    synced_from: RepositoryRender | None = None  # the render ``synced`` was taken from
+    quiet: tuple[RepositoryRender, SyncResult] | None = None  # a run that planned nothing
+    retry: tuple[dict[str, AppResult], frozenset[str]] | None = None  # (results, to retry)
 
 
 class RepositoryReconciler:
@@ -648,12 +652,21 @@ class RepositoryReconciler:
         keeps the last applied revision.
         """
         memory = self._memory
-        applied = self._applied(render)
-        chosen = self._changed_apps(applied)
-        memory.synced = applied
+        # The same render as the last sync (a quiet poll): the same apps to enforce.
+        same = memory.synced_from is render and memory.synced.keys() <= memory.results.keys()
+        applied = memory.synced if same else self._applied(render)
+        chosen = self._changed_apps(applied, moved=() if same else None)
+        memory.synced, memory.synced_from = applied, render
         self._planned = len(applied) if chosen is None else len(chosen & applied.keys())
         if chosen is not None and not self._planned and not rendered:
-            return self._with_carried(render, SyncResult(())), ()
+            # Nothing planned: every app stands where it stood. The same render as the last
+            # such run gives the same answer (and keeps ``results`` the same dict).
+            if memory.quiet is not None and memory.quiet[0] is render and same:
+                return memory.quiet[1], ()
+            carried = self._with_carried(render, SyncResult(()))
+            memory.quiet = (render, carried)
+            return carried, ()
+        memory.quiet = None
         result = sync_repository(
             self.tenant,
             render,
@@ -697,8 +710,12 @@ class RepositoryReconciler:
                 applied[failure.name] = last
         return applied
 
-    def _changed_apps(self, applied: dict[str, RenderedApp]) -> frozenset[str] | None:
+    def _changed_apps(
+        self, applied: dict[str, RenderedApp], *, moved: Collection[str] | None = None
+    ) -> frozenset[str] | None:
         """The apps this run must plan, or None for all of them (a whole sync).
+        ``moved``: the apps whose render moved when the caller knows it (none, when
+        the render is the one last synced), else found by comparing every app.
 
         With the watch cache in step, after a whole sync less than ``FULL_SYNC_EVERY``
         ago: the apps whose render moved since it was last synced (a commit, a
@@ -716,15 +733,30 @@ class RepositoryReconciler:
             return None
         if self.settings.drift == "ignore":  # live edits are left alone: Git changes only
             changed = frozenset()
-        retry = {name for name, result in memory.results.items() if not result.ok}
-        if self.settings.drift == "correct":  # a held fight is tried again when its pause ends
-            retry |= {n for n, r in memory.results.items() if r.sync is SyncState.OUT_OF_SYNC}
-        moved = {
+        retry = self._to_retry()
+        if moved is None:
+            moved = {
+                name
+                for name, app in applied.items()
+                if name not in memory.results or not same_render(memory.synced.get(name), app)
+            }
+        return frozenset(changed | retry | set(moved))
+
+    def _to_retry(self) -> frozenset[str]:
+        """Apps that failed last time and, with ``drift: correct``, those a held fight left
+        out of sync (tried again when the pause ends); remembered while the results stay
+        the same dict (quiet polls), so those cost a lookup."""
+        memory = self._memory
+        if memory.retry is not None and memory.retry[0] is memory.results:
+            return memory.retry[1]
+        correct = self.settings.drift == "correct"
+        retry = frozenset(
             name
-            for name, app in applied.items()
-            if name not in memory.results or not same_render(memory.synced.get(name), app)
-        }
-        return frozenset(changed | retry | moved)
+            for name, result in memory.results.items()
+            if not result.ok or (correct and result.sync is SyncState.OUT_OF_SYNC)
+        )
+        memory.retry = (memory.results, retry)
+        return retry
 
     def _drift(self, apps: tuple[AppResult, ...]) -> None:
         """Count corrections (a fight starts a hold), export what drifted and stays so."""
@@ -776,6 +808,7 @@ class RepositoryReconciler:
             result=result,
             removed=removed,
             previous=previous,
+            made=self._memory.made,
         )
         if (owns := self._owns()) is not None:  # a broken Appfile's status: its owner's
             statuses = {app: status for app, status in statuses.items() if owns(app)}

@@ -64,6 +64,8 @@ def status_delta(
 def app_delta(old: AppStatus | None, new: AppStatus) -> AppDelta:
     if old is None:
         return AppDelta(new.app, new, None, worth_a_commit=True, news=True)
+    if old is new:  # carried over unchanged (``daemon.report``): nothing to compare
+        return AppDelta(new.app, new, old, worth_a_commit=False, news=False)
     same_outcome = _outcome(old) == _outcome(new)
     return AppDelta(
         new.app,

@@ -75,6 +75,10 @@ class StatusWriter:
         self._known: dict[str, AppStatus] | None = None  # the branch as last read or written
         self._known_files: dict[str, str] = {}  # other files, as last written or found
         self._parsed: dict[str, AppStatus] = {}  # blob sha -> parsed status
+        # A quiet poll hands the same status objects again: their sanitised copies are
+        # kept, and a write of exactly what the last one settled costs no comparison.
+        self._clean: dict[str, tuple[AppStatus, AppStatus]] = {}  # app -> (given, sanitised)
+        self._settled: tuple[dict[str, AppStatus], dict[str, AppStatus], bool] | None = None
 
     @classmethod
     def for_url(
@@ -167,8 +171,10 @@ class StatusWriter:
         repository): ``complete`` then means every app *it owns*, and the files of
         the others, which other replicas write, are never removed.
         """
-        desired = {s.app: sanitise(s) for s in statuses}
+        desired = self._sanitised(statuses)
         extra = dict(files or {})
+        if self._settled_already(desired, extra, complete):
+            return None
         for app in desired:
             app_path(app)  # refuse unsafe names before any Git call
         if (
@@ -176,11 +182,45 @@ class StatusWriter:
             and extra == self._known_files
             and not self._differs(self._mine(self._known, owns), desired, complete)
         ):
+            self._settle(desired, complete)
             return None
         try:
-            return self._write(desired, complete=complete, files=extra, owns=owns)
+            commit = self._write(desired, complete=complete, files=extra, owns=owns)
         except SourceError as exc:  # the remote is down or refused us, or Git failed
             raise StatusError(exc.message, retryable=exc.retryable) from exc
+        self._settle(desired, complete)
+        return commit
+
+    def _sanitised(self, statuses: Iterable[AppStatus]) -> dict[str, AppStatus]:
+        """``sanitise`` of each status, reused for the very objects given last time."""
+        clean: dict[str, tuple[AppStatus, AppStatus]] = {}
+        for status in statuses:
+            hit = self._clean.get(status.app)
+            clean[status.app] = (
+                hit if hit is not None and hit[0] is status else (status, sanitise(status))
+            )
+        self._clean = clean
+        return {app: pair[1] for app, pair in clean.items()}
+
+    def _settle(self, desired: dict[str, AppStatus], complete: bool) -> None:
+        """The branch (as ``_known``) now agrees with ``desired``."""
+        if self._known is not None:
+            self._settled = (self._known, desired, complete)
+
+    def _settled_already(
+        self, desired: Mapping[str, AppStatus], files: Mapping[str, str], complete: bool
+    ) -> bool:
+        """The same status objects as the last settled write, the branch as it left it:
+        a quiet poll, answered without comparing a single status."""
+        if self._settled is None or files != self._known_files:
+            return False
+        known, settled, was_complete = self._settled
+        return (
+            known is self._known
+            and was_complete == complete
+            and len(settled) == len(desired)
+            and all(settled.get(app) is status for app, status in desired.items())
+        )
 
     def _write(
         self,

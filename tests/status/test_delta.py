@@ -75,3 +75,9 @@ def test_what_holds_a_commit_back_is_worth_a_commit() -> None:
 
     assert answers(before, after)[0]
     assert not answers(status("shop", message="x"), status("shop", message="y"))[0]
+
+
+def test_the_same_status_object_is_neither_news_nor_worth_a_commit() -> None:
+    shop = status("shop")
+    (delta,) = status_delta({"shop": shop}, {"shop": shop}).apps
+    assert delta.previous is shop and not delta.worth_a_commit and not delta.news

@@ -245,3 +245,39 @@ def test_writes_over_https_with_a_token_file(remote: Remote, tmp_path: Path) -> 
     for path in (tmp_path / "cache").rglob("*"):
         if path.is_file():
             assert b"status-token-123" not in path.read_bytes()
+
+
+def test_the_same_status_objects_again_cost_no_comparison_and_no_git(
+    remote: Remote, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A quiet poll hands the writer the very objects of the last run: it answers from
+    memory (no sanitising, no comparison, no Git call); equal but new objects are still
+    compared, and a real change still commits."""
+    from gitops_vela.status import writer as writer_module
+
+    writer = make_writer(remote, tmp_path)
+    shop, web = status("shop"), status("web")
+    assert writer.write([shop, web]) is not None
+    calls = {"sanitise": 0, "delta": 0}
+    real_sanitise, real_delta = writer_module.sanitise, writer_module.status_delta
+
+    def counting_sanitise(s: AppStatus) -> AppStatus:
+        calls["sanitise"] += 1
+        return real_sanitise(s)
+
+    def counting_delta(*args: object, **kwargs: object) -> object:
+        calls["delta"] += 1
+        return real_delta(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(writer_module, "sanitise", counting_sanitise)
+    monkeypatch.setattr(writer_module, "status_delta", counting_delta)
+    before = len(branch_commits(remote))
+
+    assert writer.write([shop, web]) is None
+    assert calls == {"sanitise": 0, "delta": 0}
+
+    assert writer.write([status("shop"), web]) is None  # equal, but a new object: compared
+    assert calls == {"sanitise": 1, "delta": 1}
+
+    assert writer.write([status("shop", health=Health.DEGRADED), web]) is not None
+    assert len(branch_commits(remote)) == before + 1
