@@ -180,7 +180,7 @@ class StatusWriter:
         if (
             self._known is not None
             and extra == self._known_files
-            and not self._differs(self._mine(self._known, owns), desired, complete)
+            and not self._differs(self._mine(self._known, owns), self._moved(desired, complete))
         ):
             self._settle(desired, complete)
             return None
@@ -283,12 +283,25 @@ class StatusWriter:
     ) -> Mapping[str, AppStatus]:
         return statuses if owns is None else {a: s for a, s in statuses.items() if owns(a)}
 
+    def _moved(
+        self, desired: dict[str, AppStatus], complete: bool
+    ) -> tuple[dict[str, AppStatus], bool]:
+        """What to compare with the branch: (statuses, whether to look for removed apps).
+        Since the last settled write, with the same apps, only the statuses that are new
+        objects (one app of 10,000 after a drift correction); else all of them."""
+        settled = self._settled
+        if settled is None or settled[0] is not self._known or settled[2] != complete:
+            return desired, complete
+        before = settled[1]
+        if desired.keys() != before.keys():  # apps came or went: compare them all
+            return desired, complete
+        return {app: s for app, s in desired.items() if before[app] is not s}, False
+
     @staticmethod
-    def _differs(
-        known: Mapping[str, AppStatus], desired: Mapping[str, AppStatus], complete: bool
-    ) -> bool:
+    def _differs(known: Mapping[str, AppStatus], wanted: tuple[dict[str, AppStatus], bool]) -> bool:
+        desired, removals = wanted
         delta = status_delta(known, desired)
-        return any(a.worth_a_commit for a in delta.apps) or (complete and bool(delta.removed))
+        return any(a.worth_a_commit for a in delta.apps) or (removals and bool(delta.removed))
 
     def _plan(
         self,

@@ -99,12 +99,36 @@ def configmap_name(owner: str) -> str:
     return f"inventory.{name}"
 
 
+_Version = tuple[str, str]  # (uid, resourceVersion): a ConfigMap's content, once and for all
+_decoded: dict[_Version, Inventory | None] = {}  # the inventories last read
+
+
 def read_all(cluster: Cluster, *, namespace: str) -> dict[str, Inventory]:
-    """Every inventory in the namespace, by ownership value (one list request)."""
+    """Every inventory in the namespace, by ownership value (one list request).
+
+    A ConfigMap at a (uid, resourceVersion) already decoded is not decoded again: a
+    daemon reads 10,000 inventories every run that plans an app, nearly all unchanged.
+    """
+    global _decoded
     resource = cluster.resource("v1", "ConfigMap")
     items = cluster.list_objects(resource, namespace=namespace, label_selector=INVENTORY_LABEL)
-    found = (decode(item) for item in items)
-    return {inv.owner: inv for inv in found if inv is not None}
+    known, seen = _decoded, {}
+    found: dict[str, Inventory] = {}
+    for item in items:
+        meta = item.get("metadata") or {}
+        version = (str(meta.get("uid") or ""), str(meta.get("resourceVersion") or ""))
+        if not all(version):  # not as a server stored it: nothing names its content
+            inventory = decode(item)
+        elif version in known:
+            inventory = seen[version] = known[version]
+        else:
+            inventory = seen[version] = decode(item)
+        if inventory is not None:
+            found[inventory.owner] = inventory
+    # Bounded by the inventories of the last read (namespaces of several daemons in one
+    # process, e.g. tests, only cost a decode when they alternate).
+    _decoded = seen
+    return found
 
 
 def write(cluster: Cluster, inventory: Inventory, *, namespace: str) -> None:

@@ -1,5 +1,8 @@
 """Inventory encoding, the stale set, and the guards that keep pruning safe."""
 
+import pytest
+
+from gitops_vela.cluster import Cluster
 from gitops_vela.model.objects import ObjectRef
 from gitops_vela.sync.inventory import Inventory, configmap_name, decode
 from gitops_vela.sync.prune import guard, stale
@@ -39,3 +42,33 @@ def test_guards_say_why_nothing_is_pruned() -> None:
     assert "failed to load or render" in guard(**{**ok, "render_failed": True})
     assert "apply failed" in guard(**{**ok, "apply_failed": True})
     assert "never pruned to zero" in guard(**{**ok, "desired_count": 0})
+
+
+def test_read_all_decodes_a_configmap_once_per_version(
+    cluster: Cluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """10,000 inventories are read on every run that plans an app: only new versions
+    are decoded, and a changed one is read as it is now."""
+    from gitops_vela.sync import inventory as inv
+
+    ns = "gitops-vela-system"
+    cluster.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+    web = ObjectRef("apps", "Deployment", "shop", "web", "v1")
+    for app in ("shop", "cart"):
+        inv.write(cluster, Inventory("acme", app, "shop", frozenset({web})), namespace=ns)
+    decoded: list[str] = []
+    real = inv.decode
+
+    def counting(configmap: dict) -> Inventory | None:  # type: ignore[type-arg]
+        decoded.append(configmap["metadata"]["name"])
+        return real(configmap)
+
+    monkeypatch.setattr(inv, "decode", counting)
+    first = inv.read_all(cluster, namespace=ns)
+    assert set(first) == {"acme.shop", "acme.cart"} and len(decoded) == 2
+    assert inv.read_all(cluster, namespace=ns) == first and len(decoded) == 2
+
+    inv.write(cluster, Inventory("acme", "cart", "shop", frozenset()), namespace=ns)
+    again = inv.read_all(cluster, namespace=ns)
+    assert decoded[2:] == [configmap_name("acme.cart")]
+    assert again["acme.cart"].objects == frozenset() and again["acme.shop"] == first["acme.shop"]
