@@ -18,10 +18,15 @@ wires it (``daemon/live.py``). Reported, in seconds:
   cluster (target: under 1 s), and ``changed_poll``: that whole poll
   (``changed_rendered_apps``: the Appfiles it rendered, 1 with incremental render;
   ``changed_planned``: the apps it planned, 1 once a commit plans the apps it reached);
-- ``drift_to_corrected``: another client scales one app's Deployment; from
-  its answer to the run its watch event starts having re-applied it
-  (``drift_planned``: apps that run planned, ``drift_writes``: its writes,
-  the re-apply and the Event its status change records);
+- ``drift_to_corrected``: another client edits one app's Deployment (its
+  image); from its answer to the moment the cluster holds the Git image
+  again (a second client polls every 5 ms), the run its watch event starts
+  doing the correction; ``drift_poll``: that whole run, status commit
+  included; ``drift_planned``: the apps it planned; its writes as the
+  emulator counted them, split into ``drift_object_writes`` (to the app's
+  Deployment: the correction; the planner's dry run is not a write),
+  ``drift_event_writes`` (the Event recording
+  the status change) and ``drift_other_writes``;
 - ``requests_per_quiet_poll`` and ``quiet_planned``: what a quiet poll sends
   to the API server and how many apps it plans.
 """
@@ -39,6 +44,7 @@ from typing import Any
 
 import yaml
 from vela_emulator import Emulator
+from vela_emulator.faults import WRITE_VERBS
 
 from gitops_vela import logs
 from gitops_vela.cluster import Cluster
@@ -79,6 +85,16 @@ def commit_and_push(work: Path, bare: Path) -> None:
     git("add", "-A", cwd=work)
     git("-c", "user.name=b", "-c", "user.email=b@x", "commit", "-q", "-m", "bench", cwd=work)
     git("push", "-q", str(bare), "HEAD:refs/heads/main", cwd=work)
+
+
+def writes_by_resource(emulator: Emulator) -> dict[str, int]:
+    """Write requests the emulator served so far, per resource (plural)."""
+    found: dict[str, int] = {}
+    for resource in emulator.counters.by_resource():
+        total = sum(emulator.counters.count(v, resource) for v in WRITE_VERBS)
+        if total:
+            found[resource] = total
+    return found
 
 
 def watch_image(cluster: Cluster, name: str, image: str, seen: dict[str, float]) -> None:
@@ -190,12 +206,30 @@ def run(apps: int) -> dict[str, Any]:
         edited_at = time.monotonic()
         while not edits and time.monotonic() - edited < 10:
             time.sleep(0.001)
-        writes = cluster.writes
+        before, client_writes = writes_by_resource(emulator), cluster.writes
+        fixed_at: dict[str, float] = {}
+        watcher = threading.Thread(
+            target=watch_image,
+            args=(Cluster(emulator.client_configuration()), name, "nginx:1.26", fixed_at),
+        )
+        watcher.start()
+        started = time.monotonic()
         fixed = reconciler.run()
+        watcher.join()
+        after = writes_by_resource(emulator)
+        delta = {r: n - before.get(r, 0) for r, n in after.items() if n != before.get(r, 0)}
         results["drift_to_event"] = (edits[0][1] - edited_at) if edits else None
-        results["drift_to_corrected"] = time.monotonic() - edited_at
+        results["drift_to_corrected"] = fixed_at["at"] - edited_at
+        results["drift_poll"] = time.monotonic() - started
         results["drift_planned"] = fixed.planned
-        results["drift_writes"] = cluster.writes - writes
+        # The emulator counts a dry run (the planner's preview) as a patch; the client
+        # does not count it as a write. Events and inventories are never dry runs.
+        delta.pop("deployments", None)
+        events = delta.pop("events", 0)
+        others = sum(delta.values())
+        results["drift_object_writes"] = cluster.writes - client_writes - events - others
+        results["drift_event_writes"] = events
+        results["drift_other_writes"] = others
         watch.stop()
         other.close()
         cluster.close()
