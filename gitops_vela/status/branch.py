@@ -18,8 +18,11 @@ from pathlib import Path
 import git
 
 from gitops_vela.errors import SourceError, StatusError
+from gitops_vela.logs import get_logger
 from gitops_vela.source import RemoteCache
 from gitops_vela.status.document import ROLLOUT
+
+log = get_logger("gitops_vela.status")
 
 _ZERO = "0" * 40
 # Seconds: after a lost push, wait up to this times 2**attempt, so writers racing for the
@@ -97,7 +100,14 @@ class StatusBranch:
             return BranchState(commit=None, files={})
         if not self._has_commit(sha):
             self.remote.fetch(self.remote_ref, local_ref=self._local_ref)
-        return BranchState(commit=sha, files=self.files(sha))
+        try:
+            return BranchState(commit=sha, files=self.files(sha))
+        except SourceError:
+            # Seen with replicas pushing at once: the commit is here but its tree cannot be
+            # read. Fetched again, the branch's tip (maybe a newer one) is whole.
+            log.info("status branch tip unreadable: fetching it again", commit=sha[:12])
+            sha = self.remote.fetch(self.remote_ref, local_ref=self._local_ref)
+            return BranchState(commit=sha, files=self.files(sha))
 
     def files(self, commit: str) -> dict[str, str]:
         """Blob shas of ``README.md``, ``rollout.yaml`` and ``apps/*.yaml`` of our folder at ``commit``."""

@@ -281,3 +281,27 @@ def test_the_same_status_objects_again_cost_no_comparison_and_no_git(
 
     assert writer.write([status("shop", health=Health.DEGRADED), web]) is not None
     assert len(branch_commits(remote)) == before + 1
+
+
+def test_a_tip_whose_tree_cannot_be_read_is_fetched_again(
+    remote: Remote, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Replicas pushing at once once left a writer with a tip it could not list
+    ("not a tree object"): the write must go on from a fresh fetch, not fail the run."""
+    from gitops_vela.errors import SourceError
+    from gitops_vela.status.branch import StatusBranch
+
+    writer = make_writer(remote, tmp_path)
+    assert writer.write([status("shop")]) is not None
+    real, failures = StatusBranch.files, [1]
+
+    def flaky(self: StatusBranch, commit: str) -> dict[str, str]:
+        if failures:
+            failures.pop()
+            raise SourceError("git ls-tree failed: fatal: not a tree object")
+        return real(self, commit)
+
+    monkeypatch.setattr(StatusBranch, "files", flaky)
+    assert writer.write([status("shop", health=Health.DEGRADED)]) is not None
+    assert not failures
+    assert app_doc(remote, "shop")["health"] == "Degraded"
