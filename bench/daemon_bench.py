@@ -18,10 +18,17 @@ wires it (``daemon/live.py``). Reported, in seconds:
   cluster (target: under 1 s), and ``changed_poll``: that whole poll
   (``changed_rendered_apps``: the Appfiles it rendered, 1 with incremental render;
   ``changed_planned``: the apps it planned, 1 once a commit plans the apps it reached);
-- ``drift_to_corrected``: another client scales one app's Deployment; from
-  its answer to the run its watch event starts having re-applied it
-  (``drift_planned``: apps that run planned, ``drift_writes``: its writes,
-  the re-apply and the Event its status change records);
+- ``drift_to_corrected``: another client edits one app's Deployment (its
+  image); from the edit's answer to the Deployment carrying the Git image
+  again in the cluster (target: under 2 s), polled like ``detect_to_applied``;
+  ``drift_poll``: from the edit's answer to the end of the run its watch event
+  starts (status commit included); ``drift_planned``: apps that run planned;
+  its writes as the emulator counted them by resource:
+  ``drift_object_writes`` to the kinds of the app's objects (target: 1, the
+  re-apply), ``drift_other_writes`` to anything else (the Event its status
+  change records, inventories), ``drift_writes_by_resource`` both in detail
+  (the emulator counts a dry-run apply as a patch: ``drift_dry_runs`` is how
+  many of those requests the reconciler's client sent as dry runs);
 - ``requests_per_quiet_poll`` and ``quiet_planned``: what a quiet poll sends
   to the API server and how many apps it plans.
 """
@@ -39,6 +46,7 @@ from typing import Any
 
 import yaml
 from vela_emulator import Emulator
+from vela_emulator.faults import WRITE_VERBS
 
 from gitops_vela import logs
 from gitops_vela.cluster import Cluster
@@ -92,6 +100,19 @@ def watch_image(cluster: Cluster, name: str, image: str, seen: dict[str, float])
             seen["at"] = time.monotonic()
             return
         time.sleep(0.005)
+
+
+OBJECT_RESOURCES = frozenset({"deployments", "services"})  # what a webservice app renders to
+
+
+def writes_by_resource(emulator: Emulator) -> dict[str, int]:
+    """Write requests the emulator served so far, per resource (plural), dry runs included."""
+    counts: dict[str, int] = {}
+    for resource in emulator.counters.by_resource():
+        n = sum(emulator.counters.count(verb, resource) for verb in WRITE_VERBS)
+        if n:
+            counts[resource] = n
+    return counts
 
 
 def run(apps: int) -> dict[str, Any]:
@@ -188,14 +209,36 @@ def run(apps: int) -> dict[str, Any]:
             content_type="application/strategic-merge-patch+json",
         )
         edited_at = time.monotonic()
+        before_writes = writes_by_resource(emulator)  # the edit itself already counted
+        dry_runs = cluster.requests["patch-dry-run"]
+        corrected: dict[str, float] = {}
+        watcher = threading.Thread(
+            target=watch_image,
+            args=(Cluster(emulator.client_configuration()), name, "nginx:1.26", corrected),
+        )
+        watcher.start()
         while not edits and time.monotonic() - edited < 10:
             time.sleep(0.001)
-        writes = cluster.writes
         fixed = reconciler.run()
+        results["drift_poll"] = time.monotonic() - edited_at
+        watcher.join()
+        after_writes = writes_by_resource(emulator)
+        spent = {
+            resource: n - before_writes.get(resource, 0)
+            for resource, n in sorted(after_writes.items())
+            if n != before_writes.get(resource, 0)
+        }
         results["drift_to_event"] = (edits[0][1] - edited_at) if edits else None
-        results["drift_to_corrected"] = time.monotonic() - edited_at
+        results["drift_to_corrected"] = corrected["at"] - edited_at if corrected else None
         results["drift_planned"] = fixed.planned
-        results["drift_writes"] = cluster.writes - writes
+        results["drift_object_writes"] = sum(
+            n for resource, n in spent.items() if resource in OBJECT_RESOURCES
+        )
+        results["drift_other_writes"] = sum(
+            n for resource, n in spent.items() if resource not in OBJECT_RESOURCES
+        )
+        results["drift_writes_by_resource"] = spent
+        results["drift_dry_runs"] = cluster.requests["patch-dry-run"] - dry_runs
         watch.stop()
         other.close()
         cluster.close()
