@@ -10,7 +10,7 @@ from gitops_vela.model.rendered import RenderedApp, RepositoryRender
 from gitops_vela.sync.diff import DiffResult, diff_run
 from gitops_vela.sync.health import PolicyEvaluator
 from gitops_vela.sync.health.policy import evaluate_policy
-from gitops_vela.sync.limits import prune_hold
+from gitops_vela.sync.limits import prune_hold, wanted_refs
 from gitops_vela.sync.pipeline import Run, apply_apps
 from gitops_vela.sync.removed import prune_removed, removal_blocked
 from gitops_vela.sync.results import SyncOptions, SyncResult
@@ -60,7 +60,7 @@ def sync_repository(
     kept = [app for name, app in sorted((last_good or {}).items()) if name in failed - rendered]
     ours = [i for i in run.inventories.values() if owns is None or owns(i.app)]
     if whole:
-        wanted = {ref for app in [*render.apps, *kept] for ref in app.refs}
+        wanted = wanted_refs(render, kept)  # once per render, not per poll
         run.prune_hold = prune_hold(run.options, ours, render, repo=repo, wanted=wanted)
     apps = [a for a in [*render.apps, *kept] if plan is None or a.name in plan]
     results = apply_apps(run, apps, failed_apps=failed)

@@ -103,8 +103,40 @@ def read_all(cluster: Cluster, *, namespace: str) -> dict[str, Inventory]:
     """Every inventory in the namespace, by ownership value (one list request)."""
     resource = cluster.resource("v1", "ConfigMap")
     items = cluster.list_objects(resource, namespace=namespace, label_selector=INVENTORY_LABEL)
-    found = (decode(item) for item in items)
+    found = (_decode_version(item) for item in items)
     return {inv.owner: inv for inv in found if inv is not None}
+
+
+_DECODED_MAX = 65536
+_decoded: dict[tuple[str, str, str, str], Inventory | None] = {}
+
+
+def _decode_version(configmap: Manifest) -> Inventory | None:
+    """``decode``, remembered per object and resourceVersion.
+
+    A daemon reads every inventory on every sync, a drift run of one app too;
+    an inventory changes only when its app's set of objects does, so most of
+    them were decoded last time. Without a resourceVersion and uid it decodes afresh.
+    """
+    meta = configmap.get("metadata") or {}
+    version, uid = str(meta.get("resourceVersion") or ""), str(meta.get("uid") or "")
+    if not version or not uid:  # uid: a recreated object (or cluster) reuses versions
+        return decode(configmap)
+    key = (
+        uid,
+        str(meta.get("namespace") or ""),
+        str(meta.get("name")),
+        version,
+    )
+    try:
+        return _decoded[key]
+    except KeyError:
+        pass
+    found = decode(configmap)
+    if len(_decoded) >= _DECODED_MAX:  # stale versions pile up: start over
+        _decoded.clear()
+    _decoded[key] = found
+    return found
 
 
 def write(cluster: Cluster, inventory: Inventory, *, namespace: str) -> None:
