@@ -6,12 +6,11 @@ from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 
 from gitops_vela.cluster import Cluster
-from gitops_vela.model.objects import ObjectRef
 from gitops_vela.model.rendered import RenderedApp, RepositoryRender
 from gitops_vela.sync.diff import DiffResult, diff_run
 from gitops_vela.sync.health import PolicyEvaluator
 from gitops_vela.sync.health.policy import evaluate_policy
-from gitops_vela.sync.limits import prune_hold
+from gitops_vela.sync.limits import prune_hold, wanted_refs
 from gitops_vela.sync.pipeline import Run, apply_apps
 from gitops_vela.sync.removed import prune_removed, removal_blocked
 from gitops_vela.sync.results import SyncOptions, SyncResult
@@ -61,7 +60,7 @@ def sync_repository(
     kept = [app for name, app in sorted((last_good or {}).items()) if name in failed - rendered]
     ours = [i for i in run.inventories.values() if owns is None or owns(i.app)]
     if whole:
-        wanted = _wanted(render.apps, tuple(kept))
+        wanted = wanted_refs(render, kept)  # once per render, not per poll
         run.prune_hold = prune_hold(run.options, ours, render, repo=repo, wanted=wanted)
     apps = [a for a in [*render.apps, *kept] if plan is None or a.name in plan]
     results = apply_apps(run, apps, failed_apps=failed)
@@ -69,27 +68,6 @@ def sync_repository(
     if not blocked:
         results += prune_removed(run, repo=repo, known_apps=rendered | failed, among=ours)
     return SyncResult(results, _sent(cluster, before), removed_kept=blocked)
-
-
-_last_wanted: tuple[tuple[RenderedApp, ...], frozenset[ObjectRef]] | None = None
-
-
-def _wanted(apps: tuple[RenderedApp, ...], kept: tuple[RenderedApp, ...]) -> frozenset[ObjectRef]:
-    """Every object the render wants: the prune limit's measure. Remembered for the
-    last render (the daemon syncs the same render again on each live change: 50,000
-    refs at 10,000 apps, which the correcting write would otherwise wait for)."""
-    global _last_wanted
-    every = (*apps, *kept)
-    last = _last_wanted
-    if last is not None and len(last[0]) == len(every) and all(map(_same, last[0], every)):
-        return last[1]
-    wanted = frozenset(ref for app in every for ref in app.refs)
-    _last_wanted = (every, wanted)
-    return wanted
-
-
-def _same(a: RenderedApp, b: RenderedApp) -> bool:
-    return a is b
 
 
 def sync_apps(

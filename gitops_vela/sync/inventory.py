@@ -99,35 +99,43 @@ def configmap_name(owner: str) -> str:
     return f"inventory.{name}"
 
 
-_Version = tuple[str, str]  # (uid, resourceVersion): a ConfigMap's content, once and for all
-_decoded: dict[_Version, Inventory | None] = {}  # the inventories last read
-
-
 def read_all(cluster: Cluster, *, namespace: str) -> dict[str, Inventory]:
-    """Every inventory in the namespace, by ownership value (one list request).
-
-    A ConfigMap at a (uid, resourceVersion) already decoded is not decoded again: a
-    daemon reads 10,000 inventories every run that plans an app, nearly all unchanged.
-    """
-    global _decoded
+    """Every inventory in the namespace, by ownership value (one list request)."""
     resource = cluster.resource("v1", "ConfigMap")
     items = cluster.list_objects(resource, namespace=namespace, label_selector=INVENTORY_LABEL)
-    known, seen = _decoded, {}
-    found: dict[str, Inventory] = {}
-    for item in items:
-        meta = item.get("metadata") or {}
-        version = (str(meta.get("uid") or ""), str(meta.get("resourceVersion") or ""))
-        if not all(version):  # not as a server stored it: nothing names its content
-            inventory = decode(item)
-        elif version in known:
-            inventory = seen[version] = known[version]
-        else:
-            inventory = seen[version] = decode(item)
-        if inventory is not None:
-            found[inventory.owner] = inventory
-    # Bounded by the inventories of the last read (namespaces of several daemons in one
-    # process, e.g. tests, only cost a decode when they alternate).
-    _decoded = seen
+    found = (_decode_version(item) for item in items)
+    return {inv.owner: inv for inv in found if inv is not None}
+
+
+_DECODED_MAX = 65536
+_decoded: dict[tuple[str, str, str, str], Inventory | None] = {}
+
+
+def _decode_version(configmap: Manifest) -> Inventory | None:
+    """``decode``, remembered per object and resourceVersion.
+
+    A daemon reads every inventory on every sync, a drift run of one app too;
+    an inventory changes only when its app's set of objects does, so most of
+    them were decoded last time. Without a resourceVersion and uid it decodes afresh.
+    """
+    meta = configmap.get("metadata") or {}
+    version, uid = str(meta.get("resourceVersion") or ""), str(meta.get("uid") or "")
+    if not version or not uid:  # uid: a recreated object (or cluster) reuses versions
+        return decode(configmap)
+    key = (
+        uid,
+        str(meta.get("namespace") or ""),
+        str(meta.get("name")),
+        version,
+    )
+    try:
+        return _decoded[key]
+    except KeyError:
+        pass
+    found = decode(configmap)
+    if len(_decoded) >= _DECODED_MAX:  # stale versions pile up: start over
+        _decoded.clear()
+    _decoded[key] = found
     return found
 
 

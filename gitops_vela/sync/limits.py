@@ -13,10 +13,12 @@ been deleted and how to opt in (like Argo CD's ``allowEmpty``):
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import threading
+from collections import OrderedDict
+from collections.abc import Collection, Sequence
 
 from gitops_vela.model.objects import ObjectRef
-from gitops_vela.model.rendered import RepositoryRender
+from gitops_vela.model.rendered import RenderedApp, RepositoryRender
 from gitops_vela.sync import inventory as inv
 from gitops_vela.sync.results import SyncOptions
 
@@ -39,7 +41,62 @@ def prune_hold(
         return _empty(repo, mine)
     if options.prune_limit is None:
         return ""
-    failed = {f.name for f in render.failures}
+    failed = frozenset(f.name for f in render.failures)
+    doomed, total = _counts(tuple(mine), failed, wanted)
+    if doomed * 100 <= options.prune_limit * total:
+        return ""
+    return (
+        f"this sync would prune {doomed} of the {total} objects of repository {repo}"
+        f" ({doomed * 100 // total}%), more than its pruneLimit of"
+        f" {options.prune_limit:g}%: nothing is pruned. If that is intended, raise pruneLimit"
+        " in the repository's settings (pruneLimit: 100% for no limit) for one sync"
+    )
+
+
+# Remembered answers, a few repositories' worth. Keys hold their inputs (so an id is
+# never reused while remembered); a hit compares inventories by value, which is
+# cheap as unchanged inventories share their decoded object sets.
+_REMEMBERED = 16
+_lock = threading.Lock()
+_wanted: OrderedDict[tuple[int, ...], tuple[tuple[object, ...], frozenset[ObjectRef]]] = (
+    OrderedDict()
+)
+_counted: OrderedDict[
+    tuple[int, frozenset[str]],
+    tuple[tuple[inv.Inventory, ...], Collection[ObjectRef], tuple[int, int]],
+] = OrderedDict()
+
+
+def wanted_refs(render: RepositoryRender, kept: Sequence[RenderedApp]) -> frozenset[ObjectRef]:
+    """Every object the render (and the apps ``kept`` from their last good one) wants.
+
+    What the prune limit counts as wanted, computed once per render: a daemon
+    syncs the same render again and again when only drift moved.
+    """
+    inputs: tuple[object, ...] = (render, *kept)
+    key = tuple(id(x) for x in inputs)
+    with _lock:
+        hit = _wanted.get(key)
+        if hit is not None and all(a is b for a, b in zip(hit[0], inputs, strict=True)):
+            _wanted.move_to_end(key)
+            return hit[1]
+    refs = frozenset(ref for app in [*render.apps, *kept] for ref in app.refs)
+    with _lock:
+        _wanted[key] = (inputs, refs)
+        while len(_wanted) > _REMEMBERED:
+            _wanted.popitem(last=False)
+    return refs
+
+
+def _counts(
+    mine: tuple[inv.Inventory, ...], failed: frozenset[str], wanted: Collection[ObjectRef]
+) -> tuple[int, int]:
+    """(objects this sync would prune, objects recorded) over ``mine``; remembered."""
+    key = (id(wanted), failed)
+    with _lock:
+        hit = _counted.get(key)
+    if hit is not None and hit[1] is wanted and hit[0] == mine:
+        return hit[2]
     total = frozenset().union(*(i.objects for i in mine))
     doomed = {
         ref
@@ -48,14 +105,13 @@ def prune_hold(
         for ref in i.objects
         if ref not in wanted and ref != ObjectRef("", "Namespace", "", i.namespace)
     }
-    if len(doomed) * 100 <= options.prune_limit * len(total):
-        return ""
-    return (
-        f"this sync would prune {len(doomed)} of the {len(total)} objects of repository {repo}"
-        f" ({len(doomed) * 100 // len(total)}%), more than its pruneLimit of"
-        f" {options.prune_limit:g}%: nothing is pruned. If that is intended, raise pruneLimit"
-        " in the repository's settings (pruneLimit: 100% for no limit) for one sync"
-    )
+    counts = (len(doomed), len(total))
+    with _lock:
+        _counted[key] = (mine, wanted, counts)
+        _counted.move_to_end(key)
+        while len(_counted) > _REMEMBERED:
+            _counted.popitem(last=False)
+    return counts
 
 
 def _empty(repo: str, mine: Collection[inv.Inventory]) -> str:
